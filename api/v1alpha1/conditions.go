@@ -1,0 +1,31 @@
+package v1alpha1
+
+// Condition types of a StatsigSpec.
+const (
+	// ConditionReady is True when a snapshot is stored and being served.
+	ConditionReady = "Ready"
+	// ConditionSynced is True when the last sync with the source succeeded.
+	ConditionSynced = "Synced"
+	// ConditionDegraded is True when the operator serves an older snapshot than it should
+	// (for example the last known good one while Statsig is unreachable).
+	ConditionDegraded = "Degraded"
+)
+
+// Condition reasons. Messages say what to do; they never contain the secret key.
+const (
+	ReasonSynced               = "Synced"
+	ReasonSnapshotServed       = "SnapshotServed"
+	ReasonNoSnapshot           = "NoSnapshot"
+	ReasonSecretNotFound       = "SecretNotFound"
+	ReasonSecretKeyMissing     = "SecretKeyMissing"
+	ReasonUnauthorized         = "Unauthorized"
+	ReasonUpstreamUnavailable  = "UpstreamUnavailable"
+	ReasonInvalidPayload       = "InvalidPayload"
+	ReasonPayloadTooLarge      = "PayloadTooLarge"
+	ReasonSourceNotFound       = "SourceNotFound"
+	ReasonStoreFailed          = "StoreFailed"
+	ReasonServingLastKnownGood = "ServingLastKnownGood"
+	ReasonIDListsFailed        = "IDListsFailed"
+	ReasonHealthy              = "Healthy"
+	ReasonProgressing          = "Progressing"
+)
