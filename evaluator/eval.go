@@ -1,0 +1,240 @@
+package evaluator
+
+import (
+	"strings"
+)
+
+// maxDepth bounds nested gate and delegate evaluation (cycles of pass_gate conditions).
+const maxDepth = 300
+
+// evalCtx is the one mutable result record Server Core shares across a top-level evaluation,
+// including nested gate and delegate evaluations (§2.5): the sharing is observable, so it is
+// reproduced. Contexts are pooled; nothing here escapes a call except copied results.
+type evalCtx struct {
+	e *Evaluator
+	s *Specs
+	u *User
+
+	boolv       bool
+	unsupported bool
+	errored     bool
+	recognized  bool
+	value       *retVal
+	ruleID      string
+	groupName   string
+	isExpGroup  bool
+	isExpActive bool
+	isInLayer   bool
+	explicit    []string
+	hasExplicit bool
+	name        string
+	nameSet     bool
+	idType      string
+	version     int
+	hasVersion  bool
+	sec         []SecondaryExposure
+	undelN      int
+	undelSet    bool
+	delegate    string
+	sampling    int
+	hasSampling bool
+	forwardAll  bool
+	depth       int
+	memo        map[string]memoEntry
+	appID       string
+
+	// useNewLayerEval path
+	paramRuleIDs map[string]string
+	layerValue   map[string][]byte
+	layerOrder   []string
+
+	ua     *uaResult
+	nowSet bool
+	nowMs  int64
+}
+
+type memoEntry struct {
+	b   bool
+	rid string
+	exp []SecondaryExposure
+}
+
+func (c *evalCtx) reset() {
+	memo := c.memo
+	for k := range memo {
+		delete(memo, k)
+	}
+	sec := c.sec[:0]
+	*c = evalCtx{memo: memo, sec: sec}
+}
+
+func (c *evalCtx) now() int64 {
+	if !c.nowSet {
+		c.nowMs, c.nowSet = c.e.now(), true
+	}
+	return c.nowMs
+}
+
+// evaluate runs the §2.5 algorithm for one entity.
+func (c *evalCtx) evaluate(name string, kind Kind) {
+	sp := c.s.lookup(kind, name)
+	if sp == nil {
+		c.boolv, c.ruleID, c.value = false, "", nil
+		if c.depth == 0 {
+			c.recognized = false
+		}
+		return
+	}
+	if c.depth == 0 {
+		c.recognized = true
+	}
+	if !c.nameSet {
+		c.nameSet, c.name, c.idType = true, name, sp.idType
+		c.version, c.hasVersion = sp.version, sp.hasVersion
+	}
+	if sp.isActive != triUnset {
+		c.isExpActive = sp.isActive.isTrue()
+	}
+	if sp.hasSharedParams != triUnset {
+		c.isInLayer = sp.hasSharedParams.isTrue()
+	}
+	if sp.hasExplicit {
+		c.explicit, c.hasExplicit = sp.explicit, true
+	}
+	if kind == KindLayer && sp.newLayerEval {
+		c.evaluateNewLayer(sp)
+		return
+	}
+	for i := range sp.rules {
+		r := &sp.rules[i]
+		c.evalRule(r)
+		if c.unsupported {
+			return
+		}
+		if !c.boolv {
+			continue
+		}
+		if r.configDelegate != "" {
+			if ds := c.s.configs[r.configDelegate]; ds != nil {
+				c.delegateTo(r.configDelegate, ds)
+				c.finalize(sp, r)
+				return
+			}
+		}
+		if c.passes(sp, r) {
+			c.boolv, c.value = !r.ret.isFalse, r.ret
+		} else {
+			c.boolv, c.value = sp.def.isTrue, sp.def
+		}
+		c.ruleID, c.groupName = r.id, r.groupName
+		c.isExpGroup = r.isExpGroup.isTrue()
+		c.isExpActive = sp.isActive.isTrue()
+		c.finalize(sp, r)
+		return
+	}
+	c.boolv, c.value = sp.def.isTrue, sp.def
+	if sp.enabled {
+		c.ruleID = "default"
+	} else {
+		c.ruleID = "disabled"
+	}
+	c.finalize(sp, nil)
+}
+
+func (c *evalCtx) finalize(sp *spec, r *rule) {
+	if r != nil {
+		c.sampling, c.hasSampling = r.samplingRate, r.hasSampling
+	} else {
+		c.sampling, c.hasSampling = 0, false
+	}
+	c.forwardAll = sp.forwardAll
+	if c.depth == 0 && !c.undelSet {
+		c.undelN, c.undelSet = len(c.sec), true
+	}
+}
+
+// delegateTo hands a layer's evaluation to the experiment that owns the user (§2.10.1).
+func (c *evalCtx) delegateTo(name string, ds *spec) {
+	c.undelN, c.undelSet = len(c.sec), true
+	c.depth++
+	c.evaluate(name, KindExperiment)
+	c.depth--
+	c.explicit, c.hasExplicit = ds.explicit, ds.hasExplicit
+	c.delegate = name
+}
+
+// evalRule evaluates every condition (no short-circuit: later conditions still add
+// secondary exposures); the rule passes iff all passed.
+func (c *evalCtx) evalRule(r *rule) {
+	all := true
+	for _, cond := range r.conds {
+		c.evalCondition(cond)
+		if c.unsupported {
+			return
+		}
+		if !c.boolv {
+			all = false
+		}
+	}
+	c.boolv = all
+}
+
+func (c *evalCtx) passes(sp *spec, r *rule) bool {
+	switch r.passPct {
+	case 100:
+		return true
+	case 0:
+		return false
+	}
+	h := hashUnit(r.saltPrefix, c.u.unitIDString(r.idType))
+	return float64(h%10000) < r.passPct*100
+}
+
+// nestedGate evaluates pass_gate / fail_gate (§2.6).
+func (c *evalCtx) nestedGate(name string, fail bool) {
+	var nb bool
+	var rid string
+	if m, ok := c.memo[name]; ok && name != "" {
+		nb, rid = m.b, m.rid
+		c.sec = append(c.sec, m.exp...)
+	} else {
+		if c.depth >= maxDepth {
+			c.unsupported, c.errored = true, true
+			return
+		}
+		saved := c.sec
+		c.sec = nil
+		c.depth++
+		c.evaluate(name, KindGate)
+		c.depth--
+		if c.unsupported {
+			c.sec = append(saved, c.sec...)
+			return
+		}
+		nb, rid = c.boolv, c.ruleID
+		nested := c.sec
+		if name != "" {
+			if c.memo == nil {
+				c.memo = make(map[string]memoEntry, 4)
+			}
+			c.memo[name] = memoEntry{b: nb, rid: rid, exp: nested}
+		}
+		if len(nested) == 0 {
+			c.sec = saved
+		} else {
+			c.sec = append(saved[:len(saved):len(saved)], nested...)
+		}
+	}
+	if rid != "" && !strings.HasPrefix(name, "segment:") {
+		gv := "false"
+		if nb {
+			gv = "true"
+		}
+		c.sec = append(c.sec, SecondaryExposure{Gate: name, GateValue: gv, RuleID: rid})
+	}
+	if fail {
+		c.boolv = !nb
+	} else {
+		c.boolv = nb
+	}
+}

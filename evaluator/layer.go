@@ -1,0 +1,75 @@
+package evaluator
+
+// evaluateNewLayer is the useNewLayerEval algorithm (§2.10.2): every rule whose conditions
+// and pass percentage pass contributes parameters (first writer wins); at most one experiment
+// is delegated to, and only when its parameters do not collide with ones already set; the
+// layer defaults fill the rest with rule id "default".
+func (c *evalCtx) evaluateNewLayer(sp *spec) {
+	values := map[string][]byte{}
+	ruleIDs := map[string]string{}
+	delegated := false
+	for i := range sp.rules {
+		r := &sp.rules[i]
+		c.evalRule(r)
+		if c.unsupported {
+			return
+		}
+		if !c.boolv || !c.passes(sp, r) {
+			continue
+		}
+		if r.configDelegate != "" {
+			ds := c.s.configs[r.configDelegate]
+			if ds == nil || delegated {
+				continue
+			}
+			saved := c.sec
+			c.depth++
+			c.evaluate(r.configDelegate, KindExperiment)
+			c.depth--
+			if c.unsupported {
+				return
+			}
+			params := c.value.object()
+			clash := false
+			for p := range params {
+				if _, taken := values[p]; taken {
+					clash = true
+					break
+				}
+			}
+			if clash {
+				c.sec = saved
+				continue
+			}
+			for p, v := range params {
+				values[p], ruleIDs[p] = v, r.id
+			}
+			delegated = true
+			c.delegate = r.configDelegate
+			c.ruleID = r.id
+			c.explicit, c.hasExplicit = ds.explicit, ds.hasExplicit
+			c.isExpGroup = r.isExpGroup.isTrue()
+			continue
+		}
+		for p, v := range r.ret.object() {
+			if _, taken := values[p]; !taken {
+				values[p], ruleIDs[p] = v, r.id
+			}
+		}
+	}
+	for p, v := range sp.def.object() {
+		if _, taken := values[p]; !taken {
+			values[p], ruleIDs[p] = v, "default"
+		}
+	}
+	if !delegated {
+		c.ruleID = "default"
+		c.groupName = ""
+	}
+	c.boolv = true
+	c.value = sp.def
+	c.layerValue, c.paramRuleIDs = values, ruleIDs
+	// In this path Server Core leaves the undelegated exposures empty.
+	c.undelN, c.undelSet = 0, true
+	c.finalize(sp, nil)
+}

@@ -1,0 +1,424 @@
+package evaluator
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// ErrNoUpdates is returned by Load for {"has_updates": false}: keep the current snapshot.
+var ErrNoUpdates = errors.New("evaluator: payload has no updates")
+
+// LoadOptions tune Load.
+type LoadOptions struct {
+	// Previous, when set, lets the new snapshot share compiled conditions and return values
+	// that did not change, so a resync of a mostly unchanged payload costs little memory.
+	Previous *Specs
+	// Source labels the snapshot in evaluation reasons ("Network" when empty).
+	Source string
+	// Now overrides the load time (Unix ms) recorded as receivedAt.
+	Now int64
+}
+
+// rawSpec is one spec as it appears in the payload (v1 carries its name inside).
+type rawSpec struct {
+	Name                string          `json:"name"`
+	Type                string          `json:"type"`
+	Entity              string          `json:"entity"`
+	Salt                string          `json:"salt"`
+	Enabled             bool            `json:"enabled"`
+	DefaultValue        json.RawMessage `json:"defaultValue"`
+	Rules               []rawRule       `json:"rules"`
+	IDType              string          `json:"idType"`
+	Version             *int            `json:"version"`
+	IsActive            *bool           `json:"isActive"`
+	HasSharedParams     *bool           `json:"hasSharedParams"`
+	ExplicitParameters  []string        `json:"explicitParameters"`
+	TargetAppIDs        []string        `json:"targetAppIDs"`
+	ForwardAllExposures bool            `json:"forwardAllExposures"`
+	UseNewLayerEval     bool            `json:"useNewLayerEval"`
+}
+
+type rawRule struct {
+	ID                string            `json:"id"`
+	PassPercentage    float64           `json:"passPercentage"`
+	Conditions        []json.RawMessage `json:"conditions"`
+	ReturnValue       json.RawMessage   `json:"returnValue"`
+	Salt              *string           `json:"salt"`
+	IDType            string            `json:"idType"`
+	GroupName         *string           `json:"groupName"`
+	ConfigDelegate    *string           `json:"configDelegate"`
+	IsExperimentGroup *bool             `json:"isExperimentGroup"`
+	SamplingRate      *int              `json:"samplingRate"`
+}
+
+// loader holds the state of one Load.
+type loader struct {
+	dec     *json.Decoder
+	out     *Specs
+	prev    *sharedTables
+	strs    map[string]string
+	rawGate map[string]json.RawMessage // v2 specs wait for condition_map
+	rawCfg  map[string]json.RawMessage
+	rawLay  map[string]json.RawMessage
+	condRaw map[string]json.RawMessage // v2 condition_map
+	conds   map[string]*condition      // v2 compiled, by id
+	format  string
+	hasUpd  *bool
+	skipped []string
+}
+
+// Load decodes a download_config_specs payload (v2 "dcs-v2" maps or v1 arrays) from r as a
+// stream and returns an immutable, precompiled snapshot. A payload that says
+// {"has_updates": false} returns ErrNoUpdates. A spec that fails to decode is skipped (as
+// Server Core skips it); a condition that fails to compile fails the whole payload.
+func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
+	l := &loader{
+		dec: json.NewDecoder(bufio.NewReaderSize(r, 64<<10)),
+		out: &Specs{source: opts.Source, receivedAt: opts.Now, shared: &sharedTables{
+			conditions: map[string]*condition{}, values: map[string]*retVal{}, specs: map[string]*spec{},
+		}},
+		strs:    map[string]string{},
+		rawGate: map[string]json.RawMessage{}, rawCfg: map[string]json.RawMessage{}, rawLay: map[string]json.RawMessage{},
+		conds: map[string]*condition{},
+	}
+	if l.out.source == "" {
+		l.out.source = "Network"
+	}
+	if l.out.receivedAt == 0 {
+		l.out.receivedAt = time.Now().UnixMilli()
+	}
+	if opts.Previous != nil {
+		l.prev = opts.Previous.shared
+	}
+	if err := l.top(); err != nil {
+		return nil, err
+	}
+	if l.hasUpd != nil && !*l.hasUpd {
+		return nil, ErrNoUpdates
+	}
+	if l.format == "" {
+		if l.hasUpd == nil {
+			return nil, errors.New("evaluator: not a config-specs payload: no has_updates and no feature_gates")
+		}
+		l.format = "v2"
+	}
+	if err := l.finish(); err != nil {
+		return nil, err
+	}
+	l.out.format = l.format
+	l.out.index()
+	return l.out, nil
+}
+
+func (l *loader) top() error {
+	tok, err := l.dec.Token()
+	if err != nil {
+		return fmt.Errorf("evaluator: payload: %w", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return errors.New("evaluator: payload must be a JSON object")
+	}
+	for l.dec.More() {
+		tok, err := l.dec.Token()
+		if err != nil {
+			return fmt.Errorf("evaluator: payload: %w", err)
+		}
+		key, _ := tok.(string)
+		if err := l.field(key); err != nil {
+			return err
+		}
+	}
+	if _, err := l.dec.Token(); err != nil {
+		return fmt.Errorf("evaluator: payload: %w", err)
+	}
+	return nil
+}
+
+func (l *loader) field(key string) error {
+	var err error
+	switch key {
+	case "feature_gates":
+		err = l.specs(key, l.rawGate)
+	case "dynamic_configs":
+		err = l.specs(key, l.rawCfg)
+	case "layer_configs":
+		err = l.specs(key, l.rawLay)
+	case "condition_map":
+		l.condRaw = map[string]json.RawMessage{}
+		err = l.dec.Decode(&l.condRaw)
+	case "has_updates":
+		var b bool
+		err = l.dec.Decode(&b)
+		l.hasUpd = &b
+	case "time":
+		var n json.Number
+		if err = l.dec.Decode(&n); err == nil {
+			var f float64
+			if _, scanErr := fmt.Sscan(string(n), &f); scanErr == nil {
+				l.out.time = int64(f)
+			}
+		}
+	case "checksum":
+		err = decodeLenient(l.dec, &l.out.checksum)
+	case "company_id":
+		err = decodeLenient(l.dec, &l.out.companyID)
+	case "app_id":
+		err = decodeLenient(l.dec, &l.out.appID)
+	case "default_environment":
+		err = decodeLenient(l.dec, &l.out.defaultEnvironment)
+	case "sdk_keys_to_app_ids":
+		err = decodeLenient(l.dec, &l.out.sdkKeysToAppIDs)
+	case "hashed_sdk_keys_to_app_ids":
+		err = decodeLenient(l.dec, &l.out.hashedSDKKeysToAppIDs)
+	case "experiment_to_layer":
+		err = decodeLenient(l.dec, &l.out.experimentToLayer)
+	case "param_stores":
+		err = l.dec.Decode(&l.out.paramStores)
+	default:
+		var skip json.RawMessage
+		err = l.dec.Decode(&skip)
+	}
+	if err != nil {
+		return fmt.Errorf("evaluator: payload field %q: %w", key, err)
+	}
+	return nil
+}
+
+// decodeLenient decodes into dst, leaving it unset for null or a value of another type.
+func decodeLenient(dec *json.Decoder, dst any) error {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	_ = json.Unmarshal(raw, dst)
+	return nil
+}
+
+// specs reads one spec section: an object name→spec (v2) or an array of specs (v1). Each spec
+// is kept as its own raw JSON and decoded independently.
+func (l *loader) specs(section string, into map[string]json.RawMessage) error {
+	tok, err := l.dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('{'):
+		l.setFormat("v2")
+		for l.dec.More() {
+			nt, err := l.dec.Token()
+			if err != nil {
+				return err
+			}
+			name, _ := nt.(string)
+			var raw json.RawMessage
+			if err := l.dec.Decode(&raw); err != nil {
+				return err
+			}
+			into[name] = raw
+		}
+	case json.Delim('['):
+		l.setFormat("v1")
+		for l.dec.More() {
+			var raw json.RawMessage
+			if err := l.dec.Decode(&raw); err != nil {
+				return err
+			}
+			var named struct {
+				Name string `json:"name"`
+			}
+			if json.Unmarshal(raw, &named) != nil || named.Name == "" {
+				l.skipped = append(l.skipped, section+": spec without a name")
+				continue
+			}
+			into[named.Name] = raw
+		}
+	case nil:
+		return nil
+	default:
+		return fmt.Errorf("%s must be an object or an array", section)
+	}
+	_, err = l.dec.Token()
+	return err
+}
+
+func (l *loader) setFormat(f string) {
+	if l.format == "" {
+		l.format = f
+	}
+}
+
+func (l *loader) finish() error {
+	for id, raw := range l.condRaw {
+		c, err := l.condition(raw)
+		if err != nil {
+			return fmt.Errorf("evaluator: condition %q: %w", id, err)
+		}
+		l.conds[id] = c
+	}
+	l.out.counts.Conditions = len(l.conds)
+	var err error
+	if l.out.gates, err = l.buildAll(l.rawGate, KindGate); err != nil {
+		return err
+	}
+	if l.out.configs, err = l.buildAll(l.rawCfg, KindDynamicConfig); err != nil {
+		return err
+	}
+	if l.out.layers, err = l.buildAll(l.rawLay, KindLayer); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (l *loader) buildAll(raws map[string]json.RawMessage, defKind Kind) (map[string]*spec, error) {
+	out := make(map[string]*spec, len(raws))
+	for name, raw := range raws {
+		sp, err := l.build(name, raw, defKind)
+		if err != nil {
+			if errors.Is(err, errBadCondition) {
+				return nil, fmt.Errorf("evaluator: spec %q: %w", name, err)
+			}
+			l.skipped = append(l.skipped, fmt.Sprintf("%s: %v", name, err))
+			continue
+		}
+		out[l.intern(name)] = sp
+	}
+	return out, nil
+}
+
+var errBadCondition = errors.New("bad condition")
+
+func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, error) {
+	var rs rawSpec
+	if err := json.Unmarshal(raw, &rs); err != nil {
+		return nil, err
+	}
+	sp := &spec{
+		name: l.intern(name), entity: Kind(l.intern(rs.Entity)), salt: rs.Salt, idType: l.intern(rs.IDType),
+		enabled: rs.Enabled, def: l.value(rs.DefaultValue),
+		isActive: triOf(rs.IsActive), hasSharedParams: triOf(rs.HasSharedParams),
+		forwardAll: rs.ForwardAllExposures, newLayerEval: rs.UseNewLayerEval,
+	}
+	if sp.entity == "" {
+		sp.entity = defKind
+	}
+	if rs.Version != nil {
+		sp.version, sp.hasVersion = *rs.Version, true
+	}
+	if rs.ExplicitParameters != nil {
+		sp.explicit, sp.hasExplicit = l.internAll(rs.ExplicitParameters), true
+	}
+	if rs.TargetAppIDs != nil {
+		sp.targetAppIDs, sp.hasTargetApps = l.internAll(rs.TargetAppIDs), true
+	}
+	sp.rules = make([]rule, len(rs.Rules))
+	for i, rr := range rs.Rules {
+		r := &sp.rules[i]
+		r.id, r.passPct, r.idType = l.intern(rr.ID), rr.PassPercentage, l.intern(rr.IDType)
+		r.ret = l.value(rr.ReturnValue)
+		ruleSalt := rr.ID
+		if rr.Salt != nil {
+			ruleSalt = *rr.Salt
+		}
+		r.saltPrefix = rs.Salt + "." + ruleSalt + "."
+		if rr.GroupName != nil {
+			r.groupName = l.intern(*rr.GroupName)
+		}
+		if rr.ConfigDelegate != nil {
+			r.configDelegate = l.intern(*rr.ConfigDelegate)
+		}
+		r.isExpGroup = triOf(rr.IsExperimentGroup)
+		if rr.SamplingRate != nil {
+			r.samplingRate, r.hasSampling = *rr.SamplingRate, true
+		}
+		r.conds = make([]*condition, 0, len(rr.Conditions))
+		for _, cr := range rr.Conditions {
+			c, err := l.ruleCondition(cr)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", errBadCondition, err)
+			}
+			r.conds = append(r.conds, c)
+		}
+	}
+	return sp, nil
+}
+
+// ruleCondition resolves a rule's condition: a condition_map id (v2) or an inline object (v1).
+func (l *loader) ruleCondition(raw json.RawMessage) (*condition, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '"' {
+		var id string
+		if err := json.Unmarshal(raw, &id); err != nil {
+			return nil, err
+		}
+		if c, ok := l.conds[id]; ok {
+			return c, nil
+		}
+		// A rule that names a condition the map lacks evaluates as unsupported (§2.6).
+		return &condition{typ: condUnknown}, nil
+	}
+	return l.condition(raw)
+}
+
+// condition compiles a condition, sharing identical ones within and across snapshots.
+func (l *loader) condition(raw json.RawMessage) (*condition, error) {
+	key := string(raw)
+	if c, ok := l.out.shared.conditions[key]; ok {
+		return c, nil
+	}
+	if l.prev != nil {
+		if c, ok := l.prev.conditions[key]; ok {
+			l.out.shared.conditions[key] = c
+			return c, nil
+		}
+	}
+	c, err := compileCondition(raw)
+	if err != nil {
+		return nil, err
+	}
+	l.out.shared.conditions[key] = c
+	return c, nil
+}
+
+// value interns a return value by its raw JSON.
+func (l *loader) value(raw json.RawMessage) *retVal {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		raw = json.RawMessage("null")
+	}
+	key := string(raw)
+	if v, ok := l.out.shared.values[key]; ok {
+		return v
+	}
+	if l.prev != nil {
+		if v, ok := l.prev.values[key]; ok {
+			l.out.shared.values[key] = v
+			return v
+		}
+	}
+	v := &retVal{raw: json.RawMessage(key), isFalse: key == "false", isTrue: key == "true"}
+	l.out.shared.values[key] = v
+	return v
+}
+
+func (l *loader) intern(s string) string {
+	if v, ok := l.strs[s]; ok {
+		return v
+	}
+	l.strs[s] = s
+	return s
+}
+
+func (l *loader) internAll(ss []string) []string {
+	for i, s := range ss {
+		ss[i] = l.intern(s)
+	}
+	return ss
+}
+
+// Skipped lists specs that failed to decode and were left out (for diagnostics).
+func (l *loader) Skipped() []string { return l.skipped }

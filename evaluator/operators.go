@@ -1,0 +1,315 @@
+package evaluator
+
+import (
+	"math"
+	"strconv"
+	"strings"
+)
+
+// apply runs a condition's operator on the user-side value v (§2.9). supported is false for
+// unknown or missing operators.
+func (c *evalCtx) apply(cond *condition, v Value) (ok, supported bool) {
+	t := &cond.target
+	switch cond.op {
+	case opGT, opGTE, opLT, opLTE:
+		if !v.hasNum || v.kind == kindBool || !t.hasNum {
+			return false, true
+		}
+		switch cond.op {
+		case opGT:
+			return v.num > t.num, true
+		case opGTE:
+			return v.num >= t.num, true
+		case opLT:
+			return v.num < t.num, true
+		}
+		return v.num <= t.num, true
+	case opVersionGT, opVersionGTE, opVersionLT, opVersionLTE, opVersionEQ, opVersionNEQ:
+		if !v.hasStr || t.kind != kindString {
+			return false, true
+		}
+		cmp, valid := compareVersions(v.str, t.str)
+		if !valid {
+			return false, true
+		}
+		switch cond.op {
+		case opVersionGT:
+			return cmp > 0, true
+		case opVersionGTE:
+			return cmp >= 0, true
+		case opVersionLT:
+			return cmp < 0, true
+		case opVersionLTE:
+			return cmp <= 0, true
+		case opVersionEQ:
+			return cmp == 0, true
+		}
+		return cmp != 0, true
+	case opAny:
+		return t.containsFold(v), true
+	case opNone_:
+		return !t.containsFold(v), true
+	case opAnyCaseSensitive:
+		return t.containsExact(v), true
+	case opNoneCaseSensitive:
+		return !t.containsExact(v), true
+	case opStrStartsWithAny:
+		return t.anyString(v, strings.HasPrefix), true
+	case opStrEndsWithAny:
+		return t.anyString(v, strings.HasSuffix), true
+	case opStrContainsAny:
+		return t.anyString(v, strings.Contains), true
+	case opStrContainsNone:
+		return !t.anyString(v, strings.Contains), true
+	case opStrMatches:
+		if !v.hasStr || t.re == nil {
+			return false, true
+		}
+		return t.re.MatchString(v.str), true
+	case opEQ:
+		return equalTyped(v, t), true
+	case opNEQ:
+		return !equalTyped(v, t), true
+	case opBefore, opAfter, opOn:
+		return compareTime(cond.op, v, t), true
+	case opInSegmentList, opNotInSegmentList:
+		in := c.inList(v, t)
+		if cond.op == opInSegmentList {
+			return in, true
+		}
+		return !in, true
+	case opArrayContainsAny, opArrayContainsNone, opArrayContainsAll, opNotArrayContainsAll:
+		return arrayContains(cond.op, v, t), true
+	}
+	return false, false
+}
+
+// containsFold: case-insensitive membership of v's string view ("" when missing).
+func (t *target) containsFold(v Value) bool {
+	s := v.str
+	switch t.kind {
+	case kindArray:
+		_, ok := t.lower[lowerASCIIFast(s)]
+		return ok
+	case kindObject:
+		if _, ok := t.obj[s]; ok {
+			return true
+		}
+		_, ok := t.obj[strings.ToLower(s)]
+		return ok
+	case kindString:
+		return strings.EqualFold(s, t.str)
+	}
+	return false
+}
+
+func (t *target) containsExact(v Value) bool {
+	s := v.str
+	switch t.kind {
+	case kindArray:
+		for _, x := range t.list {
+			if x == s {
+				return true
+			}
+		}
+	case kindObject:
+		_, ok := t.obj[s]
+		return ok
+	case kindString:
+		return s == t.str
+	}
+	return false
+}
+
+// anyString tests v's lower-cased string view against each lower-cased target element.
+func (t *target) anyString(v Value, test func(s, sub string) bool) bool {
+	s := lowerASCIIFast(v.str)
+	switch t.kind {
+	case kindArray:
+		for _, x := range t.lows {
+			if test(s, x) {
+				return true
+			}
+		}
+	case kindString:
+		return test(s, strings.ToLower(t.str))
+	}
+	return false
+}
+
+// lowerASCIIFast lower-cases s, returning s itself when it has no upper-case letters.
+func lowerASCIIFast(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// compareVersions compares dotted versions: the part before the first '-' on each side,
+// integer components (trimmed), missing components count as 0. valid is false when any
+// component does not parse (an empty string included).
+func compareVersions(a, b string) (cmp int, valid bool) {
+	a, _, _ = strings.Cut(a, "-")
+	b, _, _ = strings.Cut(b, "-")
+	aDone, bDone := false, false
+	for {
+		var x, y int64
+		if !aDone {
+			var p string
+			var more bool
+			p, a, more = strings.Cut(a, ".")
+			n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			x, aDone = n, !more
+		}
+		if !bDone {
+			var p string
+			var more bool
+			p, b, more = strings.Cut(b, ".")
+			n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			y, bDone = n, !more
+		}
+		if cmp == 0 && x != y {
+			cmp = 1
+			if x < y {
+				cmp = -1
+			}
+		}
+		if aDone && bDone {
+			return cmp, true
+		}
+	}
+}
+
+// equalTyped is eq: typed by the target (§2.9).
+func equalTyped(v Value, t *target) bool {
+	switch t.kind {
+	case kindNull:
+		return v.IsMissing()
+	case kindBool:
+		return v.kind == kindBool && v.b == t.b
+	case kindNumber:
+		return v.hasNum && v.kind != kindBool && v.num == t.num
+	case kindString:
+		return v.hasStr && v.kind != kindArray && v.str == t.str
+	case kindArray:
+		if v.kind != kindArray || len(v.arr) != len(t.list) {
+			return false
+		}
+		for i := range v.arr {
+			if v.arr[i].str != t.list[i] {
+				return false
+			}
+		}
+		return true
+	case kindObject:
+		if v.kind != kindObject || len(v.obj) != len(t.obj) {
+			return false
+		}
+		for k, want := range t.obj {
+			got, ok := v.obj[k]
+			if !ok || got.str != want {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// compareTime is before/after/on: the left side in seconds is scaled to ms, the right side
+// is always ms; "on" is the same UTC day.
+func compareTime(op opKind, v Value, t *target) bool {
+	var left int64
+	switch {
+	case v.kind == kindString && v.hasTS:
+		left = v.ts
+	case v.kind == kindNumber && v.hasInt:
+		left = v.i64
+	default:
+		return false
+	}
+	if left > -10_000_000_000 && left < 10_000_000_000 {
+		left *= 1000
+	}
+	var right int64
+	switch {
+	case t.kind == kindString && t.hasTS:
+		right = t.ts
+	case t.kind == kindNumber && !math.IsNaN(t.num) && !math.IsInf(t.num, 0):
+		right = int64(t.num)
+	default:
+		return false
+	}
+	switch op {
+	case opBefore:
+		return left < right
+	case opAfter:
+		return left > right
+	}
+	return left/86_400_000 == right/86_400_000
+}
+
+func (c *evalCtx) inList(v Value, t *target) bool {
+	if t.kind != kindString || v.IsMissing() || !v.hasStr {
+		return false
+	}
+	lists := c.e.lists()
+	if lists == nil || !lists.Has(t.str) {
+		return false
+	}
+	return lists.Contains(t.str, HashIDListID(v.str))
+}
+
+// arrayContains implements the array_* operators: both sides must be arrays; comparison is
+// case-sensitive on string views.
+func arrayContains(op opKind, v Value, t *target) bool {
+	if v.kind != kindArray || t.kind != kindArray {
+		return false
+	}
+	has := func(x string) bool {
+		for i := range v.arr {
+			if v.arr[i].str == x {
+				return true
+			}
+		}
+		return false
+	}
+	switch op {
+	case opArrayContainsAny:
+		for _, x := range t.list {
+			if has(x) {
+				return true
+			}
+		}
+		return false
+	case opArrayContainsNone:
+		for _, x := range t.list {
+			if has(x) {
+				return false
+			}
+		}
+		return true
+	case opArrayContainsAll:
+		for _, x := range t.list {
+			if !has(x) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, x := range t.list { // not_array_contains_all
+		if !has(x) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,177 @@
+package evaluator
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// SecondaryExposure is one nested gate an evaluation depended on.
+type SecondaryExposure struct {
+	Gate      string `json:"gate"`
+	GateValue string `json:"gateValue"`
+	RuleID    string `json:"ruleID"`
+}
+
+// Details describe how an evaluation was made.
+type Details struct {
+	// Reason is "<source>:Recognized|Unrecognized|Unsupported", "Uninitialized" or "Error:<msg>".
+	Reason     string
+	LCUT       int64
+	ReceivedAt int64
+	Version    int
+	HasVersion bool
+}
+
+// GateResult is a feature gate evaluation.
+type GateResult struct {
+	Name               string
+	Value              bool
+	RuleID             string
+	IDType             string
+	Details            Details
+	SecondaryExposures []SecondaryExposure
+}
+
+// ConfigResult is a dynamic config, experiment or autotune evaluation.
+type ConfigResult struct {
+	Name               string
+	Value              json.RawMessage
+	RuleID             string
+	IDType             string
+	GroupName          string
+	Passed             bool
+	IsExperimentActive bool
+	IsUserInExperiment bool
+	IsInLayer          bool
+	ExplicitParameters []string
+	Details            Details
+	SecondaryExposures []SecondaryExposure
+	experiment         bool
+}
+
+// LayerResult is a layer evaluation. Parameter reads go through Get.
+type LayerResult struct {
+	Name                          string
+	RuleID                        string
+	IDType                        string
+	GroupName                     string
+	AllocatedExperiment           string
+	IsExperimentActive            bool
+	IsUserInExperiment            bool
+	ExplicitParameters            []string
+	Details                       Details
+	SecondaryExposures            []SecondaryExposure
+	UndelegatedSecondaryExposures []SecondaryExposure
+	// ParameterRuleIDs maps parameters to the rule that set them (useNewLayerEval layers).
+	ParameterRuleIDs map[string]string
+
+	value  *retVal
+	values map[string][]byte
+}
+
+// Value returns the layer's parameters as one JSON object.
+func (l LayerResult) Value() json.RawMessage {
+	if l.values != nil {
+		b, _ := json.Marshal(l.values)
+		return b
+	}
+	if l.value == nil {
+		return json.RawMessage("{}")
+	}
+	return l.value.raw
+}
+
+// Get returns one parameter's raw JSON value.
+func (l LayerResult) Get(param string) (json.RawMessage, bool) {
+	if l.values != nil {
+		v, ok := l.values[param]
+		return v, ok
+	}
+	if l.value == nil {
+		return nil, false
+	}
+	v, ok := l.value.object()[param]
+	return v, ok
+}
+
+// Exposure is one exposure event to log (§4.3); the caller attaches the user.
+type Exposure struct {
+	EventName          string
+	Metadata           map[string]string
+	SecondaryExposures []SecondaryExposure
+	Time               int64
+}
+
+// Exposure event names.
+const (
+	GateExposureEvent   = "statsig::gate_exposure"
+	ConfigExposureEvent = "statsig::config_exposure"
+	LayerExposureEvent  = "statsig::layer_exposure"
+)
+
+func (d Details) metadata(m map[string]string) map[string]string {
+	m["reason"] = d.Reason
+	m["lcut"] = strconv.FormatInt(d.LCUT, 10)
+	m["receivedAt"] = strconv.FormatInt(d.ReceivedAt, 10)
+	if d.HasVersion {
+		m["configVersion"] = strconv.Itoa(d.Version)
+	}
+	return m
+}
+
+func exposures(list []SecondaryExposure) []SecondaryExposure {
+	if list == nil {
+		return []SecondaryExposure{}
+	}
+	return list
+}
+
+// Exposure builds the gate exposure record.
+func (r GateResult) Exposure() Exposure {
+	m := r.Details.metadata(make(map[string]string, 7))
+	m["gate"] = r.Name
+	m["gateValue"] = strconv.FormatBool(r.Value)
+	m["ruleID"] = r.RuleID
+	return Exposure{EventName: GateExposureEvent, Metadata: m, SecondaryExposures: exposures(r.SecondaryExposures), Time: time.Now().UnixMilli()}
+}
+
+// Exposure builds the config (or experiment) exposure record.
+func (r ConfigResult) Exposure() Exposure {
+	m := r.Details.metadata(make(map[string]string, 7))
+	m["config"] = r.Name
+	m["ruleID"] = r.RuleID
+	m["rulePassed"] = strconv.FormatBool(r.Passed)
+	return Exposure{EventName: ConfigExposureEvent, Metadata: m, SecondaryExposures: exposures(r.SecondaryExposures), Time: time.Now().UnixMilli()}
+}
+
+// ParameterExposure builds the exposure for reading one layer parameter (§2.10.3). ok is
+// false when the parameter does not exist (nothing is logged for it).
+func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
+	if _, ok := l.Get(param); !ok {
+		return Exposure{}, false
+	}
+	explicit := false
+	for _, p := range l.ExplicitParameters {
+		if p == param {
+			explicit = true
+			break
+		}
+	}
+	m := l.Details.metadata(make(map[string]string, 9))
+	m["config"] = l.Name
+	m["ruleID"] = l.RuleID
+	m["parameterName"] = param
+	m["isExplicitParameter"] = strconv.FormatBool(explicit)
+	sec := l.UndelegatedSecondaryExposures
+	if explicit {
+		m["allocatedExperiment"] = l.AllocatedExperiment
+		sec = l.SecondaryExposures
+	} else {
+		m["allocatedExperiment"] = ""
+	}
+	if rid, ok := l.ParameterRuleIDs[param]; ok {
+		m["ruleID"] = rid
+	}
+	return Exposure{EventName: LayerExposureEvent, Metadata: m, SecondaryExposures: exposures(sec), Time: time.Now().UnixMilli()}, true
+}

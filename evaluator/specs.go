@@ -1,0 +1,222 @@
+package evaluator
+
+import (
+	"encoding/json"
+	"sort"
+	"sync"
+)
+
+// Kind is an entity kind.
+type Kind string
+
+// Entity kinds, as in the payload's "entity" field.
+const (
+	KindGate          Kind = "feature_gate"
+	KindSegment       Kind = "segment"
+	KindHoldout       Kind = "holdout"
+	KindDynamicConfig Kind = "dynamic_config"
+	KindExperiment    Kind = "experiment"
+	KindAutotune      Kind = "autotune"
+	KindLayer         Kind = "layer"
+)
+
+// Counts counts the entities of a snapshot.
+type Counts struct {
+	FeatureGates, Segments, Holdouts      int
+	DynamicConfigs, Experiments, Autotunes int
+	Layers, Conditions                    int
+}
+
+// Specs is an immutable, fully precompiled config-spec snapshot, safe for concurrent readers.
+type Specs struct {
+	format     string
+	source     string
+	time       int64
+	receivedAt int64
+	checksum   string
+	companyID  string
+
+	gates   map[string]*spec
+	configs map[string]*spec
+	layers  map[string]*spec
+
+	appID                 string
+	defaultEnvironment    string
+	sdkKeysToAppIDs       map[string]string
+	hashedSDKKeysToAppIDs map[string]string
+	experimentToLayer     map[string]string
+	paramStores           json.RawMessage
+
+	counts Counts
+	names  map[Kind][]string
+
+	// shared is what a later load may reuse (compiled conditions and return values).
+	shared *sharedTables
+}
+
+type sharedTables struct {
+	conditions map[string]*condition // by raw condition JSON
+	values     map[string]*retVal    // by raw return-value JSON
+	specs      map[string]*spec      // by raw spec JSON (v2 specs reference condition ids too: see load)
+}
+
+// Time is the payload's lcut ("time").
+func (s *Specs) Time() int64 { return s.time }
+
+// Checksum is the payload's checksum ("" when absent).
+func (s *Specs) Checksum() string { return s.checksum }
+
+// Format is "v2" or "v1".
+func (s *Specs) Format() string { return s.format }
+
+// Source labels where the snapshot came from (the first half of evaluation reasons).
+func (s *Specs) Source() string { return s.source }
+
+// ReceivedAt is when the snapshot was loaded, in Unix ms.
+func (s *Specs) ReceivedAt() int64 { return s.receivedAt }
+
+// AppID is the payload's app_id.
+func (s *Specs) AppID() string { return s.appID }
+
+// DefaultEnvironment is the payload's default_environment tier.
+func (s *Specs) DefaultEnvironment() string { return s.defaultEnvironment }
+
+// Counts counts the snapshot's entities.
+func (s *Specs) Counts() Counts { return s.counts }
+
+// Names returns the sorted names of one kind of entity.
+func (s *Specs) Names(kind Kind) []string { return s.names[kind] }
+
+// Has reports whether an entity of that kind exists.
+func (s *Specs) Has(kind Kind, name string) bool {
+	sp := s.lookup(kind, name)
+	return sp != nil && (sp.entity == kind || (kind == KindDynamicConfig && sp.entity == KindExperiment) || (kind == KindExperiment && sp.entity == KindAutotune) || (kind == KindGate && (sp.entity == KindSegment || sp.entity == KindHoldout)))
+}
+
+// LayerParams returns the parameter names of a layer (the keys of its default value).
+func (s *Specs) LayerParams(layer string) []string {
+	sp := s.layers[layer]
+	if sp == nil || sp.def == nil {
+		return nil
+	}
+	return sp.def.keys()
+}
+
+func (s *Specs) lookup(kind Kind, name string) *spec {
+	switch kind {
+	case KindGate, KindSegment, KindHoldout:
+		return s.gates[name]
+	case KindLayer:
+		return s.layers[name]
+	default:
+		return s.configs[name]
+	}
+}
+
+func (s *Specs) index() {
+	s.names = map[Kind][]string{}
+	add := func(m map[string]*spec) {
+		for name, sp := range m {
+			s.names[sp.entity] = append(s.names[sp.entity], name)
+		}
+	}
+	add(s.gates)
+	add(s.configs)
+	add(s.layers)
+	for k := range s.names {
+		sort.Strings(s.names[k])
+	}
+	s.counts.FeatureGates = len(s.names[KindGate])
+	s.counts.Segments = len(s.names[KindSegment])
+	s.counts.Holdouts = len(s.names[KindHoldout])
+	s.counts.DynamicConfigs = len(s.names[KindDynamicConfig])
+	s.counts.Experiments = len(s.names[KindExperiment])
+	s.counts.Autotunes = len(s.names[KindAutotune])
+	s.counts.Layers = len(s.names[KindLayer])
+}
+
+// spec is one gate, segment, holdout, dynamic config, experiment, autotune or layer.
+type spec struct {
+	name            string
+	entity          Kind
+	salt            string
+	idType          string
+	enabled         bool
+	def             *retVal
+	rules           []rule
+	version         int
+	hasVersion      bool
+	isActive        tri
+	hasSharedParams tri
+	explicit        []string
+	hasExplicit     bool
+	targetAppIDs    []string
+	hasTargetApps   bool
+	forwardAll      bool
+	newLayerEval    bool
+}
+
+type tri uint8
+
+const (
+	triUnset tri = iota
+	triFalse
+	triTrue
+)
+
+func triOf(b *bool) tri {
+	switch {
+	case b == nil:
+		return triUnset
+	case *b:
+		return triTrue
+	}
+	return triFalse
+}
+
+func (t tri) isTrue() bool { return t == triTrue }
+
+type rule struct {
+	id             string
+	groupName      string
+	passPct        float64
+	conds          []*condition
+	ret            *retVal
+	saltPrefix     string // specSalt "." ruleSalt "."
+	idType         string
+	configDelegate string
+	isExpGroup     tri
+	samplingRate   int
+	hasSampling    bool
+}
+
+// retVal is a shared return value: raw JSON kept as received, parsed lazily once for
+// parameter reads. Identical values across rules, specs and snapshots share one retVal.
+type retVal struct {
+	raw     json.RawMessage
+	isFalse bool
+	isTrue  bool
+	once    sync.Once
+	obj     map[string]json.RawMessage
+}
+
+var emptyObject = &retVal{raw: json.RawMessage("{}")}
+
+func (r *retVal) object() map[string]json.RawMessage {
+	r.once.Do(func() {
+		if err := json.Unmarshal(r.raw, &r.obj); err != nil {
+			r.obj = nil
+		}
+	})
+	return r.obj
+}
+
+func (r *retVal) keys() []string {
+	obj := r.object()
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

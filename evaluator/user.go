@@ -1,0 +1,209 @@
+package evaluator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// User is a Statsig user (the public JSON shape: userID, customIDs, email, ip, userAgent,
+// country, locale, appVersion, custom, privateAttributes, statsigEnvironment). Values keep
+// their JSON types; userID and custom IDs may be numbers. Decode with json.Unmarshal; the
+// typed views evaluation needs are computed once, at decode time.
+type User struct {
+	UserID             Value
+	CustomIDs          map[string]Value
+	Email              Value
+	IP                 Value
+	UserAgent          Value
+	Country            Value
+	Locale             Value
+	AppVersion         Value
+	Custom             map[string]Value
+	PrivateAttributes  map[string]Value
+	StatsigEnvironment map[string]Value
+
+	// logged holds the user's top-level fields as received, minus privateAttributes.
+	logged map[string]json.RawMessage
+	// uaCache memoises user-agent parsing for this user.
+	ua *uaResult
+}
+
+// UnmarshalJSON decodes the public user shape.
+func (u *User) UnmarshalJSON(data []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return fmt.Errorf("user must be a JSON object: %w", err)
+	}
+	*u = User{logged: make(map[string]json.RawMessage, len(fields))}
+	for k, raw := range fields {
+		var err error
+		switch k {
+		case "userID":
+			u.UserID, err = valueFromJSON(raw)
+		case "email":
+			u.Email, err = valueFromJSON(raw)
+		case "ip":
+			u.IP, err = valueFromJSON(raw)
+		case "userAgent":
+			u.UserAgent, err = valueFromJSON(raw)
+		case "country":
+			u.Country, err = valueFromJSON(raw)
+		case "locale":
+			u.Locale, err = valueFromJSON(raw)
+		case "appVersion":
+			u.AppVersion, err = valueFromJSON(raw)
+		case "customIDs":
+			u.CustomIDs, err = valueMap(raw)
+		case "custom":
+			u.Custom, err = valueMap(raw)
+		case "privateAttributes":
+			u.PrivateAttributes, err = valueMap(raw)
+		case "statsigEnvironment":
+			u.StatsigEnvironment, err = valueMap(raw)
+		}
+		if err != nil {
+			return fmt.Errorf("user field %q: %w", k, err)
+		}
+		if k != "privateAttributes" && string(bytes.TrimSpace(raw)) != "null" {
+			u.logged[k] = raw
+		}
+	}
+	return nil
+}
+
+func valueMap(raw json.RawMessage) (map[string]Value, error) {
+	if string(bytes.TrimSpace(raw)) == "null" {
+		return nil, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("must be an object")
+	}
+	out := make(map[string]Value, len(m))
+	for k, r := range m {
+		v, err := valueFromJSON(r)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// MarshalJSON emits the logged user: every field as received except privateAttributes.
+func (u User) MarshalJSON() ([]byte, error) {
+	if u.logged == nil {
+		return []byte("{}"), nil
+	}
+	keys := make([]string, 0, len(u.logged))
+	for k := range u.logged {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		buf.Write(kb)
+		buf.WriteByte(':')
+		if err := json.Compact(&buf, u.logged[k]); err != nil {
+			return nil, err
+		}
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// UnitID returns the unit ID for an ID type (§2.3): userID for "userID" (any case), else the
+// custom ID as given, then lower-cased.
+func (u *User) UnitID(idType string) Value {
+	if strings.EqualFold(idType, "userid") {
+		return u.UserID
+	}
+	if v, ok := u.CustomIDs[idType]; ok {
+		return v
+	}
+	if v, ok := u.CustomIDs[strings.ToLower(idType)]; ok {
+		return v
+	}
+	return Value{}
+}
+
+// unitIDString is the unit ID as hashed: its string view, "" when missing.
+func (u *User) unitIDString(idType string) string { return u.UnitID(idType).str }
+
+// lookup implements user_field lookup (§2.2).
+func (e *Evaluator) lookup(u *User, field string) Value {
+	lf := field
+	if hasUpper(field) {
+		lf = strings.ToLower(field)
+	}
+	var builtin *Value
+	switch lf {
+	case "userid":
+		builtin = &u.UserID
+	case "email":
+		builtin = &u.Email
+	case "ip":
+		builtin = &u.IP
+	case "country":
+		builtin = &u.Country
+	case "locale":
+		builtin = &u.Locale
+	case "appversion":
+		builtin = &u.AppVersion
+	case "useragent":
+		builtin = &u.UserAgent
+	}
+	if builtin != nil && !builtin.IsMissing() && builtin.str != "" {
+		return *builtin
+	}
+	if v, ok := lookupMap(u.Custom, field, lf); ok {
+		return v
+	}
+	if v, ok := lookupMap(e.globalCustom, field, lf); ok {
+		return v
+	}
+	if v, ok := lookupMap(u.PrivateAttributes, field, lf); ok {
+		return v
+	}
+	switch lf {
+	case "user_id":
+		return u.UserID
+	case "app_version":
+		return u.AppVersion
+	case "user_agent":
+		return u.UserAgent
+	}
+	return Value{}
+}
+
+func lookupMap(m map[string]Value, field, lf string) (Value, bool) {
+	if m == nil {
+		return Value{}, false
+	}
+	if v, ok := m[field]; ok {
+		return v, true
+	}
+	if lf != field {
+		if v, ok := m[lf]; ok {
+			return v, true
+		}
+	}
+	return Value{}, false
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			return true
+		}
+	}
+	return false
+}

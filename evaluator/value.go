@@ -1,0 +1,243 @@
+package evaluator
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Value is a user-side value with the typed views Server Core's operators read (§2.1 of the
+// semantics): a string view, a float view, an int view, a timestamp view, a bool view and
+// array elements. Views are computed once, when the user is decoded.
+type Value struct {
+	kind   uint8
+	hasStr bool
+	hasNum bool
+	hasInt bool
+	hasTS  bool
+	b      bool
+	str    string
+	num    float64
+	i64    int64
+	ts     int64
+	arr    []Value
+	obj    map[string]Value
+}
+
+const (
+	kindMissing uint8 = iota
+	kindNull
+	kindString
+	kindNumber
+	kindBool
+	kindArray
+	kindObject
+)
+
+// StringValue returns a Value holding s.
+func StringValue(s string) Value {
+	v := Value{kind: kindString, hasStr: true, str: s}
+	if f, ok := parseRustFloat(s); ok {
+		v.hasNum, v.num = true, f
+	}
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		v.hasInt, v.i64 = true, i
+	}
+	if ts, ok := parseUserTimestamp(s); ok {
+		v.hasTS, v.ts = true, ts
+	}
+	return v
+}
+
+// NumberValue returns a Value holding f.
+func NumberValue(f float64) Value {
+	v := Value{kind: kindNumber, hasStr: true, str: strconv.FormatFloat(f, 'f', -1, 64), hasNum: true, num: f}
+	if f == math.Trunc(f) && f >= -9.223372036854775e18 && f <= 9.223372036854775e18 {
+		v.hasInt, v.i64 = true, int64(f)
+	}
+	return v
+}
+
+func intValue(i int64) Value {
+	return Value{kind: kindNumber, hasStr: true, str: strconv.FormatInt(i, 10), hasNum: true, num: float64(i), hasInt: true, i64: i}
+}
+
+// BoolValue returns a Value holding b.
+func BoolValue(b bool) Value {
+	s := "false"
+	if b {
+		s = "true"
+	}
+	return Value{kind: kindBool, hasStr: true, str: s, b: b}
+}
+
+// IsMissing reports whether the value is absent or JSON null.
+func (v Value) IsMissing() bool { return v.kind == kindMissing || v.kind == kindNull }
+
+// String returns the string view ("" when there is none).
+func (v Value) String() string { return v.str }
+
+// valueFromJSON builds a Value from raw JSON.
+func valueFromJSON(raw json.RawMessage) (Value, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var x any
+	if err := dec.Decode(&x); err != nil {
+		return Value{}, err
+	}
+	v := valueFromAny(x)
+	if v.kind == kindArray {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, raw); err == nil {
+			v.str = buf.String()
+		}
+	}
+	return v, nil
+}
+
+func valueFromAny(x any) Value {
+	switch t := x.(type) {
+	case nil:
+		return Value{kind: kindNull}
+	case string:
+		return StringValue(t)
+	case json.Number:
+		f, err := strconv.ParseFloat(string(t), 64)
+		if err != nil {
+			f = math.Inf(1)
+			if strings.HasPrefix(string(t), "-") {
+				f = math.Inf(-1)
+			}
+		}
+		return NumberValue(f)
+	case float64:
+		return NumberValue(t)
+	case int:
+		return intValue(int64(t))
+	case int64:
+		return intValue(t)
+	case bool:
+		return BoolValue(t)
+	case []any:
+		v := Value{kind: kindArray, hasStr: true, arr: make([]Value, len(t))}
+		for i, e := range t {
+			v.arr[i] = valueFromAny(e)
+		}
+		if b, err := json.Marshal(t); err == nil {
+			v.str = string(b)
+		}
+		return v
+	case map[string]any:
+		v := Value{kind: kindObject, obj: make(map[string]Value, len(t))}
+		for k, e := range t {
+			v.obj[k] = valueFromAny(e)
+		}
+		return v
+	}
+	return Value{}
+}
+
+// parseRustFloat parses s with Rust f64 syntax: optional sign, digits with optional '.' and
+// exponent, or inf/infinity/nan in any case; no spaces, no hex, no '_' (unlike strconv).
+func parseRustFloat(s string) (float64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	body := s
+	if body[0] == '+' || body[0] == '-' {
+		body = body[1:]
+	}
+	switch strings.ToLower(body) {
+	case "inf", "infinity":
+		if s[0] == '-' {
+			return math.Inf(-1), true
+		}
+		return math.Inf(1), true
+	case "nan":
+		return math.NaN(), true
+	}
+	digits, dot, exp := 0, false, false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot && !exp:
+			dot = true
+		case (c == 'e' || c == 'E') && !exp && digits > 0:
+			exp = true
+			if i+1 < len(body) && (body[i+1] == '+' || body[i+1] == '-') {
+				i++
+			}
+			if i+1 >= len(body) {
+				return 0, false
+			}
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		// Out-of-range literals are infinities in Rust as well.
+		var ne *strconv.NumError
+		if ok := asNumError(err, &ne); ok && ne.Err == strconv.ErrRange {
+			return f, true
+		}
+		return 0, false
+	}
+	return f, true
+}
+
+func asNumError(err error, target **strconv.NumError) bool {
+	ne, ok := err.(*strconv.NumError)
+	if ok {
+		*target = ne
+	}
+	return ok
+}
+
+// parseUserTimestamp is the user-side timestamp view: an integer, or — only when the string
+// is 8 to 20 bytes long and contains '-', 'T' or ':' — an RFC 3339 or "YYYY-MM-DD HH:MM:SS" time.
+func parseUserTimestamp(s string) (int64, bool) {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return i, true
+	}
+	if len(s) < 8 || len(s) > 20 || !strings.ContainsAny(s, "-T:") {
+		return 0, false
+	}
+	return parseDateTime(s)
+}
+
+// parseTargetTimestamp is the target-side timestamp view: the same formats, no length gate.
+func parseTargetTimestamp(s string) (int64, bool) {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return i, true
+	}
+	return parseDateTime(s)
+}
+
+var rfc3339Layouts = []string{
+	"2006-01-02T15:04:05Z07:00", "2006-01-02t15:04:05Z07:00", "2006-01-02 15:04:05Z07:00",
+	"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02t15:04:05.999999999Z07:00", "2006-01-02 15:04:05.999999999Z07:00",
+}
+
+func parseDateTime(s string) (int64, bool) {
+	for _, layout := range rfc3339Layouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UnixMilli(), true
+		}
+	}
+	if strings.HasSuffix(s, "z") { // chrono accepts a lower-case zone letter
+		return parseDateTime(s[:len(s)-1] + "Z")
+	}
+	if t, err := time.Parse("2006-01-02 15:04:05", s); err == nil {
+		return t.UnixMilli(), true
+	}
+	return 0, false
+}

@@ -1,0 +1,141 @@
+// Package serving holds what every replica serves for each StatsigSpec: the evaluator loaded
+// with the current revision, the stored payload for the forward proxy and the project's event
+// sink. The snapshot consumer (or standalone mode) fills the Registry; the endpoint and the
+// admission webhook read it.
+package serving
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"sort"
+	"sync"
+	"sync/atomic"
+)
+
+// Registry maps StatsigSpec names and API keys to the Project being served. Reads are
+// lock-free (one atomic load of an immutable index); writes rebuild the index.
+type Registry struct {
+	mu        sync.Mutex // serialises writers
+	index     atomic.Pointer[index]
+	listeners []func(name, revision string)
+}
+
+type index struct {
+	byName map[string]*Project
+	byKey  map[[32]byte]*Project
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	r := &Registry{}
+	r.index.Store(&index{byName: map[string]*Project{}, byKey: map[[32]byte]*Project{}})
+	return r
+}
+
+// Set publishes p (replacing the project of the same name) and notifies subscribers when its
+// revision changed.
+func (r *Registry) Set(p *Project) {
+	r.mu.Lock()
+	old := r.index.Load()
+	prev := old.byName[p.Name]
+	next := &index{byName: make(map[string]*Project, len(old.byName)+1), byKey: map[[32]byte]*Project{}}
+	for name, q := range old.byName {
+		if name != p.Name {
+			next.byName[name] = q
+		}
+	}
+	next.byName[p.Name] = p
+	next.rebuildKeys()
+	r.index.Store(next)
+	listeners := r.listeners
+	r.mu.Unlock()
+	if prev == nil || prev.Revision != p.Revision {
+		for _, fn := range listeners {
+			fn(p.Name, p.Revision)
+		}
+	}
+}
+
+// Delete stops serving the named project.
+func (r *Registry) Delete(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.index.Load()
+	if _, ok := old.byName[name]; !ok {
+		return
+	}
+	next := &index{byName: make(map[string]*Project, len(old.byName)), byKey: map[[32]byte]*Project{}}
+	for n, q := range old.byName {
+		if n != name {
+			next.byName[n] = q
+		}
+	}
+	next.rebuildKeys()
+	r.index.Store(next)
+}
+
+func (ix *index) rebuildKeys() {
+	for _, p := range ix.byName {
+		for _, h := range p.keyHashes {
+			ix.byKey[h] = p
+		}
+	}
+}
+
+// Get returns the named project, or nil.
+func (r *Registry) Get(name string) *Project { return r.index.Load().byName[name] }
+
+// ByKey returns the project that accepts the presented API key (server secret or one of its
+// additional client keys), or nil. Keys are compared by SHA-256 so they are never held in
+// the index; the final comparison is constant-time.
+func (r *Registry) ByKey(key string) *Project {
+	if key == "" {
+		return nil
+	}
+	h := sha256.Sum256([]byte(key))
+	p := r.index.Load().byKey[h]
+	if p == nil {
+		return nil
+	}
+	for _, k := range p.keyHashes {
+		if subtle.ConstantTimeCompare(k[:], h[:]) == 1 {
+			return p
+		}
+	}
+	return nil
+}
+
+// Only returns the single project when exactly one is served (so callers may omit the
+// StatsigSpec name when the choice is unambiguous), else nil.
+func (r *Registry) Only() *Project {
+	ix := r.index.Load()
+	if len(ix.byName) != 1 {
+		return nil
+	}
+	for _, p := range ix.byName {
+		return p
+	}
+	return nil
+}
+
+// List returns the served projects sorted by name.
+func (r *Registry) List() []*Project {
+	ix := r.index.Load()
+	out := make([]*Project, 0, len(ix.byName))
+	for _, p := range ix.byName {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Len is the number of served projects.
+func (r *Registry) Len() int { return len(r.index.Load().byName) }
+
+// Subscribe calls fn (synchronously, from the writer's goroutine: keep it short) whenever a
+// project is published with a new revision.
+func (r *Registry) Subscribe(fn func(name, revision string)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.listeners = append(r.listeners, fn)
+}

@@ -1,0 +1,86 @@
+package serving
+
+import (
+	"sync"
+	"testing"
+)
+
+func project(name, rev string, keys ...string) *Project {
+	p := &Project{Name: name, Revision: rev}
+	p.SetKeys(keys...)
+	return p
+}
+
+func TestRegistryRoutesByKey(t *testing.T) {
+	r := NewRegistry()
+	r.Set(project("a", "r1", "secret-a", "client-a"))
+	r.Set(project("b", "r1", "secret-b"))
+	tests := []struct {
+		key, want string
+	}{
+		{"secret-a", "a"},
+		{"client-a", "a"},
+		{"secret-b", "b"},
+		{"secret-c", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		got := r.ByKey(tt.key)
+		name := ""
+		if got != nil {
+			name = got.Name
+		}
+		if name != tt.want {
+			t.Errorf("ByKey(%q) = %q, want %q", tt.key, name, tt.want)
+		}
+	}
+	if r.Only() != nil {
+		t.Error("Only() with two projects must be nil")
+	}
+	r.Delete("b")
+	if r.ByKey("secret-b") != nil || r.Get("b") != nil || r.Len() != 1 {
+		t.Error("deleted project still served")
+	}
+	if r.Only() == nil || r.Only().Name != "a" {
+		t.Error("Only() must return the single project")
+	}
+}
+
+func TestRegistryReplacesKeysAndNotifiesOnNewRevision(t *testing.T) {
+	r := NewRegistry()
+	var mu sync.Mutex
+	var seen []string
+	r.Subscribe(func(name, rev string) { mu.Lock(); seen = append(seen, name+"@"+rev); mu.Unlock() })
+	r.Set(project("a", "r1", "old-key"))
+	r.Set(project("a", "r1", "new-key")) // same revision: no notification
+	r.Set(project("a", "r2", "new-key"))
+	if r.ByKey("old-key") != nil {
+		t.Error("rotated key still accepted")
+	}
+	if r.ByKey("new-key") == nil {
+		t.Error("new key not accepted")
+	}
+	want := []string{"a@r1", "a@r2"}
+	if len(seen) != len(want) || seen[0] != want[0] || seen[1] != want[1] {
+		t.Errorf("notifications = %v, want %v", seen, want)
+	}
+}
+
+func TestRegistryConcurrentReaders(t *testing.T) {
+	r := NewRegistry()
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 2000; j++ {
+				_ = r.ByKey("k")
+				_ = r.List()
+			}
+		}()
+	}
+	for j := 0; j < 200; j++ {
+		r.Set(project("a", "r", "k"))
+	}
+	wg.Wait()
+}
