@@ -14,7 +14,7 @@ func (e *Evaluator) CheckGate(u *User, name string) GateResult {
 	defer e.release(c)
 	c.evaluate(name, KindGate)
 	return GateResult{
-		Name: name, Value: c.boolv && !c.errored, RuleID: c.resultRuleID(), IDType: c.idType,
+		Name: name, Value: c.boolv && !c.errored, RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.groupName,
 		Details: c.details(), SecondaryExposures: copyExposures(c.sec),
 	}
 }

@@ -29,6 +29,7 @@ type GateResult struct {
 	Value              bool
 	RuleID             string
 	IDType             string
+	GroupName          string
 	Details            Details
 	SecondaryExposures []SecondaryExposure
 }

@@ -28,9 +28,11 @@ const (
 	DefaultMemorySpoolLimit = 2 << 20
 	DefaultRetryBackoff     = 100 * time.Millisecond
 	DefaultSDKType          = "statsig-operator"
-	DefaultServiceName      = "unknown"
-	backgroundRetries       = 3
-	fallbackEvery           = 5
+	// SDKVersion is the operator version sent as STATSIG-SDK-VERSION.
+	SDKVersion         = "0.1.0"
+	DefaultServiceName = "unknown"
+	backgroundRetries  = 3
+	fallbackEvery      = 5
 )
 
 // Format selects the config-spec payload format.
@@ -146,7 +148,7 @@ func New(o Options) (*Client, error) {
 		o.SDKType = DefaultSDKType
 	}
 	if o.SDKVersion == "" {
-		o.SDKVersion = "0.0.0"
+		o.SDKVersion = SDKVersion
 	}
 	if o.ServiceName == "" {
 		o.ServiceName = DefaultServiceName

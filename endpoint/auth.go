@@ -1,0 +1,40 @@
+package endpoint
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/statsig-operator/statsig-operator/serving"
+)
+
+// apiKey returns the key a request presents: the statsig-api-key header (Statsig SDKs and
+// HTTP API), then X-API-Key and Authorization: Bearer (OFREP providers).
+func apiKey(r *http.Request) string {
+	if k := strings.TrimSpace(r.Header.Get("Statsig-Api-Key")); k != "" {
+		return k
+	}
+	if k := strings.TrimSpace(r.Header.Get("X-Api-Key")); k != "" {
+		return k
+	}
+	if a := r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		return strings.TrimSpace(a[7:])
+	}
+	return ""
+}
+
+var (
+	errNoKey      = &apiError{http.StatusUnauthorized, "missing API key: send the statsig-api-key header (or Authorization: Bearer <key>)"}
+	errUnknownKey = &apiError{http.StatusUnauthorized, "API key is not accepted by any served project"}
+)
+
+// projectFor resolves the project of key; the key itself never appears in the error.
+func (s *Server) projectFor(key string) (*serving.Project, *apiError) {
+	if key == "" {
+		return nil, errNoKey
+	}
+	p := s.reg.ByKey(key)
+	if p == nil || p.Evaluator == nil {
+		return nil, errUnknownKey
+	}
+	return p, nil
+}

@@ -1,0 +1,140 @@
+package endpoint
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readBody reads a JSON request body of at most limit bytes, after decoding any
+// Content-Encoding (SDKs send gzip or zstd event batches); the limit applies to the encoded
+// and the decoded size, so a small compressed body cannot expand without bound.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) (*bytes.Buffer, *apiError) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, &apiError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type must be application/json, got %q", truncate(ct, 100))}
+		}
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	var src io.Reader = body
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return nil, readError(err, limit, "body is not valid gzip")
+		}
+		defer func() { _ = zr.Close() }()
+		src = zr
+	case "zstd":
+		zr, err := zstd.NewReader(body, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(limit)+1<<20))
+		if err != nil {
+			return nil, badRequest("body is not valid zstd")
+		}
+		defer zr.Close()
+		src = zr
+	default:
+		return nil, &apiError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported: use gzip, zstd or none", truncate(enc, 40))}
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	n, err := buf.ReadFrom(io.LimitReader(src, limit+1))
+	if err == nil && n > limit {
+		err = &http.MaxBytesError{Limit: limit}
+	}
+	if err != nil {
+		putBuf(buf)
+		return nil, readError(err, limit, "could not read the request body")
+	}
+	return buf, nil
+}
+
+func readError(err error, limit int64, msg string) *apiError {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than the limit of %d bytes", limit)}
+	}
+	return badRequest(msg)
+}
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 {
+		bufPool.Put(b)
+	}
+}
+
+// decodeJSON reads the body into v (an object); an empty body decodes as {} when allowEmpty.
+func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any, allowEmpty bool) *apiError {
+	buf, aerr := readBody(w, r, limit)
+	if aerr != nil {
+		return aerr
+	}
+	defer putBuf(buf)
+	data := bytes.TrimSpace(buf.Bytes())
+	if len(data) == 0 || (allowEmpty && bytes.Equal(data, []byte("null"))) {
+		if allowEmpty {
+			return nil
+		}
+		return badRequest("request body is empty: send a JSON object")
+	}
+	if data[0] != '{' {
+		return badRequest("request body must be a JSON object")
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return badRequest(jsonErrorMessage(err))
+	}
+	return nil
+}
+
+// jsonErrorMessage describes a decoding error without echoing request content.
+func jsonErrorMessage(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("malformed JSON at byte %d", se.Offset)
+	case errors.As(err, &te):
+		if te.Field != "" {
+			return fmt.Sprintf("field %q must be %s, got JSON %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+		}
+		return fmt.Sprintf("expected %s, got JSON %s", jsonKind(te.Type.Kind().String()), te.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "malformed JSON: unexpected end of input"
+	}
+	return "invalid JSON: " + truncate(err.Error(), 200)
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	case "int", "int64", "float64", "uint64", "int32":
+		return "a number"
+	}
+	return "a different type"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,201 @@
+package endpoint
+
+import (
+	"encoding/json"
+	"sort"
+	"sync"
+
+	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/serving"
+)
+
+// evaluatedConfig is what the HTTP layers need from a config or experiment result.
+type evaluatedConfig struct {
+	value     any
+	ruleID    string
+	groupName string
+	idType    string
+	exposure  evaluator.Exposure
+}
+
+func fromConfig(r evaluator.ConfigResult) evaluatedConfig {
+	return evaluatedConfig{value: objectValue(r.Value), ruleID: r.RuleID, groupName: r.GroupName, idType: r.IDType, exposure: r.Exposure()}
+}
+
+func fromExperiment(r evaluator.ConfigResult) evaluatedConfig { return fromConfig(r) }
+
+// evaluatedLayer is a layer result with the exposures of all its parameters.
+type evaluatedLayer struct {
+	value     any
+	ruleID    string
+	groupName string
+	allocated string
+	idType    string
+	res       evaluator.LayerResult
+}
+
+func evaluateLayer(ev *evaluator.Evaluator, u *evaluator.User, name string) evaluatedLayer {
+	r := ev.GetLayer(u, name)
+	return evaluatedLayer{value: objectValue(r.Value()), ruleID: r.RuleID, groupName: r.GroupName, allocated: r.AllocatedExperiment, idType: r.IDType, res: r}
+}
+
+// exposures are one layer exposure per parameter of the value, in name order.
+func (l evaluatedLayer) exposures() []evaluator.Exposure {
+	params := paramNames(l.value)
+	out := make([]evaluator.Exposure, 0, len(params))
+	for _, p := range params {
+		if exp, ok := l.res.ParameterExposure(p); ok {
+			out = append(out, exp)
+		}
+	}
+	return out
+}
+
+// objectValue is a config value as JSON; a missing value is {} (never null), as Statsig sends.
+func objectValue(v any) any {
+	switch t := v.(type) {
+	case nil:
+		return json.RawMessage(`{}`)
+	case json.RawMessage:
+		if len(t) == 0 || string(t) == "null" {
+			return json.RawMessage(`{}`)
+		}
+	case map[string]any:
+		if t == nil {
+			return json.RawMessage(`{}`)
+		}
+	}
+	return v
+}
+
+func paramNames(v any) []string {
+	var m map[string]json.RawMessage
+	switch t := v.(type) {
+	case json.RawMessage:
+		_ = json.Unmarshal(t, &m)
+	case map[string]any:
+		out := make([]string, 0, len(t))
+		for k := range t {
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return out
+	}
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Entity kinds as OFREP resolves them.
+const (
+	kindGate   = "gate"
+	kindConfig = "dynamic_config"
+	kindExp    = "experiment"
+	kindLayer  = "layer"
+)
+
+type flagRef struct{ name, kind string }
+
+// flagIndex maps names to kinds for one loaded revision.
+type flagIndex struct {
+	specs *evaluator.Specs
+	kinds map[string]string
+	order []flagRef
+}
+
+var flagIndexes sync.Map // project name → *flagIndex
+
+// flagIndexOf returns the name index of p's current specs, built once per revision.
+func flagIndexOf(p *serving.Project) *flagIndex {
+	specs := p.Evaluator.Specs()
+	if v, ok := flagIndexes.Load(p.Name); ok && v.(*flagIndex).specs == specs {
+		return v.(*flagIndex)
+	}
+	idx := &flagIndex{specs: specs, kinds: map[string]string{}}
+	add := func(kind string, names []string) {
+		sort.Strings(names)
+		for _, n := range names {
+			if _, dup := idx.kinds[n]; dup {
+				continue
+			}
+			idx.kinds[n] = kind
+			idx.order = append(idx.order, flagRef{n, kind})
+		}
+	}
+	if specs != nil {
+		add(kindGate, specs.Names(evaluator.KindGate))
+		add(kindConfig, specs.Names(evaluator.KindDynamicConfig))
+		add(kindExp, specs.Names(evaluator.KindExperiment))
+		add(kindLayer, specs.Names(evaluator.KindLayer))
+	}
+	flagIndexes.Store(p.Name, idx)
+	return idx
+}
+
+func flagKind(p *serving.Project, name string) string { return flagIndexOf(p).kinds[name] }
+
+// evaluateFlag evaluates one entity for OFREP: gates are booleans with variant on/off,
+// everything else an object; rule id, group and id type go to metadata.
+func (s *Server) evaluateFlag(p *serving.Project, u *evalUser, name, kind string, expose bool) ofrepSuccess {
+	s.metrics.evaluations.WithLabelValues(kind).Inc()
+	md := map[string]any{"kind": kind}
+	switch kind {
+	case kindGate:
+		r := p.Evaluator.CheckGate(u.user, name)
+		if expose {
+			s.logExposure(p, u, r.Exposure())
+		}
+		md["ruleID"] = r.RuleID
+		if r.IDType != "" {
+			md["idType"] = r.IDType
+		}
+		variant := "off"
+		if r.Value {
+			variant = "on"
+		}
+		return ofrepSuccess{Key: name, Value: r.Value, Reason: ofrepReason(r.RuleID, ""), Variant: variant, Metadata: md}
+	case kindLayer:
+		l := evaluateLayer(p.Evaluator, u.user, name)
+		if expose {
+			for _, e := range l.exposures() {
+				s.logExposure(p, u, e)
+			}
+		}
+		md["ruleID"] = l.ruleID
+		if l.groupName != "" {
+			md["groupName"] = l.groupName
+		}
+		if l.allocated != "" {
+			md["allocatedExperimentName"] = l.allocated
+		}
+		return ofrepSuccess{Key: name, Value: l.value, Reason: ofrepReason(l.ruleID, l.groupName), Variant: variantOf(l.ruleID, l.groupName), Metadata: md}
+	}
+	var c evaluatedConfig
+	if kind == kindExp {
+		c = fromExperiment(p.Evaluator.GetExperiment(u.user, name))
+	} else {
+		c = fromConfig(p.Evaluator.GetConfig(u.user, name))
+	}
+	if expose {
+		s.logExposure(p, u, c.exposure)
+	}
+	md["ruleID"] = c.ruleID
+	if c.groupName != "" {
+		md["groupName"] = c.groupName
+	}
+	if c.idType != "" {
+		md["idType"] = c.idType
+	}
+	return ofrepSuccess{Key: name, Value: c.value, Reason: ofrepReason(c.ruleID, c.groupName), Variant: variantOf(c.ruleID, c.groupName), Metadata: md}
+}
+
+// variantOf names an object result: the experiment group, else the rule id.
+func variantOf(ruleID, group string) string {
+	if group != "" {
+		return group
+	}
+	return ruleID
+}

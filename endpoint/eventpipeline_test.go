@@ -1,0 +1,73 @@
+package endpoint
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/statsig-operator/statsig-operator/test/standin"
+)
+
+// TestEventPipeline sends custom events and exposures through the endpoint, the eventlog
+// adapter and the real sender to the Statsig stand-in: N events in, exactly N delivered,
+// private attributes never leave, repeated exposures are deduped.
+func TestEventPipeline(t *testing.T) {
+	st := standin.New(standin.Options{Keys: []string{testKey}})
+	if err := st.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sink, err := NewEventSink(EventSinkOptions{LogEventURL: st.LogEventURL(), Key: testKey, Metrics: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newTestEnv(t, sink)
+
+	const batches, perBatch = 10, 50
+	for b := 0; b < batches; b++ {
+		var events []string
+		for i := 0; i < perBatch; i++ {
+			events = append(events, fmt.Sprintf(`{"eventName":"purchase","value":%d,"metadata":{"sku":"s%d"}}`, b*perBatch+i, i))
+		}
+		body := `{"user":{"userID":"buyer","privateAttributes":{"ssn":"123-45-6789"}},"events":[` + strings.Join(events, ",") + `]}`
+		if res := env.do(t, "POST", "/v1/log_event", body, "statsig-api-key", testKey); res.status != 202 || string(res.body) != `{"success":true}` {
+			t.Fatalf("log_event = %d %s", res.status, res.body)
+		}
+	}
+	const users = 20
+	for i := 0; i < users; i++ {
+		for rep := 0; rep < 3; rep++ { // repeats are deduped
+			body := fmt.Sprintf(`{"gateName":"test_public","user":{"userID":"exposed-%d"}}`, i)
+			if res := env.do(t, "POST", "/v1/check_gate", body, "statsig-api-key", testKey); res.status != 200 {
+				t.Fatalf("check_gate = %d %s", res.status, res.body)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := sink.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	custom, exposures := 0, 0
+	for _, ev := range st.Events() {
+		switch ev.EventName {
+		case "purchase":
+			custom++
+			if strings.Contains(string(ev.Raw), "ssn") || strings.Contains(string(ev.Raw), "privateAttributes") {
+				t.Fatalf("private attributes delivered: %s", ev.Raw)
+			}
+		case "statsig::gate_exposure":
+			exposures++
+		}
+	}
+	if custom != batches*perBatch {
+		t.Errorf("%d custom events delivered, want exactly %d", custom, batches*perBatch)
+	}
+	if exposures != users {
+		t.Errorf("%d gate exposures delivered, want exactly %d (one per user after dedupe)", exposures, users)
+	}
+}

@@ -1,0 +1,151 @@
+package endpoint
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/serving"
+)
+
+const (
+	testKey   = "secret-test-key"
+	clientKey = "client-test-key"
+	v1Key     = "secret-v1-key"
+)
+
+// fixtures finds shared/fixtures/statsig: STATSIG_FIXTURES, else a sibling shared/fixtures
+// of some parent of the package directory.
+func fixtures(t testing.TB) string {
+	t.Helper()
+	if dir := os.Getenv("STATSIG_FIXTURES"); dir != "" {
+		if _, err := os.Stat(filepath.Join(dir, "statsig")); err == nil {
+			return filepath.Join(dir, "statsig")
+		}
+		return dir
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		cand := filepath.Join(dir, "shared", "fixtures", "statsig")
+		if _, err := os.Stat(cand); err == nil {
+			return cand
+		}
+		if filepath.Dir(dir) == dir {
+			t.Skip("shared/fixtures not found; set STATSIG_FIXTURES")
+		}
+	}
+}
+
+func readFixture(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(fixtures(t), rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// loadProject builds a served project from a fixture payload with a real evaluator.
+func loadProject(t testing.TB, name, rel string, sink serving.EventSink, keys ...string) *serving.Project {
+	t.Helper()
+	ev, pl, err := LoadPayload(readFixture(t, rel), evaluator.Options{})
+	if err != nil {
+		t.Fatalf("load %s: %v", rel, err)
+	}
+	p := &serving.Project{Name: name, Revision: pl.SHA256[:12], Evaluator: ev, Payload: pl, Events: sink}
+	p.SetKeys(keys...)
+	return p
+}
+
+// testEnv is a server over a registry holding the v2 eval project and the v1 go-sdk project.
+type testEnv struct {
+	reg  *serving.Registry
+	srv  *Server
+	http *httptest.Server
+	prom *prometheus.Registry
+}
+
+func newTestEnv(t testing.TB, sink serving.EventSink) *testEnv {
+	t.Helper()
+	reg := serving.NewRegistry()
+	reg.Set(loadProject(t, "eval", "server-core/eval_proj_dcs.json", sink, testKey, clientKey))
+	reg.Set(loadProject(t, "legacy", "go-sdk/download_config_specs.json", sink, v1Key))
+	prom := prometheus.NewRegistry()
+	srv, err := NewServer(Options{Registry: reg, MaxBodyBytes: 64 << 10, Metrics: prom})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return &testEnv{reg: reg, srv: srv, http: hs, prom: prom}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("response %d is not JSON (%v): %s", r.status, err, r.body)
+	}
+}
+
+// do sends one request; headers are name/value pairs.
+func (e *testEnv) do(t testing.TB, method, path string, body any, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, e.http.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+			continue
+		}
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	// Ask for exactly what the test says: no transparent gzip.
+	tr := &http.Transport{DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	res, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = res.Body.Close() }()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}

@@ -1,0 +1,115 @@
+package endpoint
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const metricsPrefix = "statsig_operator_endpoint_"
+
+// metrics are the endpoint's Prometheus series. Exposure queue series come from eventlog.
+type metrics struct {
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	evaluations *prometheus.CounterVec
+	proxyBytes  *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricsPrefix + "requests_total",
+			Help: "HTTP requests served, by route and status code.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    metricsPrefix + "request_duration_seconds",
+			Help:    "Time to serve a request, by route.",
+			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1},
+		}, []string{"route"}),
+		evaluations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricsPrefix + "evaluations_total",
+			Help: "Entities evaluated, by entity type (gate, dynamic_config, experiment, layer).",
+		}, []string{"type"}),
+		proxyBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: metricsPrefix + "proxy_bytes_total",
+			Help: "Config-spec payload bytes sent by the forward proxy, by content encoding.",
+		}, []string{"encoding"}),
+	}
+	if reg != nil {
+		m.requests = register(reg, m.requests)
+		m.latency = register(reg, m.latency)
+		m.evaluations = register(reg, m.evaluations)
+		m.proxyBytes = register(reg, m.proxyBytes)
+	}
+	return m
+}
+
+// register adds c to reg, reusing an identical collector registered by an earlier server
+// (tests and restarts create several servers on one registry).
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(C); ok {
+				return existing
+			}
+		}
+	}
+	return c
+}
+
+// statusWriter records the status code for the request metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// instrument counts and times every request of one route. A panic is answered with a JSON
+// 500 and reported to onPanic, so one bad request cannot take every replica down.
+func (m *metrics) instrument(route string, h http.HandlerFunc, onPanic func(route string, v any)) http.Handler {
+	obs := m.latency.WithLabelValues(route)
+	ok := m.requests.WithLabelValues(route, "200")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				onPanic(route, v)
+				if sw.code == 0 {
+					writeJSON(sw, http.StatusInternalServerError, errorBody{Message: "internal error while serving the request"})
+				}
+			}
+			obs.Observe(time.Since(start).Seconds())
+			if sw.code == 0 || sw.code == http.StatusOK {
+				ok.Inc()
+			} else {
+				m.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+			}
+		}()
+		h(sw, r)
+	})
+}

@@ -1,0 +1,71 @@
+package endpoint
+
+import (
+	"net/http"
+)
+
+// ofrepSuccess is an OFREP evaluation result.
+type ofrepSuccess struct {
+	Key      string         `json:"key"`
+	Value    any            `json:"value"`
+	Reason   string         `json:"reason"`
+	Variant  string         `json:"variant,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+// ofrepFailure is an OFREP per-flag error.
+type ofrepFailure struct {
+	Key          string `json:"key,omitempty"`
+	ErrorCode    string `json:"errorCode"`
+	ErrorDetails string `json:"errorDetails,omitempty"`
+}
+
+// ofrepEvaluate serves POST /ofrep/v1/evaluate/flags/{key}: one flag for a dynamic context,
+// exposed like the Statsig API's calls. Auth: statsig-api-key, X-API-Key or
+// Authorization: Bearer <key>.
+func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("key")
+	p, aerr := s.projectFor(apiKey(r))
+	if aerr != nil {
+		writeJSON(w, aerr.status, ofrepFailure{ErrorCode: "GENERAL", ErrorDetails: aerr.message})
+		return
+	}
+	u, oerr := s.decodeOFREP(w, r)
+	if oerr != nil {
+		writeJSON(w, oerr.status, ofrepFailure{Key: key, ErrorCode: oerr.code, ErrorDetails: oerr.details})
+		return
+	}
+	kind := flagKind(p, key)
+	if kind == "" {
+		writeJSON(w, http.StatusNotFound, ofrepFailure{Key: key, ErrorCode: "FLAG_NOT_FOUND", ErrorDetails: "no gate, dynamic config, experiment or layer of that name in this project"})
+		return
+	}
+	res := s.evaluateFlag(p, u, key, kind, true)
+	writeJSON(w, http.StatusOK, res)
+}
+
+// decodeOFREP reads {"context": {...}} and maps the context to a Statsig user.
+func (s *Server) decodeOFREP(w http.ResponseWriter, r *http.Request) (*evalUser, *ofrepError) {
+	var req ofrepRequest
+	if aerr := decodeJSON(w, r, s.opts.MaxBodyBytes, &req, false); aerr != nil {
+		code := "GENERAL"
+		if aerr.status == http.StatusBadRequest {
+			code = "PARSE_ERROR"
+		}
+		return nil, &ofrepError{aerr.status, code, aerr.message}
+	}
+	return userFromContext(req.Context)
+}
+
+// ofrepReason maps a Statsig result to an OpenFeature reason.
+func ofrepReason(ruleID, groupName string) string {
+	switch {
+	case ruleID == "disabled":
+		return "DISABLED"
+	case ruleID == "default" || ruleID == "":
+		return "DEFAULT"
+	case groupName != "":
+		return "SPLIT"
+	}
+	return "TARGETING_MATCH"
+}

@@ -1,0 +1,48 @@
+package endpoint
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+)
+
+// ofrepBulkResponse is the bulk evaluation answer.
+type ofrepBulkResponse struct {
+	Flags []ofrepSuccess `json:"flags"`
+}
+
+// ofrepBulk serves POST /ofrep/v1/evaluate/flags: every gate, dynamic config, experiment and
+// layer (not segments or holdouts) for a static context. Like the client initialize
+// response, bulk results log no exposures: the client evaluates ahead of use. The ETag hashes
+// the body, so If-None-Match answers 304 whenever the results are unchanged.
+func (s *Server) ofrepBulk(w http.ResponseWriter, r *http.Request) {
+	p, aerr := s.projectFor(apiKey(r))
+	if aerr != nil {
+		writeJSON(w, aerr.status, ofrepFailure{ErrorCode: "GENERAL", ErrorDetails: aerr.message})
+		return
+	}
+	u, oerr := s.decodeOFREP(w, r)
+	if oerr != nil {
+		writeJSON(w, oerr.status, ofrepFailure{ErrorCode: oerr.code, ErrorDetails: oerr.details})
+		return
+	}
+	idx := flagIndexOf(p)
+	out := ofrepBulkResponse{Flags: make([]ofrepSuccess, 0, len(idx.order))}
+	for _, f := range idx.order {
+		out.Flags = append(out.Flags, s.evaluateFlag(p, u, f.name, f.kind, false))
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, ofrepFailure{ErrorCode: "GENERAL", ErrorDetails: "failed to encode the response"})
+		return
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	w.Header().Set("ETag", etag)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeRawJSON(w, http.StatusOK, body)
+}

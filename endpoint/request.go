@@ -1,0 +1,186 @@
+package endpoint
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/serving"
+)
+
+// maxNameLen bounds entity names in requests; Statsig names are far shorter.
+const maxNameLen = 256
+
+// evalRequest is the body shared by the Statsig HTTP API's evaluating calls (§6.1).
+type evalRequest struct {
+	GateName        string          `json:"gateName"`
+	GateNames       []string        `json:"gateNames"`
+	ConfigName      string          `json:"configName"`
+	ConfigNames     []string        `json:"configNames"`
+	ExperimentName  string          `json:"experimentName"`
+	ExperimentNames []string        `json:"experimentNames"`
+	LayerName       string          `json:"layerName"`
+	LayerNames      []string        `json:"layerNames"`
+	User            json.RawMessage `json:"user"`
+	StatsigMetadata *struct {
+		ExposureLoggingDisabled bool `json:"exposureLoggingDisabled"`
+	} `json:"statsigMetadata"`
+}
+
+func (r *evalRequest) exposuresDisabled() bool {
+	return r.StatsigMetadata != nil && r.StatsigMetadata.ExposureLoggingDisabled
+}
+
+// names returns the requested names (single or list form) and whether the list form was
+// used, which selects the map-shaped response.
+func names(field, single string, list []string) ([]string, bool, *apiError) {
+	switch {
+	case single != "" && list != nil:
+		return nil, false, badRequest(fmt.Sprintf("send either %s or %ss, not both", field, field))
+	case list != nil:
+		if len(list) == 0 {
+			return nil, false, badRequest(field + "s must not be empty")
+		}
+		for _, n := range list {
+			if err := checkName(field+"s", n); err != nil {
+				return nil, false, err
+			}
+		}
+		return list, true, nil
+	case single == "":
+		return nil, false, badRequest(fmt.Sprintf("%s is required (or %ss for several)", field, field))
+	}
+	if err := checkName(field, single); err != nil {
+		return nil, false, err
+	}
+	return []string{single}, false, nil
+}
+
+func checkName(field, n string) *apiError {
+	if n == "" || len(n) > maxNameLen {
+		return badRequest(fmt.Sprintf("%s must hold names of 1 to %d characters", field, maxNameLen))
+	}
+	return nil
+}
+
+// evalUser is a request's Statsig user, ready for evaluation and logging.
+type evalUser struct {
+	user *evaluator.User
+	raw  []byte
+	// logged is the user as exposures log it (privateAttributes removed), built on first use.
+	logged []byte
+	// identity identifies the user for exposure dedupe (§4.4): userID and custom IDs.
+	identity string
+}
+
+// loggedUser is the user as exposures log it, computed once per request.
+func (u *evalUser) loggedUser() []byte {
+	if u.logged == nil {
+		u.logged = sanitizeUser(u.raw)
+	}
+	return u.logged
+}
+
+// userIdentity is the part of a Statsig user that exposure dedupe and validation need.
+type userIdentity struct {
+	UserID    json.RawMessage            `json:"userID"`
+	CustomIDs map[string]json.RawMessage `json:"customIDs"`
+}
+
+// parseUser decodes a public Statsig user object; a user needs a userID or a custom ID.
+func parseUser(raw json.RawMessage) (*evalUser, *apiError) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil, badRequest("user is required: send a Statsig user object with a userID or customIDs")
+	}
+	if raw[0] != '{' {
+		return nil, badRequest("user must be a JSON object")
+	}
+	var id userIdentity
+	if err := json.Unmarshal(raw, &id); err != nil {
+		return nil, badRequest("user: " + jsonErrorMessage(err))
+	}
+	ident, ok := identityKey(id)
+	if !ok {
+		return nil, badRequest("user needs a non-empty userID or at least one non-empty customIDs entry")
+	}
+	u := new(evaluator.User)
+	if err := json.Unmarshal(raw, u); err != nil {
+		return nil, badRequest("user: " + jsonErrorMessage(err))
+	}
+	return &evalUser{user: u, raw: raw, identity: ident}, nil
+}
+
+// identityKey renders userID and the sorted custom IDs; ok is false when all are empty.
+func identityKey(id userIdentity) (string, bool) {
+	var b strings.Builder
+	uid := scalarString(id.UserID)
+	b.WriteString("u:")
+	b.WriteString(uid)
+	ok := uid != ""
+	if len(id.CustomIDs) > 0 {
+		keys := make([]string, 0, len(id.CustomIDs))
+		for k := range id.CustomIDs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := scalarString(id.CustomIDs[k])
+			if v == "" {
+				continue
+			}
+			ok = true
+			b.WriteString(";")
+			b.WriteString(k)
+			b.WriteString(":")
+			b.WriteString(v)
+		}
+	}
+	return b.String(), ok
+}
+
+// scalarString is the string form of a JSON string or number ("" for anything else);
+// SDKs coerce numeric IDs the same way.
+func scalarString(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return ""
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
+			return strconv.FormatFloat(f, 'f', -1, 64)
+		}
+	}
+	return ""
+}
+
+// decodeEval reads an evaluating request and resolves its project and user.
+func (s *Server) decodeEval(w http.ResponseWriter, r *http.Request) (*serving.Project, *evalRequest, *evalUser, bool) {
+	p, aerr := s.projectFor(apiKey(r))
+	if aerr != nil {
+		writeError(w, aerr)
+		return nil, nil, nil, false
+	}
+	var req evalRequest
+	if aerr := decodeJSON(w, r, s.opts.MaxBodyBytes, &req, false); aerr != nil {
+		writeError(w, aerr)
+		return nil, nil, nil, false
+	}
+	u, aerr := parseUser(req.User)
+	if aerr != nil {
+		writeError(w, aerr)
+		return nil, nil, nil, false
+	}
+	return p, &req, u, true
+}

@@ -1,0 +1,193 @@
+package endpoint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/statsig-operator/statsig-operator/serving"
+)
+
+// Defaults of Options.
+const (
+	DefaultAddr            = ":8000"
+	DefaultMaxBodyBytes    = 1 << 20
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// Options configure a Server.
+type Options struct {
+	// Addr to listen on (DefaultAddr when empty).
+	Addr string
+	// Registry of served projects; required.
+	Registry *serving.Registry
+	// MaxBodyBytes caps every request body, before and after Content-Encoding
+	// (DefaultMaxBodyBytes when 0); larger bodies get 413.
+	MaxBodyBytes int64
+	// Logger for lifecycle and internal errors (never keys or request bodies).
+	Logger logr.Logger
+	// Metrics registers the statsig_operator_endpoint_* series (nil: not registered).
+	Metrics prometheus.Registerer
+	// MetricsGatherer, when set, is also served on /metrics of this server (standalone mode;
+	// in the manager the controller-runtime metrics server exposes Metrics instead).
+	MetricsGatherer prometheus.Gatherer
+	// ShutdownTimeout bounds the graceful shutdown (DefaultShutdownTimeout when 0).
+	ShutdownTimeout time.Duration
+}
+
+// Server is the in-cluster endpoint. It implements controller-runtime's manager.Runnable and
+// LeaderElectionRunnable: every replica serves.
+type Server struct {
+	opts    Options
+	reg     *serving.Registry
+	log     logr.Logger
+	metrics *metrics
+	mux     *http.ServeMux
+	now     func() time.Time
+}
+
+// NewServer builds the endpoint; Start serves it.
+func NewServer(opts Options) (*Server, error) {
+	if opts.Registry == nil {
+		return nil, errors.New("endpoint: Options.Registry is required")
+	}
+	if opts.Addr == "" {
+		opts.Addr = DefaultAddr
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.ShutdownTimeout <= 0 {
+		opts.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if opts.Logger.GetSink() == nil {
+		opts.Logger = logr.Discard()
+	}
+	s := &Server{opts: opts, reg: opts.Registry, log: opts.Logger, metrics: newMetrics(opts.Metrics), mux: http.NewServeMux(), now: time.Now}
+	s.routes()
+	return s, nil
+}
+
+// Handler is the endpoint's HTTP handler (for tests and for embedding in another server).
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// NeedLeaderElection is false: every replica serves.
+func (s *Server) NeedLeaderElection() bool { return false }
+
+// Start listens on Options.Addr and serves until ctx ends, then shuts down gracefully.
+func (s *Server) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("endpoint: listen on %s: %w", s.opts.Addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx ends, then stops accepting, lets in-flight requests finish
+// within ShutdownTimeout and returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second, // proxy payloads can be several MB
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("Serving the endpoint", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("endpoint: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		_ = srv.Close()
+		return fmt.Errorf("endpoint: requests still running after %s, closed", s.opts.ShutdownTimeout)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("endpoint: %w", err)
+	}
+	return err
+}
+
+// handle registers h for pattern (method and path) under the metrics label route, and a
+// JSON 405 for the same path with any other method.
+func (s *Server) handle(method, path, route string, h http.HandlerFunc) {
+	s.mux.Handle(method+" "+path, s.metrics.instrument(route, h, s.onPanic))
+}
+
+func (s *Server) onPanic(route string, v any) {
+	s.log.Error(fmt.Errorf("panic: %v", v), "Handler panicked", "route", route)
+}
+
+func (s *Server) routes() {
+	// Statsig HTTP API (§6.1).
+	s.handle("POST", "/v1/check_gate", "check_gate", s.checkGate)
+	s.handle("POST", "/v1/get_config", "get_config", s.getConfig)
+	s.handle("POST", "/v1/get_experiment", "get_experiment", s.getExperiment)
+	s.handle("POST", "/v1/get_layer", "get_layer", s.getLayer)
+	s.handle("POST", "/v1/log_event", "log_event", s.logEvent)
+	s.handle("POST", "/v1/rgstr", "log_event", s.logEvent)
+	s.handle("POST", "/v1/get_client_initialize_response", "get_client_initialize_response", s.clientInitialize)
+
+	// Forward proxy for unmodified SDKs (§1.1, §3).
+	for _, v := range []string{"v1", "v2"} {
+		base := "/" + v + "/download_config_specs"
+		h := s.downloadConfigSpecs(v)
+		s.handle("GET", base, "download_config_specs_"+v, h)
+		s.handle("POST", base, "download_config_specs_"+v, h)
+		s.handle("GET", base+"/{file}", "download_config_specs_"+v, h)
+		s.handle("POST", base+"/{file}", "download_config_specs_"+v, h)
+	}
+	s.handle("POST", "/v1/get_id_lists", "get_id_lists", s.getIDLists)
+	s.handle("GET", "/v1/get_id_lists/{file}", "get_id_lists", s.getIDLists)
+	s.handle("POST", "/v1/get_id_lists/{file}", "get_id_lists", s.getIDLists)
+
+	// OpenFeature Remote Evaluation Protocol.
+	s.handle("POST", "/ofrep/v1/evaluate/flags/{key}", "ofrep_evaluate", s.ofrepEvaluate)
+	s.handle("POST", "/ofrep/v1/evaluate/flags", "ofrep_bulk", s.ofrepBulk)
+
+	// Health.
+	s.handle("GET", "/healthz", "healthz", s.healthz)
+	s.handle("GET", "/readyz", "readyz", s.readyz)
+	if s.opts.MetricsGatherer != nil {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.opts.MetricsGatherer, promhttp.HandlerOpts{}))
+	}
+
+	// Everything else: JSON 404 or 405 instead of the mux's plain-text answers.
+	s.mux.Handle("/", s.metrics.instrument("unknown", s.notFound, s.onPanic))
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	// The catch-all also receives known paths with a wrong method; tell the two apart by
+	// asking the mux about other methods. Paths may hold keys, so only patterns are echoed.
+	var allowed []string
+	var route string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allowed = append(allowed, m)
+			_, route, _ = strings.Cut(pattern, " ")
+		}
+	}
+	if len(allowed) > 0 {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeError(w, &apiError{http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s: use %s", truncate(r.Method, 16), route, strings.Join(allowed, " or "))})
+		return
+	}
+	writeError(w, &apiError{http.StatusNotFound, "no such route: see the endpoint documentation for /v1/*, /v2/download_config_specs, /ofrep/v1/* and health routes"})
+}

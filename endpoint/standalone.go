@@ -1,0 +1,86 @@
+package endpoint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/serving"
+)
+
+// StandaloneOptions configure RunStandalone.
+type StandaloneOptions struct {
+	// SpecsFile is a download_config_specs payload, v1 or v2 (detected).
+	SpecsFile string
+	// Listen is the address to serve on (DefaultAddr when empty).
+	Listen string
+	// Keys are the API keys accepted (at least one); the first is also sent to LogEventURL.
+	Keys []string
+	// LogEventURL receives exposures and custom events (Statsig's default when empty).
+	LogEventURL string
+	// DisableLogging drops every exposure and custom event.
+	DisableLogging bool
+	// Evaluator options (environment, global custom fields, UA and country lookups).
+	Evaluator evaluator.Options
+	// MaxBodyBytes as in Options.
+	MaxBodyBytes int64
+	// Logger for lifecycle messages.
+	Logger logr.Logger
+}
+
+// standaloneProject is the name of the single project served in standalone mode.
+const standaloneProject = "standalone"
+
+// RunStandalone serves one project loaded from a payload file, without Kubernetes, until ctx
+// ends; then it stops serving and flushes queued events. /metrics is served too.
+func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
+	if len(opts.Keys) == 0 || opts.Keys[0] == "" {
+		return errors.New("standalone: at least one API key is required (clients authenticate with it)")
+	}
+	raw, err := os.ReadFile(opts.SpecsFile)
+	if err != nil {
+		return fmt.Errorf("standalone: read specs file: %w", err)
+	}
+	ev, payload, err := LoadPayload(raw, opts.Evaluator)
+	if err != nil {
+		return fmt.Errorf("standalone: %s: %w", opts.SpecsFile, err)
+	}
+	if opts.Logger.GetSink() == nil {
+		opts.Logger = logr.Discard()
+	}
+	prom := prometheus.NewRegistry()
+	prom.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	p := &serving.Project{Name: standaloneProject, Revision: payload.SHA256[:16], Evaluator: ev, Payload: payload, DisableAllLogging: opts.DisableLogging}
+	p.SetKeys(opts.Keys...)
+	var events *EventSink
+	if !opts.DisableLogging {
+		events, err = NewEventSink(EventSinkOptions{LogEventURL: opts.LogEventURL, Key: opts.Keys[0], Metrics: prom, Logger: opts.Logger})
+		if err != nil {
+			return fmt.Errorf("standalone: %w", err)
+		}
+		p.Events = events
+	}
+	reg := serving.NewRegistry()
+	reg.Set(p)
+	srv, err := NewServer(Options{Addr: opts.Listen, Registry: reg, MaxBodyBytes: opts.MaxBodyBytes, Logger: opts.Logger, Metrics: prom, MetricsGatherer: prom})
+	if err != nil {
+		return err
+	}
+	opts.Logger.Info("Serving specs file", "file", opts.SpecsFile, "format", payload.Format, "time", payload.Time, "bytes", payload.Size)
+	serveErr := srv.Start(ctx)
+	if events != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := events.Shutdown(sctx); err != nil {
+			opts.Logger.Error(err, "Events not delivered at shutdown")
+		}
+	}
+	return serveErr
+}

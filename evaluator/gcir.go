@@ -1,0 +1,203 @@
+package evaluator
+
+import (
+	"encoding/json"
+)
+
+// ClientInitOptions select how a client initialize response is built (§6.2).
+type ClientInitOptions struct {
+	// HashAlgorithm for entity names: "djb2" (default), "sha256" or "none".
+	HashAlgorithm string
+	// ClientSDKKey selects the app through the payload's (hashed_)sdk_keys_to_app_ids.
+	ClientSDKKey string
+	// TargetAppID selects the app directly.
+	TargetAppID string
+}
+
+// ClientInitializeResponse evaluates every gate, dynamic config, experiment, autotune and
+// layer for the user (segments and holdouts excluded) in the v1 "initialize" format a client
+// SDK bootstraps from. The result is ready to be JSON-encoded.
+func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[string]any {
+	s := e.Specs()
+	algo := o.HashAlgorithm
+	if algo != "sha256" && algo != "none" {
+		algo = "djb2"
+	}
+	hash := func(name string) string {
+		switch algo {
+		case "none":
+			return name
+		case "sha256":
+			return SHA256Base64(name)
+		}
+		return DJB2(name)
+	}
+	out := map[string]any{
+		"feature_gates": map[string]any{}, "dynamic_configs": map[string]any{}, "layer_configs": map[string]any{},
+		"has_updates": true, "hash_used": algo, "user": u, "sdkParams": map[string]any{},
+		"evaluated_keys": evaluatedKeys(u),
+	}
+	if s == nil {
+		out["time"] = 0
+		return out
+	}
+	out["time"] = s.time
+	if len(s.paramStores) > 0 {
+		out["param_stores"] = s.paramStores
+	}
+	appID, filter := s.clientAppID(o)
+	visible := func(sp *spec) bool {
+		if !filter {
+			return true
+		}
+		if appID == "" || !sp.hasTargetApps {
+			return false
+		}
+		for _, a := range sp.targetAppIDs {
+			if a == appID {
+				return true
+			}
+		}
+		return false
+	}
+	run := func(name string, kind Kind) *evalCtx {
+		c := e.acquire(s, u)
+		if filter {
+			c.appID = appID
+		}
+		c.evaluate(name, kind)
+		return c
+	}
+	gates := out["feature_gates"].(map[string]any)
+	for _, name := range s.names[KindGate] {
+		if sp := s.gates[name]; visible(sp) {
+			c := run(name, KindGate)
+			gates[hash(name)] = map[string]any{
+				"name": hash(name), "value": c.boolv && !c.unsupported, "rule_id": c.resultRuleID(),
+				"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
+			}
+			e.release(c)
+		}
+	}
+	configs := out["dynamic_configs"].(map[string]any)
+	for _, kind := range []Kind{KindDynamicConfig, KindExperiment, KindAutotune} {
+		for _, name := range s.names[kind] {
+			sp := s.configs[name]
+			if !visible(sp) {
+				continue
+			}
+			c := run(name, KindDynamicConfig)
+			entry := map[string]any{
+				"name": hash(name), "value": json.RawMessage(c.valueJSON()), "rule_id": c.resultRuleID(),
+				"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
+				"is_device_based": c.idType == "stableID",
+			}
+			if kind == KindDynamicConfig {
+				entry["passed"] = c.boolv && !c.unsupported
+			} else {
+				if c.groupName != "" {
+					entry["group_name"] = c.groupName
+				}
+				if c.isInLayer {
+					entry["is_in_layer"] = true
+					if c.hasExplicit {
+						entry["explicit_parameters"] = nonNil(c.explicit)
+					}
+				}
+				if kind == KindExperiment {
+					entry["is_experiment_active"] = c.isExpActive
+					entry["is_user_in_experiment"] = c.isExpGroup
+				}
+			}
+			configs[hash(name)] = entry
+			e.release(c)
+		}
+	}
+	layers := out["layer_configs"].(map[string]any)
+	for _, name := range s.names[KindLayer] {
+		sp := s.layers[name]
+		if !visible(sp) {
+			continue
+		}
+		c := run(name, KindLayer)
+		value := json.RawMessage(c.valueJSON())
+		if c.layerValue != nil {
+			value, _ = json.Marshal(c.layerValue)
+		}
+		entry := map[string]any{
+			"name": hash(name), "value": value, "rule_id": c.resultRuleID(),
+			"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
+			"is_device_based":                 c.idType == "stableID",
+			"explicit_parameters":             []string{},
+			"undelegated_secondary_exposures": hashedExposures(c.sec[:c.undelegatedLen()], hash),
+		}
+		if c.groupName != "" {
+			entry["group_name"] = c.groupName
+		}
+		if c.delegate != "" {
+			entry["allocated_experiment_name"] = hash(c.delegate)
+			entry["is_experiment_active"] = c.isExpActive
+			entry["is_user_in_experiment"] = c.isExpGroup
+			if c.hasExplicit {
+				entry["explicit_parameters"] = nonNil(c.explicit)
+			}
+		}
+		if c.paramRuleIDs != nil {
+			entry["parameter_rule_ids"] = c.paramRuleIDs
+		}
+		layers[hash(name)] = entry
+		e.release(c)
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// clientAppID picks the app a client initialize response is filtered to (§6.2). filter is
+// false when neither a client key nor a target app was given.
+func (s *Specs) clientAppID(o ClientInitOptions) (appID string, filter bool) {
+	if o.TargetAppID != "" {
+		return o.TargetAppID, true
+	}
+	if o.ClientSDKKey == "" {
+		return "", false
+	}
+	appID = s.appID
+	if s.sdkKeysToAppIDs != nil {
+		appID = s.sdkKeysToAppIDs[o.ClientSDKKey]
+	}
+	if s.hashedSDKKeysToAppIDs != nil {
+		appID = s.hashedSDKKeysToAppIDs[DJB2(o.ClientSDKKey)]
+	}
+	return appID, true
+}
+
+// hashedExposures de-duplicates exposures (first occurrence wins) and hashes gate names.
+func hashedExposures(list []SecondaryExposure, hash func(string) string) []SecondaryExposure {
+	out := make([]SecondaryExposure, 0, len(list))
+	seen := make(map[SecondaryExposure]struct{}, len(list))
+	for _, x := range list {
+		if _, dup := seen[x]; dup {
+			continue
+		}
+		seen[x] = struct{}{}
+		out = append(out, SecondaryExposure{Gate: hash(x.Gate), GateValue: x.GateValue, RuleID: x.RuleID})
+	}
+	return out
+}
+
+func evaluatedKeys(u *User) map[string]any {
+	keys := map[string]any{}
+	if !u.UserID.IsMissing() {
+		keys["userID"] = u.logged["userID"]
+	}
+	if raw, ok := u.logged["customIDs"]; ok {
+		keys["customIDs"] = raw
+	}
+	return keys
+}

@@ -1,0 +1,426 @@
+// Package eventlog batches exposures and custom events, compresses them and delivers them to
+// Statsig's log_event API, with bounded memory, retries and a draining shutdown.
+package eventlog
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/statsig"
+)
+
+// SecondaryExposure is a nested gate an exposure depended on.
+type SecondaryExposure = evaluator.SecondaryExposure
+
+// Event is one event as Statsig's log_event API takes it (§4.1). Exposures carry
+// "statsigMetadata": {} and "value": null; custom events "statsigMetadata": null and
+// "secondaryExposures": null.
+type Event struct {
+	EventName          string              `json:"eventName"`
+	Value              any                 `json:"value"`
+	Metadata           map[string]string   `json:"metadata"`
+	StatsigMetadata    map[string]any      `json:"statsigMetadata"`
+	User               json.RawMessage     `json:"user"`
+	Time               int64               `json:"time"`
+	SecondaryExposures []SecondaryExposure `json:"secondaryExposures"`
+}
+
+// Sender delivers one compressed batch.
+type Sender interface {
+	Send(ctx context.Context, body []byte, encoding string, eventCount, retryCount int) error
+}
+
+// Options configure a Logger. Zero values take Statsig's defaults.
+type Options struct {
+	// URL of log_event (statsig.DefaultLogEventURL when empty); used when Sender is nil.
+	URL string
+	// APIKey is the server secret key sent with every batch; used when Sender is nil.
+	APIKey string
+	// Sender overrides the HTTP delivery.
+	Sender Sender
+	// DisableAllLogging drops every event at enqueue: nothing is ever sent.
+	DisableAllLogging bool
+	// FlushInterval is the longest an event waits before its batch is sent (60 s).
+	FlushInterval time.Duration
+	// MaxQueueSize is the batch size (2000; 10–2000).
+	MaxQueueSize int
+	// MaxPendingBatches bounds memory: beyond MaxQueueSize×MaxPendingBatches queued events the
+	// oldest are dropped and counted (100).
+	MaxPendingBatches int
+	// DedupeTTL clears the exposure de-duplication set this often (60 s).
+	DedupeTTL time.Duration
+	// DedupeMaxKeys caps the de-duplication set (100 000).
+	DedupeMaxKeys int
+	// InitialBackoff after a failed send (1 s), doubling up to MaxBackoff (60 s), halving on success.
+	InitialBackoff, MaxBackoff time.Duration
+	// MaxRetries before a batch is dropped (5).
+	MaxRetries int
+	// Registerer receives the logger's metrics (prometheus.DefaultRegisterer when nil).
+	Registerer prometheus.Registerer
+	// Logger reports delivery failures; it never sees the key.
+	Logger logr.Logger
+}
+
+func (o *Options) defaults() {
+	if o.FlushInterval <= 0 {
+		o.FlushInterval = 60 * time.Second
+	}
+	if o.MaxQueueSize < 10 || o.MaxQueueSize > 2000 {
+		o.MaxQueueSize = 2000
+	}
+	if o.MaxPendingBatches <= 0 {
+		o.MaxPendingBatches = 100
+	}
+	if o.DedupeTTL <= 0 {
+		o.DedupeTTL = 60 * time.Second
+	}
+	if o.DedupeMaxKeys <= 0 {
+		o.DedupeMaxKeys = 100000
+	}
+	if o.InitialBackoff <= 0 {
+		o.InitialBackoff = time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 60 * time.Second
+	}
+	if o.MaxRetries <= 0 {
+		o.MaxRetries = 5
+	}
+}
+
+type batch struct {
+	events  []Event
+	retries int
+	flush   string
+}
+
+// Logger queues events and delivers them in the background. Enqueue never blocks on the
+// network and is safe for concurrent use.
+type Logger struct {
+	opts      Options
+	sender    Sender
+	sessionID string
+	m         *metrics
+
+	mu          sync.Mutex
+	queue       []Event
+	oldest      time.Time
+	pending     []*batch
+	pendingN    int
+	dedupe      map[string]struct{}
+	dedupeReset time.Time
+	backoff     time.Duration
+	nextTry     time.Time
+	closed      bool
+
+	sendMu sync.Mutex // one delivery at a time keeps batches in order
+	wake   chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+// New starts a Logger.
+func New(opts Options) (*Logger, error) {
+	opts.defaults()
+	l := &Logger{
+		opts: opts, sessionID: uuid.NewString(), m: registerMetrics(opts.Registerer),
+		dedupe: map[string]struct{}{}, dedupeReset: time.Now(), backoff: opts.InitialBackoff,
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+	}
+	l.sender = opts.Sender
+	if l.sender == nil && !opts.DisableAllLogging {
+		c, err := statsig.New(statsig.Options{LogEventURL: opts.URL, SessionID: l.sessionID})
+		if err != nil {
+			return nil, err
+		}
+		l.sender = &clientSender{c: c, key: opts.APIKey}
+	}
+	go l.loop()
+	return l, nil
+}
+
+// clientSender posts batches with the statsig client (headers per §4.1).
+type clientSender struct {
+	c   *statsig.Client
+	key string
+}
+
+func (s *clientSender) Send(ctx context.Context, body []byte, enc string, n, retry int) error {
+	return s.c.PostLogEvent(ctx, s.key, body, enc, n, retry)
+}
+
+// Enqueue queues an event (custom events are never de-duplicated).
+func (l *Logger) Enqueue(ev Event) {
+	if l.opts.DisableAllLogging {
+		l.m.dropped.WithLabelValues("disabled").Inc()
+		return
+	}
+	kind := "custom"
+	if len(ev.EventName) > 9 && ev.EventName[:9] == "statsig::" {
+		kind = "exposure"
+	}
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		l.m.dropped.WithLabelValues("shutdown").Inc()
+		return
+	}
+	if len(l.queue) == 0 {
+		l.oldest = time.Now()
+	}
+	l.queue = append(l.queue, ev)
+	full := len(l.queue) >= l.opts.MaxQueueSize
+	if full {
+		l.cutLocked("scheduled:full_batch")
+	}
+	l.m.queued.Set(float64(len(l.queue) + l.pendingN))
+	l.mu.Unlock()
+	l.m.enqueued.WithLabelValues(kind).Inc()
+	if full {
+		l.signal()
+	}
+}
+
+// EnqueueExposure queues an exposure unless an identical one (same dedupeKey) was queued
+// within DedupeTTL.
+func (l *Logger) EnqueueExposure(ev Event, dedupeKey string) {
+	if l.opts.DisableAllLogging {
+		l.m.dropped.WithLabelValues("disabled").Inc()
+		return
+	}
+	if dedupeKey != "" {
+		l.mu.Lock()
+		if time.Since(l.dedupeReset) >= l.opts.DedupeTTL || len(l.dedupe) >= l.opts.DedupeMaxKeys {
+			clear(l.dedupe)
+			l.dedupeReset = time.Now()
+		}
+		_, seen := l.dedupe[dedupeKey]
+		if !seen {
+			l.dedupe[dedupeKey] = struct{}{}
+		}
+		l.mu.Unlock()
+		if seen {
+			l.m.deduped.Inc()
+			return
+		}
+	}
+	if ev.StatsigMetadata == nil {
+		ev.StatsigMetadata = map[string]any{}
+	}
+	if ev.SecondaryExposures == nil {
+		ev.SecondaryExposures = []SecondaryExposure{}
+	}
+	l.Enqueue(ev)
+}
+
+// cutLocked moves the queue into a pending batch and enforces the memory bound by dropping
+// the oldest events.
+func (l *Logger) cutLocked(flushType string) {
+	if len(l.queue) == 0 {
+		return
+	}
+	l.pending = append(l.pending, &batch{events: l.queue, flush: flushType})
+	l.pendingN += len(l.queue)
+	l.queue = nil
+	limit := l.opts.MaxQueueSize * l.opts.MaxPendingBatches
+	for l.pendingN > limit && len(l.pending) > 0 {
+		over := l.pendingN - limit
+		b := l.pending[0]
+		if over >= len(b.events) {
+			l.pending = l.pending[1:]
+			l.pendingN -= len(b.events)
+			l.m.dropped.WithLabelValues("queue_full").Add(float64(len(b.events)))
+			continue
+		}
+		b.events = b.events[over:]
+		l.pendingN -= over
+		l.m.dropped.WithLabelValues("queue_full").Add(float64(over))
+	}
+}
+
+func (l *Logger) signal() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *Logger) loop() {
+	defer close(l.done)
+	tick := time.NewTicker(l.tickInterval())
+	defer tick.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-tick.C:
+		case <-l.wake:
+		}
+		l.mu.Lock()
+		if len(l.queue) > 0 && time.Since(l.oldest) >= l.opts.FlushInterval {
+			l.cutLocked("scheduled:max_time")
+		}
+		ready := len(l.pending) > 0 && !time.Now().Before(l.nextTry)
+		l.mu.Unlock()
+		if ready {
+			l.deliver(context.Background(), false)
+		}
+	}
+}
+
+func (l *Logger) tickInterval() time.Duration {
+	d := l.opts.FlushInterval / 4
+	if d > time.Second {
+		d = time.Second
+	}
+	if d < 10*time.Millisecond {
+		d = 10 * time.Millisecond
+	}
+	return d
+}
+
+// deliver sends pending batches in order. With force (flush, shutdown) it ignores the backoff
+// and stops at the first failure; otherwise it stops at the first failure and backs off.
+func (l *Logger) deliver(ctx context.Context, force bool) error {
+	l.sendMu.Lock()
+	defer l.sendMu.Unlock()
+	for {
+		l.mu.Lock()
+		if len(l.pending) == 0 || (!force && time.Now().Before(l.nextTry)) {
+			l.mu.Unlock()
+			return nil
+		}
+		b := l.pending[0]
+		l.pending = l.pending[1:]
+		l.pendingN -= len(b.events)
+		l.mu.Unlock()
+
+		err := l.send(ctx, b)
+		l.mu.Lock()
+		if err == nil {
+			l.backoff = max(l.backoff/2, l.opts.InitialBackoff)
+			l.nextTry = time.Time{}
+			l.m.queued.Set(float64(len(l.queue) + l.pendingN))
+			l.mu.Unlock()
+			continue
+		}
+		reason := ""
+		switch {
+		case !statsig.IsRetryable(err):
+			reason = "non_retryable"
+		case b.retries >= l.opts.MaxRetries:
+			reason = "retries_exhausted"
+		}
+		if reason != "" {
+			l.m.dropped.WithLabelValues(reason).Add(float64(len(b.events)))
+			l.opts.Logger.Error(err, "Dropped a batch of events", "events", len(b.events), "reason", reason)
+		} else {
+			b.retries++
+			l.pending = append([]*batch{b}, l.pending...)
+			l.pendingN += len(b.events)
+		}
+		l.nextTry = time.Now().Add(l.backoff)
+		l.backoff = min(l.backoff*2, l.opts.MaxBackoff)
+		l.mu.Unlock()
+		return err
+	}
+}
+
+func (l *Logger) send(ctx context.Context, b *batch) error {
+	body, err := l.encode(b)
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := l.sender.Send(sendCtx, body, "gzip", len(b.events), b.retries); err != nil {
+		l.m.batches.WithLabelValues("failed").Inc()
+		return err
+	}
+	l.m.batches.WithLabelValues("sent").Inc()
+	l.m.sent.Add(float64(len(b.events)))
+	l.m.bytes.Add(float64(len(body)))
+	return nil
+}
+
+// encode renders the §4.1 body, gzip-compressed.
+func (l *Logger) encode(b *batch) ([]byte, error) {
+	payload := struct {
+		Events          []Event        `json:"events"`
+		StatsigMetadata map[string]any `json:"statsigMetadata"`
+	}{b.events, map[string]any{
+		"sdkType": statsig.DefaultSDKType, "sdkVersion": statsig.SDKVersion, "sessionID": l.sessionID,
+		"flushType": b.flush, "batchSize": l.opts.MaxQueueSize,
+		"flushingIntervalMs": l.opts.FlushInterval.Milliseconds(), "maxPendingBatches": l.opts.MaxPendingBatches,
+	}}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	if err := json.NewEncoder(zw).Encode(payload); err != nil {
+		return nil, fmt.Errorf("encode events: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Flush sends everything queued now.
+func (l *Logger) Flush(ctx context.Context) error {
+	l.mu.Lock()
+	l.cutLocked("manual")
+	l.mu.Unlock()
+	return l.deliver(ctx, true)
+}
+
+// Shutdown stops accepting events and delivers everything queued, retrying failed batches
+// until ctx ends; what is still undelivered then is dropped and counted.
+func (l *Logger) Shutdown(ctx context.Context) error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.cutLocked("shutdown")
+	l.mu.Unlock()
+	close(l.stop)
+	<-l.done
+	for {
+		err := l.deliver(ctx, true)
+		l.mu.Lock()
+		left := l.pendingN
+		l.mu.Unlock()
+		if left == 0 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			l.mu.Lock()
+			l.m.dropped.WithLabelValues("shutdown_timeout").Add(float64(l.pendingN))
+			l.pending, l.pendingN = nil, 0
+			l.mu.Unlock()
+			return fmt.Errorf("shutdown: %d events undelivered: %w", left, ctx.Err())
+		case <-time.After(min(l.opts.InitialBackoff, 200*time.Millisecond)):
+		}
+	}
+}
+
+// Pending is the number of events queued or waiting to be sent.
+func (l *Logger) Pending() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.queue) + l.pendingN
+}

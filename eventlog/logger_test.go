@@ -1,0 +1,273 @@
+package eventlog
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/statsig-operator/statsig-operator/statsig"
+)
+
+// receiver is a loopback log_event endpoint that decodes gzip bodies and counts events.
+type receiver struct {
+	srv      *httptest.Server
+	mu       sync.Mutex
+	events   []Event
+	requests int
+	headers  []http.Header
+	fail     atomic.Int32 // respond with this status while > 0 (decremented per request)
+	status   atomic.Int32
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.requests++
+		r.headers = append(r.headers, req.Header.Clone())
+		r.mu.Unlock()
+		if r.fail.Load() > 0 {
+			r.fail.Add(-1)
+			w.WriteHeader(int(r.status.Load()))
+			return
+		}
+		zr, err := gzip.NewReader(req.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		var body struct {
+			Events          []Event        `json:"events"`
+			StatsigMetadata map[string]any `json:"statsigMetadata"`
+		}
+		if err := json.NewDecoder(zr).Decode(&body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.mu.Lock()
+		r.events = append(r.events, body.Events...)
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = io.WriteString(w, `{"success":true}`)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.events)
+}
+
+func newLogger(t *testing.T, r *receiver, mod func(*Options)) *Logger {
+	t.Helper()
+	o := Options{URL: r.srv.URL + "/v1/log_event", APIKey: "secret-test-key", FlushInterval: time.Hour,
+		MaxQueueSize: 10, InitialBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond,
+		Registerer: prometheus.NewRegistry()}
+	if mod != nil {
+		mod(&o)
+	}
+	l, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func custom(i int) Event {
+	return Event{EventName: "purchase", Value: i, User: json.RawMessage(fmt.Sprintf(`{"userID":"u%d"}`, i)), Time: 1}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestDelivery(t *testing.T) {
+	tests := []struct {
+		name string
+		n    int
+		mod  func(*Options)
+		prep func(*receiver)
+	}{
+		{name: "flush by size", n: 30},
+		{name: "flush by interval", n: 3, mod: func(o *Options) { o.FlushInterval = 50 * time.Millisecond }},
+		{name: "retry after 500s", n: 20, prep: func(r *receiver) { r.status.Store(500); r.fail.Store(3) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newReceiver(t)
+			if tt.prep != nil {
+				tt.prep(r)
+			}
+			l := newLogger(t, r, tt.mod)
+			for i := 0; i < tt.n; i++ {
+				l.Enqueue(custom(i))
+			}
+			waitFor(t, "delivery", func() bool { return r.count() == tt.n })
+			if err := l.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if got := r.count(); got != tt.n {
+				t.Fatalf("delivered %d events, want exactly %d", got, tt.n)
+			}
+		})
+	}
+}
+
+func TestShutdownDrainsEverything(t *testing.T) {
+	r := newReceiver(t)
+	l := newLogger(t, r, func(o *Options) { o.MaxQueueSize = 2000 })
+	for i := 0; i < 1234; i++ {
+		l.Enqueue(custom(i))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := l.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.count(); got != 1234 {
+		t.Fatalf("delivered %d, want 1234", got)
+	}
+	l.Enqueue(custom(1)) // after shutdown: dropped and counted, never a panic
+}
+
+func TestNonRetryableIsDroppedAndCounted(t *testing.T) {
+	r := newReceiver(t)
+	r.status.Store(400)
+	r.fail.Store(1)
+	reg := prometheus.NewRegistry()
+	l := newLogger(t, r, func(o *Options) { o.Registerer = reg })
+	for i := 0; i < 10; i++ {
+		l.Enqueue(custom(i))
+	}
+	waitFor(t, "drop", func() bool { return testutil.ToFloat64(l.m.dropped.WithLabelValues("non_retryable")) == 10 })
+	for i := 0; i < 10; i++ {
+		l.Enqueue(custom(i))
+	}
+	_ = l.Shutdown(context.Background())
+	if r.count() != 10 {
+		t.Fatalf("delivered %d, want the 10 sent after the rejected batch", r.count())
+	}
+}
+
+func TestFloodIsBounded(t *testing.T) {
+	r := newReceiver(t)
+	r.status.Store(503)
+	r.fail.Store(1 << 30)
+	l := newLogger(t, r, func(o *Options) { o.MaxPendingBatches = 3; o.InitialBackoff = time.Hour; o.MaxBackoff = time.Hour })
+	for i := 0; i < 10000; i++ {
+		l.Enqueue(custom(i))
+	}
+	if p := l.Pending(); p > 10*3+10 {
+		t.Fatalf("%d events held in memory, want at most %d", p, 40)
+	}
+	if d := testutil.ToFloat64(l.m.dropped.WithLabelValues("queue_full")); d < 9900 {
+		t.Fatalf("dropped %v, want the flood counted", d)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := l.Shutdown(ctx); err == nil {
+		t.Fatal("shutdown with an unreachable Statsig must report undelivered events")
+	}
+}
+
+func TestDisableAllLoggingSendsNothing(t *testing.T) {
+	r := newReceiver(t)
+	l := newLogger(t, r, func(o *Options) { o.DisableAllLogging = true })
+	for i := 0; i < 50; i++ {
+		l.Enqueue(custom(i))
+		l.EnqueueExposure(custom(i), "k")
+	}
+	_ = l.Flush(context.Background())
+	_ = l.Shutdown(context.Background())
+	if r.requests != 0 {
+		t.Fatalf("%d requests with logging disabled", r.requests)
+	}
+}
+
+func TestExposureDedupe(t *testing.T) {
+	r := newReceiver(t)
+	l := newLogger(t, r, func(o *Options) { o.DedupeTTL = 50 * time.Millisecond })
+	for i := 0; i < 5; i++ {
+		l.EnqueueExposure(Event{EventName: "statsig::gate_exposure", User: json.RawMessage(`{"userID":"a"}`)}, "gate|a")
+	}
+	l.EnqueueExposure(Event{EventName: "statsig::gate_exposure", User: json.RawMessage(`{"userID":"b"}`)}, "gate|b")
+	time.Sleep(60 * time.Millisecond)
+	l.EnqueueExposure(Event{EventName: "statsig::gate_exposure", User: json.RawMessage(`{"userID":"a"}`)}, "gate|a")
+	if err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r.count() != 3 {
+		t.Fatalf("delivered %d exposures, want 3 (one per key, again after the TTL)", r.count())
+	}
+	for _, ev := range r.events {
+		if ev.StatsigMetadata == nil || ev.SecondaryExposures == nil {
+			t.Fatalf("exposure without statsigMetadata {} / secondaryExposures []: %+v", ev)
+		}
+	}
+}
+
+func TestHeadersAndNoKeyInErrors(t *testing.T) {
+	r := newReceiver(t)
+	l := newLogger(t, r, nil)
+	l.Enqueue(custom(1))
+	if err := l.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h := r.headers[0]
+	for _, k := range []string{"Statsig-Api-Key", "Statsig-Sdk-Type", "Statsig-Event-Count", "Content-Encoding"} {
+		if h.Get(k) == "" {
+			t.Errorf("missing header %s", k)
+		}
+	}
+	if h.Get("Content-Encoding") != "gzip" || h.Get("Statsig-Event-Count") != "1" {
+		t.Errorf("headers %v", h)
+	}
+	r.status.Store(500)
+	r.fail.Store(1)
+	l.Enqueue(custom(2))
+	err := l.Flush(context.Background())
+	if err == nil || strings.Contains(err.Error(), "secret-test-key") {
+		t.Fatalf("error %v must exist and not contain the key", err)
+	}
+	var se *statsig.StatusError
+	if !errors.As(err, &se) || se.Code != 500 {
+		t.Fatalf("error %v is not a 500 StatusError", err)
+	}
+	_ = l.Shutdown(context.Background())
+}
+
+func BenchmarkEnqueue(b *testing.B) {
+	l, _ := New(Options{Sender: discard{}, Registerer: prometheus.NewRegistry(), FlushInterval: time.Hour})
+	ev := custom(1)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		l.Enqueue(ev)
+	}
+	_ = l.Shutdown(context.Background())
+}
+
+type discard struct{}
+
+func (discard) Send(context.Context, []byte, string, int, int) error { return nil }
