@@ -25,8 +25,10 @@ demo: build envtest-assets ## Run the operator locally on built-in defaults: loc
 	$(GO) run ./hack/demo -operator $(BIN)/statsig-operator
 
 .PHONY: test
-test: manifests generate fmt vet envtest-assets ## Run every test (unit, envtest against a real kube-apiserver + etcd).
+test: manifests generate sync-chart-crds fmt vet envtest-assets helm ## Run every test (unit, envtest against a real kube-apiserver + etcd, chart).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(GO) test $(GO_TEST_FLAGS) ./...
+	cd test/chart && KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$$(../../hack/helm.sh)" $(GO) test $(GO_TEST_FLAGS) ./...
+	cd test/clients && $(GO) test $(GO_TEST_FLAGS) ./...
 
 ##@ Development
 
@@ -44,17 +46,27 @@ fmt: ## Run gofmt on the module.
 	gofmt -l -w $$(git ls-files --cached --others --exclude-standard '*.go')
 
 .PHONY: vet
-vet: ## Run go vet.
+vet: ## Run go vet (main module and the separate test modules).
 	$(GO) vet ./...
+	cd test/chart && $(GO) vet ./...
+	cd test/clients && $(GO) vet ./...
 
 .PHONY: verify-generated
-verify-generated: manifests generate ## Fail when generated files differ from what is committed.
-	@git diff --exit-code -- api config || { echo "generated files are out of date: run 'make generate manifests' and commit"; exit 1; }
+verify-generated: manifests generate sync-chart-crds ## Fail when generated files differ from what is committed.
+	@git diff --exit-code -- api config charts/statsig-operator/files || { echo "generated files are out of date: run 'make generate manifests' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- api config)" || { git status --porcelain -- api config; echo "untracked generated files: run 'make generate manifests' and commit"; exit 1; }
 
 .PHONY: envtest-assets
 envtest-assets: ## Build (once, ~10 min cold) and cache kube-apiserver, etcd, kube-controller-manager and kubectl.
 	@hack/envtest-assets.sh >/dev/null
+
+.PHONY: sync-chart-crds
+sync-chart-crds: manifests ## Copy the generated CRD into the Helm chart.
+	hack/sync-chart-crds.sh
+
+.PHONY: helm
+helm: ## Build (once) and cache Helm from the Go module proxy.
+	@hack/helm.sh >/dev/null
 
 ##@ Build
 

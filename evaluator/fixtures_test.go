@@ -50,7 +50,7 @@ func loadFixture(t testing.TB, rel string) *Specs {
 type setIDLists map[string]map[string]bool
 
 func (s setIDLists) Contains(list, id string) bool { return s[list][id] }
-func (s setIDLists) Has(list string) bool         { _, ok := s[list]; return ok }
+func (s setIDLists) Has(list string) bool          { _, ok := s[list]; return ok }
 
 func readIDList(t testing.TB, path string) map[string]bool {
 	t.Helper()

@@ -22,9 +22,9 @@ const (
 
 // Counts counts the entities of a snapshot.
 type Counts struct {
-	FeatureGates, Segments, Holdouts      int
+	FeatureGates, Segments, Holdouts       int
 	DynamicConfigs, Experiments, Autotunes int
-	Layers, Conditions                    int
+	Layers, Conditions                     int
 }
 
 // Specs is an immutable, fully precompiled config-spec snapshot, safe for concurrent readers.
