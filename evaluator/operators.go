@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 )
@@ -149,44 +150,43 @@ func lowerASCIIFast(s string) string {
 }
 
 // compareVersions compares dotted versions: the part before the first '-' on each side,
-// integer components (trimmed), missing components count as 0. valid is false when any
-// component does not parse (an empty string included).
+// component by component as integers (trimmed), missing components counting as 0. It stops at
+// the first difference, so only the components read so far must parse (as Server Core does).
 func compareVersions(a, b string) (cmp int, valid bool) {
 	a, _, _ = strings.Cut(a, "-")
 	b, _, _ = strings.Cut(b, "-")
 	aDone, bDone := false, false
 	for {
-		var x, y int64
-		if !aDone {
-			var p string
-			var more bool
-			p, a, more = strings.Cut(a, ".")
-			n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
-			if err != nil {
-				return 0, false
-			}
-			x, aDone = n, !more
+		x, okX, errX := nextVersionPart(&a, &aDone)
+		y, okY, errY := nextVersionPart(&b, &bDone)
+		if errX || errY {
+			return 0, false
 		}
-		if !bDone {
-			var p string
-			var more bool
-			p, b, more = strings.Cut(b, ".")
-			n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
-			if err != nil {
-				return 0, false
-			}
-			y, bDone = n, !more
+		if !okX && !okY {
+			return 0, true
 		}
-		if cmp == 0 && x != y {
-			cmp = 1
-			if x < y {
-				cmp = -1
-			}
-		}
-		if aDone && bDone {
-			return cmp, true
+		if c := x.Cmp(y); c != 0 {
+			return c, true
 		}
 	}
+}
+
+// nextVersionPart pops one component; ok is false when the version is exhausted.
+func nextVersionPart(rest *string, done *bool) (n *big.Int, ok, bad bool) {
+	if *done {
+		return big.NewInt(0), false, false
+	}
+	part, more, found := strings.Cut(*rest, ".")
+	*rest, *done = more, !found
+	part = strings.TrimSpace(part)
+	if i, err := strconv.ParseInt(part, 10, 64); err == nil {
+		return big.NewInt(i), true, false
+	}
+	v, good := new(big.Int).SetString(strings.TrimPrefix(part, "+"), 10)
+	if !good || part == "" || len(part) > 39 {
+		return nil, false, true
+	}
+	return v, true, false
 }
 
 // equalTyped is eq: typed by the target (§2.9).

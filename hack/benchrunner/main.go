@@ -1,0 +1,161 @@
+// Command benchrunner slots the operator's evaluator into the shared Statsig peer harness
+// (../shared/bench): it downloads the payload from the harness's loopback server with the
+// operator's own Statsig client (streamed, spooled), loads it with evaluator.Load, keeps
+// polling like the SDKs do, and answers the harness's evaluation and dump calls.
+//
+//	PEERS="go-sdk node-core node-legacy ours" PEER_CMD_ours=$(pwd)/bin/peer-ours ../shared/bench/run.sh
+//
+// -format v2 (default, compared with Server Core) or v1.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"statsigbench/peers/goharness"
+
+	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/statsig"
+)
+
+type ours struct {
+	format string
+	ev     *evaluator.Evaluator
+	client *statsig.Client
+	mu     sync.Mutex // serialises syncs
+	lcut   atomic.Int64
+}
+
+func (p *ours) Name() string          { return "ours" }
+func (p *ours) Version() string       { return statsig.SDKVersion }
+func (p *ours) PayloadFormat() string { return p.format }
+
+func (p *ours) MakeUser(line []byte) (any, error) {
+	u := &evaluator.User{}
+	return u, json.Unmarshal(line, u)
+}
+
+func (p *ours) Init(a *goharness.Args) goharness.InitResult {
+	specsURL := a.Server + "/v2/download_config_specs"
+	format := statsig.FormatV2
+	if p.format == "v1" {
+		specsURL, format = a.Server+"/v1/download_config_specs", statsig.FormatV1
+	}
+	c, err := statsig.New(statsig.Options{SpecsURL: specsURL, Format: format, Transport: goharness.TheGuard, InitTimeout: 2 * time.Minute})
+	if err != nil {
+		return goharness.InitResult{Err: err}
+	}
+	p.client = c
+	p.ev = evaluator.New(evaluator.Options{})
+	if err := p.sync(a.SDKKey, true); err != nil {
+		return goharness.InitResult{Err: err}
+	}
+	go func() {
+		for range time.Tick(time.Duration(a.SyncIntervalMs) * time.Millisecond) {
+			if err := p.sync(a.SDKKey, false); err != nil {
+				fmt.Fprintln(os.Stderr, "[ours] sync:", err)
+			}
+		}
+	}()
+	return goharness.InitResult{OK: true, Source: "Network", Notes: []string{
+		"statsig.Client (streamed, spooled to a temp file above 2 MiB) -> evaluator.Load with the previous snapshot for sharing",
+	}}
+}
+
+func (p *ours) sync(key string, initial bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	resp, err := p.client.DownloadConfigSpecs(context.Background(), key, statsig.Since{Time: p.lcut.Load()}, initial)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Close() }()
+	if resp.NoUpdates {
+		return nil
+	}
+	r, err := resp.Open()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = r.Close() }()
+	specs, err := evaluator.Load(r, evaluator.LoadOptions{Previous: p.ev.Specs()})
+	if errors.Is(err, evaluator.ErrNoUpdates) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p.ev.SetSpecs(specs)
+	p.lcut.Store(specs.Time())
+	return nil
+}
+
+func (p *ours) CheckGate(u any, name string, _ bool) bool {
+	return p.ev.CheckGate(u.(*evaluator.User), name).Value
+}
+
+func (p *ours) GetConfig(u any, name string, _ bool) bool {
+	return p.ev.GetConfig(u.(*evaluator.User), name).RuleID != "default"
+}
+
+func (p *ours) GetExperiment(u any, name string, _ bool) bool {
+	return p.ev.GetExperiment(u.(*evaluator.User), name).GroupName != ""
+}
+
+func (p *ours) GetLayer(u any, name, param string, _ bool) bool {
+	l := p.ev.GetLayer(u.(*evaluator.User), name)
+	if param != "" {
+		_, _ = l.Get(param)
+	}
+	return l.AllocatedExperiment != ""
+}
+
+func (p *ours) ConfigSyncTime(any, string) int64 { return p.lcut.Load() }
+
+func (p *ours) DumpGate(u any, name string) goharness.GateResult {
+	g := p.ev.CheckGate(u.(*evaluator.User), name)
+	return goharness.GateResult{Value: g.Value, RuleID: g.RuleID}
+}
+
+func (p *ours) DumpConfig(u any, name string, experiment bool) goharness.ConfigResult {
+	var r evaluator.ConfigResult
+	if experiment {
+		r = p.ev.GetExperiment(u.(*evaluator.User), name)
+	} else {
+		r = p.ev.GetConfig(u.(*evaluator.User), name)
+	}
+	var v map[string]any
+	_ = json.Unmarshal(r.Value, &v)
+	return goharness.ConfigResult{Value: v, RuleID: r.RuleID, GroupName: r.GroupName}
+}
+
+func (p *ours) DumpLayer(u any, name string, params []string) goharness.LayerResult {
+	l := p.ev.GetLayer(u.(*evaluator.User), name)
+	ps := map[string]any{}
+	for _, param := range params {
+		if raw, ok := l.Get(param); ok {
+			var v any
+			_ = json.Unmarshal(raw, &v)
+			ps[param] = v
+		} else {
+			ps[param] = nil
+		}
+	}
+	return goharness.LayerResult{RuleID: l.RuleID, GroupName: l.GroupName, AllocatedExperiment: l.AllocatedExperiment, Params: ps}
+}
+
+func (p *ours) Shutdown(bool) {}
+
+func main() {
+	format := "v2"
+	if f := os.Getenv("OURS_FORMAT"); f == "v1" {
+		format = f
+	}
+	goharness.Main(&ours{format: format})
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Differential test against Statsig Server Core: the shared bench harness generates payloads
+# (several seeds, plus the -edge and -keep-disabled-rules variants), serves them on loopback, and
+# dumps evaluations from @statsig/statsig-node-core (npm) and from our evaluator
+# (hack/benchrunner); diff.py compares them. Fails unless every run agrees 100% on at least
+# MIN_PAIRS (user, entity) pairs.
+#
+# Env: SEEDS [1 2 3], DUMP_USERS [60], MIN_PAIRS [20000], SHARED [../shared beside the repo]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=${SHARED:-$(cd "$root/.." && pwd)/shared}
+[[ -x "$shared/bench/run.sh" || -f "$shared/bench/run.sh" ]] || { echo "test-consistency: $shared/bench not found (set SHARED)"; exit 1; }
+command -v node >/dev/null && command -v npm >/dev/null || { echo "test-consistency: node and npm are required"; exit 1; }
+command -v python3 >/dev/null || { echo "test-consistency: python3 is required"; exit 1; }
+
+SEEDS=${SEEDS:-1 2 3}
+DUMP_USERS=${DUMP_USERS:-60}
+MIN_PAIRS=${MIN_PAIRS:-20000}
+cache=${STATSIG_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/statsig-operator}
+out=$(mktemp -d "${TMPDIR:-/tmp}/statsig-consistency-XXXXXX")
+runner="$out/peer-ours"
+
+echo "test-consistency: building hack/benchrunner"
+(cd "$root/hack/benchrunner" && go build -o "$runner" .)
+
+fail=0
+for seed in $SEEDS; do
+  echo "test-consistency: seed $seed"
+  BENCH_WORK="$cache/bench" SKIP_BENCH=1 SIZES=1mb SEED="$seed" DUMP_USERS="$DUMP_USERS" EDGE_DUMP_USERS="$DUMP_USERS" \
+    PEERS="node-core ours" PEER_CMD_ours="$runner" OUT="$out/seed$seed" \
+    bash "$shared/bench/run.sh" >"$out/seed$seed.log" 2>&1 || { echo "run.sh failed (seed $seed):"; tail -30 "$out/seed$seed.log"; exit 1; }
+  for f in "$out/seed$seed"/diff.*.node-core-vs-ours.txt; do
+    [[ -e "$f" ]] || { echo "no diff produced for seed $seed"; tail -30 "$out/seed$seed.log"; exit 1; }
+    total=$(grep '^TOTAL' "$f")
+    read -r _ pairs match mismatch _ <<<"$total"
+    echo "  $(basename "$f" .txt): $pairs pairs, $mismatch mismatches"
+    if [[ "$mismatch" != 0 ]]; then fail=1; sed -n '1,40p' "$f"; fi
+    if (( pairs < MIN_PAIRS )); then echo "  only $pairs pairs (< $MIN_PAIRS)"; fail=1; fi
+  done
+done
+[[ $fail == 0 ]] && echo "test-consistency: 100% agreement with Server Core" || { echo "test-consistency: FAILED (dumps and diffs in $out)"; exit 1; }
