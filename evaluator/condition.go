@@ -119,7 +119,7 @@ func compileCondition(raw json.RawMessage) (*condition, error) {
 		c.op = opUnknown
 	}
 	var err error
-	c.target, err = compileTarget(rc.TargetValue, c.op == opStrMatches)
+	c.target, err = compileTarget(rc.TargetValue, c.op)
 	if err != nil {
 		return nil, err
 	}

@@ -80,7 +80,7 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	l := &loader{
 		dec: json.NewDecoder(bufio.NewReaderSize(r, 64<<10)),
 		out: &Specs{source: opts.Source, receivedAt: opts.Now, shared: &sharedTables{
-			conditions: map[string]*condition{}, values: map[string]*retVal{}, specs: map[string]*spec{},
+			conditions: map[rawKey]*condition{}, values: map[rawKey]*retVal{},
 		}},
 		strs:    map[string]string{},
 		rawGate: map[string]json.RawMessage{}, rawCfg: map[string]json.RawMessage{}, rawLay: map[string]json.RawMessage{},
@@ -366,7 +366,7 @@ func (l *loader) ruleCondition(raw json.RawMessage) (*condition, error) {
 
 // condition compiles a condition, sharing identical ones within and across snapshots.
 func (l *loader) condition(raw json.RawMessage) (*condition, error) {
-	key := string(raw)
+	key := keyOf(raw)
 	if c, ok := l.out.shared.conditions[key]; ok {
 		return c, nil
 	}
@@ -390,7 +390,7 @@ func (l *loader) value(raw json.RawMessage) *retVal {
 	if len(raw) == 0 {
 		raw = json.RawMessage("null")
 	}
-	key := string(raw)
+	key := keyOf(raw)
 	if v, ok := l.out.shared.values[key]; ok {
 		return v
 	}
@@ -400,7 +400,8 @@ func (l *loader) value(raw json.RawMessage) *retVal {
 			return v
 		}
 	}
-	v := &retVal{raw: json.RawMessage(key), isFalse: key == "false", isTrue: key == "true"}
+	text := string(raw)
+	v := &retVal{raw: json.RawMessage(text), isFalse: text == "false", isTrue: text == "true"}
 	l.out.shared.values[key] = v
 	return v
 }

@@ -90,14 +90,9 @@ func (t *target) containsFold(v Value) bool {
 	s := v.str
 	switch t.kind {
 	case kindArray:
-		_, ok := t.lower[lowerASCIIFast(s)]
-		return ok
+		return t.hasLower(lowerASCIIFast(s))
 	case kindObject:
-		if _, ok := t.obj[s]; ok {
-			return true
-		}
-		_, ok := t.obj[strings.ToLower(s)]
-		return ok
+		return t.hasKey(s) || t.hasKey(strings.ToLower(s))
 	case kindString:
 		return strings.EqualFold(s, t.str)
 	}
@@ -114,8 +109,7 @@ func (t *target) containsExact(v Value) bool {
 			}
 		}
 	case kindObject:
-		_, ok := t.obj[s]
-		return ok
+		return t.hasKey(s)
 	case kindString:
 		return s == t.str
 	}
@@ -211,6 +205,9 @@ func equalTyped(v Value, t *target) bool {
 		}
 		return true
 	case kindObject:
+		if t.buckets != nil {
+			return false
+		}
 		if v.kind != kindObject || len(v.obj) != len(t.obj) {
 			return false
 		}

@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"encoding/json"
+	"hash/maphash"
 	"sort"
 	"sync"
 )
@@ -54,10 +55,20 @@ type Specs struct {
 	shared *sharedTables
 }
 
+// sharedTables index compiled conditions and return values by a 128-bit hash of their raw
+// JSON (not the JSON itself, which would keep the payload's text alive).
 type sharedTables struct {
-	conditions map[string]*condition // by raw condition JSON
-	values     map[string]*retVal    // by raw return-value JSON
-	specs      map[string]*spec      // by raw spec JSON (v2 specs reference condition ids too: see load)
+	conditions map[rawKey]*condition
+	values     map[rawKey]*retVal
+}
+
+type rawKey [2]uint64
+
+var keySeed = maphash.MakeSeed()
+var keySeed2 = maphash.MakeSeed()
+
+func keyOf(raw []byte) rawKey {
+	return rawKey{maphash.Bytes(keySeed, raw), maphash.Bytes(keySeed2, raw)}
 }
 
 // Time is the payload's lcut ("time").

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -27,13 +29,35 @@ type target struct {
 
 	b bool
 
-	// array target: originals in order, lower-cased set for case-insensitive lookups
-	list  []string
-	lower map[string]struct{}
-	lows  []string // lower-cased elements, for prefix/suffix/substring tests
+	// array target: originals in order, and the distinct lower-cased elements sorted for
+	// binary search (sharing the original strings when they are already lower case)
+	list []string
+	lows []string
 
-	// object target (v2 bucket sets): key -> value string
-	obj map[string]string
+	// object target (v2 bucket sets): key -> value string; bucket sets whose keys are all
+	// integers below 1000 are a bitset instead (125 bytes instead of a map)
+	obj     map[string]string
+	buckets *[bucketWords]uint64
+}
+
+const bucketWords = 16 // 1024 bits
+
+func (t *target) hasLower(s string) bool {
+	i := sort.SearchStrings(t.lows, s)
+	return i < len(t.lows) && t.lows[i] == s
+}
+
+// hasBucket looks a key up in an object target.
+func (t *target) hasKey(k string) bool {
+	if t.buckets != nil {
+		n, err := strconv.Atoi(k)
+		if err != nil || n < 0 || n >= bucketWords*64 || strconv.Itoa(n) != k {
+			return false
+		}
+		return t.buckets[n/64]&(1<<(n%64)) != 0
+	}
+	_, ok := t.obj[k]
+	return ok
 }
 
 // matcher is a compiled str_matches pattern: RE2 when it can express the pattern, a
@@ -71,9 +95,12 @@ func compileMatcher(pattern string) matcher {
 	return backtrackMatcher{re}
 }
 
-// compileTarget pre-processes a raw targetValue. withRegex compiles string targets as a
-// regular expression (str_matches).
-func compileTarget(raw json.RawMessage, withRegex bool) (target, error) {
+// compileTarget pre-processes a raw targetValue for the condition's operator: str_matches
+// compiles string targets as a regular expression; membership operators may store integer
+// bucket sets as a bitset.
+func compileTarget(raw json.RawMessage, op opKind) (target, error) {
+	withRegex := op == opStrMatches
+	membership := op == opAny || op == opNone_ || op == opAnyCaseSensitive || op == opNoneCaseSensitive
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return target{kind: kindNull}, nil
@@ -102,19 +129,33 @@ func compileTarget(raw json.RawMessage, withRegex bool) (target, error) {
 	case bool:
 		return target{kind: kindBool, b: t}, nil
 	case []any:
-		tg := target{kind: kindArray, list: make([]string, 0, len(t)), lower: make(map[string]struct{}, len(t))}
+		tg := target{kind: kindArray, list: make([]string, 0, len(t)), lows: make([]string, 0, len(t))}
 		for _, e := range t {
 			s := targetElementString(e)
 			tg.list = append(tg.list, s)
-			l := strings.ToLower(s)
-			if _, dup := tg.lower[l]; !dup {
-				tg.lows = append(tg.lows, l)
-			}
-			tg.lower[l] = struct{}{}
+			tg.lows = append(tg.lows, strings.ToLower(s))
 		}
+		sort.Strings(tg.lows)
+		tg.lows = slices.Compact(tg.lows)
+		tg.lows = slices.Clip(tg.lows)
 		return tg, nil
 	case map[string]any:
-		tg := target{kind: kindObject, obj: make(map[string]string, len(t))}
+		tg := target{kind: kindObject}
+		var bits [bucketWords]uint64
+		allBuckets := membership
+		for k := range t {
+			n, err := strconv.Atoi(k)
+			if err != nil || n < 0 || n >= bucketWords*64 || strconv.Itoa(n) != k {
+				allBuckets = false
+				break
+			}
+			bits[n/64] |= 1 << (n % 64)
+		}
+		if allBuckets {
+			tg.buckets = &bits
+			return tg, nil
+		}
+		tg.obj = make(map[string]string, len(t))
 		for k, e := range t {
 			tg.obj[k] = targetElementString(e)
 		}

@@ -20,15 +20,20 @@ cache=${STATSIG_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/statsig-operator
 out=$(mktemp -d "${TMPDIR:-/tmp}/statsig-consistency-XXXXXX")
 runner="$out/peer-ours"
 
+# Run the harness from a private copy: it writes binaries, payloads and node_modules beside itself.
+harness="$cache/bench-harness"
+mkdir -p "$harness"
+(cd "$shared/bench" && tar --exclude=./bin --exclude=./data --exclude=./results --exclude='./peers/*/node_modules' -cf - .) | (cd "$harness" && tar -xf -)
+
 echo "test-consistency: building hack/benchrunner"
 (cd "$root/hack/benchrunner" && go build -o "$runner" .)
 
 fail=0
 for seed in $SEEDS; do
   echo "test-consistency: seed $seed"
-  BENCH_WORK="$cache/bench" SKIP_BENCH=1 SIZES=1mb SEED="$seed" DUMP_USERS="$DUMP_USERS" EDGE_DUMP_USERS="$DUMP_USERS" \
+  SKIP_BENCH=1 SIZES=1mb SEED="$seed" DUMP_USERS="$DUMP_USERS" EDGE_DUMP_USERS="$DUMP_USERS" \
     PEERS="node-core ours" PEER_CMD_ours="$runner" OUT="$out/seed$seed" \
-    bash "$shared/bench/run.sh" >"$out/seed$seed.log" 2>&1 || { echo "run.sh failed (seed $seed):"; tail -30 "$out/seed$seed.log"; exit 1; }
+    BENCH_COPIED=1 bash "$harness/run.sh" >"$out/seed$seed.log" 2>&1 || { echo "run.sh failed (seed $seed):"; tail -30 "$out/seed$seed.log"; exit 1; }
   for f in "$out/seed$seed"/diff.*.node-core-vs-ours.txt; do
     [[ -e "$f" ]] || { echo "no diff produced for seed $seed"; tail -30 "$out/seed$seed.log"; exit 1; }
     total=$(grep '^TOTAL' "$f")
