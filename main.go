@@ -1,20 +1,35 @@
 // Command statsig-operator runs the operator manager: the StatsigSpec sync controller, the
-// admission webhook and the in-cluster evaluation endpoint, each a role that can be turned off.
+// admission webhook and the in-cluster evaluation endpoint, each a role that can be turned
+// off. `statsig-operator serve --specs-file FILE` runs the endpoint alone, without a cluster.
 package main
 
 import (
+	"context"
 	"flag"
+	"fmt"
 	"os"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
+	"github.com/statsig-operator/statsig-operator/controllers"
+	"github.com/statsig-operator/statsig-operator/controllers/workload"
+	"github.com/statsig-operator/statsig-operator/endpoint"
+	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/eventlog"
+	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/snapshot"
+	"github.com/statsig-operator/statsig-operator/webhook"
 )
 
 var scheme = runtime.NewScheme()
@@ -24,51 +39,162 @@ func init() {
 	utilruntime.Must(flagsv1alpha1.AddToScheme(scheme))
 }
 
-type roles struct{ controller, webhook, endpoint bool }
+type config struct {
+	controller, webhook, endpoint, workloadController bool
+	metricsAddr, probeAddr, endpointAddr               string
+	webhookPort                                        int
+	certDir, certMode                                  string
+	leaderElect                                        bool
+	leaderElectionNamespace, namespace                 string
+}
 
 func main() {
-	var (
-		r                              roles
-		metricsAddr, probeAddr         string
-		leaderElect                    bool
-		leaderElectionNamespace        string
-	)
-	flag.BoolVar(&r.controller, "controller", true, "Run the StatsigSpec sync controller (leader-elected).")
-	flag.BoolVar(&r.webhook, "webhook", true, "Run the admission webhook.")
-	flag.BoolVar(&r.endpoint, "endpoint", true, "Run the in-cluster evaluation endpoint.")
-	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
-	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz probes.")
-	flag.BoolVar(&leaderElect, "leader-elect", true, "Elect a leader so that only one replica runs the controller.")
-	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election lease (default: the pod's namespace).")
-	opts := zap.Options{Development: false}
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		os.Exit(serve(os.Args[2:]))
+	}
+	var c config
+	flag.BoolVar(&c.controller, "controller", true, "Run the StatsigSpec sync controller (leader-elected).")
+	flag.BoolVar(&c.webhook, "webhook", true, "Run the admission webhooks.")
+	flag.BoolVar(&c.endpoint, "endpoint", true, "Run the in-cluster evaluation endpoint.")
+	flag.BoolVar(&c.workloadController, "workload-controller", true, "Re-evaluate annotated Deployments, StatefulSets and DaemonSets on new revisions (needs --webhook).")
+	flag.StringVar(&c.metricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
+	flag.StringVar(&c.probeAddr, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
+	flag.StringVar(&c.endpointAddr, "endpoint-bind-address", ":8090", "Address of the evaluation endpoint.")
+	flag.IntVar(&c.webhookPort, "webhook-port", 9443, "Port of the admission webhook server.")
+	flag.StringVar(&c.certDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs", "Directory of the webhook serving certificate.")
+	flag.StringVar(&c.certMode, "cert-mode", "self", "Webhook certificates: self (the operator issues and rotates them), cert-manager or external.")
+	flag.BoolVar(&c.leaderElect, "leader-elect", true, "Elect a leader so that only one replica runs the controllers.")
+	flag.StringVar(&c.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election lease (default: the operator namespace).")
+	flag.StringVar(&c.namespace, "namespace", envOr("POD_NAMESPACE", "statsig-system"), "The operator's namespace (snapshots, key Secrets, webhook certificate).")
+	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
-	log := ctrl.Log.WithName("setup")
+	if err := run(c); err != nil {
+		ctrl.Log.WithName("setup").Error(err, "Operator stopped with an error")
+		os.Exit(1)
+	}
+}
 
+func run(c config) error {
+	log := ctrl.Log.WithName("setup")
+	cacheOpts := cache.Options{}
+	snapshot.RestrictSecretCache(&cacheOpts, c.namespace)
+	leNS := c.leaderElectionNamespace
+	if leNS == "" {
+		leNS = c.namespace
+	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                  scheme,
-		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
-		HealthProbeBindAddress:  probeAddr,
-		LeaderElection:          leaderElect,
+		Cache:                   cacheOpts,
+		Metrics:                 metricsserver.Options{BindAddress: c.metricsAddr},
+		HealthProbeBindAddress:  c.probeAddr,
+		LeaderElection:          c.leaderElect,
 		LeaderElectionID:        "statsig-operator.flags.statsig-operator.io",
-		LeaderElectionNamespace: leaderElectionNamespace,
+		LeaderElectionNamespace: leNS,
+		WebhookServer:           ctrlwebhook.NewServer(ctrlwebhook.Options{Port: c.webhookPort, CertDir: c.certDir}),
 	})
 	if err != nil {
-		log.Error(err, "Unable to create manager")
-		os.Exit(1)
+		return fmt.Errorf("create manager: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		log.Error(err, "Unable to set up health check")
-		os.Exit(1)
+		return err
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		log.Error(err, "Unable to set up ready check")
-		os.Exit(1)
+	if c.controller {
+		if err := controllers.SetupStatsigSpecReconciler(mgr, controllers.Options{Namespace: c.namespace}); err != nil {
+			return fmt.Errorf("set up the StatsigSpec controller: %w", err)
+		}
 	}
-	log.Info("Starting manager", "controller", r.controller, "webhook", r.webhook, "endpoint", r.endpoint)
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
-		log.Error(err, "Manager stopped with an error")
-		os.Exit(1)
+	registry := serving.NewRegistry()
+	if c.endpoint || c.webhook {
+		if err := setupServing(mgr, c, registry); err != nil {
+			return err
+		}
 	}
+	if c.webhook {
+		if err := webhook.Setup(mgr, webhook.Options{Registry: registry, Namespace: c.namespace, CertMode: c.certMode, CertDir: c.certDir}); err != nil {
+			return fmt.Errorf("set up the webhooks: %w", err)
+		}
+		if c.workloadController {
+			if err := workload.Setup(mgr, workload.Options{Registry: registry}); err != nil {
+				return fmt.Errorf("set up the workload controller: %w", err)
+			}
+		}
+	}
+	log.Info("Starting manager", "controller", c.controller, "webhook", c.webhook, "endpoint", c.endpoint, "namespace", c.namespace)
+	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// setupServing wires what every replica serves from: the snapshot consumer filling the
+// registry, one event logger per StatsigSpec, and the endpoint.
+func setupServing(mgr ctrl.Manager, c config, registry *serving.Registry) error {
+	consumer, err := snapshot.NewConsumer(mgr, registry, c.namespace)
+	if err != nil {
+		return fmt.Errorf("set up the snapshot consumer: %w", err)
+	}
+	sinks := eventlog.NewSet(metrics.Registry, ctrl.Log.WithName("eventlog"))
+	consumer.EventSink = func(spec *flagsv1alpha1.StatsigSpec, key string) serving.EventSink {
+		l, err := sinks.For(spec.Name, eventlog.Options{
+			URL: spec.Spec.LogEventURL, APIKey: key,
+			FlushInterval:     time.Duration(spec.Spec.EventLoggingFlushIntervalMs) * time.Millisecond,
+			MaxQueueSize:      int(spec.Spec.EventLoggingMaxQueueSize),
+			MaxPendingBatches: int(spec.Spec.EventLoggingMaxPendingBatches),
+			DedupeMaxKeys:     int(spec.Spec.ExposureDedupeMaxKeys),
+		})
+		if err != nil {
+			ctrl.Log.WithName("eventlog").Error(err, "Event logging is off for this StatsigSpec", "statsigspec", spec.Name)
+			return nil
+		}
+		return endpoint.NewEventSinkFor(l)
+	}
+	if err := mgr.Add(sinks); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("snapshot", consumer.ReadyzCheck()); err != nil {
+		return err
+	}
+	if !c.endpoint {
+		return nil
+	}
+	srv, err := endpoint.NewServer(endpoint.Options{Addr: c.endpointAddr, Registry: registry, Logger: ctrl.Log.WithName("endpoint"), Metrics: metrics.Registry})
+	if err != nil {
+		return fmt.Errorf("set up the endpoint: %w", err)
+	}
+	return mgr.Add(srv)
+}
+
+// serve runs the endpoint without a cluster from a payload file.
+func serve(args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	specsFile := fs.String("specs-file", "", "download_config_specs payload (v2 or v1 JSON).")
+	listen := fs.String("listen", endpoint.DefaultAddr, "Address to serve on.")
+	key := fs.String("key", envOr("STATSIG_SERVER_KEY", "secret-local"), "API key clients must present (also sent with events); env STATSIG_SERVER_KEY.")
+	logEventURL := fs.String("log-event-url", "", "Where exposures and custom events go (Statsig's default when empty).")
+	disableLogging := fs.Bool("disable-logging", true, "Send no events (the default for local development).")
+	environment := fs.String("environment", "", "Environment tier for environment_field conditions.")
+	opts := zap.Options{Development: true}
+	opts.BindFlags(fs)
+	_ = fs.Parse(args)
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	if *specsFile == "" {
+		fmt.Fprintln(os.Stderr, "serve: --specs-file is required")
+		return 2
+	}
+	err := endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
+		SpecsFile: *specsFile, Listen: *listen, Keys: []string{*key}, LogEventURL: *logEventURL,
+		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
+		Evaluator: evaluator.Options{Environment: *environment},
+	})
+	if err != nil && err != context.Canceled {
+		fmt.Fprintln(os.Stderr, "serve:", err)
+		return 1
+	}
+	return 0
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }

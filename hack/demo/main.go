@@ -1,6 +1,7 @@
 // Command demo runs the whole operator locally with no cluster, no Docker and no internet:
-// a real kube-apiserver + etcd + kube-controller-manager (built by hack/envtest-assets.sh),
-// the operator with every role, and the samples applied. Ctrl-C stops everything it started.
+// a real etcd, kube-apiserver and kube-controller-manager (built by hack/envtest-assets.sh),
+// the Statsig stand-in serving config/samples/statsig/dcs_v2.json, the operator with every
+// role, the sample StatsigSpec and an annotated Deployment. Ctrl-C stops everything it started.
 package main
 
 import (
@@ -12,24 +13,33 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
 	"github.com/statsig-operator/statsig-operator/test/envtestutil"
+	"github.com/statsig-operator/statsig-operator/test/standin"
 )
+
+const demoKey = "secret-demo"
 
 func main() {
 	operator := flag.String("operator", "bin/statsig-operator", "Path of the operator binary (make build).")
 	dir := flag.String("dir", ".demo", "Directory for the kubeconfig and logs.")
-	smoke := flag.Bool("smoke", false, "Exit once everything is up (used by tests).")
+	standinAddr := flag.String("standin-listen", "127.0.0.1:18000", "Address of the Statsig stand-in.")
+	endpointAddr := flag.String("endpoint-listen", "127.0.0.1:8090", "Address of the operator's evaluation endpoint.")
+	smoke := flag.Bool("smoke", false, "Exit once the annotated pods carry their results (used by tests).")
 	flag.Parse()
-	if err := run(*operator, *dir, *smoke); err != nil {
+	if err := run(*operator, *dir, *standinAddr, *endpointAddr, *smoke); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(operator, dir string, smoke bool) error {
+func run(operator, dir, standinAddr, endpointAddr string, smoke bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -37,43 +47,70 @@ func run(operator, dir string, smoke bool) error {
 	}
 	abs, _ := filepath.Abs(dir)
 	kubeconfig := filepath.Join(abs, "kubeconfig")
+	root := envtestutil.RepoRoot()
+
+	step("Starting the Statsig stand-in on " + standinAddr)
+	si := standin.New(standin.Options{Keys: []string{demoKey}})
+	if err := si.SetPayloadFile(standin.V2, filepath.Join(root, "config", "samples", "statsig", "dcs_v2.json")); err != nil {
+		return err
+	}
+	if err := si.StartOn(standinAddr); err != nil {
+		return fmt.Errorf("start the stand-in: %w", err)
+	}
+	defer si.Close()
 
 	step("Starting etcd and kube-apiserver")
 	env, err := envtestutil.NewEnvironment()
 	if err != nil {
 		return err
 	}
+	env.WebhookInstallOptions = envtest.WebhookInstallOptions{
+		Paths: []string{filepath.Join(root, "config", "webhook")}, LocalServingHost: "127.0.0.1",
+	}
 	if _, err := env.Start(); err != nil {
-		return fmt.Errorf("start control plane: %w", err)
+		return fmt.Errorf("start the control plane: %w", err)
 	}
 	defer func() { step("Stopping the control plane"); _ = env.Stop() }()
 	if err := envtestutil.WriteAdminKubeconfig(env, kubeconfig); err != nil {
 		return err
 	}
 
-	step("Starting kube-controller-manager")
+	step("Starting kube-controller-manager (Deployments, ReplicaSets, ...)")
 	kcmWait, err := envtestutil.StartControllerManager(ctx, kubeconfig, envtestutil.WorkloadControllers, filepath.Join(abs, "kube-controller-manager.log"))
 	if err != nil {
 		return err
 	}
 	defer func() { _ = kcmWait() }()
 
-	kubectl := func(args ...string) error {
-		assets, _ := envtestutil.AssetsDir()
-		cmd := exec.CommandContext(ctx, filepath.Join(assets, "kubectl"), append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	assets, _ := envtestutil.AssetsDir()
+	kubectlBin := filepath.Join(assets, "kubectl")
+	kubectl := func(stdin string, args ...string) error {
+		cmd := exec.CommandContext(ctx, kubectlBin, append([]string{"--kubeconfig", kubeconfig}, args...)...)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if stdin != "" {
+			cmd.Stdin = strings.NewReader(stdin)
+		}
 		return cmd.Run()
 	}
-	step("Creating namespace statsig-system and applying config/samples")
-	if err := kubectl("create", "namespace", "statsig-system"); err != nil {
+
+	step("Applying config/samples (Secret + StatsigSpec), pointed at the stand-in")
+	if err := kubectl("", "create", "namespace", "statsig-system"); err != nil {
 		return err
 	}
-	if err := kubectl("apply", "-f", filepath.Join(envtestutil.RepoRoot(), "config", "samples")); err != nil {
+	if err := kubectl("", "apply", "-f", filepath.Join(root, "config", "samples")); err != nil {
+		return err
+	}
+	patch := fmt.Sprintf(`{"spec":{"specsURL":"%s","logEventURL":"%s","specsSyncIntervalMs":2000}}`, si.SpecsURL(standin.V2), si.LogEventURL())
+	if err := kubectl("", "patch", "statsigspec", "my-project", "--type=merge", "-p", patch); err != nil {
 		return err
 	}
 
-	step("Starting the operator (" + operator + ")")
-	op := exec.CommandContext(ctx, operator, "--leader-elect=false", "--metrics-bind-address=127.0.0.1:8080", "--health-probe-bind-address=127.0.0.1:8081")
+	wh := env.WebhookInstallOptions
+	step("Starting the operator (" + operator + ") with every role")
+	op := exec.CommandContext(ctx, operator, "--leader-elect=false",
+		"--metrics-bind-address=127.0.0.1:8080", "--health-probe-bind-address=127.0.0.1:8081",
+		"--endpoint-bind-address="+endpointAddr, "--namespace=statsig-system",
+		"--cert-mode=external", "--webhook-cert-dir="+wh.LocalServingCertDir, "--webhook-port="+strconv.Itoa(wh.LocalServingPort))
 	op.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "POD_NAMESPACE=statsig-system")
 	logFile, err := os.Create(filepath.Join(abs, "operator.log"))
 	if err != nil {
@@ -84,21 +121,40 @@ func run(operator, dir string, smoke bool) error {
 	op.Cancel = func() error { return op.Process.Signal(syscall.SIGTERM) }
 	op.WaitDelay = 15 * time.Second
 	if err := op.Start(); err != nil {
-		return fmt.Errorf("start operator: %w", err)
+		return fmt.Errorf("start the operator: %w", err)
 	}
 	opDone := make(chan error, 1)
 	go func() { opDone <- op.Wait() }()
 
+	step("Waiting for the snapshot to be served")
+	if err := waitReady(ctx, "http://127.0.0.1:8081/readyz", 90*time.Second); err != nil {
+		return fmt.Errorf("%w (see %s/operator.log)", err, abs)
+	}
+	step("Applying the annotated Deployment (config/samples/demo)")
+	if err := kubectl("", "apply", "-f", filepath.Join(root, "config", "samples", "demo")); err != nil {
+		return err
+	}
+	k := kubectlBin + " --kubeconfig " + kubeconfig
 	fmt.Printf(`
-The operator is running. In another terminal:
+Everything is running. In another terminal:
 
-  export KUBECONFIG=%s
-  %s/kubectl get ssp                 # the sample StatsigSpec with its printer columns
-  tail -f %s/operator.log
+  export KUBECONFIG=%[1]s
+  %[2]s get ssp                                   # Ready, Revision, Gates, Configs, Experiments
+  %[2]s -n demo get pods -o custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[0].image
+  %[2]s -n demo get pod -l app=checkout -o yaml | grep -A1 STATSIG_     # injected results
+  curl -s -H 'content-type: application/json' -H 'statsig-api-key: %[3]s' -d '{"gateName":"new_checkout","user":{"userID":"u1"}}' http://%[4]s/v1/check_gate
+  curl -s -H 'content-type: application/json' -H 'Authorization: Bearer %[3]s' -d '{"context":{"targetingKey":"u1"}}' http://%[4]s/ofrep/v1/evaluate/flags/button_color
+  # "Flip" new_checkout off in the stand-in and watch the workload controller roll the Deployment:
+  curl -s -X POST '%[5]s/_standin/gate?name=new_checkout&pass_percentage=0'
+  %[2]s -n demo get rs -w
 
-Press Ctrl-C to stop everything.
-`, kubeconfig, mustAssets(), abs)
+Logs: %[6]s/operator.log. Press Ctrl-C to stop everything.
+`, kubeconfig, k, demoKey, endpointAddr, si.URL(), abs)
 	if smoke {
+		if err := waitPods(ctx, kubectlBin, kubeconfig, 90*time.Second); err != nil {
+			return err
+		}
+		step("Smoke check passed: annotated pods carry their results")
 		stop()
 	}
 	select {
@@ -112,7 +168,5 @@ Press Ctrl-C to stop everything.
 	<-opDone
 	return nil
 }
-
-func mustAssets() string { d, _ := envtestutil.AssetsDir(); return d }
 
 func step(msg string) { fmt.Printf("==> %s\n", msg) }

@@ -1,0 +1,108 @@
+package workload
+
+import (
+	"context"
+	"errors"
+	"os"
+	"time"
+
+	"golang.org/x/time/rate"
+	"k8s.io/client-go/util/workqueue"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/webhook"
+	"github.com/statsig-operator/statsig-operator/webhook/inject"
+)
+
+// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups="events.k8s.io",resources=events,verbs=create;patch
+
+// Options configure Setup.
+type Options struct {
+	// Registry is what workloads are evaluated against.
+	Registry *serving.Registry
+	// Namespace is the operator's (default $POD_NAMESPACE, else statsig-system), for
+	// OFREP_ENDPOINT.
+	Namespace string
+	// EndpointService names the endpoint Service (default statsig-operator-endpoint).
+	EndpointService string
+	// MaxUpdatesPerSecond bounds how fast revision changes roll workloads (default 5), with
+	// Burst updates at once (default 10).
+	MaxUpdatesPerSecond float64
+	Burst               int
+	// MaxConcurrentReconciles per kind (default 2).
+	MaxConcurrentReconciles int
+}
+
+// Setup registers one controller per workload kind and the revision watcher with mgr.
+func Setup(mgr ctrl.Manager, o Options) error {
+	if o.Registry == nil {
+		return errors.New("workload: Options.Registry is required")
+	}
+	if o.Namespace == "" {
+		o.Namespace = os.Getenv("POD_NAMESPACE")
+	}
+	if o.Namespace == "" {
+		o.Namespace = webhook.DefaultNamespace
+	}
+	if o.EndpointService == "" {
+		o.EndpointService = webhook.DefaultEndpointService
+	}
+	if o.MaxUpdatesPerSecond <= 0 {
+		o.MaxUpdatesPerSecond = 5
+	}
+	if o.Burst <= 0 {
+		o.Burst = 10
+	}
+	if o.MaxConcurrentReconciles <= 0 {
+		o.MaxConcurrentReconciles = 2
+	}
+	rec := mgr.GetEventRecorder("statsig-operator-workload")
+	var rs []*reconciler
+	var sinks []chan event.GenericEvent
+	for _, k := range kinds {
+		r := &reconciler{client: mgr.GetClient(), kind: k, registry: o.Registry, ofrep: webhook.OFREPEndpoint(o.EndpointService, o.Namespace), events: rec}
+		sink := make(chan event.GenericEvent, 1024)
+		// Revision-driven work goes through AddRateLimited: the bucket meters updates.
+		limiter := workqueue.NewTypedMaxOfRateLimiter(
+			workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](50*time.Millisecond, 5*time.Minute),
+			&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(o.MaxUpdatesPerSecond), o.Burst)},
+		)
+		err := ctrl.NewControllerManagedBy(mgr).
+			Named("workload-"+k.name).
+			For(k.newObj(), builder.WithPredicates(
+				predicate.NewPredicateFuncs(func(obj client.Object) bool { return relevant(obj, k) }),
+				predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}),
+			)).
+			WatchesRawSource(source.Channel(sink, handler.Funcs{
+				GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+					q.AddRateLimited(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(e.Object)})
+				},
+			})).
+			WithOptions(controller.Options{RateLimiter: limiter, MaxConcurrentReconciles: o.MaxConcurrentReconciles}).
+			Complete(r)
+		if err != nil {
+			return err
+		}
+		rs = append(rs, r)
+		sinks = append(sinks, sink)
+	}
+	return mgr.Add(newRevisionWatcher(mgr.GetClient(), o.Registry, rs, sinks))
+}
+
+// relevant: the workload asks for results, or still carries results to remove.
+func relevant(obj client.Object, k kind) bool {
+	if inject.Requested(obj.GetAnnotations()) || obj.GetAnnotations()[inject.AnnDryRunResults] != "" {
+		return true
+	}
+	return k.template(obj).Annotations[inject.AnnResultsHash] != ""
+}

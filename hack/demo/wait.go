@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// waitReady polls an honest readiness endpoint until it answers 200.
+func waitReady(ctx context.Context, url string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("%s did not become ready within %s", url, timeout)
+}
+
+// waitPods waits until the demo Deployment's pods exist and carry injected results.
+func waitPods(ctx context.Context, kubectl, kubeconfig string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		out, _ := exec.CommandContext(ctx, kubectl, "--kubeconfig", kubeconfig, "-n", "demo", "get", "pods", "-l", "app=checkout",
+			"-o", "jsonpath={range .items[*]}{.spec.containers[0].env[*].name}{\"\\n\"}{end}").Output()
+		lines := strings.Fields(strings.TrimSpace(string(out)))
+		if len(lines) > 0 && strings.Contains(string(out), "STATSIG_GATE_NEW_CHECKOUT") {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	return fmt.Errorf("the demo pods did not get their results within %s", timeout)
+}

@@ -1,0 +1,108 @@
+package snapshot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+)
+
+// ChunkSelector selects snapshot chunk Secrets.
+func ChunkSelector() labels.Selector {
+	return labels.SelectorFromSet(labels.Set{LabelSnapshot: labelSnapshotValue})
+}
+
+// RestrictSecretCache makes the manager cache only the snapshot chunk Secrets of namespace
+// instead of every Secret in the cluster. Call it on the manager's cache options in main;
+// other Secrets (keys, payload sources, proxy credentials) are read through Refs.
+func RestrictSecretCache(opts *cache.Options, namespace string) {
+	if opts.ByObject == nil {
+		opts.ByObject = map[client.Object]cache.ByObject{}
+	}
+	opts.ByObject[&corev1.Secret{}] = cache.ByObject{
+		Namespaces: map[string]cache.Config{namespace: {LabelSelector: ChunkSelector()}},
+	}
+}
+
+// Refs reads the objects a StatsigSpec references (key Secrets, payload ConfigMaps and
+// Secrets, proxy credentials). Objects in the operator's namespace come from a dedicated
+// cache of non-chunk Secrets and ConfigMaps of that namespace, so changes to them are watched;
+// objects in other namespaces are read from the apiserver on every sync.
+type Refs struct {
+	// Cache holds the non-chunk Secrets and the ConfigMaps of Namespace.
+	Cache     cache.Cache
+	api       client.Reader
+	namespace string
+}
+
+// refsCache runs with the manager's caches (every replica, before the controllers) and is
+// waited on for sync.
+type refsCache struct{ cache.Cache }
+
+func (r refsCache) GetCache() cache.Cache { return r.Cache }
+
+var (
+	refsMu  sync.Mutex
+	refsFor = map[manager.Manager]*Refs{}
+)
+
+// RefsFor returns the Refs of mgr, creating it (and adding its cache to mgr) on first use,
+// so the controller and the consumer share one cache.
+func RefsFor(mgr manager.Manager, namespace string) (*Refs, error) {
+	refsMu.Lock()
+	defer refsMu.Unlock()
+	if r, ok := refsFor[mgr]; ok {
+		if r.namespace != namespace {
+			return nil, fmt.Errorf("refs cache already set up for namespace %q", r.namespace)
+		}
+		return r, nil
+	}
+	notChunk, err := labels.NewRequirement(LabelSnapshot, selection.DoesNotExist, nil)
+	if err != nil {
+		return nil, err
+	}
+	c, err := cache.New(mgr.GetConfig(), cache.Options{
+		Scheme:            mgr.GetScheme(),
+		Mapper:            mgr.GetRESTMapper(),
+		DefaultNamespaces: map[string]cache.Config{namespace: {}},
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}: {Label: labels.NewSelector().Add(*notChunk)},
+		},
+		DefaultTransform: cache.TransformStripManagedFields(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create refs cache: %w", err)
+	}
+	if err := mgr.Add(refsCache{c}); err != nil {
+		return nil, err
+	}
+	r := &Refs{Cache: c, api: mgr.GetAPIReader(), namespace: namespace}
+	refsFor[mgr] = r
+	return r, nil
+}
+
+// NewRefs returns Refs over an already running cache (tests) and an uncached reader.
+func NewRefs(c cache.Cache, api client.Reader, namespace string) *Refs {
+	return &Refs{Cache: c, api: api, namespace: namespace}
+}
+
+// Namespace is the operator's namespace, where references without a namespace point.
+func (r *Refs) Namespace() string { return r.namespace }
+
+// Get reads a referenced Secret or ConfigMap; an empty namespace means the operator's.
+func (r *Refs) Get(ctx context.Context, namespace, name string, obj client.Object) error {
+	if namespace == "" {
+		namespace = r.namespace
+	}
+	key := client.ObjectKey{Namespace: namespace, Name: name}
+	if namespace == r.namespace {
+		return r.Cache.Get(ctx, key, obj)
+	}
+	return r.api.Get(ctx, key, obj)
+}

@@ -1,0 +1,347 @@
+package snapshot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
+	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/serving"
+)
+
+// AnnotationClientKeysSecret on a StatsigSpec names a Secret ("name" in the operator's
+// namespace, or "namespace/name") whose every data value is an additional client key the
+// project accepts, besides its server secret key.
+const AnnotationClientKeysSecret = "statsig-operator.io/client-keys-secret"
+
+// consumerRefsIndex indexes StatsigSpecs by the Secrets the consumer reads ("ns/name").
+const consumerRefsIndex = "statsig-operator.io/consumer-refs"
+
+// Consumer loads the revision named in each StatsigSpec's status into a serving.Registry. It
+// runs in every replica (not leader-elected) and reads only the cluster, so a replica starts
+// serving the stored snapshot while Statsig is unreachable.
+type Consumer struct {
+	reader    client.Reader
+	store     *Store
+	refs      *Refs
+	registry  *serving.Registry
+	namespace string
+
+	mu     sync.Mutex
+	loaded map[string]*loadedProject
+
+	// EventSink, when set, gives each published project its exposure/event sink (nil =
+	// nothing is logged). It is called with the StatsigSpec and its server secret key.
+	EventSink func(spec *flagsv1alpha1.StatsigSpec, serverKey string) serving.EventSink
+}
+
+// loadedProject is what the consumer last published for a StatsigSpec.
+type loadedProject struct {
+	revision    string
+	idListsRev  string
+	specs       *evaluator.Specs
+	ids         evaluator.IDLists
+	payload     *serving.Payload
+	fingerprint string // evaluator options and keys
+}
+
+// NewConsumer registers a non-leader-elected controller with mgr that keeps registry in
+// sync with the stored snapshots of every StatsigSpec. Chunk Secrets are read through the
+// manager's cache (see RestrictSecretCache); key Secrets through RefsFor(mgr, namespace).
+// Add c.ReadyzCheck() as the manager's readyz check.
+func NewConsumer(mgr ctrl.Manager, registry *serving.Registry, namespace string) (*Consumer, error) {
+	if namespace == "" {
+		return nil, errors.New("snapshot: consumer namespace is required")
+	}
+	refs, err := RefsFor(mgr, namespace)
+	if err != nil {
+		return nil, err
+	}
+	c := &Consumer{
+		reader: mgr.GetClient(),
+		store:  &Store{Reader: mgr.GetClient(), Namespace: namespace},
+		refs:   refs, registry: registry, namespace: namespace,
+		loaded: map[string]*loadedProject{},
+	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &flagsv1alpha1.StatsigSpec{}, consumerRefsIndex, func(o client.Object) []string {
+		return c.secretRefs(o.(*flagsv1alpha1.StatsigSpec))
+	}); err != nil {
+		return nil, err
+	}
+	chunkToSpec := handler.TypedEnqueueRequestsFromMapFunc(func(_ context.Context, s *corev1.Secret) []reconcile.Request {
+		if name := s.Annotations[AnnotationSpecName]; name != "" {
+			return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: name}}}
+		}
+		return nil
+	})
+	refToSpecs := handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, s *corev1.Secret) []reconcile.Request {
+		var list flagsv1alpha1.StatsigSpecList
+		if err := mgr.GetClient().List(ctx, &list, client.MatchingFields{consumerRefsIndex: s.Namespace + "/" + s.Name}); err != nil {
+			return nil
+		}
+		out := make([]reconcile.Request, 0, len(list.Items))
+		for _, sp := range list.Items {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKey{Name: sp.Name}})
+		}
+		return out
+	})
+	isChunk := predicate.NewTypedPredicateFuncs(func(s *corev1.Secret) bool { return s.Labels[LabelSnapshot] == labelSnapshotValue })
+	err = ctrl.NewControllerManagedBy(mgr).
+		Named("snapshot-consumer").
+		For(&flagsv1alpha1.StatsigSpec{}).
+		WatchesRawSource(source.Kind(mgr.GetCache(), &corev1.Secret{}, chunkToSpec, isChunk)).
+		WatchesRawSource(source.Kind(refs.Cache, &corev1.Secret{}, refToSpecs)).
+		WithOptions(controller.Options{NeedLeaderElection: new(false), MaxConcurrentReconciles: 2}).
+		Complete(c)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// secretRefs lists the Secrets ("ns/name") whose data the consumer publishes as keys.
+func (c *Consumer) secretRefs(spec *flagsv1alpha1.StatsigSpec) []string {
+	ns := spec.Spec.SecretKeyRef.Namespace
+	if ns == "" {
+		ns = c.namespace
+	}
+	out := []string{ns + "/" + spec.Spec.SecretKeyRef.Name}
+	if ref := spec.Annotations[AnnotationClientKeysSecret]; ref != "" {
+		kns, name := c.splitRef(ref)
+		out = append(out, kns+"/"+name)
+	}
+	return out
+}
+
+func (c *Consumer) splitRef(ref string) (ns, name string) {
+	if i := strings.IndexByte(ref, '/'); i >= 0 {
+		return ref[:i], ref[i+1:]
+	}
+	return c.namespace, ref
+}
+
+// Reconcile publishes the StatsigSpec's current revision, or keeps the last one loaded when
+// the new one cannot be assembled yet or fails to load.
+func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	log := logf.FromContext(ctx)
+	var spec flagsv1alpha1.StatsigSpec
+	if err := c.reader.Get(ctx, req.NamespacedName, &spec); err != nil {
+		if apierrors.IsNotFound(err) {
+			c.registry.Delete(req.Name)
+			c.mu.Lock()
+			delete(c.loaded, req.Name)
+			c.mu.Unlock()
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	rev := spec.Status.Revision
+	if rev == "" {
+		return ctrl.Result{}, nil
+	}
+	keys := c.keys(ctx, &spec)
+	fp := fingerprint(&spec, keys)
+	c.mu.Lock()
+	cur := c.loaded[spec.Name]
+	c.mu.Unlock()
+	if cur != nil && cur.revision == rev && cur.idListsRev == spec.Status.IDListsRevision && cur.fingerprint == fp {
+		return ctrl.Result{}, nil
+	}
+	next, err := c.load(ctx, &spec, cur)
+	if err != nil {
+		if errors.Is(err, ErrIncomplete) {
+			// The chunk informer lags the StatsigSpec informer; the chunk watch requeues too.
+			return ctrl.Result{RequeueAfter: 500 * time.Millisecond}, nil
+		}
+		log.Error(err, "Failed to load snapshot, serving the previous one", "statsigspec", spec.Name, "revision", rev, "servingRevision", revisionOf(cur))
+		return ctrl.Result{RequeueAfter: 10 * time.Second}, nil
+	}
+	next.fingerprint = fp
+	ev := evaluator.New(evaluatorOptions(&spec))
+	ev.SetSpecs(next.specs)
+	if next.ids != nil {
+		ev.SetIDLists(next.ids)
+	}
+	p := &serving.Project{
+		Name: spec.Name, Revision: next.revision, IDListsRevision: next.idListsRev,
+		Evaluator: ev, Payload: next.payload, DisableAllLogging: spec.Spec.DisableAllLogging,
+	}
+	p.SetKeys(keys...)
+	if c.EventSink != nil && !spec.Spec.DisableAllLogging && len(keys) > 0 {
+		p.Events = c.EventSink(&spec, keys[0])
+	}
+	c.registry.Set(p)
+	c.mu.Lock()
+	c.loaded[spec.Name] = next
+	c.mu.Unlock()
+	if cur == nil || cur.revision != next.revision {
+		log.Info("Loaded snapshot", "statsigspec", spec.Name, "revision", next.revision, "bytes", next.payload.Size)
+	}
+	return ctrl.Result{}, nil
+}
+
+func revisionOf(p *loadedProject) string {
+	if p == nil {
+		return ""
+	}
+	return p.revision
+}
+
+// load assembles the revisions named in the status that differ from cur.
+func (c *Consumer) load(ctx context.Context, spec *flagsv1alpha1.StatsigSpec, cur *loadedProject) (*loadedProject, error) {
+	next := &loadedProject{revision: spec.Status.Revision, idListsRev: spec.Status.IDListsRevision}
+	if cur != nil && cur.revision == next.revision {
+		next.specs, next.payload = cur.specs, cur.payload
+	} else {
+		m, data, err := c.store.Read(ctx, spec.Name, KindSpecs, next.revision)
+		if err != nil {
+			return nil, err
+		}
+		specs := sharedSpecsFor(spec.Name, m.SHA256)
+		if specs == nil {
+			var prev *evaluator.Specs
+			if cur != nil {
+				prev = cur.specs
+			}
+			if specs, err = loadSpecs(data, prev); err != nil {
+				return nil, fmt.Errorf("load revision %s: %w", m.Revision, err)
+			}
+		}
+		next.specs = specs
+		next.payload = serving.NewPayload(m.Format, m.Time, m.Size, m.SHA256, data)
+	}
+	switch {
+	case next.idListsRev == "":
+	case cur != nil && cur.idListsRev == next.idListsRev:
+		next.ids = cur.ids
+	default:
+		_, data, err := c.store.Read(ctx, spec.Name, KindIDLists, next.idListsRev)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := decodeIDLists(data)
+		if err != nil {
+			return nil, fmt.Errorf("load ID lists %s: %w", next.idListsRev, err)
+		}
+		next.ids = ids
+	}
+	return next, nil
+}
+
+// loadSpecs decodes a stored payload as a stream into the evaluator.
+func loadSpecs(data []byte, prev *evaluator.Specs) (*evaluator.Specs, error) {
+	r, err := Decompress(data)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = r.Close() }()
+	return evaluator.Load(r, evaluator.LoadOptions{Previous: prev})
+}
+
+// keys returns the server secret key and the additional client keys of spec; missing
+// Secrets mean fewer accepted keys, never a failed load.
+func (c *Consumer) keys(ctx context.Context, spec *flagsv1alpha1.StatsigSpec) []string {
+	var keys []string
+	sel := spec.Spec.SecretKeyRef
+	k := sel.Key
+	if k == "" {
+		k = flagsv1alpha1.DefaultSecretKeyField
+	}
+	var sec corev1.Secret
+	if err := c.refs.Get(ctx, sel.Namespace, sel.Name, &sec); err == nil {
+		if v := strings.TrimSpace(string(sec.Data[k])); v != "" {
+			keys = append(keys, v)
+		}
+	}
+	if ref := spec.Annotations[AnnotationClientKeysSecret]; ref != "" {
+		ns, name := c.splitRef(ref)
+		var ck corev1.Secret
+		if err := c.refs.Get(ctx, ns, name, &ck); err == nil {
+			names := make([]string, 0, len(ck.Data))
+			for n := range ck.Data {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				if v := strings.TrimSpace(string(ck.Data[n])); v != "" {
+					keys = append(keys, v)
+				}
+			}
+		}
+	}
+	return keys
+}
+
+// fingerprint identifies the evaluator options and accepted keys (hashed: keys are never
+// kept in plain text outside the Secret cache).
+func fingerprint(spec *flagsv1alpha1.StatsigSpec, keys []string) string {
+	h := sha256.New()
+	opts, _ := json.Marshal([]any{spec.Spec.Environment, spec.Spec.GlobalCustomFields, spec.Spec.DisableUserAgentParsing, spec.Spec.DisableCountryLookup, spec.Spec.DisableAllLogging})
+	h.Write(opts)
+	for _, k := range keys {
+		h.Write([]byte{0})
+		h.Write([]byte(k))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// evaluatorOptions maps the StatsigSpec's evaluation options.
+func evaluatorOptions(spec *flagsv1alpha1.StatsigSpec) evaluator.Options {
+	o := evaluator.Options{
+		Environment:             spec.Spec.Environment,
+		DisableUserAgentParsing: spec.Spec.DisableUserAgentParsing,
+		DisableCountryLookup:    spec.Spec.DisableCountryLookup,
+	}
+	if g := spec.Spec.GlobalCustomFields; g != nil && len(g.Raw) > 0 {
+		var m map[string]any
+		if json.Unmarshal(g.Raw, &m) == nil {
+			o.GlobalCustomFields = m
+		}
+	}
+	return o
+}
+
+// ReadyzCheck reports ready once every Ready StatsigSpec has a snapshot loaded in this
+// replica (any revision: a flip in progress does not make the replica unready).
+func (c *Consumer) ReadyzCheck() healthz.Checker {
+	return func(req *http.Request) error {
+		var list flagsv1alpha1.StatsigSpecList
+		if err := c.reader.List(req.Context(), &list); err != nil {
+			return err
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		var missing []string
+		for _, s := range list.Items {
+			if s.Status.Revision != "" && meta.IsStatusConditionTrue(s.Status.Conditions, flagsv1alpha1.ConditionReady) && c.loaded[s.Name] == nil {
+				missing = append(missing, s.Name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("snapshots not loaded yet: %s", strings.Join(missing, ", "))
+		}
+		return nil
+	}
+}

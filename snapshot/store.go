@@ -1,0 +1,369 @@
+package snapshot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
+)
+
+// Store limits.
+const (
+	// DefaultChunkSize keeps each chunk Secret well under the 1 MiB Secret data limit.
+	DefaultChunkSize = 768 << 10
+	// DefaultMaxChunks caps a snapshot at 48 MiB compressed.
+	DefaultMaxChunks = 64
+)
+
+var (
+	// ErrIncomplete means a chunk of the revision is missing (not yet written or not yet
+	// in the cache).
+	ErrIncomplete = errors.New("snapshot incomplete")
+	// ErrCorrupt means the chunks do not decompress to the payload named in the manifest.
+	ErrCorrupt = errors.New("snapshot corrupt")
+)
+
+// Store writes and reads snapshots as chunk Secrets in one namespace.
+type Store struct {
+	// Client writes chunks.
+	Client client.Client
+	// Reader reads chunks (the manager's cache, restricted to chunk Secrets).
+	Reader client.Reader
+	// APIReader, when set, double-checks against the apiserver what the cache may not have
+	// caught up with yet (chunks this process just wrote).
+	APIReader client.Reader
+	// Scheme resolves the owner's kind for owner references.
+	Scheme *runtime.Scheme
+	// Namespace holding the chunks (the operator's namespace).
+	Namespace string
+	// ChunkSize and MaxChunks bound each chunk and each snapshot; zero means the defaults.
+	ChunkSize int
+	MaxChunks int
+}
+
+func (s *Store) chunkSize() int {
+	if s.ChunkSize > 0 {
+		return s.ChunkSize
+	}
+	return DefaultChunkSize
+}
+
+// MaxCompressed is the largest compressed snapshot the store accepts.
+func (s *Store) MaxCompressed() int {
+	n := s.MaxChunks
+	if n <= 0 {
+		n = DefaultMaxChunks
+	}
+	return n * s.chunkSize()
+}
+
+// WriteResult says what Write sent to the apiserver.
+type WriteResult struct {
+	Manifest Manifest
+	// BytesWritten counts chunk bytes created or updated (0 when every chunk already existed).
+	BytesWritten int64
+}
+
+// Write stores blob as revision blob.Revision() of owner's snapshot of the given kind. meta
+// supplies Format, Time and Checksum. It is idempotent: chunks that already hold the same
+// bytes are left alone, so a run interrupted before the status flip completes on retry.
+func (s *Store) Write(ctx context.Context, owner *flagsv1alpha1.StatsigSpec, kind Kind, blob *Blob, meta Manifest) (*WriteResult, error) {
+	size := s.chunkSize()
+	if len(blob.Data) > s.MaxCompressed() {
+		return nil, fmt.Errorf("%w: %d compressed bytes, limit %d", ErrTooLarge, len(blob.Data), s.MaxCompressed())
+	}
+	n := (len(blob.Data) + size - 1) / size
+	if n == 0 {
+		n = 1
+	}
+	m := meta
+	m.Kind, m.Revision, m.Chunks = kind, blob.Revision(), n
+	m.SHA256, m.Size, m.CompressedSize = blob.SHA256, blob.Size, int64(len(blob.Data))
+	enc, err := m.encode()
+	if err != nil {
+		return nil, err
+	}
+	res := &WriteResult{Manifest: m}
+	write := func(i int) (int64, error) {
+		lo, hi := i*size, min((i+1)*size, len(blob.Data))
+		return s.writeChunk(ctx, owner, kind, m.Revision, i, enc, blob.Data[lo:hi])
+	}
+	// Chunks 1..n-1 in parallel, chunk 0 last: a reader that finds chunk 0 can expect the
+	// others to exist.
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		next = make(chan int)
+	)
+	for range min(writeParallelism, n-1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				wrote, err := write(i)
+				mu.Lock()
+				res.BytesWritten += wrote
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := 1; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	wrote, err := write(0)
+	if err != nil {
+		return nil, err
+	}
+	res.BytesWritten += wrote
+	return res, nil
+}
+
+// writeParallelism bounds concurrent chunk writes: enough to hide apiserver latency without
+// flooding it.
+const writeParallelism = 4
+
+func (s *Store) writeChunk(ctx context.Context, owner *flagsv1alpha1.StatsigSpec, kind Kind, rev string, i int, manifest string, data []byte) (int64, error) {
+	sec := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        ChunkName(owner.Name, kind, rev, i),
+			Namespace:   s.Namespace,
+			Labels:      chunkLabels(owner.Name, kind, rev, i),
+			Annotations: map[string]string{AnnotationSpecName: owner.Name, AnnotationManifest: manifest},
+		},
+		Type:      ChunkSecretType,
+		Immutable: new(true),
+		Data:      map[string][]byte{DataKey: data},
+	}
+	if err := controllerutil.SetControllerReference(owner, sec, s.Scheme); err != nil {
+		return 0, err
+	}
+	err := s.Client.Create(ctx, sec)
+	if err == nil {
+		return int64(len(data) + len(manifest)), nil
+	}
+	if !apierrors.IsAlreadyExists(err) {
+		return 0, fmt.Errorf("create snapshot chunk %s: %w", sec.Name, err)
+	}
+	// Left over from an interrupted run: keep it when it is byte-identical, else replace it
+	// (chunks are immutable, so replacing means delete and create).
+	var cur corev1.Secret
+	if err := s.apiReader().Get(ctx, client.ObjectKeyFromObject(sec), &cur); err != nil {
+		return 0, fmt.Errorf("read snapshot chunk %s: %w", sec.Name, err)
+	}
+	if bytes.Equal(cur.Data[DataKey], data) && cur.Annotations[AnnotationManifest] == manifest && metav1.IsControlledBy(&cur, owner) {
+		return 0, nil
+	}
+	if err := s.Client.Delete(ctx, &cur, client.Preconditions{UID: &cur.UID}); client.IgnoreNotFound(err) != nil {
+		return 0, fmt.Errorf("replace snapshot chunk %s: %w", sec.Name, err)
+	}
+	if err := s.Client.Create(ctx, sec); err != nil {
+		return 0, fmt.Errorf("create snapshot chunk %s: %w", sec.Name, err)
+	}
+	return int64(len(data) + len(manifest)), nil
+}
+
+// ReadManifest returns the manifest of a stored revision (from its chunk 0).
+func (s *Store) ReadManifest(ctx context.Context, specName string, kind Kind, rev string) (*Manifest, error) {
+	var sec corev1.Secret
+	if err := s.Reader.Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: ChunkName(specName, kind, rev, 0)}, &sec); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("%w: revision %s chunk 0 not found", ErrIncomplete, rev)
+		}
+		return nil, err
+	}
+	return manifestOf(&sec, kind, rev)
+}
+
+func manifestOf(sec *corev1.Secret, kind Kind, rev string) (*Manifest, error) {
+	m, err := decodeManifest(sec.Annotations[AnnotationManifest])
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	if m.Revision != rev || m.Kind != kind {
+		return nil, fmt.Errorf("%w: chunk %s names revision %s", ErrCorrupt, sec.Name, m.Revision)
+	}
+	return m, nil
+}
+
+// Read assembles a stored revision and verifies it against its manifest's sha256. It returns
+// ErrIncomplete when a chunk is missing and ErrCorrupt when the bytes do not match.
+func (s *Store) Read(ctx context.Context, specName string, kind Kind, rev string) (*Manifest, []byte, error) {
+	m, err := s.ReadManifest(ctx, specName, kind, rev)
+	if err != nil {
+		return nil, nil, err
+	}
+	data := make([]byte, 0, m.CompressedSize)
+	for i := 0; i < m.Chunks; i++ {
+		var sec corev1.Secret
+		key := client.ObjectKey{Namespace: s.Namespace, Name: ChunkName(specName, kind, rev, i)}
+		if err := s.Reader.Get(ctx, key, &sec); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil, nil, fmt.Errorf("%w: revision %s chunk %d of %d not found", ErrIncomplete, rev, i, m.Chunks)
+			}
+			return nil, nil, err
+		}
+		if sec.Annotations[AnnotationManifest] != s.manifestAnnotation(m) {
+			return nil, nil, fmt.Errorf("%w: chunk %s belongs to another write of revision %s", ErrIncomplete, sec.Name, rev)
+		}
+		data = append(data, sec.Data[DataKey]...)
+	}
+	if int64(len(data)) != m.CompressedSize {
+		return nil, nil, fmt.Errorf("%w: revision %s has %d compressed bytes, manifest says %d", ErrCorrupt, rev, len(data), m.CompressedSize)
+	}
+	if err := Verify(data, m); err != nil {
+		return nil, nil, err
+	}
+	return m, data, nil
+}
+
+func (s *Store) manifestAnnotation(m *Manifest) string {
+	enc, _ := m.encode()
+	return enc
+}
+
+// Revisions lists the revisions that have chunks stored for the spec and kind.
+func (s *Store) Revisions(ctx context.Context, specName string, kind Kind) (map[string][]corev1.Secret, error) {
+	return s.revisions(ctx, s.Reader, specName, kind)
+}
+
+func (s *Store) revisions(ctx context.Context, r client.Reader, specName string, kind Kind) (map[string][]corev1.Secret, error) {
+	var list corev1.SecretList
+	if err := r.List(ctx, &list, client.InNamespace(s.Namespace), client.MatchingLabels{
+		LabelSnapshot: labelSnapshotValue, LabelSpec: specLabelValue(specName), LabelKind: string(kind),
+	}); err != nil {
+		return nil, err
+	}
+	out := map[string][]corev1.Secret{}
+	for _, sec := range list.Items {
+		if sec.Annotations[AnnotationSpecName] != specName {
+			continue // a hashed label value shared by another name
+		}
+		rev := sec.Labels[LabelRevision]
+		out[rev] = append(out[rev], sec)
+	}
+	return out, nil
+}
+
+// Stale lists the revisions of the spec and kind stored besides keep.
+func (s *Store) Stale(ctx context.Context, specName string, kind Kind, keep ...string) ([]string, error) {
+	revs, err := s.Revisions(ctx, specName, kind)
+	if err != nil {
+		return nil, err
+	}
+	kept := keepSet(keep)
+	var out []string
+	for rev := range revs {
+		if !kept[rev] {
+			out = append(out, rev)
+		}
+	}
+	return out, nil
+}
+
+func keepSet(keep []string) map[string]bool {
+	kept := map[string]bool{}
+	for _, k := range keep {
+		if k != "" {
+			kept[k] = true
+		}
+	}
+	return kept
+}
+
+// GC deletes the chunks of every revision of the spec and kind except keep (the served and
+// the previous revision). It also removes half-written revisions left by an interrupted run.
+func (s *Store) GC(ctx context.Context, specName string, kind Kind, keep ...string) (deleted int, err error) {
+	revs, err := s.Revisions(ctx, specName, kind)
+	if err != nil {
+		return 0, err
+	}
+	kept := keepSet(keep)
+	var errs []error
+	for rev, secs := range revs {
+		if kept[rev] {
+			continue
+		}
+		for i := range secs {
+			if err := s.Client.Delete(ctx, &secs[i], client.Preconditions{UID: &secs[i].UID}); client.IgnoreNotFound(err) != nil {
+				errs = append(errs, fmt.Errorf("delete snapshot chunk %s: %w", secs[i].Name, err))
+				continue
+			}
+			deleted++
+		}
+	}
+	return deleted, errors.Join(errs...)
+}
+
+// chunkIndex parses a chunk's index label.
+func chunkIndex(sec *corev1.Secret) int {
+	i, err := strconv.Atoi(sec.Labels[LabelIndex])
+	if err != nil {
+		return -1
+	}
+	return i
+}
+
+func (s *Store) apiReader() client.Reader {
+	if s.APIReader != nil {
+		return s.APIReader
+	}
+	return s.Reader
+}
+
+// Complete returns the manifest of a stored revision after checking that all its chunks are
+// present, or ErrIncomplete / ErrCorrupt. It reads the cache and asks the apiserver only
+// when the cache looks incomplete.
+func (s *Store) Complete(ctx context.Context, specName string, kind Kind, rev string) (*Manifest, error) {
+	m, err := s.complete(ctx, s.Reader, specName, kind, rev)
+	if errors.Is(err, ErrIncomplete) && s.APIReader != nil {
+		return s.complete(ctx, s.APIReader, specName, kind, rev)
+	}
+	return m, err
+}
+
+func (s *Store) complete(ctx context.Context, r client.Reader, specName string, kind Kind, rev string) (*Manifest, error) {
+	revs, err := s.revisions(ctx, r, specName, kind)
+	if err != nil {
+		return nil, err
+	}
+	secs := revs[rev]
+	var m *Manifest
+	seen := map[int]bool{}
+	for i := range secs {
+		if chunkIndex(&secs[i]) == 0 {
+			if m, err = manifestOf(&secs[i], kind, rev); err != nil {
+				return nil, err
+			}
+		}
+		seen[chunkIndex(&secs[i])] = true
+	}
+	if m == nil {
+		return nil, fmt.Errorf("%w: revision %s chunk 0 not found", ErrIncomplete, rev)
+	}
+	for i := 0; i < m.Chunks; i++ {
+		if !seen[i] {
+			return nil, fmt.Errorf("%w: revision %s chunk %d of %d not found", ErrIncomplete, rev, i, m.Chunks)
+		}
+	}
+	return m, nil
+}

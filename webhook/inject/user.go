@@ -1,0 +1,81 @@
+package inject
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/statsig-operator/statsig-operator/evaluator"
+)
+
+// User is a Statsig user built for one evaluation, with what exposures need.
+type User struct {
+	Eval *evaluator.User
+	// JSON is the user as exposures log it (no private attributes are ever set).
+	JSON []byte
+	// Identity identifies the user for exposure dedupe: userID and custom IDs.
+	Identity string
+	// UnitID is the unit ID put in userID (and in customIDs[IDType] for other ID types).
+	UnitID string
+}
+
+// BuildUser makes the Statsig user: userID is the unit ID, and for an ID type other than
+// userID customIDs[<id type>] holds it too; custom holds namespace, workload, workloadKind
+// and "labels.<key>" for each label, then the user-custom annotation's fields (which win);
+// statsigEnvironment.tier is the environment annotation.
+func BuildUser(req *Request, s Subject, unitID string) (*User, error) {
+	custom := make(map[string]any, len(s.Labels)+len(req.UserCustom)+3)
+	if s.Namespace != "" {
+		custom["namespace"] = s.Namespace
+	}
+	if s.Workload != "" {
+		custom["workload"] = s.Workload
+		custom["workloadKind"] = s.WorkloadKind
+	}
+	for k, v := range s.Labels {
+		if !perPodLabels[k] {
+			custom["labels."+k] = v
+		}
+	}
+	for k, v := range req.UserCustom {
+		custom[k] = v
+	}
+	u := map[string]any{"userID": unitID, "custom": custom}
+	identity := "u:" + unitID
+	if !strings.EqualFold(req.IDType, "userID") {
+		u["customIDs"] = map[string]string{req.IDType: unitID}
+		identity += ";" + req.IDType + ":" + unitID
+	}
+	if req.Environment != "" {
+		u["statsigEnvironment"] = map[string]string{"tier": req.Environment}
+	}
+	raw, err := json.Marshal(u)
+	if err != nil {
+		return nil, err
+	}
+	eu := new(evaluator.User)
+	if err := json.Unmarshal(raw, eu); err != nil {
+		return nil, err
+	}
+	return &User{Eval: eu, JSON: raw, Identity: identity, UnitID: unitID}, nil
+}
+
+// dedupeKey identifies an exposure for the event sink's dedupe (spec, rule, outcome, user
+// identity), as Server Core keys it.
+func dedupeKey(identity string, e evaluator.Exposure) string {
+	var b strings.Builder
+	b.WriteString(e.EventName)
+	keys := make([]string, 0, len(e.Metadata))
+	for k := range e.Metadata {
+		switch k {
+		case "gate", "config", "ruleID", "gateValue", "rulePassed", "allocatedExperiment", "parameterName":
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString("|" + k + "=" + e.Metadata[k])
+	}
+	b.WriteString("|" + identity)
+	return b.String()
+}

@@ -1,0 +1,125 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/webhook/inject"
+)
+
+// PodPath is where the Pod mutating webhook is served.
+const PodPath = "/mutate--v1-pod"
+
+// +kubebuilder:webhook:path=/mutate--v1-pod,mutating=true,failurePolicy=ignore,sideEffects=None,groups="",resources=pods,verbs=create,versions=v1,name=pods.statsig-operator.io,admissionReviewVersions=v1,timeoutSeconds=5,reinvocationPolicy=Never
+
+// PodMutator injects Statsig results into annotated Pods. Admission is a pure function of
+// the request and the in-memory registry: no API reads or writes, no network.
+type PodMutator struct {
+	Registry *serving.Registry
+	// OFREPEndpoint is the OFREP_ENDPOINT value for pods that ask for it.
+	OFREPEndpoint string
+	events        *asyncRecorder
+}
+
+var _ admission.Handler = (*PodMutator)(nil)
+
+// Handle admits every Pod: mutated when its annotations can be served, unchanged with a
+// warning (and an Event) when not, denied only when it asks for strict mode.
+func (m *PodMutator) Handle(_ context.Context, req admission.Request) admission.Response {
+	if req.Operation != admissionv1.Create || req.Kind.Kind != "Pod" {
+		return admission.Allowed("")
+	}
+	var pod corev1.Pod
+	if err := json.Unmarshal(req.Object.Raw, &pod); err != nil {
+		return admission.Errored(http.StatusBadRequest, err)
+	}
+	if !inject.Requested(pod.Annotations) {
+		admissions.WithLabelValues("unchanged").Inc()
+		return admission.Allowed("no statsig-operator.io annotations")
+	}
+	if pod.Namespace == "" {
+		pod.Namespace = req.Namespace
+	}
+	out, problems := m.mutate(&pod, string(req.UID))
+	if len(problems) > 0 {
+		return m.reject(&pod, problems)
+	}
+	admissions.WithLabelValues("mutated").Inc()
+	out.LogExposures()
+	return admission.PatchResponseFromRaw(req.Object.Raw, mustMarshal(&pod))
+}
+
+// mutate evaluates the pod's annotations and, when nothing is wrong, changes pod in place.
+func (m *PodMutator) mutate(pod *corev1.Pod, requestUID string) (*inject.Outcome, []string) {
+	req, problems := inject.Parse(pod.Annotations, inject.Unit{Kind: inject.UnitWorkload})
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	p, why := inject.Project(m.Registry, req.Spec)
+	if p == nil {
+		return nil, []string{why}
+	}
+	if problems := inject.CheckContainers(&pod.Spec, req.Rollout); len(problems) > 0 {
+		return nil, problems
+	}
+	workload, kind := inject.WorkloadOf(&pod.ObjectMeta)
+	subject := inject.Subject{
+		Namespace: pod.Namespace, PodID: inject.PodUnitID(pod.Name, requestUID),
+		Workload: workload, WorkloadKind: kind, Labels: pod.Labels,
+	}
+	out, problems := inject.Evaluate(p, &req, subject, m.OFREPEndpoint)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	out.Results.UserSet = inject.ApplyToPodSpec(&pod.Spec, out, nil)
+	if pod.Annotations == nil {
+		pod.Annotations = map[string]string{}
+	}
+	pod.Annotations[inject.AnnResults] = out.Results.Annotation()
+	return out, nil
+}
+
+// reject admits the pod unchanged with a warning, or denies it in strict mode; either way an
+// Event says what was wrong.
+func (m *PodMutator) reject(pod *corev1.Pod, problems []string) admission.Response {
+	msg := "statsig-operator: " + strings.Join(problems, "; ")
+	strict, _ := strictOf(pod.Annotations)
+	m.events.record(eventTarget(pod), corev1.EventTypeWarning, "StatsigInjectionFailed", msg)
+	if strict {
+		admissions.WithLabelValues("denied").Inc()
+		return admission.Denied(msg)
+	}
+	admissions.WithLabelValues("warned").Inc()
+	return admission.Allowed("").WithWarnings(msg + " (pod admitted unchanged)")
+}
+
+func strictOf(ann map[string]string) (bool, bool) {
+	v, ok := ann[inject.AnnStrict]
+	return ok && strings.EqualFold(strings.TrimSpace(v), "true"), ok
+}
+
+// eventTarget is what an admission Event is about: the pod's controller (the pod itself
+// does not exist yet and a controller-made pod has no name), else the pod by name.
+func eventTarget(pod *corev1.Pod) *corev1.ObjectReference {
+	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil {
+		return &corev1.ObjectReference{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name, UID: ref.UID, Namespace: pod.Namespace}
+	}
+	name := pod.Name
+	if name == "" {
+		name = strings.TrimRight(pod.GenerateName, "-.")
+	}
+	return &corev1.ObjectReference{APIVersion: "v1", Kind: "Pod", Name: name, Namespace: pod.Namespace}
+}
+
+func mustMarshal(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
