@@ -41,11 +41,11 @@ func init() {
 
 type config struct {
 	controller, webhook, endpoint, workloadController bool
-	metricsAddr, probeAddr, endpointAddr               string
-	webhookPort                                        int
-	certDir, certMode                                  string
-	leaderElect                                        bool
-	leaderElectionNamespace, namespace                 string
+	metricsAddr, probeAddr, endpointAddr              string
+	webhookPort                                       int
+	certDir, certMode                                 string
+	leaderElect                                       bool
+	leaderElectionNamespace, namespace                string
 }
 
 func main() {

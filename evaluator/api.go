@@ -110,12 +110,12 @@ func (c *evalCtx) details() Details {
 	case c.errored:
 		d.Reason = "Error:evaluation exceeded the nesting depth"
 	case c.unsupported:
-		d.Reason = c.s.source + ":Unsupported"
+		d.Reason = c.s.reasonUnsupported
 	case c.recognized:
-		d.Reason = c.s.source + ":Recognized"
+		d.Reason = c.s.reasonRecognized
 		d.Version, d.HasVersion = c.version, c.hasVersion
 	default:
-		d.Reason = c.s.source + ":Unrecognized"
+		d.Reason = c.s.reasonUnrecognized
 	}
 	return d
 }

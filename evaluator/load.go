@@ -111,6 +111,9 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 		return nil, err
 	}
 	l.out.format = l.format
+	l.out.reasonRecognized = l.out.source + ":Recognized"
+	l.out.reasonUnrecognized = l.out.source + ":Unrecognized"
+	l.out.reasonUnsupported = l.out.source + ":Unsupported"
 	l.out.index()
 	return l.out, nil
 }

@@ -30,12 +30,14 @@ type Counts struct {
 
 // Specs is an immutable, fully precompiled config-spec snapshot, safe for concurrent readers.
 type Specs struct {
-	format     string
-	source     string
-	time       int64
-	receivedAt int64
-	checksum   string
-	companyID  string
+	format string
+	source string
+	// reasons are precomputed "<source>:<sub>" strings so evaluation never concatenates
+	reasonRecognized, reasonUnrecognized, reasonUnsupported string
+	time                                                    int64
+	receivedAt                                              int64
+	checksum                                                string
+	companyID                                               string
 
 	gates   map[string]*spec
 	configs map[string]*spec
