@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 	"time"
 )
 
@@ -58,6 +60,7 @@ type rawRule struct {
 
 // loader holds the state of one Load.
 type loader struct {
+	mu      sync.Mutex // guards out.shared, strs and skipped while specs build in parallel
 	dec     *json.Decoder
 	out     *Specs
 	prev    *sharedTables
@@ -256,13 +259,38 @@ func (l *loader) setFormat(f string) {
 }
 
 func (l *loader) finish() error {
-	for id, raw := range l.condRaw {
-		c, err := l.condition(raw)
-		if err != nil {
-			return fmt.Errorf("evaluator: condition %q: %w", id, err)
+	// Compile the condition map on every core; then index the results in one goroutine.
+	ids := make([]string, 0, len(l.condRaw))
+	for id := range l.condRaw {
+		ids = append(ids, id)
+	}
+	keys := make([]rawKey, len(ids))
+	compiled := make([]*condition, len(ids))
+	errs := make([]error, len(ids))
+	parallel(len(ids), func(i int) {
+		raw := l.condRaw[ids[i]]
+		keys[i] = keyOf(raw)
+		if l.prev != nil {
+			if c, ok := l.prev.conditions[keys[i]]; ok {
+				compiled[i] = c
+				return
+			}
+		}
+		compiled[i], errs[i] = compileCondition(raw)
+	})
+	for i, id := range ids {
+		if errs[i] != nil {
+			return fmt.Errorf("evaluator: condition %q: %w", id, errs[i])
+		}
+		c := compiled[i]
+		if shared, ok := l.out.shared.conditions[keys[i]]; ok {
+			c = shared
+		} else {
+			l.out.shared.conditions[keys[i]] = c
 		}
 		l.conds[id] = c
 	}
+	l.condRaw = nil
 	l.out.counts.Conditions = len(l.conds)
 	var err error
 	if l.out.gates, err = l.buildAll(l.rawGate, KindGate); err != nil {
@@ -278,19 +306,54 @@ func (l *loader) finish() error {
 }
 
 func (l *loader) buildAll(raws map[string]json.RawMessage, defKind Kind) (map[string]*spec, error) {
+	names := make([]string, 0, len(raws))
+	for name := range raws {
+		names = append(names, name)
+	}
+	built := make([]*spec, len(names))
+	errs := make([]error, len(names))
+	parallel(len(names), func(i int) {
+		built[i], errs[i] = l.build(names[i], raws[names[i]], defKind)
+	})
 	out := make(map[string]*spec, len(raws))
-	for name, raw := range raws {
-		sp, err := l.build(name, raw, defKind)
-		if err != nil {
+	for i, name := range names {
+		if err := errs[i]; err != nil {
 			if errors.Is(err, errBadCondition) {
 				return nil, fmt.Errorf("evaluator: spec %q: %w", name, err)
 			}
 			l.skipped = append(l.skipped, fmt.Sprintf("%s: %v", name, err))
 			continue
 		}
-		out[l.intern(name)] = sp
+		out[built[i].name] = built[i]
 	}
 	return out, nil
+}
+
+// parallel runs fn(0..n-1) on every core, in contiguous blocks.
+func parallel(n int, fn func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers > n/64 {
+		workers = n/64 + 1
+	}
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*per, min((w+1)*per, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 var errBadCondition = errors.New("bad condition")
@@ -367,21 +430,29 @@ func (l *loader) ruleCondition(raw json.RawMessage) (*condition, error) {
 	return l.condition(raw)
 }
 
-// condition compiles a condition, sharing identical ones within and across snapshots.
+// condition compiles a condition, sharing identical ones within and across snapshots. The
+// compile itself runs outside the lock so parallel spec builds do not serialise on it.
 func (l *loader) condition(raw json.RawMessage) (*condition, error) {
 	key := keyOf(raw)
-	if c, ok := l.out.shared.conditions[key]; ok {
-		return c, nil
-	}
-	if l.prev != nil {
-		if c, ok := l.prev.conditions[key]; ok {
+	l.mu.Lock()
+	c, ok := l.out.shared.conditions[key]
+	if !ok && l.prev != nil {
+		if c, ok = l.prev.conditions[key]; ok {
 			l.out.shared.conditions[key] = c
-			return c, nil
 		}
+	}
+	l.mu.Unlock()
+	if ok {
+		return c, nil
 	}
 	c, err := compileCondition(raw)
 	if err != nil {
 		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if existing, ok := l.out.shared.conditions[key]; ok {
+		return existing, nil
 	}
 	l.out.shared.conditions[key] = c
 	return c, nil
@@ -394,6 +465,8 @@ func (l *loader) value(raw json.RawMessage) *retVal {
 		raw = json.RawMessage("null")
 	}
 	key := keyOf(raw)
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if v, ok := l.out.shared.values[key]; ok {
 		return v
 	}
@@ -410,6 +483,8 @@ func (l *loader) value(raw json.RawMessage) *retVal {
 }
 
 func (l *loader) intern(s string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if v, ok := l.strs[s]; ok {
 		return v
 	}

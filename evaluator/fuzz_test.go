@@ -1,0 +1,138 @@
+package evaluator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hostilePayloads are seeds the fuzzers start from, and a table test on their own: each must
+// load with an error or evaluate to a defined result, never panic or hang.
+func hostilePayloads() []string {
+	deep := strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000)
+	bigList := make([]string, 1_000_000)
+	for i := range bigList {
+		bigList[i] = fmt.Sprintf(`"u%d"`, i)
+	}
+	cycle := `{"has_updates":true,"time":1,"feature_gates":{
+		"a":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":100,"conditions":["pb"],"returnValue":true,"idType":"userID"}]},
+		"b":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":100,"conditions":["pa"],"returnValue":true,"idType":"userID"}]}},
+		"dynamic_configs":{},"layer_configs":{},"condition_map":{
+		"pa":{"type":"pass_gate","targetValue":"a","idType":"userID"},
+		"pb":{"type":"pass_gate","targetValue":"b","idType":"userID"}}}`
+	regex := `{"has_updates":true,"time":1,"feature_gates":{"re":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":100,"conditions":["c"],"returnValue":true,"idType":"userID"}]}},
+		"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":{"type":"user_field","field":"email","operator":"str_matches","targetValue":"^(a+)+(?=b)$","idType":"userID"}}}`
+	huge := `{"has_updates":true,"time":1e400,"feature_gates":{"g":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":1e308,"conditions":["c"],"returnValue":true,"idType":"userID"}]}},
+		"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":{"type":"user_field","field":"level","operator":"gt","targetValue":1e999,"idType":"userID"}}}`
+	list := `{"has_updates":true,"time":1,"feature_gates":{"l":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":100,"conditions":["c"],"returnValue":true,"idType":"userID"}]}},
+		"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":{"type":"user_field","field":"userID","operator":"any","targetValue":[` + strings.Join(bigList, ",") + `],"idType":"userID"}}}`
+	return []string{
+		"", "null", "[]", `{"has_updates":false}`, `{"feature_gates":7}`, deep, cycle, regex, huge, list,
+		"{\"has_updates\":true,\"feature_gates\":{\"\xff\xfe\":{\"rules\":[{\"conditions\":[\"\xc3\x28\"]}]}}}",
+		`{"has_updates":true,"feature_gates":[{"name":"v1","rules":[{"conditions":[{"type":"user_field","targetValue":{"a":[1,{"b":null}]},"operator":"eq"}]}]}]}`,
+		`{"has_updates":true,"feature_gates":{"x":{"rules":"not a list"}},"condition_map":{}}`,
+		`{"has_updates":true,"condition_map":{"c":{"type":3}}}`,
+	}
+}
+
+var fuzzUsers = []string{
+	`{"userID":"a_user","email":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac","custom":{"level":1e308}}`,
+	`{"userID":123,"customIDs":{"x":null},"custom":{"level":"NaN","tags":[1,"a",null]}}`,
+	`{}`,
+}
+
+func loadAndEvaluate(t testing.TB, payload []byte, user []byte) {
+	specs, err := Load(bytes.NewReader(payload), LoadOptions{})
+	if err != nil {
+		if errors.Is(err, ErrNoUpdates) || err.Error() != "" {
+			return
+		}
+		t.Fatal("an error must say what failed")
+	}
+	var u User
+	if json.Unmarshal(user, &u) != nil {
+		return
+	}
+	e := New(Options{})
+	e.SetSpecs(specs)
+	for _, k := range []Kind{KindGate, KindDynamicConfig, KindExperiment, KindLayer, KindSegment, KindHoldout, KindAutotune} {
+		for _, name := range specs.Names(k) {
+			switch k {
+			case KindLayer:
+				_ = e.GetLayer(&u, name)
+			case KindDynamicConfig, KindExperiment, KindAutotune:
+				_ = e.GetExperiment(&u, name)
+			default:
+				_ = e.CheckGate(&u, name)
+			}
+		}
+	}
+	_ = e.ClientInitializeResponse(&u, ClientInitOptions{})
+}
+
+func TestHostilePayloads(t *testing.T) {
+	for i, p := range hostilePayloads() {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for _, u := range fuzzUsers {
+					loadAndEvaluate(t, []byte(p), []byte(u))
+				}
+			}()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatal("hostile payload hung the evaluator")
+			}
+		})
+	}
+}
+
+func TestCycleOfPassGatesIsAnError(t *testing.T) {
+	specs, err := Load(strings.NewReader(hostilePayloads()[6]), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Options{})
+	e.SetSpecs(specs)
+	g := e.CheckGate(&User{}, "a")
+	if g.Value || g.RuleID != "" || !strings.HasPrefix(g.Details.Reason, "Error:") {
+		t.Fatalf("cycle: %+v, want false, no rule, an Error reason", g)
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	for _, p := range hostilePayloads()[:9] {
+		f.Add([]byte(p))
+	}
+	f.Add([]byte(`{"has_updates":true,"time":1,"feature_gates":{},"dynamic_configs":{},"layer_configs":{},"condition_map":{}}`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		if len(payload) > 1<<20 {
+			return
+		}
+		loadAndEvaluate(t, payload, []byte(fuzzUsers[0]))
+	})
+}
+
+func FuzzEvaluateCondition(f *testing.F) {
+	f.Add("user_field", "email", "str_matches", `"(a|aa)+$"`, `{"userID":"u","email":"aaaa"}`)
+	f.Add("user_field", "appVersion", "version_gte", `"1.2.x"`, `{"appVersion":"1.3-rc"}`)
+	f.Add("current_time", "", "on", `"2024-01-01T00:00:00Z"`, `{}`)
+	f.Add("user_field", "tags", "array_contains_all", `["a",1,null]`, `{"custom":{"tags":["a","1"]}}`)
+	f.Add("user_bucket", "", "any", `{"12":true,"x":1}`, `{"userID":"9"}`)
+	f.Add("ua_based", "os_version", "version_gt", `"10"`, `{"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 10_3_1 like Mac OS X)"}`)
+	f.Add("ip_based", "country", "any", `["US"]`, `{"ip":"8.8.8.8"}`)
+	f.Fuzz(func(t *testing.T, typ, field, op, target, user string) {
+		cond, err := json.Marshal(map[string]any{"type": typ, "field": field, "operator": op, "targetValue": json.RawMessage(target), "idType": "userID", "additionalValues": map[string]string{"salt": "s"}})
+		if err != nil || !json.Valid([]byte(target)) {
+			return
+		}
+		payload := fmt.Sprintf(`{"has_updates":true,"time":1,"feature_gates":{"g":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":50,"conditions":["c"],"returnValue":true,"idType":"userID"}]}},"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":%s}}`, cond)
+		loadAndEvaluate(t, []byte(payload), []byte(user))
+	})
+}
