@@ -3,6 +3,7 @@ package endpoint
 import (
 	"bytes"
 	"encoding/json"
+	sharedfixtures "github.com/statsig-operator/statsig-operator/test/fixtures"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,30 +23,8 @@ const (
 	v1Key     = "secret-v1-key"
 )
 
-// fixtures finds shared/fixtures/statsig: STATSIG_FIXTURES, else a sibling shared/fixtures
-// of some parent of the package directory.
-func fixtures(t testing.TB) string {
-	t.Helper()
-	if dir := os.Getenv("STATSIG_FIXTURES"); dir != "" {
-		if _, err := os.Stat(filepath.Join(dir, "statsig")); err == nil {
-			return filepath.Join(dir, "statsig")
-		}
-		return dir
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		cand := filepath.Join(dir, "shared", "fixtures", "statsig")
-		if _, err := os.Stat(cand); err == nil {
-			return cand
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("shared/fixtures not found; set STATSIG_FIXTURES")
-		}
-	}
-}
+// fixtures is the shared fixtures directory (see test/fixtures).
+func fixtures(t testing.TB) string { return sharedfixtures.Dir(t) }
 
 func readFixture(t testing.TB, rel string) []byte {
 	t.Helper()

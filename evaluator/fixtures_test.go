@@ -4,33 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"github.com/statsig-operator/statsig-operator/test/fixtures"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// fixturesDir finds ../shared/fixtures/statsig beside the repository (or $STATSIG_FIXTURES).
-// Missing fixtures fail the test in CI and skip it elsewhere.
-func fixturesDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("STATSIG_FIXTURES"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for i := 0; i < 6; i++ {
-		cand := filepath.Join(dir, "shared", "fixtures", "statsig")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		dir = filepath.Dir(dir)
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("shared/fixtures/statsig not found beside the repository (set STATSIG_FIXTURES)")
-	}
-	t.Skip("shared/fixtures/statsig not found")
-	return ""
-}
+// fixturesDir is the shared fixtures directory (see test/fixtures).
+func fixturesDir(t testing.TB) string { return fixtures.Dir(t) }
 
 func loadFixture(t testing.TB, rel string) *Specs {
 	t.Helper()
