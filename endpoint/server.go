@@ -155,6 +155,7 @@ func (s *Server) routes() {
 	s.handle("POST", "/v1/get_id_lists", "get_id_lists", s.getIDLists)
 	s.handle("GET", "/v1/get_id_lists/{file}", "get_id_lists", s.getIDLists)
 	s.handle("POST", "/v1/get_id_lists/{file}", "get_id_lists", s.getIDLists)
+	s.handle("GET", "/v1/id_list_file/{name}", "id_list_file", s.getIDListFile)
 
 	// OpenFeature Remote Evaluation Protocol.
 	s.handle("POST", "/ofrep/v1/evaluate/flags/{key}", "ofrep_evaluate", s.ofrepEvaluate)

@@ -2,8 +2,10 @@ package serving
 
 import (
 	"crypto/sha256"
+	"io"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/statsig"
 )
 
 // Project is one StatsigSpec as served by this replica: immutable once published (a new
@@ -19,6 +21,8 @@ type Project struct {
 	Evaluator *evaluator.Evaluator
 	// Payload is the stored config-spec payload, for the forward proxy.
 	Payload *Payload
+	// IDLists are the synced ID lists, re-served by the forward proxy (nil without ID lists).
+	IDLists IDListFiles
 	// Events receives exposures and custom events; nil when logging is disabled.
 	Events EventSink
 	// DisableAllLogging mirrors the StatsigSpec option.
@@ -36,6 +40,13 @@ func (p *Project) SetKeys(keys ...string) {
 			p.keyHashes = append(p.keyHashes, sha256.Sum256([]byte(k)))
 		}
 	}
+}
+
+// IDListFiles are synced ID lists that can be written out as ID-list files.
+type IDListFiles interface {
+	Names() []string
+	Info(name string) (statsig.IDListInfo, bool)
+	WriteList(name string, w io.Writer) (int64, error)
 }
 
 // EventSink is what the event logger offers to evaluation callers.

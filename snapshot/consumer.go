@@ -184,9 +184,13 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	if next.ids != nil {
 		ev.SetIDLists(next.ids)
 	}
+	var files serving.IDListFiles
+	if f, ok := next.ids.(serving.IDListFiles); ok {
+		files = f
+	}
 	p := &serving.Project{
 		Name: spec.Name, Revision: next.revision, IDListsRevision: next.idListsRev,
-		Evaluator: ev, Payload: next.payload, DisableAllLogging: spec.Spec.DisableAllLogging,
+		Evaluator: ev, Payload: next.payload, DisableAllLogging: spec.Spec.DisableAllLogging, IDLists: files,
 	}
 	p.SetKeys(keys...)
 	if c.EventSink != nil && !spec.Spec.DisableAllLogging && len(keys) > 0 {

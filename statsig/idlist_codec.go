@@ -141,3 +141,26 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	c.err = err
 	return n, err
 }
+
+// WriteList writes one list as an ID-list file ("+<id>\n" per hashed ID, sorted), the form a
+// Statsig SDK downloads, so a proxy can re-serve the lists it synced.
+func (s *IDListState) WriteList(name string, w io.Writer) (int64, error) {
+	if s == nil {
+		return 0, fmt.Errorf("no ID list %q", name)
+	}
+	l, ok := s.lists[name]
+	if !ok {
+		return 0, fmt.Errorf("no ID list %q", name)
+	}
+	ids := slices.Sorted(maps.Keys(l.ids))
+	bw := bufio.NewWriter(w)
+	var n int64
+	for _, id := range ids {
+		k, err := bw.WriteString("+" + id + "\n")
+		n += int64(k)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, bw.Flush()
+}
