@@ -86,11 +86,6 @@ func (u *evalUser) loggedUser() []byte {
 	return u.logged
 }
 
-// userIdentity is the part of a Statsig user that exposure dedupe and validation need.
-type userIdentity struct {
-	UserID    json.RawMessage            `json:"userID"`
-	CustomIDs map[string]json.RawMessage `json:"customIDs"`
-}
 
 // parseUser decodes a public Statsig user object; a user needs a userID or a custom ID.
 func parseUser(raw json.RawMessage) (*evalUser, *apiError) {
@@ -101,36 +96,33 @@ func parseUser(raw json.RawMessage) (*evalUser, *apiError) {
 	if raw[0] != '{' {
 		return nil, badRequest("user must be a JSON object")
 	}
-	var id userIdentity
-	if err := json.Unmarshal(raw, &id); err != nil {
-		return nil, badRequest("user: " + jsonErrorMessage(err))
-	}
-	ident, ok := identityKey(id)
-	if !ok {
-		return nil, badRequest("user needs a non-empty userID or at least one non-empty customIDs entry")
-	}
 	u := new(evaluator.User)
 	if err := json.Unmarshal(raw, u); err != nil {
 		return nil, badRequest("user: " + jsonErrorMessage(err))
 	}
+	ident, ok := identityOf(u)
+	if !ok {
+		return nil, badRequest("user needs a non-empty userID or at least one non-empty customIDs entry")
+	}
 	return &evalUser{user: u, raw: raw, identity: ident}, nil
 }
 
-// identityKey renders userID and the sorted custom IDs; ok is false when all are empty.
-func identityKey(id userIdentity) (string, bool) {
+// identityOf renders userID and the sorted custom IDs (strings and numbers only); ok is
+// false when all are empty. Exposure de-duplication keys on it (§4.4).
+func identityOf(u *evaluator.User) (string, bool) {
 	var b strings.Builder
-	uid := scalarString(id.UserID)
+	uid := u.UserID.IDString()
 	b.WriteString("u:")
 	b.WriteString(uid)
 	ok := uid != ""
-	if len(id.CustomIDs) > 0 {
-		keys := make([]string, 0, len(id.CustomIDs))
-		for k := range id.CustomIDs {
+	if len(u.CustomIDs) > 0 {
+		keys := make([]string, 0, len(u.CustomIDs))
+		for k := range u.CustomIDs {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			v := scalarString(id.CustomIDs[k])
+			v := u.CustomIDs[k].IDString()
 			if v == "" {
 				continue
 			}

@@ -3,10 +3,12 @@ package evaluator
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Value is a user-side value with the typed views Server Core's operators read (§2.1 of the
@@ -80,8 +82,43 @@ func (v Value) IsMissing() bool { return v.kind == kindMissing || v.kind == kind
 // String returns the string view ("" when there is none).
 func (v Value) String() string { return v.str }
 
-// valueFromJSON builds a Value from raw JSON.
+// IDString is the value as a unit ID: the string view of a string or number, else "".
+func (v Value) IDString() string {
+	if v.kind == kindString || v.kind == kindNumber {
+		return v.str
+	}
+	return ""
+}
+
+// valueFromJSON builds a Value from raw JSON. Scalars (nearly every user field) take a fast
+// path; arrays and objects go through a number-preserving decoder.
 func valueFromJSON(raw json.RawMessage) (Value, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 {
+		switch c := raw[0]; {
+		case c == '"':
+			if len(raw) >= 2 && raw[len(raw)-1] == '"' && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 && utf8.Valid(raw) {
+				return StringValue(string(raw[1 : len(raw)-1])), nil
+			}
+			var str string
+			if err := json.Unmarshal(raw, &str); err != nil {
+				return Value{}, err
+			}
+			return StringValue(str), nil
+		case c == '-' || (c >= '0' && c <= '9'):
+			f, err := strconv.ParseFloat(string(raw), 64)
+			if err != nil && !isRangeErr(err) {
+				return Value{}, fmt.Errorf("invalid number %q", raw)
+			}
+			return NumberValue(f), nil
+		case string(raw) == "true":
+			return BoolValue(true), nil
+		case string(raw) == "false":
+			return BoolValue(false), nil
+		case string(raw) == "null":
+			return Value{kind: kindNull}, nil
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var x any
