@@ -86,7 +86,6 @@ func (u *evalUser) loggedUser() []byte {
 	return u.logged
 }
 
-
 // parseUser decodes a public Statsig user object; a user needs a userID or a custom ID.
 func parseUser(raw json.RawMessage) (*evalUser, *apiError) {
 	raw = bytes.TrimSpace(raw)
