@@ -9,6 +9,8 @@ BIN ?= bin
 # from the Go module proxy and cached outside the repo by hack/envtest-assets.sh.
 ENVTEST_ASSETS = $(shell hack/envtest-assets.sh)
 GO_TEST_FLAGS ?= -count=1 -timeout 30m
+# Size of the generated payload the controller suite syncs end to end (10mb or 62mb).
+LARGE_PAYLOAD ?= 62mb
 
 .DEFAULT_GOAL := help
 
@@ -26,7 +28,7 @@ demo: build envtest-assets ## Run the operator locally on built-in defaults: loc
 
 .PHONY: test
 test: manifests generate sync-chart-crds fmt vet envtest-assets helm ## Run every test (unit, envtest against a real kube-apiserver + etcd, chart).
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(GO) test $(GO_TEST_FLAGS) ./...
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" STATSIG_OPERATOR_PERF=$(LARGE_PAYLOAD) $(GO) test $(GO_TEST_FLAGS) ./...
 	cd test/chart && KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" HELM="$$(../../hack/helm.sh)" $(GO) test $(GO_TEST_FLAGS) ./...
 	cd test/clients && $(GO) test $(GO_TEST_FLAGS) ./...
 
