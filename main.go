@@ -172,6 +172,7 @@ func serve(args []string) int {
 	logEventURL := fs.String("log-event-url", "", "Where exposures and custom events go (Statsig's default when empty).")
 	disableLogging := fs.Bool("disable-logging", true, "Send no events (the default for local development).")
 	environment := fs.String("environment", "", "Environment tier for environment_field conditions.")
+	addrFile := fs.String("addr-file", "", "Write the address listened on to this file (useful with --listen 127.0.0.1:0).")
 	opts := zap.Options{Development: true}
 	opts.BindFlags(fs)
 	_ = fs.Parse(args)
@@ -183,7 +184,7 @@ func serve(args []string) int {
 	err := endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
 		SpecsFile: *specsFile, Listen: *listen, Keys: []string{*key}, LogEventURL: *logEventURL,
 		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
-		Evaluator: evaluator.Options{Environment: *environment},
+		Evaluator: evaluator.Options{Environment: *environment}, AddrFile: *addrFile,
 	})
 	if err != nil && err != context.Canceled {
 		fmt.Fprintln(os.Stderr, "serve:", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"time"
 
@@ -33,6 +34,8 @@ type StandaloneOptions struct {
 	MaxBodyBytes int64
 	// Logger for lifecycle messages.
 	Logger logr.Logger
+	// AddrFile, when set, receives the address actually listened on (for Listen ":0").
+	AddrFile string
 }
 
 // standaloneProject is the name of the single project served in standalone mode.
@@ -74,7 +77,17 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 		return err
 	}
 	opts.Logger.Info("Serving specs file", "file", opts.SpecsFile, "format", payload.Format, "time", payload.Time, "bytes", payload.Size)
-	serveErr := srv.Start(ctx)
+	ln, err := net.Listen("tcp", srv.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("standalone: listen on %s: %w", srv.opts.Addr, err)
+	}
+	if opts.AddrFile != "" {
+		if err := os.WriteFile(opts.AddrFile, []byte(ln.Addr().String()), 0o644); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("standalone: %w", err)
+		}
+	}
+	serveErr := srv.Serve(ctx, ln)
 	if events != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

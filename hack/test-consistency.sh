@@ -43,4 +43,30 @@ for seed in $SEEDS; do
     if (( pairs < MIN_PAIRS )); then echo "  only $pairs pairs (< $MIN_PAIRS)"; fail=1; fi
   done
 done
+# Server Core itself, unmodified, pointed at the operator's forward proxy: it must initialize
+# from it and evaluate exactly as when it downloads from the harness's own server.
+seedlast="${SEEDS##* }"  # run.sh leaves the last seed's payload in data/
+data="$harness/data/1mb"
+key=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['sdk_key'])" "$data/names.json")
+echo "test-consistency: Server Core through the forward proxy (statsig-operator serve)"
+(cd "$root" && go build -o "$out/statsig-operator" .)
+"$out/statsig-operator" serve --specs-file "$data/dcs_v2.json" --listen 127.0.0.1:0 --key "$key" \
+  --addr-file "$out/proxy.addr" >"$out/proxy.log" 2>&1 &
+proxy_pid=$!
+trap 'kill $proxy_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do [[ -s "$out/proxy.addr" ]] && break; sleep 0.1; done
+[[ -s "$out/proxy.addr" ]] || { echo "the proxy did not start:"; cat "$out/proxy.log"; exit 1; }
+node --expose-gc "$harness/peers/node-core/runner.js" -server "http://$(cat "$out/proxy.addr")" -data "$data" \
+  -dump-only -dump "$out/dump.proxy.node-core.jsonl" -dump-users "$DUMP_USERS" >"$out/proxy-node.out" 2>"$out/proxy-node.err" || true
+if [[ ! -s "$out/dump.proxy.node-core.jsonl" ]]; then
+  echo "Server Core did not initialize from the forward proxy:"; tail -20 "$out/proxy-node.err"; fail=1
+else
+  python3 "$harness/diff.py" "$out/seed$seedlast/dump.1mb.node-core.jsonl" "$out/dump.proxy.node-core.jsonl" \
+    --label-a direct --label-b via-proxy >"$out/diff.proxy.txt" || true
+  read -r _ pairs match mismatch _ <<<"$(grep '^TOTAL' "$out/diff.proxy.txt")"
+  echo "  Server Core direct vs through the proxy: $pairs pairs, $mismatch mismatches"
+  if [[ "$mismatch" != 0 || -z "$pairs" ]]; then fail=1; sed -n '1,30p' "$out/diff.proxy.txt"; fi
+fi
+kill $proxy_pid 2>/dev/null || true
+
 [[ $fail == 0 ]] && echo "test-consistency: 100% agreement with Server Core" || { echo "test-consistency: FAILED (dumps and diffs in $out)"; exit 1; }
