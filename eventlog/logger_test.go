@@ -1,17 +1,11 @@
 package eventlog
 
 import (
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,63 +13,38 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/statsig-operator/statsig-operator/statsig"
+	"github.com/statsig-operator/statsig-operator/test/standin"
 )
 
-// receiver is a loopback log_event endpoint that decodes gzip bodies and counts events.
-type receiver struct {
-	srv      *httptest.Server
-	mu       sync.Mutex
-	events   []Event
-	requests int
-	headers  []http.Header
-	fail     atomic.Int32 // respond with this status while > 0 (decremented per request)
-	status   atomic.Int32
-}
+// receiver is the Statsig stand-in's log_event endpoint (the project's only test double).
+type receiver struct{ si *standin.Server }
 
 func newReceiver(t *testing.T) *receiver {
-	r := &receiver{}
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.mu.Lock()
-		r.requests++
-		r.headers = append(r.headers, req.Header.Clone())
-		r.mu.Unlock()
-		if r.fail.Load() > 0 {
-			r.fail.Add(-1)
-			w.WriteHeader(int(r.status.Load()))
-			return
-		}
-		zr, err := gzip.NewReader(req.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		var body struct {
-			Events          []Event        `json:"events"`
-			StatsigMetadata map[string]any `json:"statsigMetadata"`
-		}
-		if err := json.NewDecoder(zr).Decode(&body); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		r.mu.Lock()
-		r.events = append(r.events, body.Events...)
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-		_, _ = io.WriteString(w, `{"success":true}`)
-	}))
-	t.Cleanup(r.srv.Close)
-	return r
+	si := standin.New(standin.Options{Keys: []string{"secret-test-key"}})
+	if err := si.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(si.Close)
+	return &receiver{si: si}
 }
 
-func (r *receiver) count() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.events)
+func (r *receiver) url() string { return r.si.LogEventURL() }
+func (r *receiver) count() int  { return r.si.EventCount() }
+func (r *receiver) requests() []standin.Request {
+	return r.si.RequestsTo(standin.RouteLogEvent)
+}
+
+// failNext answers the next n log_event requests with status.
+func (r *receiver) failNext(t *testing.T, status, n int) {
+	t.Helper()
+	if err := r.si.InjectFault(standin.RouteLogEvent, standin.Fault{Kind: standin.StatusCode, Status: status, Times: n}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func newLogger(t *testing.T, r *receiver, mod func(*Options)) *Logger {
 	t.Helper()
-	o := Options{URL: r.srv.URL + "/v1/log_event", APIKey: "secret-test-key", FlushInterval: time.Hour,
+	o := Options{URL: r.url(), APIKey: "secret-test-key", FlushInterval: time.Hour,
 		MaxQueueSize: 10, InitialBackoff: 10 * time.Millisecond, MaxBackoff: 40 * time.Millisecond,
 		Registerer: prometheus.NewRegistry()}
 	if mod != nil {
@@ -108,17 +77,17 @@ func TestDelivery(t *testing.T) {
 		name string
 		n    int
 		mod  func(*Options)
-		prep func(*receiver)
+		prep func(*testing.T, *receiver)
 	}{
 		{name: "flush by size", n: 30},
 		{name: "flush by interval", n: 3, mod: func(o *Options) { o.FlushInterval = 50 * time.Millisecond }},
-		{name: "retry after 500s", n: 20, prep: func(r *receiver) { r.status.Store(500); r.fail.Store(3) }},
+		{name: "retry after 500s", n: 20, prep: func(t *testing.T, r *receiver) { r.failNext(t, 500, 3) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newReceiver(t)
 			if tt.prep != nil {
-				tt.prep(r)
+				tt.prep(t, r)
 			}
 			l := newLogger(t, r, tt.mod)
 			for i := 0; i < tt.n; i++ {
@@ -154,8 +123,7 @@ func TestShutdownDrainsEverything(t *testing.T) {
 
 func TestNonRetryableIsDroppedAndCounted(t *testing.T) {
 	r := newReceiver(t)
-	r.status.Store(400)
-	r.fail.Store(1)
+	r.failNext(t, 400, 1)
 	reg := prometheus.NewRegistry()
 	l := newLogger(t, r, func(o *Options) { o.Registerer = reg })
 	for i := 0; i < 10; i++ {
@@ -173,8 +141,7 @@ func TestNonRetryableIsDroppedAndCounted(t *testing.T) {
 
 func TestFloodIsBounded(t *testing.T) {
 	r := newReceiver(t)
-	r.status.Store(503)
-	r.fail.Store(1 << 30)
+	r.failNext(t, 503, 1<<30)
 	l := newLogger(t, r, func(o *Options) { o.MaxPendingBatches = 3; o.InitialBackoff = time.Hour; o.MaxBackoff = time.Hour })
 	for i := 0; i < 10000; i++ {
 		l.Enqueue(custom(i))
@@ -201,8 +168,8 @@ func TestDisableAllLoggingSendsNothing(t *testing.T) {
 	}
 	_ = l.Flush(context.Background())
 	_ = l.Shutdown(context.Background())
-	if r.requests != 0 {
-		t.Fatalf("%d requests with logging disabled", r.requests)
+	if n := len(r.requests()); n != 0 {
+		t.Fatalf("%d requests with logging disabled", n)
 	}
 }
 
@@ -221,7 +188,7 @@ func TestExposureDedupe(t *testing.T) {
 	if r.count() != 3 {
 		t.Fatalf("delivered %d exposures, want 3 (one per key, again after the TTL)", r.count())
 	}
-	for _, ev := range r.events {
+	for _, ev := range r.si.Events() {
 		if ev.StatsigMetadata == nil || ev.SecondaryExposures == nil {
 			t.Fatalf("exposure without statsigMetadata {} / secondaryExposures []: %+v", ev)
 		}
@@ -235,7 +202,7 @@ func TestHeadersAndNoKeyInErrors(t *testing.T) {
 	if err := l.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	h := r.headers[0]
+	h := r.requests()[0].Header
 	for _, k := range []string{"Statsig-Api-Key", "Statsig-Sdk-Type", "Statsig-Event-Count", "Content-Encoding"} {
 		if h.Get(k) == "" {
 			t.Errorf("missing header %s", k)
@@ -244,8 +211,7 @@ func TestHeadersAndNoKeyInErrors(t *testing.T) {
 	if h.Get("Content-Encoding") != "gzip" || h.Get("Statsig-Event-Count") != "1" {
 		t.Errorf("headers %v", h)
 	}
-	r.status.Store(500)
-	r.fail.Store(1)
+	r.failNext(t, 500, 1)
 	l.Enqueue(custom(2))
 	err := l.Flush(context.Background())
 	if err == nil || strings.Contains(err.Error(), "secret-test-key") {
