@@ -86,7 +86,9 @@ type condition struct {
 	typ          condType
 	op           opKind
 	field        string
+	lfield       string // lower-cased field
 	idType       string
+	idTypeIsUser bool // idType is "userID" in any case
 	target       target
 	gateName     string // pass_gate / fail_gate / experiment_group operand
 	bucketPrefix string // user_bucket: salt "."
@@ -111,6 +113,8 @@ func compileCondition(raw json.RawMessage) (*condition, error) {
 	if rc.Field != nil {
 		c.field = *rc.Field
 	}
+	c.lfield = strings.ToLower(c.field)
+	c.idTypeIsUser = strings.EqualFold(c.idType, "userid")
 	if rc.Operator == nil {
 		c.op = opNone
 	} else if op, ok := opKinds[strings.ToLower(*rc.Operator)]; ok {

@@ -26,9 +26,9 @@ func (c *evalCtx) evalCondition(cond *condition) {
 		c.nestedGate(cond.gateName, cond.typ == condFailGate)
 		return
 	case condUserField:
-		v = c.e.lookup(c.u, cond.field)
+		v = c.e.lookupLower(c.u, cond.field, cond.lfield)
 	case condEnvironmentField:
-		v = c.envValue(cond.field)
+		v = c.envValue(cond.field, cond.lfield)
 	case condIPBased:
 		v = c.ipValue(cond.field)
 	case condUABased:
@@ -36,9 +36,13 @@ func (c *evalCtx) evalCondition(cond *condition) {
 	case condCurrentTime:
 		v = intValue(c.now())
 	case condUserBucket:
-		v = intValue(int64(hashUnit(cond.bucketPrefix, c.u.unitIDString(cond.idType)) % 1000))
+		v = intValue(int64(hashUnit(cond.bucketPrefix, c.u.unitIDString(cond.idType, cond.idTypeIsUser)) % 1000))
 	case condUnitID:
-		v = c.u.UnitID(cond.idType)
+		if cond.idTypeIsUser {
+			v = c.u.UserID
+		} else {
+			v = c.u.UnitID(cond.idType)
+		}
 	case condTargetApp:
 		if c.appID != "" {
 			v = StringValue(c.appID)
@@ -58,11 +62,11 @@ func (c *evalCtx) evalCondition(cond *condition) {
 }
 
 // envValue implements environment_field lookup (§2.4).
-func (c *evalCtx) envValue(field string) Value {
+func (c *evalCtx) envValue(field, lfield string) Value {
 	if v, ok := c.u.StatsigEnvironment[field]; ok {
 		return v
 	}
-	if strings.EqualFold(field, "tier") {
+	if lfield == "tier" {
 		if tier := c.e.sdkEnvironment(c.s); tier != "" {
 			return StringValue(tier)
 		}

@@ -186,7 +186,7 @@ func (c *evalCtx) passes(sp *spec, r *rule) bool {
 	case 0:
 		return false
 	}
-	h := hashUnit(r.saltPrefix, c.u.unitIDString(r.idType))
+	h := hashUnit(r.saltPrefix, c.u.unitIDString(r.idType, r.idTypeIsUser))
 	return float64(h%10000) < r.passPct*100
 }
 

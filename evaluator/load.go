@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 )
@@ -385,6 +386,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, e
 	for i, rr := range rs.Rules {
 		r := &sp.rules[i]
 		r.id, r.passPct, r.idType = l.intern(rr.ID), rr.PassPercentage, l.intern(rr.IDType)
+		r.idTypeIsUser = strings.EqualFold(rr.IDType, "userid")
 		r.ret = l.value(rr.ReturnValue)
 		ruleSalt := rr.ID
 		if rr.Salt != nil {

@@ -197,6 +197,7 @@ type rule struct {
 	ret            *retVal
 	saltPrefix     string // specSalt "." ruleSalt "."
 	idType         string
+	idTypeIsUser   bool
 	configDelegate string
 	isExpGroup     tri
 	samplingRate   int

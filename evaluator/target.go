@@ -136,8 +136,13 @@ func compileTarget(raw json.RawMessage, op opKind) (target, error) {
 			tg.lows = append(tg.lows, strings.ToLower(s))
 		}
 		sort.Strings(tg.lows)
-		tg.lows = slices.Compact(tg.lows)
-		tg.lows = slices.Clip(tg.lows)
+		tg.lows = slices.Clip(slices.Compact(tg.lows))
+		// Only eq/neq compare arrays by position; every other operator treats the target as a
+		// set, so an already lower-case list shares one sorted slice (allow-lists of IDs are
+		// the bulk of large payloads).
+		if op != opEQ && op != opNEQ && allLower(tg.list) {
+			tg.list = tg.lows
+		}
 		return tg, nil
 	case map[string]any:
 		tg := target{kind: kindObject}
@@ -164,6 +169,15 @@ func compileTarget(raw json.RawMessage, op opKind) (target, error) {
 		return target{kind: kindNull}, nil
 	}
 	return target{}, fmt.Errorf("targetValue: unsupported JSON")
+}
+
+func allLower(list []string) bool {
+	for _, s := range list {
+		if strings.ToLower(s) != s {
+			return false
+		}
+	}
+	return true
 }
 
 func isRangeErr(err error) bool {

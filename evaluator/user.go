@@ -135,8 +135,17 @@ func (u *User) UnitID(idType string) Value {
 	return Value{}
 }
 
-// unitIDString is the unit ID as hashed: its string view, "" when missing.
-func (u *User) unitIDString(idType string) string { return u.UnitID(idType).str }
+// unitIDString is the unit ID as hashed: its string view, "" when missing. isUser is the
+// precomputed strings.EqualFold(idType, "userID").
+func (u *User) unitIDString(idType string, isUser bool) string {
+	if isUser {
+		return u.UserID.str
+	}
+	if v, ok := u.CustomIDs[idType]; ok {
+		return v.str
+	}
+	return u.UnitID(idType).str
+}
 
 // lookup implements user_field lookup (§2.2).
 func (e *Evaluator) lookup(u *User, field string) Value {
@@ -144,6 +153,11 @@ func (e *Evaluator) lookup(u *User, field string) Value {
 	if hasUpper(field) {
 		lf = strings.ToLower(field)
 	}
+	return e.lookupLower(u, field, lf)
+}
+
+// lookupLower is lookup with the lower-cased field precomputed (conditions compile it once).
+func (e *Evaluator) lookupLower(u *User, field, lf string) Value {
 	var builtin *Value
 	switch lf {
 	case "userid":
