@@ -106,7 +106,7 @@ type rawCondition struct {
 
 func compileCondition(raw json.RawMessage) (*condition, error) {
 	var rc rawCondition
-	if err := json.Unmarshal(raw, &rc); err != nil {
+	if err := fastJSON.Unmarshal(raw, &rc); err != nil {
 		return nil, err
 	}
 	c := &condition{typ: condTypes[rc.Type], idType: rc.IDType}

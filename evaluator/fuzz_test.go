@@ -2,6 +2,8 @@ package evaluator
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -135,4 +137,20 @@ func FuzzEvaluateCondition(f *testing.F) {
 		payload := fmt.Sprintf(`{"has_updates":true,"time":1,"feature_gates":{"g":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":50,"conditions":["c"],"returnValue":true,"idType":"userID"}]}},"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":%s}}`, cond)
 		loadAndEvaluate(t, []byte(payload), []byte(user))
 	})
+}
+
+// TestTruncatedPayloadIsAnError: a payload cut anywhere must fail to load, never load partially.
+func TestTruncatedPayloadIsAnError(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(fixturesDir(t), "server-core", "eval_proj_dcs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cut := range []int{1, 100, len(raw) / 3, len(raw) / 2, len(raw) - 2, len(raw) - 1} {
+		if _, err := Load(bytes.NewReader(raw[:cut]), LoadOptions{}); err == nil {
+			t.Errorf("payload truncated to %d of %d bytes loaded without an error", cut, len(raw))
+		}
+	}
+	if _, err := Load(bytes.NewReader(raw), LoadOptions{}); err != nil {
+		t.Fatalf("the whole payload must load: %v", err)
+	}
 }

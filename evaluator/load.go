@@ -1,7 +1,6 @@
 package evaluator
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	jsoniter "github.com/json-iterator/go"
 )
 
 // ErrNoUpdates is returned by Load for {"has_updates": false}: keep the current snapshot.
@@ -62,7 +63,7 @@ type rawRule struct {
 // loader holds the state of one Load.
 type loader struct {
 	mu      sync.Mutex // guards out.shared, strs and skipped while specs build in parallel
-	dec     *json.Decoder
+	it      *jsoniter.Iterator
 	out     *Specs
 	prev    *sharedTables
 	strs    map[string]string
@@ -82,7 +83,7 @@ type loader struct {
 // Server Core skips it); a condition that fails to compile fails the whole payload.
 func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	l := &loader{
-		dec: json.NewDecoder(bufio.NewReaderSize(r, 64<<10)),
+		it:  jsoniter.Parse(fastJSON, r, 64<<10),
 		out: &Specs{source: opts.Source, receivedAt: opts.Now, shared: &sharedTables{
 			conditions: map[rawKey]*condition{}, values: map[rawKey]*retVal{},
 		}},
@@ -122,31 +123,36 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	return l.out, nil
 }
 
+// top reads the payload's top-level object as a stream: spec sections and the condition map
+// are split into one raw JSON value per entry (compiled later, in parallel); nothing else of
+// the payload is kept.
 func (l *loader) top() error {
-	tok, err := l.dec.Token()
-	if err != nil {
-		return fmt.Errorf("evaluator: payload: %w", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	it := l.it
+	if it.WhatIsNext() != jsoniter.ObjectValue {
+		if it.Error != nil {
+			return fmt.Errorf("evaluator: payload: %w", it.Error)
+		}
 		return errors.New("evaluator: payload must be a JSON object")
 	}
-	for l.dec.More() {
-		tok, err := l.dec.Token()
-		if err != nil {
-			return fmt.Errorf("evaluator: payload: %w", err)
-		}
-		key, _ := tok.(string)
+	var fieldErr error
+	it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
 		if err := l.field(key); err != nil {
-			return err
+			fieldErr = err
+			return false
 		}
+		return it.Error == nil
+	})
+	if fieldErr != nil {
+		return fieldErr
 	}
-	if _, err := l.dec.Token(); err != nil {
-		return fmt.Errorf("evaluator: payload: %w", err)
+	if it.Error != nil {
+		return fmt.Errorf("evaluator: payload: %w", it.Error)
 	}
 	return nil
 }
 
 func (l *loader) field(key string) error {
+	it := l.it
 	var err error
 	switch key {
 	case "feature_gates":
@@ -156,39 +162,52 @@ func (l *loader) field(key string) error {
 	case "layer_configs":
 		err = l.specs(key, l.rawLay)
 	case "condition_map":
-		l.condRaw = map[string]json.RawMessage{}
-		err = l.dec.Decode(&l.condRaw)
+		switch it.WhatIsNext() {
+		case jsoniter.ObjectValue:
+			l.condRaw = map[string]json.RawMessage{}
+			it.ReadObjectCB(func(it *jsoniter.Iterator, id string) bool {
+				l.condRaw[id] = it.SkipAndReturnBytes()
+				return it.Error == nil
+			})
+		case jsoniter.NilValue:
+			it.Skip()
+		default:
+			err = errors.New("condition_map must be an object")
+		}
 	case "has_updates":
-		var b bool
-		err = l.dec.Decode(&b)
+		if it.WhatIsNext() != jsoniter.BoolValue {
+			err = errors.New("has_updates must be a boolean")
+			break
+		}
+		b := it.ReadBool()
 		l.hasUpd = &b
 	case "time":
-		var n json.Number
-		if err = l.dec.Decode(&n); err == nil {
-			var f float64
-			if _, scanErr := fmt.Sscan(string(n), &f); scanErr == nil {
-				l.out.time = int64(f)
-			}
+		if it.WhatIsNext() == jsoniter.NumberValue {
+			l.out.time = int64(it.ReadFloat64())
+		} else {
+			it.Skip()
 		}
 	case "checksum":
-		err = decodeLenient(l.dec, &l.out.checksum)
+		lenient(it.SkipAndReturnBytes(), &l.out.checksum)
 	case "company_id":
-		err = decodeLenient(l.dec, &l.out.companyID)
+		lenient(it.SkipAndReturnBytes(), &l.out.companyID)
 	case "app_id":
-		err = decodeLenient(l.dec, &l.out.appID)
+		lenient(it.SkipAndReturnBytes(), &l.out.appID)
 	case "default_environment":
-		err = decodeLenient(l.dec, &l.out.defaultEnvironment)
+		lenient(it.SkipAndReturnBytes(), &l.out.defaultEnvironment)
 	case "sdk_keys_to_app_ids":
-		err = decodeLenient(l.dec, &l.out.sdkKeysToAppIDs)
+		lenient(it.SkipAndReturnBytes(), &l.out.sdkKeysToAppIDs)
 	case "hashed_sdk_keys_to_app_ids":
-		err = decodeLenient(l.dec, &l.out.hashedSDKKeysToAppIDs)
+		lenient(it.SkipAndReturnBytes(), &l.out.hashedSDKKeysToAppIDs)
 	case "experiment_to_layer":
-		err = decodeLenient(l.dec, &l.out.experimentToLayer)
+		lenient(it.SkipAndReturnBytes(), &l.out.experimentToLayer)
 	case "param_stores":
-		err = l.dec.Decode(&l.out.paramStores)
+		l.out.paramStores = it.SkipAndReturnBytes()
 	default:
-		var skip json.RawMessage
-		err = l.dec.Decode(&skip)
+		it.Skip()
+	}
+	if err == nil && it.Error != nil {
+		err = it.Error
 	}
 	if err != nil {
 		return fmt.Errorf("evaluator: payload field %q: %w", key, err)
@@ -196,61 +215,41 @@ func (l *loader) field(key string) error {
 	return nil
 }
 
-// decodeLenient decodes into dst, leaving it unset for null or a value of another type.
-func decodeLenient(dec *json.Decoder, dst any) error {
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		return err
-	}
-	_ = json.Unmarshal(raw, dst)
-	return nil
-}
+// lenient decodes raw into dst, leaving it unset for null or a value of another type.
+func lenient(raw []byte, dst any) { _ = json.Unmarshal(raw, dst) }
 
 // specs reads one spec section: an object name→spec (v2) or an array of specs (v1). Each spec
 // is kept as its own raw JSON and decoded independently.
 func (l *loader) specs(section string, into map[string]json.RawMessage) error {
-	tok, err := l.dec.Token()
-	if err != nil {
-		return err
-	}
-	switch tok {
-	case json.Delim('{'):
+	it := l.it
+	switch it.WhatIsNext() {
+	case jsoniter.ObjectValue:
 		l.setFormat("v2")
-		for l.dec.More() {
-			nt, err := l.dec.Token()
-			if err != nil {
-				return err
-			}
-			name, _ := nt.(string)
-			var raw json.RawMessage
-			if err := l.dec.Decode(&raw); err != nil {
-				return err
-			}
-			into[name] = raw
-		}
-	case json.Delim('['):
+		it.ReadObjectCB(func(it *jsoniter.Iterator, name string) bool {
+			into[name] = it.SkipAndReturnBytes()
+			return it.Error == nil
+		})
+	case jsoniter.ArrayValue:
 		l.setFormat("v1")
-		for l.dec.More() {
-			var raw json.RawMessage
-			if err := l.dec.Decode(&raw); err != nil {
-				return err
-			}
+		it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+			raw := it.SkipAndReturnBytes()
 			var named struct {
 				Name string `json:"name"`
 			}
-			if json.Unmarshal(raw, &named) != nil || named.Name == "" {
+			if fastJSON.Unmarshal(raw, &named) != nil || named.Name == "" {
 				l.skipped = append(l.skipped, section+": spec without a name")
-				continue
+			} else {
+				into[named.Name] = raw
 			}
-			into[named.Name] = raw
-		}
-	case nil:
-		return nil
+			return it.Error == nil
+		})
+	case jsoniter.NilValue:
+		it.Skip()
 	default:
+		it.Skip()
 		return fmt.Errorf("%s must be an object or an array", section)
 	}
-	_, err = l.dec.Token()
-	return err
+	return nil
 }
 
 func (l *loader) setFormat(f string) {
@@ -361,7 +360,7 @@ var errBadCondition = errors.New("bad condition")
 
 func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, error) {
 	var rs rawSpec
-	if err := json.Unmarshal(raw, &rs); err != nil {
+	if err := fastJSON.Unmarshal(raw, &rs); err != nil {
 		return nil, err
 	}
 	sp := &spec{

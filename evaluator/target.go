@@ -105,10 +105,8 @@ func compileTarget(raw json.RawMessage, op opKind) (target, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return target{kind: kindNull}, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
 	var x any
-	if err := dec.Decode(&x); err != nil {
+	if err := fastJSONNumbers.Unmarshal(raw, &x); err != nil {
 		return target{}, fmt.Errorf("targetValue: %w", err)
 	}
 	switch t := x.(type) {
