@@ -2,11 +2,11 @@ package evaluator
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"

@@ -83,7 +83,7 @@ type loader struct {
 // Server Core skips it); a condition that fails to compile fails the whole payload.
 func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	l := &loader{
-		it:  jsoniter.Parse(fastJSON, r, 64<<10),
+		it: jsoniter.Parse(fastJSON, r, 64<<10),
 		out: &Specs{source: opts.Source, receivedAt: opts.Now, shared: &sharedTables{
 			conditions: map[rawKey]*condition{}, values: map[rawKey]*retVal{},
 		}},
