@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -86,6 +87,7 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 		it: jsoniter.Parse(fastJSON, r, 64<<10),
 		out: &Specs{source: opts.Source, receivedAt: opts.Now, shared: &sharedTables{
 			conditions: map[rawKey]*condition{}, values: map[rawKey]*retVal{},
+			condKeys: map[string]rawKey{}, specs: map[string]specEntry{},
 		}},
 		strs:    map[string]string{},
 		rawGate: map[string]json.RawMessage{}, rawCfg: map[string]json.RawMessage{}, rawLay: map[string]json.RawMessage{},
@@ -156,11 +158,11 @@ func (l *loader) field(key string) error {
 	var err error
 	switch key {
 	case "feature_gates":
-		err = l.specs(key, l.rawGate)
+		err = l.specs(key, KindGate, l.rawGate)
 	case "dynamic_configs":
-		err = l.specs(key, l.rawCfg)
+		err = l.specs(key, KindDynamicConfig, l.rawCfg)
 	case "layer_configs":
-		err = l.specs(key, l.rawLay)
+		err = l.specs(key, KindLayer, l.rawLay)
 	case "condition_map":
 		switch it.WhatIsNext() {
 		case jsoniter.ObjectValue:
@@ -220,13 +222,13 @@ func lenient(raw []byte, dst any) { _ = json.Unmarshal(raw, dst) }
 
 // specs reads one spec section: an object name→spec (v2) or an array of specs (v1). Each spec
 // is kept as its own raw JSON and decoded independently.
-func (l *loader) specs(section string, into map[string]json.RawMessage) error {
+func (l *loader) specs(section string, kind Kind, into map[string]json.RawMessage) error {
 	it := l.it
 	switch it.WhatIsNext() {
 	case jsoniter.ObjectValue:
 		l.setFormat("v2")
 		it.ReadObjectCB(func(it *jsoniter.Iterator, name string) bool {
-			into[name] = it.SkipAndReturnBytes()
+			into[name] = l.keepUnlessUnchanged(kind, name, it.SkipAndReturnBytes())
 			return it.Error == nil
 		})
 	case jsoniter.ArrayValue:
@@ -239,7 +241,7 @@ func (l *loader) specs(section string, into map[string]json.RawMessage) error {
 			if fastJSON.Unmarshal(raw, &named) != nil || named.Name == "" {
 				l.skipped = append(l.skipped, section+": spec without a name")
 			} else {
-				into[named.Name] = raw
+				into[named.Name] = l.keepUnlessUnchanged(kind, named.Name, raw)
 			}
 			return it.Error == nil
 		})
@@ -283,6 +285,7 @@ func (l *loader) finish() error {
 			return fmt.Errorf("evaluator: condition %q: %w", id, errs[i])
 		}
 		c := compiled[i]
+		l.out.shared.condKeys[id] = keys[i]
 		if shared, ok := l.out.shared.conditions[keys[i]]; ok {
 			c = shared
 		} else {
@@ -313,7 +316,7 @@ func (l *loader) buildAll(raws map[string]json.RawMessage, defKind Kind) (map[st
 	built := make([]*spec, len(names))
 	errs := make([]error, len(names))
 	parallel(len(names), func(i int) {
-		built[i], errs[i] = l.build(names[i], raws[names[i]], defKind)
+		built[i], errs[i] = l.reuseOrBuild(names[i], raws[names[i]], defKind)
 	})
 	out := make(map[string]*spec, len(raws))
 	for i, name := range names {
@@ -358,11 +361,92 @@ func parallel(n int, fn func(i int)) {
 
 var errBadCondition = errors.New("bad condition")
 
-func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, error) {
-	var rs rawSpec
-	if err := fastJSON.Unmarshal(raw, &rs); err != nil {
+// keepUnlessUnchanged returns raw, or nil when the previous snapshot has this spec with the
+// same JSON and can rebuild it without it: a resync of a mostly unchanged payload then does
+// not hold the whole payload's JSON while it waits for the condition map.
+func (l *loader) keepUnlessUnchanged(kind Kind, name string, raw []byte) json.RawMessage {
+	if l.prev == nil {
+		return raw
+	}
+	if e, ok := l.prev.specs[string(kind)+"\x00"+name]; ok && e.reusable && e.key == keyOf(raw) {
+		return nil
+	}
+	return raw
+}
+
+// reuseOrBuild returns the previous snapshot's spec when its JSON and every condition it
+// references are unchanged (a resync then allocates almost nothing), else builds it.
+func (l *loader) reuseOrBuild(name string, raw json.RawMessage, defKind Kind) (*spec, error) {
+	id := string(defKind) + "\x00" + name
+	if raw == nil { // unchanged JSON (keepUnlessUnchanged)
+		e := l.prev.specs[id]
+		if !l.sameConditions(e.condIDs) {
+			e.sp = l.remap(e)
+		}
+		l.mu.Lock()
+		l.out.shared.specs[id] = e
+		l.mu.Unlock()
+		return e.sp, nil
+	}
+	key := keyOf(raw)
+	if l.prev != nil {
+		if e, ok := l.prev.specs[id]; ok && e.key == key && l.sameConditions(e.condIDs) {
+			l.mu.Lock()
+			l.out.shared.specs[id] = e
+			l.mu.Unlock()
+			return e.sp, nil
+		}
+	}
+	sp, condIDs, err := l.build(name, raw, defKind)
+	if err != nil {
 		return nil, err
 	}
+	total := 0
+	for i := range sp.rules {
+		total += len(sp.rules[i].conds)
+	}
+	l.mu.Lock()
+	l.out.shared.specs[id] = specEntry{key: key, condIDs: condIDs, sp: sp, reusable: len(condIDs) == 0 || len(condIDs) == total}
+	l.mu.Unlock()
+	return sp, nil
+}
+
+// remap copies a previous spec whose JSON is unchanged but some of whose conditions changed,
+// pointing its rules at this load's conditions (by id, in rule order).
+func (l *loader) remap(e specEntry) *spec {
+	sp := *e.sp
+	sp.rules = slices.Clone(e.sp.rules)
+	k := 0
+	for i := range sp.rules {
+		conds := make([]*condition, len(sp.rules[i].conds))
+		for j := range conds {
+			if c, ok := l.conds[e.condIDs[k]]; ok {
+				conds[j] = c
+			} else {
+				conds[j] = &condition{typ: condUnknown}
+			}
+			k++
+		}
+		sp.rules[i].conds = conds
+	}
+	return &sp
+}
+
+func (l *loader) sameConditions(ids []string) bool {
+	for _, id := range ids {
+		if l.out.shared.condKeys[id] != l.prev.condKeys[id] {
+			return false
+		}
+	}
+	return true
+}
+
+func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, []string, error) {
+	var rs rawSpec
+	if err := fastJSON.Unmarshal(raw, &rs); err != nil {
+		return nil, nil, err
+	}
+	var condIDs []string
 	sp := &spec{
 		name: l.intern(name), entity: Kind(l.intern(rs.Entity)), salt: rs.Salt, idType: l.intern(rs.IDType),
 		enabled: rs.Enabled, def: l.value(rs.DefaultValue),
@@ -404,31 +488,35 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, e
 		}
 		r.conds = make([]*condition, 0, len(rr.Conditions))
 		for _, cr := range rr.Conditions {
-			c, err := l.ruleCondition(cr)
+			c, id, err := l.ruleCondition(cr)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %v", errBadCondition, err)
+				return nil, nil, fmt.Errorf("%w: %v", errBadCondition, err)
+			}
+			if id != "" {
+				condIDs = append(condIDs, id)
 			}
 			r.conds = append(r.conds, c)
 		}
 	}
-	return sp, nil
+	return sp, condIDs, nil
 }
 
 // ruleCondition resolves a rule's condition: a condition_map id (v2) or an inline object (v1).
-func (l *loader) ruleCondition(raw json.RawMessage) (*condition, error) {
+func (l *loader) ruleCondition(raw json.RawMessage) (*condition, string, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 && raw[0] == '"' {
 		var id string
 		if err := json.Unmarshal(raw, &id); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if c, ok := l.conds[id]; ok {
-			return c, nil
+			return c, id, nil
 		}
 		// A rule that names a condition the map lacks evaluates as unsupported (§2.6).
-		return &condition{typ: condUnknown}, nil
+		return &condition{typ: condUnknown}, id, nil
 	}
-	return l.condition(raw)
+	c, err := l.condition(raw)
+	return c, "", err
 }
 
 // condition compiles a condition, sharing identical ones within and across snapshots. The

@@ -62,6 +62,19 @@ type Specs struct {
 type sharedTables struct {
 	conditions map[rawKey]*condition
 	values     map[rawKey]*retVal
+	// condKeys maps v2 condition ids to the hash of their JSON; specs indexes built specs by
+	// kind and name, so a resync reuses every spec whose JSON and conditions did not change.
+	condKeys map[string]rawKey
+	specs    map[string]specEntry
+}
+
+type specEntry struct {
+	key     rawKey
+	condIDs []string // v2 condition ids the spec's rules reference, in rule order
+	sp      *spec
+	// reusable: the spec can be rebuilt from sp and condIDs alone (every condition is an id,
+	// or none is), so a later load need not keep its JSON when the JSON is unchanged
+	reusable bool
 }
 
 type rawKey [2]uint64

@@ -1,0 +1,61 @@
+package evaluator
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestResyncSharesUnchangedSpecs: loading the same payload with the previous snapshot reuses
+// every spec; changing one condition rebuilds only the specs that reference it.
+func TestResyncSharesUnchangedSpecs(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(fixturesDir(t), "server-core", "eval_proj_dcs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := Load(bytes.NewReader(raw), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Load(bytes.NewReader(raw), LoadOptions{Previous: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, sp := range first.gates {
+		if second.gates[name] != sp {
+			t.Fatalf("gate %s was rebuilt although nothing changed", name)
+		}
+	}
+	// Change the email condition of test_email (str_contains_any "@statsig.com").
+	changed := bytes.Replace(raw, []byte(`"@statsig.com"`), []byte(`"@example.com"`), 1)
+	if bytes.Equal(changed, raw) {
+		t.Skip("fixture changed: no @statsig.com target")
+	}
+	third, err := Load(bytes.NewReader(changed), LoadOptions{Previous: second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reused, rebuilt := 0, 0
+	for name, sp := range second.gates {
+		if third.gates[name] == sp {
+			reused++
+		} else {
+			rebuilt++
+		}
+	}
+	if rebuilt == 0 || reused == 0 {
+		t.Fatalf("reused %d, rebuilt %d: want only the specs that use the changed condition rebuilt", reused, rebuilt)
+	}
+	// The rebuilt specs evaluate with the new condition.
+	before, after := New(Options{}), New(Options{})
+	before.SetSpecs(second)
+	after.SetSpecs(third)
+	u := user(t, `{"userID":"u","email":"someone@example.com"}`)
+	for _, name := range third.Names(KindGate) {
+		if before.CheckGate(u, name).Value != after.CheckGate(u, name).Value {
+			return // some gate changed its answer for an @example.com user: the new condition is used
+		}
+	}
+	t.Fatal("no gate changed its answer after its condition changed")
+}
