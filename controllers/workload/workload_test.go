@@ -109,6 +109,53 @@ var _ = Describe("Workload controller", Ordered, func() {
 		}).Should(Succeed())
 	})
 
+	It("applies results to StatefulSets and DaemonSets and logs one exposure per workload and entity", func() {
+		publish("rev-kinds", payload(true))
+		labels := map[string]string{"app": "db"}
+		tmpl := corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: labels},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "app:1"}}},
+		}
+		ann := map[string]string{inject.AnnGates: "new_checkout"}
+		sts := &appsv1.StatefulSet{
+			ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: "apps", Annotations: ann},
+			Spec:       appsv1.StatefulSetSpec{Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: tmpl},
+		}
+		ds := &appsv1.DaemonSet{
+			ObjectMeta: metav1.ObjectMeta{Name: "agent", Namespace: "apps", Annotations: ann},
+			Spec:       appsv1.DaemonSetSpec{Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: tmpl},
+		}
+		Expect(k8sClient.Create(ctx, sts)).To(Succeed())
+		Expect(k8sClient.Create(ctx, ds)).To(Succeed())
+		templateEnv := func(obj client.Object, spec *corev1.PodTemplateSpec) func(Gomega) string {
+			return func(g Gomega) string {
+				g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+				for _, e := range spec.Spec.Containers[0].Env {
+					if e.Name == "STATSIG_GATE_NEW_CHECKOUT" {
+						return e.Value
+					}
+				}
+				return "<unset>"
+			}
+		}
+		Eventually(templateEnv(sts, &sts.Spec.Template)).Should(Equal("true"))
+		Eventually(templateEnv(ds, &ds.Spec.Template)).Should(Equal("true"))
+		Expect(sts.Spec.Template.Annotations).To(HaveKey(inject.AnnResultsHash))
+		Expect(ds.Spec.Template.Annotations).To(HaveKey(inject.AnnResultsHash))
+
+		By("each workload's evaluation was exposed for its gate")
+		Eventually(func() []string {
+			var units []string
+			for _, e := range sink.Snapshot() {
+				if e.Exposure.Metadata["gate"] == "new_checkout" {
+					units = append(units, string(e.User))
+				}
+			}
+			return units
+		}).Should(And(ContainElement(ContainSubstring(`"db"`)), ContainElement(ContainSubstring(`"agent"`))))
+		publish("rev-kinds-off", payload(false)) // the next spec starts from the gate off
+	})
+
 	It("re-evaluates 1,000 annotated Deployments on a revision change within the rate limit", func() {
 		const n = 1000
 		var wg sync.WaitGroup
