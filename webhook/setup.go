@@ -114,6 +114,9 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		if err := mgr.Add(r); err != nil {
 			return err
 		}
+		if err := WatchCABundles(mgr, r); err != nil {
+			return err
+		}
 	case CertModeCertManager, CertModeExternal:
 	default:
 		return fmt.Errorf("webhook: unknown cert mode %q (use self, cert-manager or external)", o.CertMode)

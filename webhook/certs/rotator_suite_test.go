@@ -15,15 +15,20 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/statsig-operator/statsig-operator/test/envtestutil"
+	"github.com/statsig-operator/statsig-operator/webhook"
 	"github.com/statsig-operator/statsig-operator/webhook/certs"
 )
 
 var (
+	restCfg   *rest.Config
 	testEnv   *envtest.Environment
 	k8sClient client.Client
 	ctx       context.Context
@@ -42,6 +47,7 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	cfg, err := testEnv.Start()
 	Expect(err).NotTo(HaveOccurred())
+	restCfg = cfg
 	k8sClient, err = client.New(cfg, client.Options{Scheme: testEnv.Scheme})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "statsig-system"}})).To(Succeed())
@@ -58,7 +64,7 @@ func clientConfig() admissionregistrationv1.WebhookClientConfig {
 	return admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Namespace: "statsig-system", Name: "statsig-operator-webhook", Path: ptr.To("/x")}}
 }
 
-var _ = Describe("Rotator", func() {
+var _ = Describe("Rotator", Ordered, func() {
 	It("provisions, writes, injects and rotates the certificate", func() {
 		none := admissionregistrationv1.SideEffectClassNone
 		Expect(k8sClient.Create(ctx, &admissionregistrationv1.MutatingWebhookConfiguration{
@@ -131,5 +137,33 @@ var _ = Describe("Rotator", func() {
 		for _, b := range bundles() {
 			Expect(b).To(Equal(s3.Data["ca.crt"]))
 		}
+	})
+
+	It("re-patches a caBundle that was wiped, without waiting for the periodic check", func() {
+		// Relies on the configurations and Secret the Rotator spec created.
+		r := &certs.Rotator{
+			Reader: k8sClient, Writer: k8sClient, Namespace: "statsig-system", SecretName: "statsig-operator-webhook-cert",
+			Service: "statsig-operator-webhook", CertDir: GinkgoT().TempDir(),
+			MutatingConfigs: []string{"statsig-operator-mutating"}, ValidatingConfigs: []string{"statsig-operator-validating"},
+		}
+		Expect(r.Ensure(ctx)).To(Succeed())
+		mgr, err := ctrl.NewManager(restCfg, ctrl.Options{Scheme: testEnv.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(webhook.WatchCABundles(mgr, r)).To(Succeed())
+		mctx, stop := context.WithCancel(ctx)
+		DeferCleanup(stop)
+		go func() { defer GinkgoRecover(); Expect(mgr.Start(mctx)).To(Succeed()) }()
+
+		var m admissionregistrationv1.MutatingWebhookConfiguration
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: "statsig-operator-mutating"}, &m)).To(Succeed())
+		want := m.Webhooks[0].ClientConfig.CABundle
+		Expect(want).NotTo(BeEmpty())
+		m.Webhooks[0].ClientConfig.CABundle = nil
+		Expect(k8sClient.Update(ctx, &m)).To(Succeed())
+		Eventually(func(g Gomega) {
+			var got admissionregistrationv1.MutatingWebhookConfiguration
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Name: "statsig-operator-mutating"}, &got)).To(Succeed())
+			g.Expect(got.Webhooks[0].ClientConfig.CABundle).To(Equal(want))
+		}, 20*time.Second, 100*time.Millisecond).Should(Succeed())
 	})
 })
