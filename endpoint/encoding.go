@@ -10,10 +10,11 @@ const (
 	encIdentity = "identity"
 	encGzip     = "gzip"
 	encZstd     = "zstd"
+	encBrotli   = "br"
 )
 
-// negotiateEncoding picks zstd (the stored bytes, no work), then gzip (computed once per
-// revision), then identity, honouring q-values of Accept-Encoding (RFC 9110 §12.5.3).
+// negotiateEncoding picks zstd (the stored bytes, no work), then gzip, then br (each computed
+// once per revision; gzip first because it is cheaper to produce), then identity, honouring q-values of Accept-Encoding (RFC 9110 §12.5.3).
 func negotiateEncoding(header string) string {
 	q := map[string]float64{}
 	star := -1.0
@@ -48,7 +49,7 @@ func negotiateEncoding(header string) string {
 		return 0
 	}
 	best, bestQ := encIdentity, 0.0
-	for _, enc := range []string{encZstd, encGzip} {
+	for _, enc := range []string{encZstd, encGzip, encBrotli} {
 		if w := weightOf(enc); w > bestQ {
 			best, bestQ = enc, w
 		}

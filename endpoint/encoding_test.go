@@ -17,7 +17,8 @@ func TestNegotiateEncoding(t *testing.T) {
 		{"*;q=0.3, zstd;q=0", encGzip},
 		{"identity", encIdentity},
 		{"identity;q=1, gzip;q=0.5", encIdentity},
-		{"br, deflate", encIdentity},
+		{"br, deflate", encBrotli},
+		{"br;q=1, gzip;q=0.5", encBrotli},
 		{"GZIP", encGzip},
 		{"gzip;q=abc", encGzip},
 	}

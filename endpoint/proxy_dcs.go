@@ -136,6 +136,14 @@ func (s *Server) servePayload(w http.ResponseWriter, r *http.Request, pl *servin
 			break
 		}
 		body = gz
+	case encBrotli:
+		br, err := pl.Brotli()
+		if err != nil {
+			s.log.Error(err, "Could not brotli-compress the stored payload, sending it uncompressed", "sha256", pl.SHA256)
+			enc = encIdentity
+			break
+		}
+		body = br
 	}
 	if enc == encIdentity {
 		s.streamIdentity(w, r, pl)

@@ -3,6 +3,7 @@ package endpoint
 import (
 	"bytes"
 	"compress/gzip"
+	"github.com/andybalholm/brotli"
 	"io"
 	"net/http"
 	"strconv"
@@ -21,6 +22,12 @@ func decodeBody(t *testing.T, enc string, b []byte) []byte {
 			t.Fatal(err)
 		}
 		out, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	case "br":
+		out, err := io.ReadAll(brotli.NewReader(bytes.NewReader(b)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,6 +60,7 @@ func TestForwardProxyServesPayload(t *testing.T) {
 		wantContains       string
 		sinceHeader        int64
 	}{
+		{"v2 brotli", "GET", "/v2/download_config_specs/" + testKey + ".json", nil, []string{"Accept-Encoding", "br"}, 200, "br", v2, "", v2Time},
 		{"v2 zstd", "GET", "/v2/download_config_specs/" + testKey + ".json", nil, []string{"Accept-Encoding", "zstd, gzip"}, 200, "zstd", v2, "", v2Time},
 		{"v2 gzip as Server Core asks", "GET", "/v2/download_config_specs/" + testKey + ".json?supports_proto=true", nil, []string{"Accept-Encoding", "statsig-br, gzip, deflate, br"}, 200, "gzip", v2, "", v2Time},
 		{"v2 identity", "GET", "/v2/download_config_specs/" + testKey + ".json", nil, nil, 200, "", v2, "", v2Time},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -26,6 +27,9 @@ type Payload struct {
 	gzOnce   sync.Once
 	gzData   []byte
 	gzErr    error
+	brOnce   sync.Once
+	brData   []byte
+	brErr    error
 }
 
 // NewPayload wraps zstd-compressed payload bytes.
@@ -67,4 +71,28 @@ func (p *Payload) Gzip() ([]byte, error) {
 		p.gzData = buf.Bytes()
 	})
 	return p.gzData, p.gzErr
+}
+
+// Brotli returns the payload brotli-compressed, computing it once per revision.
+func (p *Payload) Brotli() ([]byte, error) {
+	p.brOnce.Do(func() {
+		r, err := p.Open()
+		if err != nil {
+			p.brErr = err
+			return
+		}
+		defer func() { _ = r.Close() }()
+		var buf bytes.Buffer
+		w := brotli.NewWriterLevel(&buf, 5)
+		if _, err := io.Copy(w, r); err != nil {
+			p.brErr = err
+			return
+		}
+		if err := w.Close(); err != nil {
+			p.brErr = err
+			return
+		}
+		p.brData = buf.Bytes()
+	})
+	return p.brData, p.brErr
 }
