@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"os"
@@ -44,7 +45,7 @@ type config struct {
 	metricsAddr, probeAddr, endpointAddr              string
 	webhookPort                                       int
 	certDir, certMode                                 string
-	leaderElect                                       bool
+	leaderElect, enableHTTP2                          bool
 	leaderElectionNamespace, namespace                string
 }
 
@@ -65,6 +66,7 @@ func main() {
 	flag.StringVar(&c.certMode, "cert-mode", "self", "Webhook certificates: self (the operator issues and rotates them), cert-manager or external.")
 	flag.BoolVar(&c.leaderElect, "leader-elect", true, "Elect a leader so that only one replica runs the controllers.")
 	flag.StringVar(&c.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election lease (default: the operator namespace).")
+	flag.BoolVar(&c.enableHTTP2, "enable-http2", false, "Serve HTTP/2 on the webhook and metrics servers (off: CVE-2023-44487, and HTTP/1.1 is faster for admission).")
 	flag.StringVar(&c.namespace, "namespace", envOr("POD_NAMESPACE", "statsig-system"), "The operator's namespace (snapshots, key Secrets, webhook certificate).")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
@@ -84,15 +86,19 @@ func run(c config) error {
 	if leNS == "" {
 		leNS = c.namespace
 	}
+	var tlsOpts []func(*tls.Config)
+	if !c.enableHTTP2 {
+		tlsOpts = append(tlsOpts, webhook.DisableHTTP2)
+	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,
-		Metrics:                 metricsserver.Options{BindAddress: c.metricsAddr},
+		Metrics:                 metricsserver.Options{BindAddress: c.metricsAddr, TLSOpts: tlsOpts},
 		HealthProbeBindAddress:  c.probeAddr,
 		LeaderElection:          c.leaderElect,
 		LeaderElectionID:        "statsig-operator.flags.statsig-operator.io",
 		LeaderElectionNamespace: leNS,
-		WebhookServer:           ctrlwebhook.NewServer(ctrlwebhook.Options{Port: c.webhookPort, CertDir: c.certDir}),
+		WebhookServer:           ctrlwebhook.NewServer(ctrlwebhook.Options{Port: c.webhookPort, CertDir: c.certDir, TLSOpts: tlsOpts}),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)

@@ -29,7 +29,7 @@ var _ = Describe("Admission latency through the apiserver", func() {
 		})
 		DeferCleanup(publish, "rev1", testPayload)
 		ann := map[string]string{inject.AnnGates: "g1, g2, g3, g4", inject.AnnConfigs: "c1, c2", inject.AnnExperiments: "e1, e2", inject.AnnLayers: "l1, l2"}
-		const n = 200
+		const n = 1000
 		measure := func(labelled bool) (p50, p99 time.Duration) {
 			d := make([]time.Duration, 0, n)
 			for i := 0; i < n; i++ {
@@ -48,21 +48,29 @@ var _ = Describe("Admission latency through the apiserver", func() {
 			return d[n/2], d[n*99/100]
 		}
 		b50, b99 := measure(false)
+		// Steady state: the apiserver's first calls open its connection to the webhook.
+		for i := 0; i < 20; i++ {
+			Expect(k8sClient.Create(ctx, newPod(ann))).To(Succeed())
+		}
 		before := webhookDurations()
 		w50, w99 := measure(true)
 		after := webhookDurations()
 		total := after["+Inf"] - before["+Inf"]
 		Expect(total).To(BeNumerically(">=", n), "the apiserver called the webhook for every labelled pod")
 		within5ms := after["0.005"] - before["0.005"]
-		AddReportEntry("webhook call latency measured by the apiserver", fmt.Sprintf("%d of %d calls took <= 5 ms (apiserver_admission_webhook_admission_duration_seconds)", int(within5ms), int(total)))
-		GinkgoWriter.Printf("apiserver-measured webhook calls <= 5 ms: %d of %d\n", int(within5ms), int(total))
-		AddReportEntry("pod create latency (200 sequential creates)", fmt.Sprintf("without webhook p50=%v p99=%v; with webhook (10 entities) p50=%v p99=%v", b50, b99, w50, w99))
+		mean := time.Duration((after["sum"] - before["sum"]) / total * float64(time.Second))
+		// The histogram's first bound is 5 ms: p99 <= 5 ms means at least 99% of calls within it.
+		msg := fmt.Sprintf("%d of %d calls took <= 5 ms (p99 <= 5 ms: %v), mean %v (apiserver_admission_webhook_admission_duration_seconds)",
+			int(within5ms), int(total), within5ms >= 0.99*total, mean.Round(time.Microsecond))
+		AddReportEntry("webhook call latency measured by the apiserver", msg)
+		GinkgoWriter.Println("apiserver-measured webhook calls: " + msg)
+		AddReportEntry("pod create latency (1000 sequential creates)", fmt.Sprintf("without webhook p50=%v p99=%v; with webhook (10 entities) p50=%v p99=%v", b50, b99, w50, w99))
 		GinkgoWriter.Printf("without webhook p50=%v p99=%v; with webhook p50=%v p99=%v\n", b50, b99, w50, w99)
 	})
 })
 
 // webhookDurations reads the apiserver's own histogram of calls to the Pod webhook, cumulative
-// count per bucket upper bound ("0.005", ..., "+Inf").
+// count per bucket upper bound ("0.005", ..., "+Inf") and the sum of seconds ("sum").
 func webhookDurations() map[string]float64 {
 	hc, err := rest.HTTPClientFor(cfg)
 	Expect(err).NotTo(HaveOccurred())
@@ -73,17 +81,21 @@ func webhookDurations() map[string]float64 {
 	Expect(err).NotTo(HaveOccurred())
 	out := map[string]float64{}
 	for _, line := range strings.Split(string(body), "\n") {
-		if !strings.HasPrefix(line, "apiserver_admission_webhook_admission_duration_seconds_bucket{") ||
+		if !strings.HasPrefix(line, "apiserver_admission_webhook_admission_duration_seconds_") ||
 			!strings.Contains(line, `name="pods.statsig-operator.io"`) {
 			continue
 		}
-		i := strings.Index(line, `le="`)
-		j := strings.Index(line[i+4:], `"`)
-		le := line[i+4 : i+4+j]
 		fields := strings.Fields(line)
 		v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
 		Expect(err).NotTo(HaveOccurred())
-		out[le] += v
+		switch {
+		case strings.HasPrefix(line, "apiserver_admission_webhook_admission_duration_seconds_sum{"):
+			out["sum"] += v
+		case strings.HasPrefix(line, "apiserver_admission_webhook_admission_duration_seconds_bucket{"):
+			i := strings.Index(line, `le="`)
+			j := strings.Index(line[i+4:], `"`)
+			out[line[i+4:i+4+j]] += v
+		}
 	}
 	return out
 }

@@ -48,13 +48,14 @@ func (m *PodMutator) Handle(_ context.Context, req admission.Request) admission.
 	if pod.Namespace == "" {
 		pod.Namespace = req.Namespace
 	}
+	before := rememberPod(&pod)
 	out, problems := m.mutate(&pod, string(req.UID))
 	if len(problems) > 0 {
 		return m.reject(&pod, problems)
 	}
 	admissions.WithLabelValues("mutated").Inc()
 	out.LogExposures()
-	return admission.PatchResponseFromRaw(req.Object.Raw, mustMarshal(&pod))
+	return admission.Patched("", before.patch(&pod, inject.AnnResults)...)
 }
 
 // mutate evaluates the pod's annotations and, when nothing is wrong, changes pod in place.
@@ -117,9 +118,4 @@ func eventTarget(pod *corev1.Pod) *corev1.ObjectReference {
 		name = strings.TrimRight(pod.GenerateName, "-.")
 	}
 	return &corev1.ObjectReference{APIVersion: "v1", Kind: "Pod", Name: name, Namespace: pod.Namespace}
-}
-
-func mustMarshal(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
 }

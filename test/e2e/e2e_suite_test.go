@@ -76,7 +76,7 @@ var _ = BeforeSuite(func() {
 		Scheme:                 testEnv.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		WebhookServer:          crwebhook.NewServer(crwebhook.Options{Host: wio.LocalServingHost, Port: wio.LocalServingPort, CertDir: wio.LocalServingCertDir}),
+		WebhookServer:          crwebhook.NewServer(crwebhook.Options{Host: wio.LocalServingHost, Port: wio.LocalServingPort, CertDir: wio.LocalServingCertDir, TLSOpts: []func(*tls.Config){webhook.DisableHTTP2}}),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	registry = serving.NewRegistry()
