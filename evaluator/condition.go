@@ -1,9 +1,12 @@
 package evaluator
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
+
+	jsoniter "github.com/json-iterator/go"
 )
 
 type condType uint8
@@ -94,39 +97,76 @@ type condition struct {
 	bucketPrefix string // user_bucket: salt "."
 }
 
-// rawCondition is a condition as it appears in the payload.
-type rawCondition struct {
-	Type             string          `json:"type"`
-	TargetValue      json.RawMessage `json:"targetValue"`
-	Operator         *string         `json:"operator"`
-	Field            *string         `json:"field"`
-	AdditionalValues map[string]any  `json:"additionalValues"`
-	IDType           string          `json:"idType"`
-}
-
-func compileCondition(raw json.RawMessage) (*condition, error) {
-	var rc rawCondition
-	if err := fastJSON.Unmarshal(raw, &rc); err != nil {
-		return nil, err
+// compileCondition decodes and compiles one condition in a single pass over its JSON: no
+// intermediate struct, no generic tree for the target (allow-lists and bucket sets are most of
+// a large payload). Key matching, null handling and type errors follow encoding/json, as the
+// struct decoding it replaces did.
+func compileCondition(raw []byte) (*condition, error) {
+	it := fastJSONNumbers.BorrowIterator(raw)
+	defer fastJSONNumbers.ReturnIterator(it)
+	if it.WhatIsNext() != jsoniter.ObjectValue {
+		if it.WhatIsNext() == jsoniter.NilValue {
+			return &condition{typ: condUnknown, op: opNone, target: target{kind: kindNull}}, nil
+		}
+		return nil, errors.New("condition must be an object")
 	}
-	c := &condition{typ: condTypes[rc.Type], idType: rc.IDType}
-	if rc.Field != nil {
-		c.field = *rc.Field
-	}
-	c.lfield = strings.ToLower(c.field)
-	c.idTypeIsUser = strings.EqualFold(c.idType, "userid")
-	if rc.Operator == nil {
-		c.op = opNone
-	} else if op, ok := opKinds[strings.ToLower(*rc.Operator)]; ok {
-		c.op = op
-	} else {
-		c.op = opUnknown
-	}
-	var err error
-	c.target, err = compileTarget(rc.TargetValue, c.op)
+	var (
+		typ, idType string
+		op, field   *string
+		additional  []byte
+		tg          = target{kind: kindNull}
+		objKeys     []string
+		objVals     []string
+		err         error
+	)
+	it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
+		switch fieldKey(key) {
+		case "type":
+			err = readString(it, "type", &typ)
+		case "targetvalue":
+			tg, objKeys, objVals, err = readTarget(it)
+		case "operator":
+			op, err = readOptString(it, "operator")
+		case "field":
+			field, err = readOptString(it, "field")
+		case "additionalvalues":
+			switch it.WhatIsNext() {
+			case jsoniter.ObjectValue:
+				additional = it.SkipAndReturnBytes()
+			case jsoniter.NilValue:
+				it.Skip()
+				additional = nil
+			default:
+				it.Skip()
+				err = errors.New("additionalValues must be an object")
+			}
+		case "idtype":
+			err = readString(it, "idType", &idType)
+		default:
+			it.Skip()
+		}
+		return err == nil && it.Error == nil
+	})
 	if err != nil {
 		return nil, err
 	}
+	if it.Error != nil && it.Error != io.EOF {
+		return nil, it.Error
+	}
+	c := &condition{typ: condTypes[typ], idType: idType}
+	if field != nil {
+		c.field = *field
+	}
+	c.lfield = strings.ToLower(c.field)
+	c.idTypeIsUser = strings.EqualFold(c.idType, "userid")
+	if op == nil {
+		c.op = opNone
+	} else if k, ok := opKinds[strings.ToLower(*op)]; ok {
+		c.op = k
+	} else {
+		c.op = opUnknown
+	}
+	c.target = finishTarget(tg, objKeys, objVals, c.op)
 	switch c.typ {
 	case condPassGate, condFailGate:
 		if c.target.kind == kindString {
@@ -136,10 +176,58 @@ func compileCondition(raw json.RawMessage) (*condition, error) {
 		c.gateName = c.field
 	case condUserBucket:
 		salt := ""
-		if s, ok := rc.AdditionalValues["salt"]; ok && s != nil {
-			salt = fmt.Sprint(s)
+		if additional != nil {
+			var av map[string]any
+			if err := fastJSON.Unmarshal(additional, &av); err != nil {
+				return nil, err
+			}
+			if s, ok := av["salt"]; ok && s != nil {
+				salt = fmt.Sprint(s)
+			}
 		}
 		c.bucketPrefix = salt + "."
 	}
 	return c, nil
+}
+
+// fieldKey folds a key the way encoding/json matches struct fields (case-insensitively).
+func fieldKey(k string) string {
+	switch k {
+	case "type", "operator", "field":
+		return k
+	case "targetValue":
+		return "targetvalue"
+	case "idType":
+		return "idtype"
+	case "additionalValues":
+		return "additionalvalues"
+	}
+	return strings.ToLower(k)
+}
+
+// readString reads a string field; null leaves it unchanged (encoding/json semantics).
+func readString(it *jsoniter.Iterator, name string, dst *string) error {
+	switch it.WhatIsNext() {
+	case jsoniter.StringValue:
+		*dst = it.ReadString()
+	case jsoniter.NilValue:
+		it.Skip()
+	default:
+		it.Skip()
+		return fmt.Errorf("%s must be a string", name)
+	}
+	return nil
+}
+
+func readOptString(it *jsoniter.Iterator, name string) (*string, error) {
+	switch it.WhatIsNext() {
+	case jsoniter.StringValue:
+		s := it.ReadString()
+		return &s, nil
+	case jsoniter.NilValue:
+		it.Skip()
+		return nil, nil
+	}
+	it.Skip()
+	return nil, fmt.Errorf("%s must be a string", name)
 }

@@ -71,11 +71,15 @@ type loader struct {
 	rawGate map[string]json.RawMessage // v2 specs wait for condition_map
 	rawCfg  map[string]json.RawMessage
 	rawLay  map[string]json.RawMessage
-	condRaw map[string]json.RawMessage // v2 condition_map
-	conds   map[string]*condition      // v2 compiled, by id
-	format  string
-	hasUpd  *bool
-	skipped []string
+	// v2 condition_map entries, in payload order, compiled by workers while the rest of the
+	// payload is still being read (a new entry's JSON lives only until it is compiled)
+	condJobs []*condJob
+	work     chan *condJob
+	workers  sync.WaitGroup
+	conds    map[string]*condition // v2 compiled, by id
+	format   string
+	hasUpd   *bool
+	skipped  []string
 }
 
 // Load decodes a download_config_specs payload (v2 "dcs-v2" maps or v1 arrays) from r as a
@@ -102,7 +106,9 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	if opts.Previous != nil {
 		l.prev = opts.Previous.shared
 	}
-	if err := l.top(); err != nil {
+	err := l.top()
+	l.stopWorkers()
+	if err != nil {
 		return nil, err
 	}
 	if l.hasUpd != nil && !*l.hasUpd {
@@ -166,9 +172,11 @@ func (l *loader) field(key string) error {
 	case "condition_map":
 		switch it.WhatIsNext() {
 		case jsoniter.ObjectValue:
-			l.condRaw = map[string]json.RawMessage{}
+			l.condJobs = l.condJobs[:0]
+			buf := make([]byte, 0, 4096) // non-nil: json-iterator treats a nil capture buffer as "not capturing"
 			it.ReadObjectCB(func(it *jsoniter.Iterator, id string) bool {
-				l.condRaw[id] = it.SkipAndReturnBytes()
+				buf = it.SkipAndAppendBytes(buf[:0])
+				l.addCondition(id, buf)
 				return it.Error == nil
 			})
 		case jsoniter.NilValue:
@@ -227,14 +235,18 @@ func (l *loader) specs(section string, kind Kind, into map[string]json.RawMessag
 	switch it.WhatIsNext() {
 	case jsoniter.ObjectValue:
 		l.setFormat("v2")
+		buf := make([]byte, 0, 4096)
 		it.ReadObjectCB(func(it *jsoniter.Iterator, name string) bool {
-			into[name] = l.keepUnlessUnchanged(kind, name, it.SkipAndReturnBytes())
+			buf = it.SkipAndAppendBytes(buf[:0])
+			into[name] = l.keepUnlessUnchanged(kind, name, buf)
 			return it.Error == nil
 		})
 	case jsoniter.ArrayValue:
 		l.setFormat("v1")
+		buf := make([]byte, 0, 4096)
 		it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-			raw := it.SkipAndReturnBytes()
+			buf = it.SkipAndAppendBytes(buf[:0])
+			raw := buf
 			var named struct {
 				Name string `json:"name"`
 			}
@@ -261,39 +273,21 @@ func (l *loader) setFormat(f string) {
 }
 
 func (l *loader) finish() error {
-	// Compile the condition map on every core; then index the results in one goroutine.
-	ids := make([]string, 0, len(l.condRaw))
-	for id := range l.condRaw {
-		ids = append(ids, id)
-	}
-	keys := make([]rawKey, len(ids))
-	compiled := make([]*condition, len(ids))
-	errs := make([]error, len(ids))
-	parallel(len(ids), func(i int) {
-		raw := l.condRaw[ids[i]]
-		keys[i] = keyOf(raw)
-		if l.prev != nil {
-			if c, ok := l.prev.conditions[keys[i]]; ok {
-				compiled[i] = c
-				return
-			}
+	// Index the compiled condition map in payload order (a repeated id: the last one wins).
+	for _, j := range l.condJobs {
+		if j.err != nil {
+			return fmt.Errorf("evaluator: condition %q: %w", j.id, j.err)
 		}
-		compiled[i], errs[i] = compileCondition(raw)
-	})
-	for i, id := range ids {
-		if errs[i] != nil {
-			return fmt.Errorf("evaluator: condition %q: %w", id, errs[i])
-		}
-		c := compiled[i]
-		l.out.shared.condKeys[id] = keys[i]
-		if shared, ok := l.out.shared.conditions[keys[i]]; ok {
+		c := j.c
+		l.out.shared.condKeys[j.id] = j.key
+		if shared, ok := l.out.shared.conditions[j.key]; ok {
 			c = shared
 		} else {
-			l.out.shared.conditions[keys[i]] = c
+			l.out.shared.conditions[j.key] = c
 		}
-		l.conds[id] = c
+		l.conds[j.id] = c
 	}
-	l.condRaw = nil
+	l.condJobs = nil
 	l.out.counts.Conditions = len(l.conds)
 	var err error
 	if l.out.gates, err = l.buildAll(l.rawGate, KindGate); err != nil {
@@ -332,6 +326,52 @@ func (l *loader) buildAll(raws map[string]json.RawMessage, defKind Kind) (map[st
 	return out, nil
 }
 
+// condJob is one condition_map entry: reused from the previous snapshot when its JSON is
+// unchanged, else compiled by a worker.
+type condJob struct {
+	id  string
+	key rawKey
+	raw []byte
+	c   *condition
+	err error
+}
+
+// addCondition takes one condition_map entry; raw is the reader's scratch buffer.
+func (l *loader) addCondition(id string, raw []byte) {
+	j := &condJob{id: id, key: keyOf(raw)}
+	l.condJobs = append(l.condJobs, j)
+	if l.prev != nil {
+		if c, ok := l.prev.conditions[j.key]; ok {
+			j.c = c
+			return
+		}
+	}
+	if l.work == nil {
+		l.work = make(chan *condJob, 256)
+		for range runtime.GOMAXPROCS(0) {
+			l.workers.Add(1)
+			go func() {
+				defer l.workers.Done()
+				for j := range l.work {
+					j.c, j.err = compileCondition(j.raw)
+					j.raw = nil
+				}
+			}()
+		}
+	}
+	j.raw = bytes.Clone(raw)
+	l.work <- j
+}
+
+// stopWorkers waits for every queued condition to be compiled.
+func (l *loader) stopWorkers() {
+	if l.work != nil {
+		close(l.work)
+		l.workers.Wait()
+		l.work = nil
+	}
+}
+
 // parallel runs fn(0..n-1) on every core, in contiguous blocks.
 func parallel(n int, fn func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
@@ -361,17 +401,17 @@ func parallel(n int, fn func(i int)) {
 
 var errBadCondition = errors.New("bad condition")
 
-// keepUnlessUnchanged returns raw, or nil when the previous snapshot has this spec with the
-// same JSON and can rebuild it without it: a resync of a mostly unchanged payload then does
-// not hold the whole payload's JSON while it waits for the condition map.
+// keepUnlessUnchanged returns a copy of raw (the reader's scratch buffer), or nil when the
+// previous snapshot has this spec with the same JSON and can rebuild it without it: a resync
+// of a mostly unchanged payload then neither copies nor holds the payload's JSON while it
+// waits for the condition map.
 func (l *loader) keepUnlessUnchanged(kind Kind, name string, raw []byte) json.RawMessage {
-	if l.prev == nil {
-		return raw
+	if l.prev != nil {
+		if e, ok := l.prev.specs[string(kind)+"\x00"+name]; ok && e.reusable && e.key == keyOf(raw) {
+			return nil
+		}
 	}
-	if e, ok := l.prev.specs[string(kind)+"\x00"+name]; ok && e.reusable && e.key == keyOf(raw) {
-		return nil
-	}
-	return raw
+	return bytes.Clone(raw)
 }
 
 // reuseOrBuild returns the previous snapshot's spec when its JSON and every condition it

@@ -1,7 +1,6 @@
 package evaluator
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dlclark/regexp2"
+	jsoniter "github.com/json-iterator/go"
 )
 
 // target is a condition's targetValue, pre-processed once at load time (§2.1 "Target values").
@@ -95,43 +95,87 @@ func compileMatcher(pattern string) matcher {
 	return backtrackMatcher{re}
 }
 
-// compileTarget pre-processes a raw targetValue for the condition's operator: str_matches
-// compiles string targets as a regular expression; membership operators may store integer
-// bucket sets as a bitset.
-func compileTarget(raw json.RawMessage, op opKind) (target, error) {
-	withRegex := op == opStrMatches
-	membership := op == opAny || op == opNone_ || op == opAnyCaseSensitive || op == opNoneCaseSensitive
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return target{kind: kindNull}, nil
-	}
-	var x any
-	if err := fastJSONNumbers.Unmarshal(raw, &x); err != nil {
-		return target{}, fmt.Errorf("targetValue: %w", err)
-	}
-	switch t := x.(type) {
-	case string:
-		tg := target{kind: kindString, str: t}
+// readTarget decodes a targetValue in one pass: scalars parsed once, array elements and
+// object entries read straight into strings (the way serde_json prints them), never into a
+// generic tree. What depends on the operator is done by finishTarget.
+func readTarget(it *jsoniter.Iterator) (tg target, keys, vals []string, err error) {
+	switch it.WhatIsNext() {
+	case jsoniter.NilValue:
+		it.Skip()
+		return target{kind: kindNull}, nil, nil, nil
+	case jsoniter.StringValue:
+		t := it.ReadString()
+		tg = target{kind: kindString, str: t}
 		tg.num, tg.hasNum = parseRustFloat(t)
 		tg.ts, tg.hasTS = parseTargetTimestamp(t)
-		if withRegex {
-			tg.re = compileMatcher(t)
+		return tg, nil, nil, nil
+	case jsoniter.NumberValue:
+		lit := string(it.ReadNumber())
+		f, perr := strconv.ParseFloat(lit, 64)
+		if perr != nil && !isRangeErr(perr) {
+			return target{}, nil, nil, fmt.Errorf("targetValue: bad number %q", lit)
 		}
-		return tg, nil
-	case json.Number:
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err != nil && !isRangeErr(err) {
-			return target{}, fmt.Errorf("targetValue: bad number %q", t)
+		return target{kind: kindNumber, hasNum: true, num: f}, nil, nil, nil
+	case jsoniter.BoolValue:
+		return target{kind: kindBool, b: it.ReadBool()}, nil, nil, nil
+	case jsoniter.ArrayValue:
+		tg = target{kind: kindArray}
+		it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+			tg.list = append(tg.list, readElementString(it))
+			return it.Error == nil
+		})
+		return tg, nil, nil, it.Error
+	case jsoniter.ObjectValue:
+		it.ReadMapCB(func(it *jsoniter.Iterator, k string) bool {
+			keys = append(keys, k)
+			vals = append(vals, readElementString(it))
+			return it.Error == nil
+		})
+		return target{kind: kindObject}, keys, vals, it.Error
+	}
+	it.Skip()
+	return target{}, nil, nil, fmt.Errorf("targetValue: unsupported JSON")
+}
+
+// readElementString reads one array element or object value as the string Server Core
+// compares against: strings as they are, numbers as serde_json prints them, true/false/null,
+// and nested values as compact JSON with sorted keys.
+func readElementString(it *jsoniter.Iterator) string {
+	switch it.WhatIsNext() {
+	case jsoniter.StringValue:
+		return it.ReadString()
+	case jsoniter.NumberValue:
+		return serdeNumber(string(it.ReadNumber()))
+	case jsoniter.BoolValue:
+		if it.ReadBool() {
+			return "true"
 		}
-		return target{kind: kindNumber, hasNum: true, num: f}, nil
-	case bool:
-		return target{kind: kindBool, b: t}, nil
-	case []any:
-		tg := target{kind: kindArray, list: make([]string, 0, len(t)), lows: make([]string, 0, len(t))}
-		for _, e := range t {
-			s := targetElementString(e)
-			tg.list = append(tg.list, s)
-			tg.lows = append(tg.lows, strings.ToLower(s))
+		return "false"
+	case jsoniter.NilValue:
+		it.Skip()
+		return "null"
+	}
+	b, _ := json.Marshal(it.Read())
+	return string(b)
+}
+
+// finishTarget applies what depends on the operator: str_matches compiles a string target as a
+// regular expression; membership operators store integer bucket sets as a bitset; set-like
+// operators keep one sorted, de-duplicated lower-case list.
+func finishTarget(tg target, keys, vals []string, op opKind) target {
+	switch tg.kind {
+	case kindString:
+		if op == opStrMatches {
+			tg.re = compileMatcher(tg.str)
+		}
+	case kindArray:
+		tg.list = slices.Clip(tg.list)
+		if tg.list == nil {
+			tg.list = []string{}
+		}
+		tg.lows = make([]string, len(tg.list))
+		for i, s := range tg.list {
+			tg.lows[i] = strings.ToLower(s)
 		}
 		sort.Strings(tg.lows)
 		tg.lows = slices.Clip(slices.Compact(tg.lows))
@@ -141,32 +185,30 @@ func compileTarget(raw json.RawMessage, op opKind) (target, error) {
 		if op != opEQ && op != opNEQ && allLower(tg.list) {
 			tg.list = tg.lows
 		}
-		return tg, nil
-	case map[string]any:
-		tg := target{kind: kindObject}
-		var bits [bucketWords]uint64
-		allBuckets := membership
-		for k := range t {
-			n, err := strconv.Atoi(k)
-			if err != nil || n < 0 || n >= bucketWords*64 || strconv.Itoa(n) != k {
-				allBuckets = false
-				break
+	case kindObject:
+		membership := op == opAny || op == opNone_ || op == opAnyCaseSensitive || op == opNoneCaseSensitive
+		if membership {
+			var bits [bucketWords]uint64
+			all := true
+			for _, k := range keys {
+				n, err := strconv.Atoi(k)
+				if err != nil || n < 0 || n >= bucketWords*64 || strconv.Itoa(n) != k {
+					all = false
+					break
+				}
+				bits[n/64] |= 1 << (n % 64)
 			}
-			bits[n/64] |= 1 << (n % 64)
+			if all {
+				tg.buckets = &bits
+				return tg
+			}
 		}
-		if allBuckets {
-			tg.buckets = &bits
-			return tg, nil
+		tg.obj = make(map[string]string, len(keys))
+		for i, k := range keys {
+			tg.obj[k] = vals[i]
 		}
-		tg.obj = make(map[string]string, len(t))
-		for k, e := range t {
-			tg.obj[k] = targetElementString(e)
-		}
-		return tg, nil
-	case nil:
-		return target{kind: kindNull}, nil
 	}
-	return target{}, fmt.Errorf("targetValue: unsupported JSON")
+	return tg
 }
 
 func allLower(list []string) bool {
@@ -181,28 +223,6 @@ func allLower(list []string) bool {
 func isRangeErr(err error) bool {
 	ne, ok := err.(*strconv.NumError)
 	return ok && ne.Err == strconv.ErrRange
-}
-
-// targetElementString stringifies a target element the way serde_json prints it: integer
-// literals keep their digits, other numbers print as the shortest float with a mandatory
-// fraction or exponent (9.0, 0.5, 1e21), booleans as true/false.
-func targetElementString(e any) string {
-	switch t := e.(type) {
-	case string:
-		return t
-	case json.Number:
-		return serdeNumber(string(t))
-	case bool:
-		if t {
-			return "true"
-		}
-		return "false"
-	case nil:
-		return "null"
-	default:
-		b, _ := json.Marshal(t)
-		return string(b)
-	}
 }
 
 func serdeNumber(lit string) string {
