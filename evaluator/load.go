@@ -77,6 +77,7 @@ type loader struct {
 	work     chan *condJob
 	workers  sync.WaitGroup
 	conds    map[string]*condition // v2 compiled, by id
+	arena    byteArena             // kept JSON, written by the reading goroutine only
 	format   string
 	hasUpd   *bool
 	skipped  []string
@@ -359,7 +360,7 @@ func (l *loader) addCondition(id string, raw []byte) {
 			}()
 		}
 	}
-	j.raw = bytes.Clone(raw)
+	j.raw = l.arena.clone(raw)
 	l.work <- j
 }
 
@@ -411,7 +412,21 @@ func (l *loader) keepUnlessUnchanged(kind Kind, name string, raw []byte) json.Ra
 			return nil
 		}
 	}
-	return bytes.Clone(raw)
+	return l.arena.clone(raw)
+}
+
+// byteArena copies the JSON a load keeps for later into large shared chunks: freed wholesale
+// once compiled, instead of leaving small holes between the snapshot's long-lived objects
+// (which keeps the heap's spans, and so the RSS, from shrinking after a load).
+type byteArena struct{ cur []byte }
+
+func (a *byteArena) clone(b []byte) []byte {
+	if len(b) > cap(a.cur)-len(a.cur) {
+		a.cur = make([]byte, 0, max(1<<20, len(b)))
+	}
+	start := len(a.cur)
+	a.cur = append(a.cur, b...)
+	return a.cur[start:len(a.cur):len(a.cur)]
 }
 
 // reuseOrBuild returns the previous snapshot's spec when its JSON and every condition it
