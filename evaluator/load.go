@@ -422,7 +422,9 @@ type byteArena struct{ cur []byte }
 
 func (a *byteArena) clone(b []byte) []byte {
 	if len(b) > cap(a.cur)-len(a.cur) {
-		a.cur = make([]byte, 0, max(1<<20, len(b)))
+		// chunks grow from 64 KiB to 1 MiB, so a small payload does not pay for a large one
+		size := min(max(2*cap(a.cur), 64<<10), 1<<20)
+		a.cur = make([]byte, 0, max(size, len(b)))
 	}
 	start := len(a.cur)
 	a.cur = append(a.cur, b...)
