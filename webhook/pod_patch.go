@@ -54,8 +54,12 @@ func (b podBefore) patch(pod *corev1.Pod, annotationKeys ...string) []jsonpatch.
 
 func containerPatch(ops []jsonpatch.Operation, base string, before []containerBefore, after []corev1.Container) []jsonpatch.Operation {
 	for i := range after {
-		c, was := &after[i], before[i]
 		path := base + strconv.Itoa(i)
+		if i >= len(before) { // admission adds no containers today; stay correct if it does
+			ops = append(ops, jsonpatch.NewOperation("add", base+"-", after[i]))
+			continue
+		}
+		c, was := &after[i], before[i]
 		if c.Image != was.image {
 			ops = append(ops, jsonpatch.NewOperation("replace", path+"/image", c.Image))
 		}
