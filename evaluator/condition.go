@@ -93,8 +93,32 @@ type condition struct {
 	idType       string
 	idTypeIsUser bool // idType is "userID" in any case
 	target       target
-	gateName     string // pass_gate / fail_gate / experiment_group operand
-	bucketPrefix string // user_bucket: salt "."
+	gateName     string   // pass_gate / fail_gate / experiment_group operand
+	bucketPrefix string   // user_bucket: salt "."
+	link         specLink // pass_gate / fail_gate: the gate in the newest snapshot
+}
+
+// pure reports whether evaluating the condition has no effect beyond its outcome: no
+// secondary exposures (pass_gate, fail_gate, and experiment_group's nested evaluation) and
+// no "unsupported" result (unknown type or operator).
+func (c *condition) pure() bool {
+	switch c.typ {
+	case condPublic:
+		return true
+	case condUserField, condEnvironmentField, condIPBased, condUABased, condCurrentTime,
+		condUserBucket, condUnitID, condTargetApp:
+		return c.op >= opGT && c.op <= opNotArrayContainsAll
+	}
+	return false
+}
+
+// pureFrom is the index from which every condition of a rule is pure.
+func pureFrom(conds []*condition) int {
+	i := len(conds)
+	for i > 0 && conds[i-1].pure() {
+		i--
+	}
+	return i
 }
 
 // compileCondition decodes and compiles one condition in a single pass over its JSON: no

@@ -23,7 +23,7 @@ func (c *evalCtx) evalCondition(cond *condition) {
 		c.boolv = true
 		return
 	case condPassGate, condFailGate:
-		c.nestedGate(cond.gateName, cond.typ == condFailGate)
+		c.nestedGate(cond, cond.typ == condFailGate)
 		return
 	case condUserField:
 		v = c.e.lookupLower(c.u, cond.field, cond.lfield)

@@ -40,7 +40,7 @@ type evalCtx struct {
 	hasSampling bool
 	forwardAll  bool
 	depth       int
-	memo        map[string]memoEntry
+	memo        []memoEntry // nested gates evaluated so far (few: a linear scan beats a map)
 	appID       string
 
 	// useNewLayerEval path
@@ -54,16 +54,14 @@ type evalCtx struct {
 }
 
 type memoEntry struct {
-	b   bool
-	rid string
-	exp []SecondaryExposure
+	name string
+	b    bool
+	rid  string
+	exp  []SecondaryExposure
 }
 
 func (c *evalCtx) reset() {
-	memo := c.memo
-	for k := range memo {
-		delete(memo, k)
-	}
+	memo := c.memo[:0]
 	sec := c.sec[:0]
 	*c = evalCtx{memo: memo, sec: sec}
 }
@@ -77,7 +75,11 @@ func (c *evalCtx) now() int64 {
 
 // evaluate runs the §2.5 algorithm for one entity.
 func (c *evalCtx) evaluate(name string, kind Kind) {
-	sp := c.s.lookup(kind, name)
+	c.evaluateSpec(name, kind, c.s.lookup(kind, name))
+}
+
+// evaluateSpec is evaluate with the spec already looked up (nil: unrecognised).
+func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 	if sp == nil {
 		c.boolv, c.ruleID, c.value = false, "", nil
 		if c.depth == 0 {
@@ -115,7 +117,7 @@ func (c *evalCtx) evaluate(name string, kind Kind) {
 			continue
 		}
 		if r.configDelegate != "" {
-			if ds := c.s.configs[r.configDelegate]; ds != nil {
+			if ds := c.s.linked(r.delegate, KindExperiment, r.configDelegate); ds != nil {
 				c.delegateTo(r.configDelegate, ds)
 				c.finalize(sp, r)
 				return
@@ -157,23 +159,28 @@ func (c *evalCtx) finalize(sp *spec, r *rule) {
 func (c *evalCtx) delegateTo(name string, ds *spec) {
 	c.undelN, c.undelSet = len(c.sec), true
 	c.depth++
-	c.evaluate(name, KindExperiment)
+	c.evaluateSpec(name, KindExperiment, ds)
 	c.depth--
 	c.explicit, c.hasExplicit = ds.explicit, ds.hasExplicit
 	c.delegate = name
 }
 
-// evalRule evaluates every condition (no short-circuit: later conditions still add
-// secondary exposures); the rule passes iff all passed.
+// evalRule evaluates the conditions in order; the rule passes iff all pass. Server Core
+// evaluates every one (later gate conditions still add secondary exposures, later unsupported
+// ones still make the result unsupported); once one has failed, a tail of pure conditions can
+// change neither, so it is skipped.
 func (c *evalCtx) evalRule(r *rule) {
 	all := true
-	for _, cond := range r.conds {
+	for i, cond := range r.conds {
 		c.evalCondition(cond)
 		if c.unsupported {
 			return
 		}
 		if !c.boolv {
 			all = false
+			if i+1 >= r.pureFrom {
+				break
+			}
 		}
 	}
 	c.boolv = all
@@ -190,11 +197,24 @@ func (c *evalCtx) passes(sp *spec, r *rule) bool {
 	return float64(h%10000) < r.passPct*100
 }
 
+func (c *evalCtx) memoized(name string) *memoEntry {
+	if name == "" {
+		return nil
+	}
+	for i := range c.memo {
+		if c.memo[i].name == name {
+			return &c.memo[i]
+		}
+	}
+	return nil
+}
+
 // nestedGate evaluates pass_gate / fail_gate (§2.6).
-func (c *evalCtx) nestedGate(name string, fail bool) {
+func (c *evalCtx) nestedGate(cond *condition, fail bool) {
+	name := cond.gateName
 	var nb bool
 	var rid string
-	if m, ok := c.memo[name]; ok && name != "" {
+	if m := c.memoized(name); m != nil {
 		nb, rid = m.b, m.rid
 		c.sec = append(c.sec, m.exp...)
 	} else {
@@ -205,7 +225,7 @@ func (c *evalCtx) nestedGate(name string, fail bool) {
 		saved := c.sec
 		c.sec = nil
 		c.depth++
-		c.evaluate(name, KindGate)
+		c.evaluateSpec(name, KindGate, c.s.linked(&cond.link, KindGate, name))
 		c.depth--
 		if c.unsupported {
 			c.sec = append(saved, c.sec...)
@@ -214,10 +234,7 @@ func (c *evalCtx) nestedGate(name string, fail bool) {
 		nb, rid = c.boolv, c.ruleID
 		nested := c.sec
 		if name != "" {
-			if c.memo == nil {
-				c.memo = make(map[string]memoEntry, 4)
-			}
-			c.memo[name] = memoEntry{b: nb, rid: rid, exp: nested}
+			c.memo = append(c.memo, memoEntry{name: name, b: nb, rid: rid, exp: nested})
 		}
 		if len(nested) == 0 {
 			c.sec = saved

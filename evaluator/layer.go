@@ -18,13 +18,13 @@ func (c *evalCtx) evaluateNewLayer(sp *spec) {
 			continue
 		}
 		if r.configDelegate != "" {
-			ds := c.s.configs[r.configDelegate]
+			ds := c.s.linked(r.delegate, KindExperiment, r.configDelegate)
 			if ds == nil || delegated {
 				continue
 			}
 			saved := c.sec
 			c.depth++
-			c.evaluate(r.configDelegate, KindExperiment)
+			c.evaluateSpec(r.configDelegate, KindExperiment, ds)
 			c.depth--
 			if c.unsupported {
 				return

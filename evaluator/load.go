@@ -129,6 +129,7 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	l.out.reasonUnrecognized = l.out.source + ":Unrecognized"
 	l.out.reasonUnsupported = l.out.source + ":Unsupported"
 	l.out.index()
+	l.out.link()
 	return l.out, nil
 }
 
@@ -485,6 +486,7 @@ func (l *loader) remap(e specEntry) *spec {
 			k++
 		}
 		sp.rules[i].conds = conds
+		sp.rules[i].pureFrom = pureFrom(conds)
 	}
 	return &sp
 }
@@ -538,6 +540,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, [
 		}
 		if rr.ConfigDelegate != nil {
 			r.configDelegate = l.intern(*rr.ConfigDelegate)
+			r.delegate = &specLink{}
 		}
 		r.isExpGroup = triOf(rr.IsExperimentGroup)
 		if rr.SamplingRate != nil {
@@ -554,6 +557,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, [
 			}
 			r.conds = append(r.conds, c)
 		}
+		r.pureFrom = pureFrom(r.conds)
 	}
 	return sp, condIDs, nil
 }

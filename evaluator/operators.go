@@ -103,8 +103,8 @@ func (t *target) containsExact(v Value) bool {
 	s := v.str
 	switch t.kind {
 	case kindArray:
-		for _, x := range t.list {
-			if x == s {
+		for i, n := 0, t.elems(); i < n; i++ {
+			if t.elem(i) == s {
 				return true
 			}
 		}
@@ -121,8 +121,8 @@ func (t *target) anyString(v Value, test func(s, sub string) bool) bool {
 	s := lowerASCIIFast(v.str)
 	switch t.kind {
 	case kindArray:
-		for _, x := range t.lows {
-			if test(s, x) {
+		for i, n := 0, t.set.len(); i < n; i++ {
+			if test(s, t.set.at(i)) {
 				return true
 			}
 		}
@@ -282,29 +282,29 @@ func arrayContains(op opKind, v Value, t *target) bool {
 	}
 	switch op {
 	case opArrayContainsAny:
-		for _, x := range t.list {
-			if has(x) {
+		for i, n := 0, t.elems(); i < n; i++ {
+			if has(t.elem(i)) {
 				return true
 			}
 		}
 		return false
 	case opArrayContainsNone:
-		for _, x := range t.list {
-			if has(x) {
+		for i, n := 0, t.elems(); i < n; i++ {
+			if has(t.elem(i)) {
 				return false
 			}
 		}
 		return true
 	case opArrayContainsAll:
-		for _, x := range t.list {
-			if !has(x) {
+		for i, n := 0, t.elems(); i < n; i++ {
+			if !has(t.elem(i)) {
 				return false
 			}
 		}
 		return true
 	}
-	for _, x := range t.list { // not_array_contains_all
-		if !has(x) {
+	for i, n := 0, t.elems(); i < n; i++ { // not_array_contains_all
+		if !has(t.elem(i)) {
 			return true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // Kind is an entity kind.
@@ -139,6 +140,52 @@ func (s *Specs) lookup(kind Kind, name string) *spec {
 	}
 }
 
+// specLink resolves a name a condition or rule refers to (a nested gate, a delegate
+// experiment) once per snapshot instead of once per evaluation: conditions and rules are
+// shared between snapshots, so the link names the snapshot it is valid for, and readers of
+// an older snapshot fall back to the map.
+type specLink struct{ p atomic.Pointer[resolved] }
+
+type resolved struct {
+	s  *Specs
+	sp *spec
+}
+
+// linked is s.lookup(kind, name), through l when l was resolved for s.
+func (s *Specs) linked(l *specLink, kind Kind, name string) *spec {
+	if l != nil {
+		if r := l.p.Load(); r != nil && r.s == s {
+			return r.sp
+		}
+	}
+	return s.lookup(kind, name)
+}
+
+// link resolves every nested gate and delegate reference of the snapshot's rules.
+func (s *Specs) link() {
+	for _, m := range []map[string]*spec{s.gates, s.configs, s.layers} {
+		for _, sp := range m {
+			for i := range sp.rules {
+				r := &sp.rules[i]
+				if r.delegate != nil && r.configDelegate != "" {
+					s.resolve(r.delegate, KindExperiment, r.configDelegate)
+				}
+				for _, c := range r.conds {
+					if c.typ == condPassGate || c.typ == condFailGate {
+						s.resolve(&c.link, KindGate, c.gateName)
+					}
+				}
+			}
+		}
+	}
+}
+
+func (s *Specs) resolve(l *specLink, kind Kind, name string) {
+	if r := l.p.Load(); r == nil || r.s != s {
+		l.p.Store(&resolved{s: s, sp: s.lookup(kind, name)})
+	}
+}
+
 func (s *Specs) index() {
 	s.names = map[Kind][]string{}
 	add := func(m map[string]*spec) {
@@ -207,11 +254,13 @@ type rule struct {
 	groupName      string
 	passPct        float64
 	conds          []*condition
+	pureFrom       int // conds[pureFrom:] are pure: after a failed condition there, stop
 	ret            *retVal
 	saltPrefix     string // specSalt "." ruleSalt "."
 	idType         string
 	idTypeIsUser   bool
 	configDelegate string
+	delegate       *specLink // the delegate experiment in the newest snapshot
 	isExpGroup     tri
 	samplingRate   int
 	hasSampling    bool

@@ -29,10 +29,11 @@ type target struct {
 
 	b bool
 
-	// array target: originals in order, and the distinct lower-cased elements sorted for
-	// binary search (sharing the original strings when they are already lower case)
+	// array target: the distinct lower-cased elements as a set, and the originals in order
+	// when they differ from it (eq/neq compare positions; other operators treat the target as
+	// a set, so an already lower-case list, such as an allow-list of IDs, is only the set)
 	list []string
-	lows []string
+	set  strSet
 
 	// object target (v2 bucket sets): key -> value string; bucket sets whose keys are all
 	// integers below 1000 are a bitset instead (125 bytes instead of a map)
@@ -42,9 +43,21 @@ type target struct {
 
 const bucketWords = 16 // 1024 bits
 
-func (t *target) hasLower(s string) bool {
-	i := sort.SearchStrings(t.lows, s)
-	return i < len(t.lows) && t.lows[i] == s
+func (t *target) hasLower(s string) bool { return t.set.has(s) }
+
+// elems is the number of array elements an operator iterates over (list, else the set).
+func (t *target) elems() int {
+	if t.list != nil {
+		return len(t.list)
+	}
+	return t.set.len()
+}
+
+func (t *target) elem(i int) string {
+	if t.list != nil {
+		return t.list[i]
+	}
+	return t.set.at(i)
 }
 
 // hasBucket looks a key up in an object target.
@@ -169,25 +182,21 @@ func finishTarget(tg target, keys, vals []string, op opKind) target {
 			tg.re = compileMatcher(tg.str)
 		}
 	case kindArray:
-		tg.list = slices.Clip(tg.list)
-		if tg.list == nil {
-			tg.list = []string{}
-		}
-		tg.lows = make([]string, len(tg.list))
+		lows := make([]string, len(tg.list))
 		for i, s := range tg.list {
-			tg.lows[i] = strings.ToLower(s)
+			lows[i] = strings.ToLower(s)
 		}
-		sort.Strings(tg.lows)
-		tg.lows = slices.Clip(slices.Compact(tg.lows))
-		// Only eq/neq compare arrays by position; every other operator treats the target as a
-		// set, so an already lower-case list shares one sorted slice (allow-lists of IDs are
-		// the bulk of large payloads).
+		sort.Strings(lows)
+		tg.set = newStrSet(slices.Compact(lows))
 		if op != opEQ && op != opNEQ && allLower(tg.list) {
-			tg.list = tg.lows
+			tg.list = nil
 		} else {
+			tg.list = slices.Clip(tg.list)
+			if tg.list == nil {
+				tg.list = []string{}
+			}
 			pack(tg.list)
 		}
-		pack(tg.lows)
 	case kindObject:
 		membership := op == opAny || op == opNone_ || op == opAnyCaseSensitive || op == opNoneCaseSensitive
 		if membership {
