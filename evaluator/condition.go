@@ -88,14 +88,22 @@ var opKinds = map[string]opKind{
 type condition struct {
 	typ          condType
 	op           opKind
+	idTypeIsUser bool // idType is "userID" in any case
+	target       target
 	field        string
 	lfield       string // lower-cased field
 	idType       string
-	idTypeIsUser bool // idType is "userID" in any case
-	target       target
-	gateName     string   // pass_gate / fail_gate / experiment_group operand
 	bucketPrefix string   // user_bucket: salt "."
 	link         specLink // pass_gate / fail_gate: the gate in the newest snapshot
+}
+
+// gateName is the operand of pass_gate / fail_gate (a string target) and experiment_group
+// (the field).
+func (c *condition) gateName() string {
+	if c.typ == condExperimentGroup {
+		return c.field
+	}
+	return c.target.str
 }
 
 // pure reports whether evaluating the condition has no effect beyond its outcome: no
@@ -125,7 +133,29 @@ func pureFrom(conds []*condition) int {
 // intermediate struct, no generic tree for the target (allow-lists and bucket sets are most of
 // a large payload). Key matching, null handling and type errors follow encoding/json, as the
 // struct decoding it replaces did.
-func compileCondition(raw []byte) (*condition, error) {
+func compileCondition(raw []byte) (*condition, error) { return compileInto(raw, nil) }
+
+// condSlab hands out conditions from shared chunks: a snapshot's conditions then sit
+// together, away from the load's garbage (fewer cache misses when evaluating, fewer half-used
+// spans after the load). Not safe for concurrent use: one per compiling goroutine.
+type condSlab struct{ free []condition }
+
+const condSlabChunk = 128
+
+func (s *condSlab) alloc() *condition {
+	if s == nil {
+		return &condition{}
+	}
+	if len(s.free) == 0 {
+		s.free = make([]condition, condSlabChunk)
+	}
+	c := &s.free[0]
+	s.free = s.free[1:]
+	return c
+}
+
+// compileInto is compileCondition with the condition allocated from slab (nil: the heap).
+func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 	it := fastJSONNumbers.BorrowIterator(raw)
 	defer fastJSONNumbers.ReturnIterator(it)
 	if it.WhatIsNext() != jsoniter.ObjectValue {
@@ -139,6 +169,7 @@ func compileCondition(raw []byte) (*condition, error) {
 		op, field   *string
 		additional  []byte
 		tg          = target{kind: kindNull}
+		list        []string
 		objKeys     []string
 		objVals     []string
 		err         error
@@ -148,7 +179,7 @@ func compileCondition(raw []byte) (*condition, error) {
 		case "type":
 			err = readString(it, "type", &typ)
 		case "targetvalue":
-			tg, objKeys, objVals, err = readTarget(it)
+			tg, list, objKeys, objVals, err = readTarget(it)
 		case "operator":
 			op, err = readOptString(it, "operator")
 		case "field":
@@ -177,7 +208,8 @@ func compileCondition(raw []byte) (*condition, error) {
 	if it.Error != nil && it.Error != io.EOF {
 		return nil, it.Error
 	}
-	c := &condition{typ: condTypes[typ], idType: idType}
+	c := slab.alloc()
+	c.typ, c.idType = condTypes[typ], idType
 	if field != nil {
 		c.field = *field
 	}
@@ -190,14 +222,8 @@ func compileCondition(raw []byte) (*condition, error) {
 	} else {
 		c.op = opUnknown
 	}
-	c.target = finishTarget(tg, objKeys, objVals, c.op)
+	c.target = finishTarget(tg, list, objKeys, objVals, c.op)
 	switch c.typ {
-	case condPassGate, condFailGate:
-		if c.target.kind == kindString {
-			c.gateName = c.target.str
-		}
-	case condExperimentGroup:
-		c.gateName = c.field
 	case condUserBucket:
 		salt := ""
 		if additional != nil {

@@ -48,7 +48,7 @@ func (c *evalCtx) evalCondition(cond *condition) {
 			v = StringValue(c.appID)
 		}
 	case condExperimentGroup:
-		v = c.experimentGroup(cond.gateName)
+		v = c.experimentGroup(cond.gateName())
 	default:
 		c.unsupported = true
 		return

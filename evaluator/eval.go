@@ -211,7 +211,7 @@ func (c *evalCtx) memoized(name string) *memoEntry {
 
 // nestedGate evaluates pass_gate / fail_gate (§2.6).
 func (c *evalCtx) nestedGate(cond *condition, fail bool) {
-	name := cond.gateName
+	name := cond.gateName()
 	var nb bool
 	var rid string
 	if m := c.memoized(name); m != nil {

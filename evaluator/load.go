@@ -354,8 +354,9 @@ func (l *loader) addCondition(id string, raw []byte) {
 			l.workers.Add(1)
 			go func() {
 				defer l.workers.Done()
+				var slab condSlab
 				for j := range l.work {
-					j.c, j.err = compileCondition(j.raw)
+					j.c, j.err = compileInto(j.raw, &slab)
 					j.raw = nil
 				}
 			}()

@@ -63,10 +63,11 @@ func (c *evalCtx) apply(cond *condition, v Value) (ok, supported bool) {
 	case opStrContainsNone:
 		return !t.anyString(v, strings.Contains), true
 	case opStrMatches:
-		if !v.hasStr || t.re == nil {
+		re := t.re()
+		if !v.hasStr || re == nil {
 			return false, true
 		}
-		return t.re.MatchString(v.str), true
+		return re.MatchString(v.str), true
 	case opEQ:
 		return equalTyped(v, t), true
 	case opNEQ:
@@ -195,11 +196,12 @@ func equalTyped(v Value, t *target) bool {
 	case kindString:
 		return v.hasStr && v.kind != kindArray && v.str == t.str
 	case kindArray:
-		if v.kind != kindArray || len(v.arr) != len(t.list) {
+		list := t.list()
+		if v.kind != kindArray || len(v.arr) != len(list) {
 			return false
 		}
 		for i := range v.arr {
-			if v.arr[i].str != t.list[i] {
+			if v.arr[i].str != list[i] {
 				return false
 			}
 		}
@@ -208,10 +210,11 @@ func equalTyped(v Value, t *target) bool {
 		if t.buckets != nil {
 			return false
 		}
-		if v.kind != kindObject || len(v.obj) != len(t.obj) {
+		obj := t.obj()
+		if v.kind != kindObject || len(v.obj) != len(obj) {
 			return false
 		}
-		for k, want := range t.obj {
+		for k, want := range obj {
 			got, ok := v.obj[k]
 			if !ok || got.str != want {
 				return false

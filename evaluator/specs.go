@@ -172,7 +172,7 @@ func (s *Specs) link() {
 				}
 				for _, c := range r.conds {
 					if c.typ == condPassGate || c.typ == condFailGate {
-						s.resolve(&c.link, KindGate, c.gateName)
+						s.resolve(&c.link, KindGate, c.gateName())
 					}
 				}
 			}

@@ -21,8 +21,8 @@ func TestStrSet(t *testing.T) {
 			if st.len() != n {
 				t.Fatalf("len = %d, want %d", st.len(), n)
 			}
-			if wantSlots := n > setLinearMax && n < slotIdxMask; (st.slots != nil) != wantSlots {
-				t.Fatalf("slots = %v, want %v", st.slots != nil, wantSlots)
+			if wantSlots := n > setLinearMax && n < slotIdxMask; (len(st.slots()) > 0) != wantSlots {
+				t.Fatalf("slots = %d, want %v", len(st.slots()), wantSlots)
 			}
 			for i, s := range elems {
 				if st.at(i) != s || !st.has(s) {

@@ -16,29 +16,62 @@ import (
 )
 
 // target is a condition's targetValue, pre-processed once at load time (§2.1 "Target values").
+// What most conditions need is inline; what few need (originals of a list that differ from
+// its set, string maps, regexes) sits behind x, so the condition stays small.
 type target struct {
-	kind uint8 // kindNull, kindString, kindNumber, kindBool, kindArray, kindObject
+	kind   uint8 // kindNull, kindString, kindNumber, kindBool, kindArray, kindObject
+	hasNum bool
+	hasTS  bool
+	b      bool
 
 	// string target
-	str    string
-	hasNum bool
-	num    float64
-	hasTS  bool
-	ts     int64
-	re     matcher
+	str string
+	num float64
+	ts  int64
 
-	b bool
-
-	// array target: the distinct lower-cased elements as a set, and the originals in order
-	// when they differ from it (eq/neq compare positions; other operators treat the target as
-	// a set, so an already lower-case list, such as an allow-list of IDs, is only the set)
-	list []string
-	set  strSet
-
-	// object target (v2 bucket sets): key -> value string; bucket sets whose keys are all
-	// integers below 1000 are a bitset instead (125 bytes instead of a map)
-	obj     map[string]string
+	// array target: the distinct lower-cased elements
+	set strSet
+	// bucket sets (v2 user_bucket any/none) whose keys are all integers below 1024
 	buckets *[bucketWords]uint64
+	x       *targetExt
+}
+
+type targetExt struct {
+	// the array's originals in order, when they differ from the set (eq/neq compare
+	// positions; other operators treat the target as a set, so an already lower-case list,
+	// such as an allow-list of IDs, is only the set)
+	list []string
+	// other object targets: key -> value string
+	obj map[string]string
+	re  matcher // str_matches
+}
+
+func (t *target) ext() *targetExt {
+	if t.x == nil {
+		t.x = &targetExt{}
+	}
+	return t.x
+}
+
+func (t *target) list() []string {
+	if t.x == nil {
+		return nil
+	}
+	return t.x.list
+}
+
+func (t *target) obj() map[string]string {
+	if t.x == nil {
+		return nil
+	}
+	return t.x.obj
+}
+
+func (t *target) re() matcher {
+	if t.x == nil {
+		return nil
+	}
+	return t.x.re
 }
 
 const bucketWords = 16 // 1024 bits
@@ -47,15 +80,15 @@ func (t *target) hasLower(s string) bool { return t.set.has(s) }
 
 // elems is the number of array elements an operator iterates over (list, else the set).
 func (t *target) elems() int {
-	if t.list != nil {
-		return len(t.list)
+	if l := t.list(); l != nil {
+		return len(l)
 	}
 	return t.set.len()
 }
 
 func (t *target) elem(i int) string {
-	if t.list != nil {
-		return t.list[i]
+	if l := t.list(); l != nil {
+		return l[i]
 	}
 	return t.set.at(i)
 }
@@ -69,7 +102,7 @@ func (t *target) hasKey(k string) bool {
 		}
 		return t.buckets[n/64]&(1<<(n%64)) != 0
 	}
-	_, ok := t.obj[k]
+	_, ok := t.obj()[k]
 	return ok
 }
 
@@ -111,43 +144,42 @@ func compileMatcher(pattern string) matcher {
 // readTarget decodes a targetValue in one pass: scalars parsed once, array elements and
 // object entries read straight into strings (the way serde_json prints them), never into a
 // generic tree. What depends on the operator is done by finishTarget.
-func readTarget(it *jsoniter.Iterator) (tg target, keys, vals []string, err error) {
+func readTarget(it *jsoniter.Iterator) (tg target, list, keys, vals []string, err error) {
 	switch it.WhatIsNext() {
 	case jsoniter.NilValue:
 		it.Skip()
-		return target{kind: kindNull}, nil, nil, nil
+		return target{kind: kindNull}, nil, nil, nil, nil
 	case jsoniter.StringValue:
 		t := it.ReadString()
 		tg = target{kind: kindString, str: t}
 		tg.num, tg.hasNum = parseRustFloat(t)
 		tg.ts, tg.hasTS = parseTargetTimestamp(t)
-		return tg, nil, nil, nil
+		return tg, nil, nil, nil, nil
 	case jsoniter.NumberValue:
 		lit := string(it.ReadNumber())
 		f, perr := strconv.ParseFloat(lit, 64)
 		if perr != nil && !isRangeErr(perr) {
-			return target{}, nil, nil, fmt.Errorf("targetValue: bad number %q", lit)
+			return target{}, nil, nil, nil, fmt.Errorf("targetValue: bad number %q", lit)
 		}
-		return target{kind: kindNumber, hasNum: true, num: f}, nil, nil, nil
+		return target{kind: kindNumber, hasNum: true, num: f}, nil, nil, nil, nil
 	case jsoniter.BoolValue:
-		return target{kind: kindBool, b: it.ReadBool()}, nil, nil, nil
+		return target{kind: kindBool, b: it.ReadBool()}, nil, nil, nil, nil
 	case jsoniter.ArrayValue:
-		tg = target{kind: kindArray}
 		it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-			tg.list = append(tg.list, readElementString(it))
+			list = append(list, readElementString(it))
 			return it.Error == nil
 		})
-		return tg, nil, nil, it.Error
+		return target{kind: kindArray}, list, nil, nil, it.Error
 	case jsoniter.ObjectValue:
 		it.ReadMapCB(func(it *jsoniter.Iterator, k string) bool {
 			keys = append(keys, k)
 			vals = append(vals, readElementString(it))
 			return it.Error == nil
 		})
-		return target{kind: kindObject}, keys, vals, it.Error
+		return target{kind: kindObject}, nil, keys, vals, it.Error
 	}
 	it.Skip()
-	return target{}, nil, nil, fmt.Errorf("targetValue: unsupported JSON")
+	return target{}, nil, nil, nil, fmt.Errorf("targetValue: unsupported JSON")
 }
 
 // readElementString reads one array element or object value as the string Server Core
@@ -175,27 +207,28 @@ func readElementString(it *jsoniter.Iterator) string {
 // finishTarget applies what depends on the operator: str_matches compiles a string target as a
 // regular expression; membership operators store integer bucket sets as a bitset; set-like
 // operators keep one sorted, de-duplicated lower-case list.
-func finishTarget(tg target, keys, vals []string, op opKind) target {
+func finishTarget(tg target, list, keys, vals []string, op opKind) target {
 	switch tg.kind {
 	case kindString:
 		if op == opStrMatches {
-			tg.re = compileMatcher(tg.str)
+			if re := compileMatcher(tg.str); re != nil {
+				tg.ext().re = re
+			}
 		}
 	case kindArray:
-		lows := make([]string, len(tg.list))
-		for i, s := range tg.list {
+		lows := make([]string, len(list))
+		for i, s := range list {
 			lows[i] = strings.ToLower(s)
 		}
 		sort.Strings(lows)
 		tg.set = newStrSet(slices.Compact(lows))
-		if op != opEQ && op != opNEQ && allLower(tg.list) {
-			tg.list = nil
-		} else {
-			tg.list = slices.Clip(tg.list)
-			if tg.list == nil {
-				tg.list = []string{}
+		if op == opEQ || op == opNEQ || !allLower(list) {
+			list = slices.Clip(list)
+			if list == nil {
+				list = []string{}
 			}
-			pack(tg.list)
+			pack(list)
+			tg.ext().list = list
 		}
 	case kindObject:
 		membership := op == opAny || op == opNone_ || op == opAnyCaseSensitive || op == opNoneCaseSensitive
@@ -215,10 +248,11 @@ func finishTarget(tg target, keys, vals []string, op opKind) target {
 				return tg
 			}
 		}
-		tg.obj = make(map[string]string, len(keys))
+		obj := make(map[string]string, len(keys))
 		for i, k := range keys {
-			tg.obj[k] = vals[i]
+			obj[k] = vals[i]
 		}
+		tg.ext().obj = obj
 	}
 	return tg
 }
