@@ -36,7 +36,7 @@ func (c *evalCtx) evalCondition(cond *condition) {
 	case condCurrentTime:
 		v = intValue(c.now())
 	case condUserBucket:
-		v = intValue(int64(hashUnit(cond.bucketPrefix, c.u.unitIDString(cond.idType, cond.idTypeIsUser)) % 1000))
+		v = intValue(c.bucketOf(cond))
 	case condUnitID:
 		if cond.idTypeIsUser {
 			v = c.u.UserID

@@ -48,9 +48,33 @@ type evalCtx struct {
 	layerValue   map[string][]byte
 	layerOrder   []string
 
+	// the last user_bucket hashes: a layer's allocation rules and its experiments'
+	// layerAssignment conditions hash the same salt and unit again and again
+	buckets    [2]bucketHash
+	bucketNext uint8
+
 	ua     *uaResult
 	nowSet bool
 	nowMs  int64
+}
+
+type bucketHash struct {
+	prefix, unit string
+	h            uint64
+}
+
+// bucketOf is the user_bucket value, hash(salt "." unit) % 1000, remembered for the evaluation.
+func (c *evalCtx) bucketOf(cond *condition) int64 {
+	unit := c.u.unitIDString(cond.idType, cond.idTypeIsUser)
+	for i := range c.buckets {
+		if b := &c.buckets[i]; b.prefix != "" && b.prefix == cond.bucketPrefix && b.unit == unit {
+			return int64(b.h % 1000)
+		}
+	}
+	h := hashUnit(cond.bucketPrefix, unit)
+	c.buckets[c.bucketNext] = bucketHash{prefix: cond.bucketPrefix, unit: unit, h: h}
+	c.bucketNext ^= 1
+	return int64(h % 1000)
 }
 
 type memoEntry struct {

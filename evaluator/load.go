@@ -476,8 +476,10 @@ func (l *loader) remap(e specEntry) *spec {
 	sp := *e.sp
 	sp.rules = slices.Clone(e.sp.rules)
 	k := 0
+	arena := make([]*condition, len(e.condIDs))
 	for i := range sp.rules {
-		conds := make([]*condition, len(sp.rules[i].conds))
+		conds := arena[:len(sp.rules[i].conds):len(sp.rules[i].conds)]
+		arena = arena[len(conds):]
 		for j := range conds {
 			if c, ok := l.conds[e.condIDs[k]]; ok {
 				conds[j] = c
@@ -526,6 +528,12 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, [
 		sp.targetAppIDs, sp.hasTargetApps = l.internAll(rs.TargetAppIDs), true
 	}
 	sp.rules = make([]rule, len(rs.Rules))
+	// one backing array for every rule's condition list: evaluation walks them in order
+	nconds := 0
+	for _, rr := range rs.Rules {
+		nconds += len(rr.Conditions)
+	}
+	condArena := make([]*condition, 0, nconds)
 	for i, rr := range rs.Rules {
 		r := &sp.rules[i]
 		r.id, r.passPct, r.idType = l.intern(rr.ID), rr.PassPercentage, l.intern(rr.IDType)
@@ -547,7 +555,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, [
 		if rr.SamplingRate != nil {
 			r.samplingRate, r.hasSampling = *rr.SamplingRate, true
 		}
-		r.conds = make([]*condition, 0, len(rr.Conditions))
+		start := len(condArena)
 		for _, cr := range rr.Conditions {
 			c, id, err := l.ruleCondition(cr)
 			if err != nil {
@@ -556,8 +564,9 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, [
 			if id != "" {
 				condIDs = append(condIDs, id)
 			}
-			r.conds = append(r.conds, c)
+			condArena = append(condArena, c)
 		}
+		r.conds = condArena[start:len(condArena):len(condArena)]
 		r.pureFrom = pureFrom(r.conds)
 	}
 	return sp, condIDs, nil
