@@ -88,7 +88,8 @@ var opKinds = map[string]opKind{
 type condition struct {
 	typ          condType
 	op           opKind
-	idTypeIsUser bool // idType is "userID" in any case
+	idTypeIsUser bool  // idType is "userID" in any case
+	fieldCode    uint8 // fieldCodeOf(lfield)
 	target       target
 	field        string
 	lfield       string // lower-cased field
@@ -121,12 +122,12 @@ func (c *condition) pure() bool {
 }
 
 // pureFrom is the index from which every condition of a rule is pure.
-func pureFrom(conds []*condition) int {
+func pureFrom(conds []*condition) int32 {
 	i := len(conds)
 	for i > 0 && conds[i-1].pure() {
 		i--
 	}
-	return i
+	return int32(i)
 }
 
 // compileCondition decodes and compiles one condition in a single pass over its JSON: no
@@ -214,6 +215,7 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 		c.field = *field
 	}
 	c.lfield = strings.ToLower(c.field)
+	c.fieldCode = fieldCodeOf(c.lfield)
 	c.idTypeIsUser = strings.EqualFold(c.idType, "userid")
 	if op == nil {
 		c.op = opNone

@@ -26,7 +26,7 @@ func (c *evalCtx) evalCondition(cond *condition) {
 		c.nestedGate(cond, cond.typ == condFailGate)
 		return
 	case condUserField:
-		v = c.e.lookupLower(c.u, cond.field, cond.lfield)
+		v = c.e.lookupField(c.u, cond.fieldCode, cond.field, cond.lfield)
 	case condEnvironmentField:
 		v = c.envValue(cond.field, cond.lfield)
 	case condIPBased:

@@ -202,7 +202,7 @@ func (c *evalCtx) evalRule(r *rule) {
 		}
 		if !c.boolv {
 			all = false
-			if i+1 >= r.pureFrom {
+			if int32(i+1) >= r.pureFrom {
 				break
 			}
 		}

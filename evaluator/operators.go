@@ -93,6 +93,9 @@ func (t *target) containsFold(v Value) bool {
 	case kindArray:
 		return t.hasLower(lowerASCIIFast(s))
 	case kindObject:
+		if t.buckets != nil && v.hasInt && v.i64 >= 0 && v.i64 < int64(len(smallInts)) && s == smallInts[v.i64] {
+			return t.buckets[v.i64/64]&(1<<(v.i64%64)) != 0 // a user bucket: no parsing
+		}
 		return t.hasKey(s) || t.hasKey(strings.ToLower(s))
 	case kindString:
 		return strings.EqualFold(s, t.str)

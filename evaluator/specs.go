@@ -249,21 +249,24 @@ func triOf(b *bool) tri {
 
 func (t tri) isTrue() bool { return t == triTrue }
 
+// rule: what every evaluation of the rule reads comes first (one cache line for a rule
+// whose conditions fail).
 type rule struct {
-	id             string
-	groupName      string
-	passPct        float64
-	conds          []*condition
-	pureFrom       int // conds[pureFrom:] are pure: after a failed condition there, stop
-	ret            *retVal
-	saltPrefix     string // specSalt "." ruleSalt "."
-	idType         string
-	idTypeIsUser   bool
+	conds        []*condition
+	pureFrom     int32 // conds[pureFrom:] are pure: after a failed condition there, stop
+	idTypeIsUser bool
+	isExpGroup   tri
+	hasSampling  bool
+	passPct      float64
+	ret          *retVal
+	saltPrefix   string // specSalt "." ruleSalt "."
+	idType       string
+
 	configDelegate string
 	delegate       *specLink // the delegate experiment in the newest snapshot
-	isExpGroup     tri
+	id             string
+	groupName      string
 	samplingRate   int
-	hasSampling    bool
 }
 
 // retVal is a shared return value: raw JSON kept as received, parsed lazily once for

@@ -97,7 +97,7 @@ func (t *target) elem(i int) string {
 func (t *target) hasKey(k string) bool {
 	if t.buckets != nil {
 		n, err := strconv.Atoi(k)
-		if err != nil || n < 0 || n >= bucketWords*64 || strconv.Itoa(n) != k {
+		if err != nil || n < 0 || n >= bucketWords*64 || smallInts[n] != k {
 			return false
 		}
 		return t.buckets[n/64]&(1<<(n%64)) != 0
@@ -237,7 +237,7 @@ func finishTarget(tg target, list, keys, vals []string, op opKind) target {
 			all := true
 			for _, k := range keys {
 				n, err := strconv.Atoi(k)
-				if err != nil || n < 0 || n >= bucketWords*64 || strconv.Itoa(n) != k {
+				if err != nil || n < 0 || n >= bucketWords*64 || smallInts[n] != k {
 					all = false
 					break
 				}

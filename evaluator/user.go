@@ -156,23 +156,69 @@ func (e *Evaluator) lookup(u *User, field string) Value {
 	return e.lookupLower(u, field, lf)
 }
 
-// lookupLower is lookup with the lower-cased field precomputed (conditions compile it once).
-func (e *Evaluator) lookupLower(u *User, field, lf string) Value {
-	var builtin *Value
+// Field codes: the built-in user fields, recognised once when a condition compiles.
+const (
+	fieldOther uint8 = iota
+	fieldUserID
+	fieldEmail
+	fieldIP
+	fieldCountry
+	fieldLocale
+	fieldAppVersion
+	fieldUserAgent
+	fieldUserIDSnake     // user_id: after the custom maps
+	fieldAppVersionSnake // app_version
+	fieldUserAgentSnake  // user_agent
+)
+
+func fieldCodeOf(lf string) uint8 {
 	switch lf {
 	case "userid":
-		builtin = &u.UserID
+		return fieldUserID
 	case "email":
-		builtin = &u.Email
+		return fieldEmail
 	case "ip":
-		builtin = &u.IP
+		return fieldIP
 	case "country":
-		builtin = &u.Country
+		return fieldCountry
 	case "locale":
-		builtin = &u.Locale
+		return fieldLocale
 	case "appversion":
-		builtin = &u.AppVersion
+		return fieldAppVersion
 	case "useragent":
+		return fieldUserAgent
+	case "user_id":
+		return fieldUserIDSnake
+	case "app_version":
+		return fieldAppVersionSnake
+	case "user_agent":
+		return fieldUserAgentSnake
+	}
+	return fieldOther
+}
+
+// lookupLower is lookup with the lower-cased field precomputed.
+func (e *Evaluator) lookupLower(u *User, field, lf string) Value {
+	return e.lookupField(u, fieldCodeOf(lf), field, lf)
+}
+
+// lookupField is lookup with the field's code precomputed (conditions compile it once).
+func (e *Evaluator) lookupField(u *User, code uint8, field, lf string) Value {
+	var builtin *Value
+	switch code {
+	case fieldUserID:
+		builtin = &u.UserID
+	case fieldEmail:
+		builtin = &u.Email
+	case fieldIP:
+		builtin = &u.IP
+	case fieldCountry:
+		builtin = &u.Country
+	case fieldLocale:
+		builtin = &u.Locale
+	case fieldAppVersion:
+		builtin = &u.AppVersion
+	case fieldUserAgent:
 		builtin = &u.UserAgent
 	}
 	if builtin != nil && !builtin.IsMissing() && builtin.str != "" {
@@ -187,12 +233,12 @@ func (e *Evaluator) lookupLower(u *User, field, lf string) Value {
 	if v, ok := lookupMap(u.PrivateAttributes, field, lf); ok {
 		return v
 	}
-	switch lf {
-	case "user_id":
+	switch code {
+	case fieldUserIDSnake:
 		return u.UserID
-	case "app_version":
+	case fieldAppVersionSnake:
 		return u.AppVersion
-	case "user_agent":
+	case fieldUserAgentSnake:
 		return u.UserAgent
 	}
 	return Value{}

@@ -64,8 +64,22 @@ func NumberValue(f float64) Value {
 }
 
 func intValue(i int64) Value {
-	return Value{kind: kindNumber, hasStr: true, str: strconv.FormatInt(i, 10), hasNum: true, num: float64(i), hasInt: true, i64: i}
+	var str string
+	if i >= 0 && i < int64(len(smallInts)) {
+		str = smallInts[i] // user buckets: no allocation per condition
+	} else {
+		str = strconv.FormatInt(i, 10)
+	}
+	return Value{kind: kindNumber, hasStr: true, str: str, hasNum: true, num: float64(i), hasInt: true, i64: i}
 }
+
+// smallInts are the decimal strings of 0..1023 (bucket numbers).
+var smallInts = func() (a [bucketWords * 64]string) {
+	for i := range a {
+		a[i] = strconv.Itoa(i)
+	}
+	return a
+}()
 
 // BoolValue returns a Value holding b.
 func BoolValue(b bool) Value {
