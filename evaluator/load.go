@@ -76,7 +76,7 @@ type loader struct {
 	condJobs []*condJob
 	work     chan *condJob
 	workers  sync.WaitGroup
-	conds    map[string]*condition // v2 compiled, by id
+	conds    map[string]condRef // v2 compiled, by id
 	arena    byteArena             // kept JSON, written by the reading goroutine only
 	format   string
 	hasUpd   *bool
@@ -96,7 +96,7 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 		}},
 		strs:    map[string]string{},
 		rawGate: map[string]json.RawMessage{}, rawCfg: map[string]json.RawMessage{}, rawLay: map[string]json.RawMessage{},
-		conds: map[string]*condition{},
+		conds: map[string]condRef{},
 	}
 	if l.out.source == "" {
 		l.out.source = "Network"
@@ -287,7 +287,7 @@ func (l *loader) finish() error {
 		} else {
 			l.out.shared.conditions[j.key] = c
 		}
-		l.conds[j.id] = c
+		l.conds[j.id] = condRef{id: j.id, c: c}
 	}
 	l.condJobs = nil
 	l.out.counts.Conditions = len(l.conds)
@@ -326,6 +326,12 @@ func (l *loader) buildAll(raws map[string]json.RawMessage, defKind Kind) (map[st
 		out[built[i].name] = built[i]
 	}
 	return out, nil
+}
+
+// condRef is a compiled condition_map entry and its id.
+type condRef struct {
+	id string
+	c  *condition
 }
 
 // condJob is one condition_map entry: reused from the previous snapshot when its JSON is
@@ -481,8 +487,8 @@ func (l *loader) remap(e specEntry) *spec {
 		conds := arena[:len(sp.rules[i].conds):len(sp.rules[i].conds)]
 		arena = arena[len(conds):]
 		for j := range conds {
-			if c, ok := l.conds[e.condIDs[k]]; ok {
-				conds[j] = c
+			if ref, ok := l.conds[e.condIDs[k]]; ok {
+				conds[j] = ref.c
 			} else {
 				conds[j] = &condition{typ: condUnknown}
 			}
@@ -576,12 +582,19 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, [
 func (l *loader) ruleCondition(raw json.RawMessage) (*condition, string, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 && raw[0] == '"' {
+		// the usual id needs no unescaping: look it up without decoding or allocating, and
+		// keep the condition map's copy of the string
+		if n := len(raw); n >= 2 && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 {
+			if ref, ok := l.conds[string(raw[1:n-1])]; ok {
+				return ref.c, ref.id, nil
+			}
+		}
 		var id string
 		if err := json.Unmarshal(raw, &id); err != nil {
 			return nil, "", err
 		}
-		if c, ok := l.conds[id]; ok {
-			return c, id, nil
+		if ref, ok := l.conds[id]; ok {
+			return ref.c, ref.id, nil
 		}
 		// A rule that names a condition the map lacks evaluates as unsupported (§2.6).
 		return &condition{typ: condUnknown}, id, nil

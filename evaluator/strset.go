@@ -2,17 +2,18 @@ package evaluator
 
 import (
 	"hash/maphash"
+	"slices"
 	"sort"
 	"strings"
 )
 
 // strSet is a read-only set of distinct strings (a condition's lower-cased target list),
-// packed for memory and for cache misses: the elements are one string (offs[i]..offs[i+1]),
-// sorted; lists above setLinearMax also get an open-addressing index whose 32-bit slots
-// carry a tag of the hash, so a miss (the usual answer for an allow-list) costs one probe
-// and no string comparison. 4 bytes per element plus 4 per slot in one allocation, against
-// 16 for a []string header per element and a binary search that touches ~2 cache lines per
-// step.
+// packed for memory and for cache misses: the elements are one string (offsets idx[i] to
+// idx[i+1]); lists above setLinearMax also get an open-addressing index whose 32-bit slots
+// carry a tag of the hash, so a miss (the usual answer for an allow-list) costs one probe and
+// no string comparison. 4 bytes per element plus 4 per slot in one allocation, against 16
+// for a []string header per element and a binary search that touches ~2 cache lines per
+// step. Lists of 2^20 elements or more (only hostile payloads) are sorted and searched.
 type strSet struct {
 	data string
 	// idx is the n+1 offsets, then the slots (0: empty; else tag<<slotIdxBits | (index+1))
@@ -28,40 +29,75 @@ const (
 
 var setSeed = maphash.MakeSeed()
 
-// newStrSet packs sorted, distinct strings.
-func newStrSet(sorted []string) strSet {
+// newStrSet builds the set of elems (which it may reorder). Hashed sets need no sorting: only
+// the sorted-only fallback for huge lists sorts.
+func newStrSet(elems []string) strSet {
+	n := len(elems)
+	switch {
+	case n > setLinearMax && n < slotIdxMask:
+		return hashedSet(elems)
+	case n > setLinearMax:
+		sort.Strings(elems)
+		elems = slices.Compact(elems)
+	default:
+		elems = distinctSmall(elems)
+	}
+	st := strSet{idx: make([]uint32, len(elems)+1), n: uint32(len(elems))}
+	st.data = packInto(elems, st.idx)
+	return st
+}
+
+func distinctSmall(elems []string) []string {
+	out := elems[:0]
+	for _, s := range elems {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// packInto writes elems into one string, their end offsets into offs[1:].
+func packInto(elems []string, offs []uint32) string {
 	n := 0
-	for _, s := range sorted {
+	for _, s := range elems {
 		n += len(s)
 	}
 	var b strings.Builder
 	b.Grow(n)
-	size := 0
-	// Past 2^20 elements (only hostile payloads) the set stays sorted-only.
-	if len(sorted) > setLinearMax && len(sorted) < slotIdxMask {
-		size = 1
-		for size*3 < len(sorted)*4 { // load factor <= 3/4
-			size <<= 1
-		}
-	}
-	st := strSet{idx: make([]uint32, len(sorted)+1+size), n: uint32(len(sorted))}
-	for i, s := range sorted {
+	for i, s := range elems {
 		b.WriteString(s)
-		st.idx[i+1] = uint32(b.Len())
+		offs[i+1] = uint32(b.Len())
 	}
-	st.data = b.String()
-	if size > 0 {
-		slots := st.idx[len(sorted)+1:]
-		mask := uint64(size - 1)
-		for i, s := range sorted {
-			h := maphash.String(setSeed, s)
-			j := h & mask
-			for slots[j] != 0 {
-				j = (j + 1) & mask
+	return b.String()
+}
+
+// hashedSet places the distinct elements in open-addressing slots (load factor <= 3/4).
+func hashedSet(elems []string) strSet {
+	size := 1
+	for size*3 < len(elems)*4 {
+		size <<= 1
+	}
+	slots := make([]uint32, size)
+	mask := uint64(size - 1)
+	distinct := elems[:0]
+	for _, s := range elems {
+		h := maphash.String(setSeed, s)
+		tag := slotTag(h)
+		j := h & mask
+		for ; slots[j] != 0; j = (j + 1) & mask {
+			if x := slots[j]; x&^slotIdxMask == tag && distinct[x&slotIdxMask-1] == s {
+				break
 			}
-			slots[j] = slotTag(h) | uint32(i+1)
+		}
+		if slots[j] == 0 {
+			distinct = append(distinct, s)
+			slots[j] = tag | uint32(len(distinct))
 		}
 	}
+	st := strSet{idx: make([]uint32, len(distinct)+1+size), n: uint32(len(distinct))}
+	st.data = packInto(distinct, st.idx)
+	copy(st.idx[len(distinct)+1:], slots)
 	return st
 }
 
@@ -84,7 +120,7 @@ func (st *strSet) has(s string) bool {
 	switch {
 	case n == 0:
 		return false
-	case n > setLinearMax && n < slotIdxMask:
+	case len(st.idx) > n+1:
 		slots := st.idx[n+1:]
 		h := maphash.String(setSeed, s)
 		tag := slotTag(h)

@@ -6,7 +6,6 @@ import (
 	"math"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -220,8 +219,7 @@ func finishTarget(tg target, list, keys, vals []string, op opKind) target {
 		for i, s := range list {
 			lows[i] = strings.ToLower(s)
 		}
-		sort.Strings(lows)
-		tg.set = newStrSet(slices.Compact(lows))
+		tg.set = newStrSet(lows)
 		if op == opEQ || op == opNEQ || !allLower(list) {
 			list = slices.Clip(list)
 			if list == nil {
