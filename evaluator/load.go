@@ -68,9 +68,9 @@ type loader struct {
 	out     *Specs
 	prev    *sharedTables
 	strs    map[string]string
-	rawGate map[string]json.RawMessage // v2 specs wait for condition_map
-	rawCfg  map[string]json.RawMessage
-	rawLay  map[string]json.RawMessage
+	// specs by kind and name, built by the workers while the payload streams (their v2
+	// condition ids are resolved once the condition map is complete)
+	gates, configs, layers map[string]*specJob
 	// v2 condition_map entries, in payload order, compiled by workers while the rest of the
 	// payload is still being read (a new entry's JSON lives only until it is compiled)
 	condJobs []*condJob
@@ -95,7 +95,7 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 			condKeys: map[string]rawKey{}, specs: map[string]specEntry{},
 		}},
 		strs:    map[string]string{},
-		rawGate: map[string]json.RawMessage{}, rawCfg: map[string]json.RawMessage{}, rawLay: map[string]json.RawMessage{},
+		gates: map[string]*specJob{}, configs: map[string]*specJob{}, layers: map[string]*specJob{},
 		conds: map[string]condRef{},
 	}
 	if l.out.source == "" {
@@ -166,11 +166,11 @@ func (l *loader) field(key string) error {
 	var err error
 	switch key {
 	case "feature_gates":
-		err = l.specs(key, KindGate, l.rawGate)
+		err = l.specs(key, KindGate, l.gates)
 	case "dynamic_configs":
-		err = l.specs(key, KindDynamicConfig, l.rawCfg)
+		err = l.specs(key, KindDynamicConfig, l.configs)
 	case "layer_configs":
-		err = l.specs(key, KindLayer, l.rawLay)
+		err = l.specs(key, KindLayer, l.layers)
 	case "condition_map":
 		switch it.WhatIsNext() {
 		case jsoniter.ObjectValue:
@@ -232,7 +232,7 @@ func lenient(raw []byte, dst any) { _ = json.Unmarshal(raw, dst) }
 
 // specs reads one spec section: an object name→spec (v2) or an array of specs (v1). Each spec
 // is kept as its own raw JSON and decoded independently.
-func (l *loader) specs(section string, kind Kind, into map[string]json.RawMessage) error {
+func (l *loader) specs(section string, kind Kind, into map[string]*specJob) error {
 	it := l.it
 	switch it.WhatIsNext() {
 	case jsoniter.ObjectValue:
@@ -240,7 +240,7 @@ func (l *loader) specs(section string, kind Kind, into map[string]json.RawMessag
 		buf := make([]byte, 0, 4096)
 		it.ReadObjectCB(func(it *jsoniter.Iterator, name string) bool {
 			buf = it.SkipAndAppendBytes(buf[:0])
-			into[name] = l.keepUnlessUnchanged(kind, name, buf)
+			into[name] = l.addSpec(kind, name, buf)
 			return it.Error == nil
 		})
 	case jsoniter.ArrayValue:
@@ -255,7 +255,7 @@ func (l *loader) specs(section string, kind Kind, into map[string]json.RawMessag
 			if fastJSON.Unmarshal(raw, &named) != nil || named.Name == "" {
 				l.skipped = append(l.skipped, section+": spec without a name")
 			} else {
-				into[named.Name] = l.keepUnlessUnchanged(kind, named.Name, raw)
+				into[named.Name] = l.addSpec(kind, named.Name, raw)
 			}
 			return it.Error == nil
 		})
@@ -292,35 +292,35 @@ func (l *loader) finish() error {
 	l.condJobs = nil
 	l.out.counts.Conditions = len(l.conds)
 	var err error
-	if l.out.gates, err = l.buildAll(l.rawGate, KindGate); err != nil {
+	if l.out.gates, err = l.finishAll(l.gates); err != nil {
 		return err
 	}
-	if l.out.configs, err = l.buildAll(l.rawCfg, KindDynamicConfig); err != nil {
+	if l.out.configs, err = l.finishAll(l.configs); err != nil {
 		return err
 	}
-	if l.out.layers, err = l.buildAll(l.rawLay, KindLayer); err != nil {
+	if l.out.layers, err = l.finishAll(l.layers); err != nil {
 		return err
 	}
 	return nil
 }
 
-func (l *loader) buildAll(raws map[string]json.RawMessage, defKind Kind) (map[string]*spec, error) {
-	names := make([]string, 0, len(raws))
-	for name := range raws {
-		names = append(names, name)
+func (l *loader) finishAll(jobs map[string]*specJob) (map[string]*spec, error) {
+	list := make([]*specJob, 0, len(jobs))
+	for _, j := range jobs {
+		list = append(list, j)
 	}
-	built := make([]*spec, len(names))
-	errs := make([]error, len(names))
-	parallel(len(names), func(i int) {
-		built[i], errs[i] = l.reuseOrBuild(names[i], raws[names[i]], defKind)
+	built := make([]*spec, len(list))
+	errs := make([]error, len(list))
+	parallel(len(list), func(i int) {
+		built[i], errs[i] = l.finishSpec(list[i])
 	})
-	out := make(map[string]*spec, len(raws))
-	for i, name := range names {
+	out := make(map[string]*spec, len(list))
+	for i, j := range list {
 		if err := errs[i]; err != nil {
 			if errors.Is(err, errBadCondition) {
-				return nil, fmt.Errorf("evaluator: spec %q: %w", name, err)
+				return nil, fmt.Errorf("evaluator: spec %q: %w", j.name, err)
 			}
-			l.skipped = append(l.skipped, fmt.Sprintf("%s: %v", name, err))
+			l.skipped = append(l.skipped, fmt.Sprintf("%s: %v", j.name, err))
 			continue
 		}
 		out[built[i].name] = built[i]
@@ -337,11 +337,40 @@ type condRef struct {
 // condJob is one condition_map entry: reused from the previous snapshot when its JSON is
 // unchanged, else compiled by a worker.
 type condJob struct {
-	id  string
-	key rawKey
-	raw []byte
-	c   *condition
-	err error
+	id   string
+	key  rawKey
+	raw  []byte
+	c    *condition
+	err  error
+	spec *specJob // set: this job builds a spec instead
+}
+
+// specJob is one spec: built by a worker from its JSON, or (unchanged) taken from the
+// previous snapshot once the condition map is known.
+type specJob struct {
+	kind      Kind
+	name      string
+	key       rawKey
+	unchanged bool
+	raw       []byte
+	sp        *spec
+	condIDs   []string
+	err       error
+}
+
+// addSpec takes one spec; raw is the reader's scratch buffer.
+func (l *loader) addSpec(kind Kind, name string, raw []byte) *specJob {
+	j := &specJob{kind: kind, name: name, key: keyOf(raw)}
+	if l.prev != nil {
+		if e, ok := l.prev.specs[string(kind)+"\x00"+name]; ok && e.reusable && e.key == j.key {
+			// unchanged: neither copied nor kept (a resync of a mostly unchanged payload)
+			j.unchanged = true
+			return j
+		}
+	}
+	j.raw = l.arena.clone(raw)
+	l.submit(&condJob{spec: j})
+	return j
 }
 
 // addCondition takes one condition_map entry; raw is the reader's scratch buffer.
@@ -354,6 +383,13 @@ func (l *loader) addCondition(id string, raw []byte) {
 			return
 		}
 	}
+	j.raw = l.arena.clone(raw)
+	l.submit(j)
+}
+
+// submit queues a job for the workers, starting them on first use: conditions are compiled
+// and specs built while the reader goroutine is still reading the payload.
+func (l *loader) submit(j *condJob) {
 	if l.work == nil {
 		l.work = make(chan *condJob, 256)
 		for range runtime.GOMAXPROCS(0) {
@@ -362,13 +398,17 @@ func (l *loader) addCondition(id string, raw []byte) {
 				defer l.workers.Done()
 				var slab condSlab
 				for j := range l.work {
+					if s := j.spec; s != nil {
+						s.sp, s.condIDs, s.err = l.build(s.name, s.raw, s.kind, &slab)
+						s.raw = nil
+						continue
+					}
 					j.c, j.err = compileInto(j.raw, &slab)
 					j.raw = nil
 				}
 			}()
 		}
 	}
-	j.raw = l.arena.clone(raw)
 	l.work <- j
 }
 
@@ -410,19 +450,6 @@ func parallel(n int, fn func(i int)) {
 
 var errBadCondition = errors.New("bad condition")
 
-// keepUnlessUnchanged returns a copy of raw (the reader's scratch buffer), or nil when the
-// previous snapshot has this spec with the same JSON and can rebuild it without it: a resync
-// of a mostly unchanged payload then neither copies nor holds the payload's JSON while it
-// waits for the condition map.
-func (l *loader) keepUnlessUnchanged(kind Kind, name string, raw []byte) json.RawMessage {
-	if l.prev != nil {
-		if e, ok := l.prev.specs[string(kind)+"\x00"+name]; ok && e.reusable && e.key == keyOf(raw) {
-			return nil
-		}
-	}
-	return l.arena.clone(raw)
-}
-
 // byteArena copies the JSON a load keeps for later into large shared chunks: freed wholesale
 // once compiled, instead of leaving small holes between the snapshot's long-lived objects
 // (which keeps the heap's spans, and so the RSS, from shrinking after a load).
@@ -439,11 +466,12 @@ func (a *byteArena) clone(b []byte) []byte {
 	return a.cur[start:len(a.cur):len(a.cur)]
 }
 
-// reuseOrBuild returns the previous snapshot's spec when its JSON and every condition it
-// references are unchanged (a resync then allocates almost nothing), else builds it.
-func (l *loader) reuseOrBuild(name string, raw json.RawMessage, defKind Kind) (*spec, error) {
-	id := string(defKind) + "\x00" + name
-	if raw == nil { // unchanged JSON (keepUnlessUnchanged)
+// finishSpec returns the previous snapshot's spec when its JSON and every condition it
+// references are unchanged (a resync then allocates almost nothing), else the spec the
+// workers built, its condition ids resolved against this payload's condition map.
+func (l *loader) finishSpec(j *specJob) (*spec, error) {
+	id := string(j.kind) + "\x00" + j.name
+	if j.unchanged {
 		e := l.prev.specs[id]
 		if !l.sameConditions(e.condIDs) {
 			e.sp = l.remap(e)
@@ -453,27 +481,46 @@ func (l *loader) reuseOrBuild(name string, raw json.RawMessage, defKind Kind) (*
 		l.mu.Unlock()
 		return e.sp, nil
 	}
-	key := keyOf(raw)
+	if j.err != nil {
+		return nil, j.err
+	}
 	if l.prev != nil {
-		if e, ok := l.prev.specs[id]; ok && e.key == key && l.sameConditions(e.condIDs) {
+		if e, ok := l.prev.specs[id]; ok && e.key == j.key && l.sameConditions(e.condIDs) {
 			l.mu.Lock()
 			l.out.shared.specs[id] = e
 			l.mu.Unlock()
 			return e.sp, nil
 		}
 	}
-	sp, condIDs, err := l.build(name, raw, defKind)
-	if err != nil {
-		return nil, err
-	}
-	total := 0
-	for i := range sp.rules {
-		total += len(sp.rules[i].conds)
-	}
+	sp := j.sp
+	total := l.resolve(sp, j.condIDs)
 	l.mu.Lock()
-	l.out.shared.specs[id] = specEntry{key: key, condIDs: condIDs, sp: sp, reusable: len(condIDs) == 0 || len(condIDs) == total}
+	l.out.shared.specs[id] = specEntry{key: j.key, condIDs: j.condIDs, sp: sp, reusable: len(j.condIDs) == 0 || len(j.condIDs) == total}
 	l.mu.Unlock()
 	return sp, nil
+}
+
+// resolve points the rules' condition-id placeholders (nil) at this payload's compiled
+// conditions (a missing id is an unsupported condition, §2.6), keeps the condition map's copy
+// of each id, and returns the number of conditions.
+func (l *loader) resolve(sp *spec, ids []string) int {
+	k, total := 0, 0
+	for i := range sp.rules {
+		r := &sp.rules[i]
+		for j, c := range r.conds {
+			if c == nil {
+				if ref, ok := l.conds[ids[k]]; ok {
+					r.conds[j], ids[k] = ref.c, ref.id
+				} else {
+					r.conds[j] = &condition{typ: condUnknown}
+				}
+				k++
+			}
+		}
+		r.pureFrom = pureFrom(r.conds)
+		total += len(r.conds)
+	}
+	return total
 }
 
 // remap copies a previous spec whose JSON is unchanged but some of whose conditions changed,
@@ -509,7 +556,9 @@ func (l *loader) sameConditions(ids []string) bool {
 	return true
 }
 
-func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, []string, error) {
+// build decodes one spec. Inline (v1) conditions are compiled here; v2 condition ids are left
+// as nil placeholders for resolve, since the condition map comes later in the payload.
+func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *condSlab) (*spec, []string, error) {
 	var rs rawSpec
 	if err := fastJSON.Unmarshal(raw, &rs); err != nil {
 		return nil, nil, err
@@ -563,49 +612,42 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind) (*spec, [
 		}
 		start := len(condArena)
 		for _, cr := range rr.Conditions {
-			c, id, err := l.ruleCondition(cr)
+			c, id, err := l.ruleCondition(cr, slab)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%w: %v", errBadCondition, err)
 			}
-			if id != "" {
+			if c == nil {
 				condIDs = append(condIDs, id)
 			}
 			condArena = append(condArena, c)
 		}
 		r.conds = condArena[start:len(condArena):len(condArena)]
-		r.pureFrom = pureFrom(r.conds)
 	}
 	return sp, condIDs, nil
 }
 
-// ruleCondition resolves a rule's condition: a condition_map id (v2) or an inline object (v1).
-func (l *loader) ruleCondition(raw json.RawMessage) (*condition, string, error) {
+// ruleCondition reads a rule's condition: a condition_map id (v2; returned with a nil
+// condition for resolve) or an inline object (v1, compiled now).
+func (l *loader) ruleCondition(raw json.RawMessage, slab *condSlab) (*condition, string, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 && raw[0] == '"' {
-		// the usual id needs no unescaping: look it up without decoding or allocating, and
-		// keep the condition map's copy of the string
+		// the usual id needs no unescaping
 		if n := len(raw); n >= 2 && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 {
-			if ref, ok := l.conds[string(raw[1:n-1])]; ok {
-				return ref.c, ref.id, nil
-			}
+			return nil, string(raw[1 : n-1]), nil
 		}
 		var id string
 		if err := json.Unmarshal(raw, &id); err != nil {
 			return nil, "", err
 		}
-		if ref, ok := l.conds[id]; ok {
-			return ref.c, ref.id, nil
-		}
-		// A rule that names a condition the map lacks evaluates as unsupported (§2.6).
-		return &condition{typ: condUnknown}, id, nil
+		return nil, id, nil
 	}
-	c, err := l.condition(raw)
+	c, err := l.condition(raw, slab)
 	return c, "", err
 }
 
 // condition compiles a condition, sharing identical ones within and across snapshots. The
 // compile itself runs outside the lock so parallel spec builds do not serialise on it.
-func (l *loader) condition(raw json.RawMessage) (*condition, error) {
+func (l *loader) condition(raw json.RawMessage, slab *condSlab) (*condition, error) {
 	key := keyOf(raw)
 	l.mu.Lock()
 	c, ok := l.out.shared.conditions[key]
@@ -618,7 +660,7 @@ func (l *loader) condition(raw json.RawMessage) (*condition, error) {
 	if ok {
 		return c, nil
 	}
-	c, err := compileCondition(raw)
+	c, err := compileInto(raw, slab)
 	if err != nil {
 		return nil, err
 	}
