@@ -76,8 +76,8 @@ type loader struct {
 	condJobs []*condJob
 	work     chan *condJob
 	workers  sync.WaitGroup
-	conds    map[string]condRef // v2 compiled, by id
 	arena    byteArena             // kept JSON, written by the reading goroutine only
+	idBuf    []byte // the reader's scratch for specs keys
 	format   string
 	hasUpd   *bool
 	skipped  []string
@@ -92,11 +92,10 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 		it: jsoniter.Parse(fastJSON, r, 64<<10),
 		out: &Specs{source: opts.Source, receivedAt: opts.Now, shared: &sharedTables{
 			conditions: map[rawKey]*condition{}, values: map[rawKey]*retVal{},
-			condKeys: map[string]rawKey{}, specs: map[string]specEntry{},
+			specs: map[string]specEntry{},
 		}},
 		strs:    map[string]string{},
 		gates: map[string]*specJob{}, configs: map[string]*specJob{}, layers: map[string]*specJob{},
-		conds: map[string]condRef{},
 	}
 	if l.out.source == "" {
 		l.out.source = "Network"
@@ -276,21 +275,17 @@ func (l *loader) setFormat(f string) {
 
 func (l *loader) finish() error {
 	// Index the compiled condition map in payload order (a repeated id: the last one wins).
+	conds := make(map[string]condRef, len(l.condJobs))
 	for _, j := range l.condJobs {
 		if j.err != nil {
 			return fmt.Errorf("evaluator: condition %q: %w", j.id, j.err)
 		}
-		c := j.c
-		l.out.shared.condKeys[j.id] = j.key
-		if shared, ok := l.out.shared.conditions[j.key]; ok {
-			c = shared
-		} else {
-			l.out.shared.conditions[j.key] = c
-		}
-		l.conds[j.id] = condRef{id: j.id, c: c}
+		conds[j.id] = condRef{id: j.id, key: j.key, c: j.c}
 	}
 	l.condJobs = nil
-	l.out.counts.Conditions = len(l.conds)
+	l.out.shared.conds = conds
+	l.out.counts.Conditions = len(conds)
+	l.out.shared.specs = make(map[string]specEntry, len(l.gates)+len(l.configs)+len(l.layers))
 	var err error
 	if l.out.gates, err = l.finishAll(l.gates); err != nil {
 		return err
@@ -328,10 +323,11 @@ func (l *loader) finishAll(jobs map[string]*specJob) (map[string]*spec, error) {
 	return out, nil
 }
 
-// condRef is a compiled condition_map entry and its id.
+// condRef is a compiled condition_map entry: its id, the hash of its JSON and the condition.
 type condRef struct {
-	id string
-	c  *condition
+	id  string
+	key rawKey
+	c   *condition
 }
 
 // condJob is one condition_map entry: reused from the previous snapshot when its JSON is
@@ -362,7 +358,8 @@ type specJob struct {
 func (l *loader) addSpec(kind Kind, name string, raw []byte) *specJob {
 	j := &specJob{kind: kind, name: name, key: keyOf(raw)}
 	if l.prev != nil {
-		if e, ok := l.prev.specs[string(kind)+"\x00"+name]; ok && e.reusable && e.key == j.key {
+		l.idBuf = append(append(append(l.idBuf[:0], kind...), 0), name...)
+		if e, ok := l.prev.specs[string(l.idBuf)]; ok && e.reusable && e.key == j.key {
 			// unchanged: neither copied nor kept (a resync of a mostly unchanged payload)
 			j.unchanged = true
 			return j
@@ -378,8 +375,8 @@ func (l *loader) addCondition(id string, raw []byte) {
 	j := &condJob{id: id, key: keyOf(raw)}
 	l.condJobs = append(l.condJobs, j)
 	if l.prev != nil {
-		if c, ok := l.prev.conditions[j.key]; ok {
-			j.c = c
+		if ref, ok := l.prev.conds[id]; ok && ref.key == j.key {
+			j.c = ref.c // unchanged: neither copied nor compiled again
 			return
 		}
 	}
@@ -509,7 +506,7 @@ func (l *loader) resolve(sp *spec, ids []string) int {
 		r := &sp.rules[i]
 		for j, c := range r.conds {
 			if c == nil {
-				if ref, ok := l.conds[ids[k]]; ok {
+				if ref, ok := l.out.shared.conds[ids[k]]; ok {
 					r.conds[j], ids[k] = ref.c, ref.id
 				} else {
 					r.conds[j] = &condition{typ: condUnknown}
@@ -534,7 +531,7 @@ func (l *loader) remap(e specEntry) *spec {
 		conds := arena[:len(sp.rules[i].conds):len(sp.rules[i].conds)]
 		arena = arena[len(conds):]
 		for j := range conds {
-			if ref, ok := l.conds[e.condIDs[k]]; ok {
+			if ref, ok := l.out.shared.conds[e.condIDs[k]]; ok {
 				conds[j] = ref.c
 			} else {
 				conds[j] = &condition{typ: condUnknown}
@@ -549,7 +546,7 @@ func (l *loader) remap(e specEntry) *spec {
 
 func (l *loader) sameConditions(ids []string) bool {
 	for _, id := range ids {
-		if l.out.shared.condKeys[id] != l.prev.condKeys[id] {
+		if l.out.shared.conds[id].key != l.prev.conds[id].key {
 			return false
 		}
 	}

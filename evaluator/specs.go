@@ -58,15 +58,15 @@ type Specs struct {
 	shared *sharedTables
 }
 
-// sharedTables index compiled conditions and return values by a 128-bit hash of their raw
-// JSON (not the JSON itself, which would keep the payload's text alive).
+// sharedTables index what a later load may reuse by a 128-bit hash of its raw JSON (not the
+// JSON itself, which would keep the payload's text alive): inline (v1) conditions and return
+// values by hash; v2 condition-map entries by id (with the hash); built specs by kind and
+// name, so a resync reuses every spec whose JSON and conditions did not change.
 type sharedTables struct {
 	conditions map[rawKey]*condition
 	values     map[rawKey]*retVal
-	// condKeys maps v2 condition ids to the hash of their JSON; specs indexes built specs by
-	// kind and name, so a resync reuses every spec whose JSON and conditions did not change.
-	condKeys map[string]rawKey
-	specs    map[string]specEntry
+	conds      map[string]condRef
+	specs      map[string]specEntry
 }
 
 type specEntry struct {
