@@ -8,11 +8,10 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	jsoniter "github.com/json-iterator/go"
 )
 
 // ErrNoUpdates is returned by Load for {"has_updates": false}: keep the current snapshot.
@@ -63,11 +62,11 @@ type rawRule struct {
 
 // loader holds the state of one Load.
 type loader struct {
-	mu      sync.Mutex // guards out.shared, strs and skipped while specs build in parallel
-	it      *jsoniter.Iterator
-	out     *Specs
-	prev    *sharedTables
-	strs    map[string]string
+	mu   sync.Mutex // guards out.shared, strs and skipped while specs build in parallel
+	sc   *scanner
+	out  *Specs
+	prev *sharedTables
+	strs map[string]string
 	// specs by kind and name, built by the workers while the payload streams (their v2
 	// condition ids are resolved once the condition map is complete)
 	gates, configs, layers map[string]*specJob
@@ -76,8 +75,8 @@ type loader struct {
 	condJobs []*condJob
 	work     chan *condJob
 	workers  sync.WaitGroup
-	arena    byteArena             // kept JSON, written by the reading goroutine only
-	idBuf    []byte // the reader's scratch for specs keys
+	arena    byteArena // kept JSON, written by the reading goroutine only
+	idBuf    []byte    // the reader's scratch for specs keys
 	format   string
 	hasUpd   *bool
 	skipped  []string
@@ -89,12 +88,12 @@ type loader struct {
 // Server Core skips it); a condition that fails to compile fails the whole payload.
 func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	l := &loader{
-		it: jsoniter.Parse(fastJSON, r, 64<<10),
+		sc: newScanner(r),
 		out: &Specs{source: opts.Source, receivedAt: opts.Now, shared: &sharedTables{
 			conditions: map[rawKey]*condition{}, values: map[rawKey]*retVal{},
 			specs: map[string]specEntry{},
 		}},
-		strs:    map[string]string{},
+		strs:  map[string]string{},
 		gates: map[string]*specJob{}, configs: map[string]*specJob{}, layers: map[string]*specJob{},
 	}
 	if l.out.source == "" {
@@ -133,35 +132,34 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 }
 
 // top reads the payload's top-level object as a stream: spec sections and the condition map
-// are split into one raw JSON value per entry (compiled later, in parallel); nothing else of
-// the payload is kept.
+// are split into one raw JSON value per entry (handed to the workers as they arrive); nothing
+// else of the payload is kept.
 func (l *loader) top() error {
-	it := l.it
-	if it.WhatIsNext() != jsoniter.ObjectValue {
-		if it.Error != nil {
-			return fmt.Errorf("evaluator: payload: %w", it.Error)
+	if c := l.sc.peek(); c != '{' {
+		if c == 0 && l.sc.err != nil && l.sc.err != io.EOF {
+			return fmt.Errorf("evaluator: payload: %w", l.sc.err)
 		}
 		return errors.New("evaluator: payload must be a JSON object")
 	}
 	var fieldErr error
-	it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
+	err := l.sc.object(func(key string) error {
 		if err := l.field(key); err != nil {
 			fieldErr = err
-			return false
+			return err
 		}
-		return it.Error == nil
+		return nil
 	})
 	if fieldErr != nil {
 		return fieldErr
 	}
-	if it.Error != nil {
-		return fmt.Errorf("evaluator: payload: %w", it.Error)
+	if err != nil {
+		return fmt.Errorf("evaluator: payload: %w", err)
 	}
 	return nil
 }
 
 func (l *loader) field(key string) error {
-	it := l.it
+	sc := l.sc
 	var err error
 	switch key {
 	case "feature_gates":
@@ -171,54 +169,62 @@ func (l *loader) field(key string) error {
 	case "layer_configs":
 		err = l.specs(key, KindLayer, l.layers)
 	case "condition_map":
-		switch it.WhatIsNext() {
-		case jsoniter.ObjectValue:
+		switch sc.peek() {
+		case '{':
 			l.condJobs = l.condJobs[:0]
-			buf := make([]byte, 0, 4096) // non-nil: json-iterator treats a nil capture buffer as "not capturing"
-			it.ReadObjectCB(func(it *jsoniter.Iterator, id string) bool {
-				buf = it.SkipAndAppendBytes(buf[:0])
+			buf := make([]byte, 0, 4096)
+			err = sc.object(func(id string) error {
+				var cerr error
+				if buf, cerr = sc.capture(buf[:0]); cerr != nil {
+					return cerr
+				}
 				l.addCondition(id, buf)
-				return it.Error == nil
+				return nil
 			})
-		case jsoniter.NilValue:
-			it.Skip()
+		case 'n':
+			err = sc.skip()
 		default:
-			err = errors.New("condition_map must be an object")
+			if err = sc.skip(); err == nil {
+				err = errors.New("condition_map must be an object")
+			}
 		}
 	case "has_updates":
-		if it.WhatIsNext() != jsoniter.BoolValue {
-			err = errors.New("has_updates must be a boolean")
+		var raw []byte
+		if raw, err = sc.capture(nil); err != nil {
 			break
 		}
-		b := it.ReadBool()
-		l.hasUpd = &b
+		switch string(raw) {
+		case "true", "false":
+			b := string(raw) == "true"
+			l.hasUpd = &b
+		default:
+			err = errors.New("has_updates must be a boolean")
+		}
 	case "time":
-		if it.WhatIsNext() == jsoniter.NumberValue {
-			l.out.time = int64(it.ReadFloat64())
-		} else {
-			it.Skip()
+		var raw []byte
+		if raw, err = sc.capture(nil); err == nil && len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+			if f, perr := strconv.ParseFloat(string(raw), 64); perr == nil || isRangeErr(perr) {
+				l.out.time = int64(f)
+			}
 		}
 	case "checksum":
-		lenient(it.SkipAndReturnBytes(), &l.out.checksum)
+		err = l.lenient(&l.out.checksum)
 	case "company_id":
-		lenient(it.SkipAndReturnBytes(), &l.out.companyID)
+		err = l.lenient(&l.out.companyID)
 	case "app_id":
-		lenient(it.SkipAndReturnBytes(), &l.out.appID)
+		err = l.lenient(&l.out.appID)
 	case "default_environment":
-		lenient(it.SkipAndReturnBytes(), &l.out.defaultEnvironment)
+		err = l.lenient(&l.out.defaultEnvironment)
 	case "sdk_keys_to_app_ids":
-		lenient(it.SkipAndReturnBytes(), &l.out.sdkKeysToAppIDs)
+		err = l.lenient(&l.out.sdkKeysToAppIDs)
 	case "hashed_sdk_keys_to_app_ids":
-		lenient(it.SkipAndReturnBytes(), &l.out.hashedSDKKeysToAppIDs)
+		err = l.lenient(&l.out.hashedSDKKeysToAppIDs)
 	case "experiment_to_layer":
-		lenient(it.SkipAndReturnBytes(), &l.out.experimentToLayer)
+		err = l.lenient(&l.out.experimentToLayer)
 	case "param_stores":
-		l.out.paramStores = it.SkipAndReturnBytes()
+		l.out.paramStores, err = sc.capture(nil)
 	default:
-		it.Skip()
-	}
-	if err == nil && it.Error != nil {
-		err = it.Error
+		err = sc.skip()
 	}
 	if err != nil {
 		return fmt.Errorf("evaluator: payload field %q: %w", key, err)
@@ -226,45 +232,55 @@ func (l *loader) field(key string) error {
 	return nil
 }
 
-// lenient decodes raw into dst, leaving it unset for null or a value of another type.
-func lenient(raw []byte, dst any) { _ = json.Unmarshal(raw, dst) }
+// lenient decodes the next value into dst, leaving it unset for null or a value of another type.
+func (l *loader) lenient(dst any) error {
+	raw, err := l.sc.capture(nil)
+	if err == nil {
+		_ = json.Unmarshal(raw, dst)
+	}
+	return err
+}
 
 // specs reads one spec section: an object name→spec (v2) or an array of specs (v1). Each spec
-// is kept as its own raw JSON and decoded independently.
+// is handed on as its own raw JSON and decoded independently.
 func (l *loader) specs(section string, kind Kind, into map[string]*specJob) error {
-	it := l.it
-	switch it.WhatIsNext() {
-	case jsoniter.ObjectValue:
+	sc := l.sc
+	buf := make([]byte, 0, 4096)
+	switch sc.peek() {
+	case '{':
 		l.setFormat("v2")
-		buf := make([]byte, 0, 4096)
-		it.ReadObjectCB(func(it *jsoniter.Iterator, name string) bool {
-			buf = it.SkipAndAppendBytes(buf[:0])
+		return sc.object(func(name string) error {
+			var err error
+			if buf, err = sc.capture(buf[:0]); err != nil {
+				return err
+			}
 			into[name] = l.addSpec(kind, name, buf)
-			return it.Error == nil
+			return nil
 		})
-	case jsoniter.ArrayValue:
+	case '[':
 		l.setFormat("v1")
-		buf := make([]byte, 0, 4096)
-		it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-			buf = it.SkipAndAppendBytes(buf[:0])
-			raw := buf
+		return sc.array(func() error {
+			var err error
+			if buf, err = sc.capture(buf[:0]); err != nil {
+				return err
+			}
 			var named struct {
 				Name string `json:"name"`
 			}
-			if fastJSON.Unmarshal(raw, &named) != nil || named.Name == "" {
+			if fastJSON.Unmarshal(buf, &named) != nil || named.Name == "" {
 				l.skipped = append(l.skipped, section+": spec without a name")
 			} else {
-				into[named.Name] = l.addSpec(kind, named.Name, raw)
+				into[named.Name] = l.addSpec(kind, named.Name, buf)
 			}
-			return it.Error == nil
+			return nil
 		})
-	case jsoniter.NilValue:
-		it.Skip()
-	default:
-		it.Skip()
-		return fmt.Errorf("%s must be an object or an array", section)
+	case 'n':
+		return sc.skip()
 	}
-	return nil
+	if err := sc.skip(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s must be an object or an array", section)
 }
 
 func (l *loader) setFormat(f string) {

@@ -1,0 +1,287 @@
+package evaluator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// scanner splits the payload's outer structure into raw values without decoding them: it
+// only tracks strings and nesting to find where each value ends, and copies the bytes in
+// runs. The values it hands out (a spec, a condition) are decoded and validated by their own
+// parsers; a general-purpose skip would instead allocate a string for every key of the
+// 62 MB it passes over.
+type scanner struct {
+	r    io.Reader
+	buf  []byte
+	pos  int
+	end  int
+	off  int64 // stream offset of buf[0]
+	err  error // sticky read error (io.EOF at the end)
+	keyB []byte
+}
+
+const scanBufSize = 64 << 10
+
+func newScanner(r io.Reader) *scanner {
+	return &scanner{r: r, buf: make([]byte, scanBufSize)}
+}
+
+// fill reads more input; false at the end or on a read error.
+func (s *scanner) fill() bool {
+	if s.err != nil {
+		return false
+	}
+	s.off += int64(s.end)
+	s.pos, s.end = 0, 0
+	for s.end == 0 {
+		n, err := s.r.Read(s.buf)
+		s.end = n
+		if err != nil {
+			s.err = err
+			return n > 0
+		}
+	}
+	return true
+}
+
+func (s *scanner) fail(format string, args ...any) error {
+	return fmt.Errorf("offset %d: %s", s.off+int64(s.pos), fmt.Sprintf(format, args...))
+}
+
+// eofErr is the error for input that ends inside a value.
+func (s *scanner) eofErr() error {
+	if s.err != nil && s.err != io.EOF {
+		return s.err
+	}
+	return errors.New("unexpected end of JSON input")
+}
+
+// peek returns the next non-space byte without consuming it (0 at the end).
+func (s *scanner) peek() byte {
+	for {
+		for s.pos < s.end {
+			switch c := s.buf[s.pos]; c {
+			case ' ', '\t', '\n', '\r':
+				s.pos++
+			default:
+				return c
+			}
+		}
+		if !s.fill() {
+			return 0
+		}
+	}
+}
+
+func (s *scanner) expect(c byte) error {
+	got := s.peek()
+	if got == 0 {
+		return s.eofErr()
+	}
+	if got != c {
+		return s.fail("expected %q, found %q", c, got)
+	}
+	s.pos++
+	return nil
+}
+
+// object calls fn for each key of the object that comes next; fn must consume the value.
+func (s *scanner) object(fn func(key string) error) error {
+	if err := s.expect('{'); err != nil {
+		return err
+	}
+	if s.peek() == '}' {
+		s.pos++
+		return nil
+	}
+	for {
+		key, err := s.key()
+		if err != nil {
+			return err
+		}
+		if err := s.expect(':'); err != nil {
+			return err
+		}
+		if err := fn(key); err != nil {
+			return err
+		}
+		switch c := s.peek(); c {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			return nil
+		case 0:
+			return s.eofErr()
+		default:
+			return s.fail("expected ',' or '}', found %q", c)
+		}
+	}
+}
+
+// array calls fn for each element of the array that comes next; fn must consume it.
+func (s *scanner) array(fn func() error) error {
+	if err := s.expect('['); err != nil {
+		return err
+	}
+	if s.peek() == ']' {
+		s.pos++
+		return nil
+	}
+	for {
+		if err := fn(); err != nil {
+			return err
+		}
+		switch c := s.peek(); c {
+		case ',':
+			s.pos++
+		case ']':
+			s.pos++
+			return nil
+		case 0:
+			return s.eofErr()
+		default:
+			return s.fail("expected ',' or ']', found %q", c)
+		}
+	}
+}
+
+// key reads an object key.
+func (s *scanner) key() (string, error) {
+	if c := s.peek(); c != '"' {
+		if c == 0 {
+			return "", s.eofErr()
+		}
+		return "", s.fail("expected a string key, found %q", c)
+	}
+	var err error
+	s.keyB, err = s.capture(s.keyB[:0])
+	if err != nil {
+		return "", err
+	}
+	raw := s.keyB
+	for _, c := range raw[1 : len(raw)-1] {
+		if c == '\\' || c < 0x20 {
+			var k string
+			if err := json.Unmarshal(raw, &k); err != nil {
+				return "", s.fail("bad key: %v", err)
+			}
+			return k, nil
+		}
+	}
+	return string(raw[1 : len(raw)-1]), nil
+}
+
+// capture appends the next value's bytes to dst. Containers and strings are delimited
+// exactly; scalars run to the next delimiter and are checked by whoever decodes them.
+func (s *scanner) capture(dst []byte) ([]byte, error) {
+	c := s.peek()
+	switch {
+	case c == 0:
+		return dst, s.eofErr()
+	case c == '{' || c == '[' || c == '"':
+		return s.captureNested(dst)
+	case c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n':
+		mark := len(dst)
+		for {
+			start := s.pos
+			for s.pos < s.end && !isDelim(s.buf[s.pos]) {
+				s.pos++
+			}
+			dst = append(dst, s.buf[start:s.pos]...)
+			if s.pos < s.end || !s.fill() {
+				if tok := dst[mark:]; !json.Valid(tok) {
+					return dst, s.fail("invalid literal %q", tok)
+				}
+				return dst, nil
+			}
+		}
+	}
+	return dst, s.fail("unexpected %q", c)
+}
+
+func isDelim(c byte) bool {
+	switch c {
+	case ',', '}', ']', ' ', '\t', '\n', '\r', ':':
+		return true
+	}
+	return false
+}
+
+// maxNesting bounds container depth (hostile payloads); the decoders have their own limits.
+const maxNesting = 10000
+
+func (s *scanner) captureNested(dst []byte) ([]byte, error) {
+	var stack []byte // expected closers
+	inStr, esc := false, false
+	for {
+		start := s.pos
+		for i := s.pos; i < s.end; i++ {
+			if inStr {
+				if esc {
+					esc = false
+					continue
+				}
+				// jump to the next quote or backslash (strings are most of the payload)
+				rest := s.buf[i:s.end]
+				q := bytes.IndexByte(rest, '"')
+				if q < 0 {
+					q = len(rest)
+				}
+				if b := bytes.IndexByte(rest[:q], '\\'); b >= 0 {
+					i += b
+					esc = true
+					continue
+				}
+				i += q
+				if i == s.end {
+					break
+				}
+				inStr = false
+				if len(stack) == 0 { // a string value ends here
+					s.pos = i + 1
+					return append(dst, s.buf[start:s.pos]...), nil
+				}
+				continue
+			}
+			c := s.buf[i]
+			switch c {
+			case '"':
+				inStr = true
+			case '{':
+				stack = append(stack, '}')
+			case '[':
+				stack = append(stack, ']')
+			case '}', ']':
+				if len(stack) == 0 || stack[len(stack)-1] != c {
+					s.pos = i
+					return dst, s.fail("unexpected %q", c)
+				}
+				stack = stack[:len(stack)-1]
+				if len(stack) == 0 {
+					s.pos = i + 1
+					return append(dst, s.buf[start:s.pos]...), nil
+				}
+			}
+			if len(stack) > maxNesting {
+				s.pos = i
+				return dst, s.fail("nesting deeper than %d", maxNesting)
+			}
+		}
+		dst = append(dst, s.buf[start:s.end]...)
+		s.pos = s.end
+		if !s.fill() {
+			return dst, s.eofErr()
+		}
+	}
+}
+
+// skip consumes the next value.
+func (s *scanner) skip() error {
+	var err error
+	s.keyB, err = s.capture(s.keyB[:0])
+	return err
+}
