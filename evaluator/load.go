@@ -573,12 +573,12 @@ func (l *loader) sameConditions(ids []string) bool {
 // as nil placeholders for resolve, since the condition map comes later in the payload.
 func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *condSlab) (*spec, []string, error) {
 	var rs rawSpec
-	if err := fastJSON.Unmarshal(raw, &rs); err != nil {
+	if err := decodeSpec(raw, &rs); err != nil {
 		return nil, nil, err
 	}
 	var condIDs []string
 	sp := &spec{
-		name: l.intern(name), entity: Kind(l.intern(rs.Entity)), salt: rs.Salt, idType: l.intern(rs.IDType),
+		name: name, entity: Kind(l.intern(rs.Entity)), salt: rs.Salt, idType: l.intern(rs.IDType),
 		enabled: rs.Enabled, def: l.value(rs.DefaultValue),
 		isActive: triOf(rs.IsActive), hasSharedParams: triOf(rs.HasSharedParams),
 		forwardAll: rs.ForwardAllExposures, newLayerEval: rs.UseNewLayerEval,
@@ -604,7 +604,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 	condArena := make([]*condition, 0, nconds)
 	for i, rr := range rs.Rules {
 		r := &sp.rules[i]
-		r.id, r.passPct, r.idType = l.intern(rr.ID), rr.PassPercentage, l.intern(rr.IDType)
+		r.id, r.passPct, r.idType = rr.ID, rr.PassPercentage, l.intern(rr.IDType) // rule ids are unique: not interned
 		r.idTypeIsUser = strings.EqualFold(rr.IDType, "userid")
 		r.ret = l.value(rr.ReturnValue)
 		ruleSalt := rr.ID
