@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,8 +30,22 @@ type Since struct {
 // to 3 retries with backoff, fallback every 5th consecutive failure). The caller must
 // Close the Response.
 func (c *Client) DownloadConfigSpecs(ctx context.Context, key string, since Since, initial bool) (*Response, error) {
+	return c.downloadConfigSpecs(ctx, key, since, initial, nil)
+}
+
+// DownloadConfigSpecsStreaming is DownloadConfigSpecs with consume reading the decoded body
+// while it downloads (on its own goroutine, so decompression and parsing overlap). The body is
+// still spooled and hashed exactly as by DownloadConfigSpecs. consume runs once per attempt
+// that gets a body; if an attempt fails mid-body, its reader returns that error (never a
+// clean EOF) and the attempt's result is discarded. The successful attempt's consume result
+// is Response.ConsumeErr; the download completes even when consume stops reading early.
+func (c *Client) DownloadConfigSpecsStreaming(ctx context.Context, key string, since Since, initial bool, consume func(io.Reader) error) (*Response, error) {
+	return c.downloadConfigSpecs(ctx, key, since, initial, consume)
+}
+
+func (c *Client) downloadConfigSpecs(ctx context.Context, key string, since Since, initial bool, consume func(io.Reader) error) (*Response, error) {
 	primary := c.specsURL(c.opts.SpecsURL, key, since)
-	resp, attempts, err := c.downloadWithRetries(ctx, key, primary, initial)
+	resp, attempts, err := c.downloadWithRetries(ctx, key, primary, initial, consume)
 	if err == nil {
 		c.noteBackground(initial, true)
 		resp.Attempts = attempts
@@ -41,7 +56,7 @@ func (c *Client) DownloadConfigSpecs(ctx context.Context, key string, since Sinc
 		return nil, op
 	}
 	fallback := c.specsURL(c.defaultSpecsURL, key, since)
-	resp, ferr := c.downloadOnce(ctx, key, fallback, c.timeout(initial))
+	resp, ferr := c.downloadOnce(ctx, key, fallback, c.timeout(initial), consume)
 	if ferr != nil {
 		return nil, fmt.Errorf("%w; fallback: %w", op, &Error{Op: "download_config_specs", Endpoint: redactor(key).str(fallback), Err: ferr})
 	}
@@ -94,13 +109,13 @@ func (c *Client) timeout(initial bool) time.Duration {
 	return c.opts.RequestTimeout
 }
 
-func (c *Client) downloadWithRetries(ctx context.Context, key, u string, initial bool) (*Response, int, error) {
+func (c *Client) downloadWithRetries(ctx context.Context, key, u string, initial bool, consume func(io.Reader) error) (*Response, int, error) {
 	retries := backgroundRetries
 	if initial {
 		retries = 0
 	}
 	for attempt := 0; ; attempt++ {
-		resp, err := c.downloadOnce(ctx, key, u, c.timeout(initial))
+		resp, err := c.downloadOnce(ctx, key, u, c.timeout(initial), consume)
 		if err == nil || attempt >= retries || !IsRetryable(err) {
 			return resp, attempt + 1, err
 		}
@@ -115,7 +130,7 @@ func (c *Client) downloadWithRetries(ctx context.Context, key, u string, initial
 }
 
 // downloadOnce makes one request and spools the decoded body.
-func (c *Client) downloadOnce(ctx context.Context, key, u string, timeout time.Duration) (*Response, error) {
+func (c *Client) downloadOnce(ctx context.Context, key, u string, timeout time.Duration, consume func(io.Reader) error) (*Response, error) {
 	resp, body, err := c.open(ctx, request{
 		method: http.MethodGet, url: u, key: key, timeout: timeout,
 		header: http.Header{"Accept-Encoding": {"gzip"}},
@@ -137,11 +152,17 @@ func (c *Client) downloadOnce(ctx context.Context, key, u string, timeout time.D
 	}
 	defer dec.Close()
 	sp := newSpool(c.opts.MemorySpoolLimit, c.opts.MaxBodySize, c.opts.TempDir, c.opts.DisableDiskAccess)
-	if err := sp.fill(dec); err != nil {
+	var consumeErr error
+	if consume == nil {
+		err = sp.fill(dec)
+	} else {
+		err, consumeErr = fillStreaming(sp, dec, consume)
+	}
+	if err != nil {
 		_ = sp.close()
 		return nil, decodeErr(err)
 	}
-	out := &Response{StatusCode: resp.StatusCode, ContentEncoding: enc, WireBytes: body.n, sp: sp}
+	out := &Response{StatusCode: resp.StatusCode, ContentEncoding: enc, WireBytes: body.n, sp: sp, ConsumeErr: consumeErr}
 	copy(out.sum[:], sp.h.Sum(nil))
 	if sp.size <= noUpdatesProbeLimit {
 		out.NoUpdates = noUpdates(sp.mem)

@@ -113,6 +113,8 @@ type Response struct {
 	// FromFallback is true when the body came from the Statsig default URL after the
 	// custom URL failed.
 	FromFallback bool
+	// ConsumeErr is what the consumer of DownloadConfigSpecsStreaming returned.
+	ConsumeErr error
 
 	sp  *spool
 	sum [32]byte

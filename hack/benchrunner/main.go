@@ -1,7 +1,8 @@
 // Command benchrunner slots the operator's evaluator into the shared Statsig peer harness
 // (../shared/bench): it downloads the payload from the harness's loopback server with the
-// operator's own Statsig client (streamed, spooled), loads it with evaluator.Load, keeps
-// polling like the SDKs do, and answers the harness's evaluation and dump calls.
+// operator's own Statsig client, which hands the body to evaluator.Load while it downloads
+// (and spools it), keeps polling like the SDKs do, and answers the harness's evaluation and
+// dump calls.
 //
 //	PEERS="go-sdk node-core node-legacy ours" PEER_CMD_ours=$(pwd)/bin/peer-ours ../shared/bench/run.sh
 //
@@ -13,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -64,32 +66,30 @@ func (p *ours) Init(a *goharness.Args) goharness.InitResult {
 		}
 	}()
 	return goharness.InitResult{OK: true, Source: "Network", Notes: []string{
-		"statsig.Client (streamed, spooled to a temp file above 2 MiB) -> evaluator.Load with the previous snapshot for sharing",
+		"statsig.Client streams the body to evaluator.Load while it downloads (and spools it to a temp file above 2 MiB); the previous snapshot is shared",
 	}}
 }
 
 func (p *ours) sync(key string, initial bool) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	resp, err := p.client.DownloadConfigSpecs(context.Background(), key, statsig.Since{Time: p.lcut.Load()}, initial)
+	// parse while downloading: evaluator.Load reads the decoded body as it arrives
+	var specs *evaluator.Specs
+	resp, err := p.client.DownloadConfigSpecsStreaming(context.Background(), key, statsig.Since{Time: p.lcut.Load()}, initial,
+		func(r io.Reader) error {
+			var err error
+			specs, err = evaluator.Load(r, evaluator.LoadOptions{Previous: p.ev.Specs()})
+			return err
+		})
 	if err != nil {
 		return err
 	}
 	defer func() { _ = resp.Close() }()
-	if resp.NoUpdates {
+	if resp.NoUpdates || errors.Is(resp.ConsumeErr, evaluator.ErrNoUpdates) {
 		return nil
 	}
-	r, err := resp.Open()
-	if err != nil {
-		return err
-	}
-	defer func() { _ = r.Close() }()
-	specs, err := evaluator.Load(r, evaluator.LoadOptions{Previous: p.ev.Specs()})
-	if errors.Is(err, evaluator.ErrNoUpdates) {
-		return nil
-	}
-	if err != nil {
-		return err
+	if resp.ConsumeErr != nil {
+		return resp.ConsumeErr
 	}
 	p.ev.SetSpecs(specs)
 	p.lcut.Store(specs.Time())
