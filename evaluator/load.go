@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -75,8 +76,9 @@ type loader struct {
 	condJobs []*condJob
 	work     chan *condJob
 	workers  sync.WaitGroup
-	arena    byteArena // kept JSON, written by the reading goroutine only
-	idBuf    []byte    // the reader's scratch for specs keys
+	arena    byteArena    // kept JSON, written by the reading goroutine only
+	idBuf    []byte       // the reader's scratch for specs keys
+	reused   atomic.Int64 // conditions taken from the previous snapshot
 	format   string
 	hasUpd   *bool
 	skipped  []string
@@ -102,7 +104,7 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	if l.out.receivedAt == 0 {
 		l.out.receivedAt = time.Now().UnixMilli()
 	}
-	if opts.Previous != nil {
+	if opts.Previous != nil && !opts.Previous.shared.needsCompaction() {
 		l.prev = opts.Previous.shared
 	}
 	err := l.top()
@@ -128,6 +130,7 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	l.out.reasonUnsupported = l.out.source + ":Unsupported"
 	l.out.index()
 	l.out.link()
+	l.out.shared.account(l.prev, int(l.reused.Load()))
 	return l.out, nil
 }
 
@@ -393,6 +396,7 @@ func (l *loader) addCondition(id string, raw []byte) {
 	if l.prev != nil {
 		if ref, ok := l.prev.conds[id]; ok && ref.key == j.key {
 			j.c = ref.c // unchanged: neither copied nor compiled again
+			l.reused.Add(1)
 			return
 		}
 	}
@@ -667,6 +671,7 @@ func (l *loader) condition(raw json.RawMessage, slab *condSlab) (*condition, err
 	if !ok && l.prev != nil {
 		if c, ok = l.prev.conditions[key]; ok {
 			l.out.shared.conditions[key] = c
+			l.reused.Add(1)
 		}
 	}
 	l.mu.Unlock()

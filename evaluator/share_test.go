@@ -59,3 +59,51 @@ func TestResyncSharesUnchangedSpecs(t *testing.T) {
 	}
 	t.Fatal("no gate changed its answer after its condition changed")
 }
+
+// TestResyncCompactsStaleConditions: replaced conditions are counted as stale (they may stay
+// pinned in shared chunks); past the limit the next load shares nothing, and the count resets.
+func TestResyncCompactsStaleConditions(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(fixturesDir(t), "server-core", "eval_proj_dcs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := Load(bytes.NewReader(raw), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := bytes.Replace(raw, []byte(`"@statsig.com"`), []byte(`"@example.com"`), 1)
+	second, err := Load(bytes.NewReader(changed), LoadOptions{Previous: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.shared.stale != 1 {
+		t.Fatalf("stale = %d after one changed condition, want 1", second.shared.stale)
+	}
+	if second.shared.needsCompaction() {
+		t.Fatal("one stale condition should not trigger a compaction")
+	}
+	// Pretend many resyncs replaced conditions: the next load must not share.
+	second.shared.stale = second.shared.conditionCount()/staleLimit + 1
+	third, err := Load(bytes.NewReader(changed), LoadOptions{Previous: second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, sp := range second.gates {
+		if third.gates[name] == sp {
+			t.Fatalf("gate %s shared by a compacting load", name)
+		}
+	}
+	if third.shared.stale != 0 {
+		t.Fatalf("stale = %d after compaction", third.shared.stale)
+	}
+	// And the load after it shares again.
+	fourth, err := Load(bytes.NewReader(changed), LoadOptions{Previous: third})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, sp := range third.gates {
+		if fourth.gates[name] != sp {
+			t.Fatalf("gate %s not shared after compaction", name)
+		}
+	}
+}

@@ -67,6 +67,30 @@ type sharedTables struct {
 	values     map[rawKey]*retVal
 	conds      map[string]condRef
 	specs      map[string]specEntry
+	stale      int // replaced conditions possibly still pinned in shared chunks
+}
+
+// Conditions are allocated in shared chunks (condSlab), and a chunk stays in memory while
+// any condition in it is used. Resyncs that share what did not change therefore leave the
+// replaced conditions behind in chunks still pinned by their neighbours. stale counts them;
+// once they exceed 1/staleLimit of the snapshot, the next load shares nothing and builds
+// fresh chunks (one resync with an initial load's peak), so the waste stays bounded however
+// long the operator runs.
+const staleLimit = 4
+
+func (t *sharedTables) conditionCount() int { return len(t.conds) + len(t.conditions) }
+
+func (t *sharedTables) needsCompaction() bool {
+	return t.stale > 0 && t.stale*staleLimit > t.conditionCount()
+}
+
+// account carries the stale count forward from prev (nil: nothing was shared).
+func (t *sharedTables) account(prev *sharedTables, reused int) {
+	if prev == nil {
+		t.stale = 0
+		return
+	}
+	t.stale = prev.stale + max(prev.conditionCount()-reused, 0)
 }
 
 type specEntry struct {
