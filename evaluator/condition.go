@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 
 	jsoniter "github.com/json-iterator/go"
 )
@@ -136,12 +137,24 @@ func pureFrom(conds []*condition) int32 {
 // struct decoding it replaces did.
 func compileCondition(raw []byte) (*condition, error) { return compileInto(raw, nil) }
 
-// condSlab hands out conditions from shared chunks: a snapshot's conditions then sit
-// together, away from the load's garbage (fewer cache misses when evaluating, fewer half-used
-// spans after the load). Not safe for concurrent use: one per compiling goroutine.
-type condSlab struct{ free []condition }
+// condSlab hands out a load's long-lived objects (conditions, specs, rules, their strings)
+// from shared chunks: a snapshot's objects then sit together, away from the load's garbage
+// (fewer cache misses when evaluating, fewer half-used spans after the load). Not safe for
+// concurrent use: one per compiling goroutine. See staleLimit for what chunks cost on resync.
+type condSlab struct {
+	free  []condition
+	specs []spec
+	rules []rule
+	bytes []byte
+	u32s  []uint32
+}
 
-const condSlabChunk = 128
+const (
+	condSlabChunk = 128
+	specSlabChunk = 64
+	ruleSlabChunk = 256
+	byteSlabChunk = 32 << 10
+)
 
 func (s *condSlab) alloc() *condition {
 	if s == nil {
@@ -153,6 +166,63 @@ func (s *condSlab) alloc() *condition {
 	c := &s.free[0]
 	s.free = s.free[1:]
 	return c
+}
+
+func (s *condSlab) spec() *spec {
+	if s == nil {
+		return &spec{}
+	}
+	if len(s.specs) == 0 {
+		s.specs = make([]spec, specSlabChunk)
+	}
+	sp := &s.specs[0]
+	s.specs = s.specs[1:]
+	return sp
+}
+
+func (s *condSlab) ruleSlice(n int) []rule {
+	if s == nil || n > ruleSlabChunk/4 {
+		return make([]rule, n)
+	}
+	if len(s.rules) < n {
+		s.rules = make([]rule, ruleSlabChunk)
+	}
+	r := s.rules[:n:n]
+	s.rules = s.rules[n:]
+	return r
+}
+
+// uint32s returns a zeroed slice of n from the slab's chunks.
+func (s *condSlab) uint32s(n int) []uint32 {
+	if s == nil || n > byteSlabChunk/16 {
+		return make([]uint32, n)
+	}
+	if len(s.u32s) < n {
+		s.u32s = make([]uint32, byteSlabChunk/4)
+	}
+	u := s.u32s[:n:n]
+	s.u32s = s.u32s[n:]
+	return u
+}
+
+// concat returns the concatenation of parts, stored in the slab's byte chunks.
+func (s *condSlab) concat(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if s == nil || n > byteSlabChunk/8 {
+		return strings.Join(parts, "")
+	}
+	if cap(s.bytes)-len(s.bytes) < n {
+		s.bytes = make([]byte, 0, byteSlabChunk)
+	}
+	start := len(s.bytes)
+	for _, p := range parts {
+		s.bytes = append(s.bytes, p...)
+	}
+	b := s.bytes[start:len(s.bytes):len(s.bytes)]
+	return unsafe.String(unsafe.SliceData(b), len(b)) // never written again
 }
 
 // compileInto is compileCondition with the condition allocated from slab (nil: the heap).
@@ -224,7 +294,7 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 	} else {
 		c.op = opUnknown
 	}
-	c.target = finishTarget(tg, list, objKeys, objVals, c.op)
+	c.target = finishTarget(tg, list, objKeys, objVals, c.op, slab)
 	switch c.typ {
 	case condUserBucket:
 		salt := ""

@@ -73,15 +73,16 @@ type loader struct {
 	gates, configs, layers map[string]*specJob
 	// v2 condition_map entries, in payload order, compiled by workers while the rest of the
 	// payload is still being read (a new entry's JSON lives only until it is compiled)
-	condJobs []*condJob
-	work     chan *condJob
-	workers  sync.WaitGroup
-	arena    byteArena    // kept JSON, written by the reading goroutine only
-	idBuf    []byte       // the reader's scratch for specs keys
-	reused   atomic.Int64 // conditions taken from the previous snapshot
-	format   string
-	hasUpd   *bool
-	skipped  []string
+	condJobs    []*condJob
+	work        chan *condJob
+	workers     sync.WaitGroup
+	arena       byteArena    // kept JSON, written by the reading goroutine only
+	idBuf       []byte       // the reader's scratch for specs keys
+	reused      atomic.Int64 // conditions taken from the previous snapshot
+	reusedSpecs atomic.Int64 // specs taken from the previous snapshot
+	format      string
+	hasUpd      *bool
+	skipped     []string
 }
 
 // Load decodes a download_config_specs payload (v2 "dcs-v2" maps or v1 arrays) from r as a
@@ -130,7 +131,7 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	l.out.reasonUnsupported = l.out.source + ":Unsupported"
 	l.out.index()
 	l.out.link()
-	l.out.shared.account(l.prev, int(l.reused.Load()))
+	l.out.shared.account(l.prev, int(l.reused.Load()+l.reusedSpecs.Load()))
 	return l.out, nil
 }
 
@@ -492,6 +493,8 @@ func (l *loader) finishSpec(j *specJob) (*spec, error) {
 		e := l.prev.specs[id]
 		if !l.sameConditions(e.condIDs) {
 			e.sp = l.remap(e)
+		} else {
+			l.reusedSpecs.Add(1)
 		}
 		l.mu.Lock()
 		l.out.shared.specs[id] = e
@@ -503,6 +506,7 @@ func (l *loader) finishSpec(j *specJob) (*spec, error) {
 	}
 	if l.prev != nil {
 		if e, ok := l.prev.specs[id]; ok && e.key == j.key && l.sameConditions(e.condIDs) {
+			l.reusedSpecs.Add(1)
 			l.mu.Lock()
 			l.out.shared.specs[id] = e
 			l.mu.Unlock()
@@ -581,7 +585,8 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 		return nil, nil, err
 	}
 	var condIDs []string
-	sp := &spec{
+	sp := slab.spec()
+	*sp = spec{
 		name: name, entity: Kind(l.intern(rs.Entity)), salt: rs.Salt, idType: l.intern(rs.IDType),
 		enabled: rs.Enabled, def: l.value(rs.DefaultValue),
 		isActive: triOf(rs.IsActive), hasSharedParams: triOf(rs.HasSharedParams),
@@ -599,7 +604,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 	if rs.TargetAppIDs != nil {
 		sp.targetAppIDs, sp.hasTargetApps = l.internAll(rs.TargetAppIDs), true
 	}
-	sp.rules = make([]rule, len(rs.Rules))
+	sp.rules = slab.ruleSlice(len(rs.Rules))
 	// one backing array for every rule's condition list: evaluation walks them in order
 	nconds := 0
 	for _, rr := range rs.Rules {
@@ -608,14 +613,14 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 	condArena := make([]*condition, 0, nconds)
 	for i, rr := range rs.Rules {
 		r := &sp.rules[i]
-		r.id, r.passPct, r.idType = rr.ID, rr.PassPercentage, l.intern(rr.IDType) // rule ids are unique: not interned
+		r.id, r.passPct, r.idType = slab.concat(rr.ID), rr.PassPercentage, l.intern(rr.IDType) // rule ids are unique: not interned
 		r.idTypeIsUser = strings.EqualFold(rr.IDType, "userid")
 		r.ret = l.value(rr.ReturnValue)
 		ruleSalt := rr.ID
 		if rr.Salt != nil {
 			ruleSalt = *rr.Salt
 		}
-		r.saltPrefix = rs.Salt + "." + ruleSalt + "."
+		r.saltPrefix = slab.concat(rs.Salt, ".", ruleSalt, ".")
 		if rr.GroupName != nil {
 			r.groupName = l.intern(*rr.GroupName)
 		}

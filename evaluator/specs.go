@@ -67,21 +67,22 @@ type sharedTables struct {
 	values     map[rawKey]*retVal
 	conds      map[string]condRef
 	specs      map[string]specEntry
-	stale      int // replaced conditions possibly still pinned in shared chunks
+	stale      int // replaced objects possibly still pinned in shared chunks
 }
 
-// Conditions are allocated in shared chunks (condSlab), and a chunk stays in memory while
-// any condition in it is used. Resyncs that share what did not change therefore leave the
-// replaced conditions behind in chunks still pinned by their neighbours. stale counts them;
-// once they exceed 1/staleLimit of the snapshot, the next load shares nothing and builds
-// fresh chunks (one resync with an initial load's peak), so the waste stays bounded however
-// long the operator runs.
+// Conditions, specs, rules and their strings are allocated in shared chunks (condSlab), and
+// a chunk stays in memory while anything in it is used. Resyncs that share what did not
+// change therefore leave replaced objects behind in chunks still pinned by their neighbours.
+// stale counts them (conditions and specs); once they exceed 1/staleLimit of the snapshot,
+// the next load shares nothing and builds fresh chunks (one resync with an initial load's
+// peak), so the waste stays bounded however long the operator runs.
 const staleLimit = 4
 
-func (t *sharedTables) conditionCount() int { return len(t.conds) + len(t.conditions) }
+// objectCount is what stale is compared with: conditions and specs.
+func (t *sharedTables) objectCount() int { return len(t.conds) + len(t.conditions) + len(t.specs) }
 
 func (t *sharedTables) needsCompaction() bool {
-	return t.stale > 0 && t.stale*staleLimit > t.conditionCount()
+	return t.stale > 0 && t.stale*staleLimit > t.objectCount()
 }
 
 // account carries the stale count forward from prev (nil: nothing was shared).
@@ -90,7 +91,7 @@ func (t *sharedTables) account(prev *sharedTables, reused int) {
 		t.stale = 0
 		return
 	}
-	t.stale = prev.stale + max(prev.conditionCount()-reused, 0)
+	t.stale = prev.stale + max(prev.objectCount()-reused, 0)
 }
 
 type specEntry struct {

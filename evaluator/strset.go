@@ -4,7 +4,6 @@ import (
 	"hash/maphash"
 	"slices"
 	"sort"
-	"strings"
 )
 
 // strSet is a read-only set of distinct strings (a condition's lower-cased target list),
@@ -31,19 +30,19 @@ var setSeed = maphash.MakeSeed()
 
 // newStrSet builds the set of elems (which it may reorder). Hashed sets need no sorting: only
 // the sorted-only fallback for huge lists sorts.
-func newStrSet(elems []string) strSet {
+func newStrSet(elems []string, slab *condSlab) strSet {
 	n := len(elems)
 	switch {
 	case n > setLinearMax && n < slotIdxMask:
-		return hashedSet(elems)
+		return hashedSet(elems, slab)
 	case n > setLinearMax:
 		sort.Strings(elems)
 		elems = slices.Compact(elems)
 	default:
 		elems = distinctSmall(elems)
 	}
-	st := strSet{idx: make([]uint32, len(elems)+1), n: uint32(len(elems))}
-	st.data = packInto(elems, st.idx)
+	st := strSet{idx: slab.uint32s(len(elems) + 1), n: uint32(len(elems))}
+	st.data = packInto(elems, st.idx, slab)
 	return st
 }
 
@@ -58,22 +57,17 @@ func distinctSmall(elems []string) []string {
 }
 
 // packInto writes elems into one string, their end offsets into offs[1:].
-func packInto(elems []string, offs []uint32) string {
-	n := 0
-	for _, s := range elems {
-		n += len(s)
-	}
-	var b strings.Builder
-	b.Grow(n)
+func packInto(elems []string, offs []uint32, slab *condSlab) string {
+	off := 0
 	for i, s := range elems {
-		b.WriteString(s)
-		offs[i+1] = uint32(b.Len())
+		off += len(s)
+		offs[i+1] = uint32(off)
 	}
-	return b.String()
+	return slab.concat(elems...)
 }
 
 // hashedSet places the distinct elements in open-addressing slots (load factor <= 3/4).
-func hashedSet(elems []string) strSet {
+func hashedSet(elems []string, slab *condSlab) strSet {
 	size := 1
 	for size*3 < len(elems)*4 {
 		size <<= 1
@@ -95,8 +89,8 @@ func hashedSet(elems []string) strSet {
 			slots[j] = tag | uint32(len(distinct))
 		}
 	}
-	st := strSet{idx: make([]uint32, len(distinct)+1+size), n: uint32(len(distinct))}
-	st.data = packInto(distinct, st.idx)
+	st := strSet{idx: slab.uint32s(len(distinct) + 1 + size), n: uint32(len(distinct))}
+	st.data = packInto(distinct, st.idx, slab)
 	copy(st.idx[len(distinct)+1:], slots)
 	return st
 }

@@ -21,7 +21,7 @@ func TestStrSet(t *testing.T) {
 			// unsorted, with every element repeated: the set keeps one of each
 			input := append(slices.Clone(elems), elems...)
 			rand.New(rand.NewPCG(1, uint64(n))).Shuffle(len(input), func(i, j int) { input[i], input[j] = input[j], input[i] })
-			st := newStrSet(input)
+			st := newStrSet(input, nil)
 			if st.len() != n {
 				t.Fatalf("len = %d, want %d", st.len(), n)
 			}

@@ -206,7 +206,7 @@ func readElementString(it *jsoniter.Iterator) string {
 // finishTarget applies what depends on the operator: str_matches compiles a string target as a
 // regular expression; membership operators store integer bucket sets as a bitset; set-like
 // operators keep one sorted, de-duplicated lower-case list.
-func finishTarget(tg target, list, keys, vals []string, op opKind) target {
+func finishTarget(tg target, list, keys, vals []string, op opKind, slab *condSlab) target {
 	switch tg.kind {
 	case kindString:
 		if op == opStrMatches {
@@ -219,7 +219,7 @@ func finishTarget(tg target, list, keys, vals []string, op opKind) target {
 		for i, s := range list {
 			lows[i] = strings.ToLower(s)
 		}
-		tg.set = newStrSet(lows)
+		tg.set = newStrSet(lows, slab)
 		if op == opEQ || op == opNEQ || !allLower(list) {
 			list = slices.Clip(list)
 			if list == nil {
