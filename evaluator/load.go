@@ -552,8 +552,12 @@ func (l *loader) remap(e specEntry) *spec {
 	k := 0
 	arena := make([]*condition, len(e.condIDs))
 	for i := range sp.rules {
-		conds := arena[:len(sp.rules[i].conds):len(sp.rules[i].conds)]
-		arena = arena[len(conds):]
+		n := len(sp.rules[i].conds)
+		conds := arena[:n:n]
+		arena = arena[n:]
+		if n <= inlineConds {
+			conds = sp.rules[i].inl[:n:n] // the clone's own inline array
+		}
 		for j := range conds {
 			if ref, ok := l.out.shared.conds[e.condIDs[k]]; ok {
 				conds[j] = ref.c
@@ -605,10 +609,12 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 		sp.targetAppIDs, sp.hasTargetApps = l.internAll(rs.TargetAppIDs), true
 	}
 	sp.rules = slab.ruleSlice(len(rs.Rules))
-	// one backing array for every rule's condition list: evaluation walks them in order
+	// rules with few conditions keep them inline; one backing array holds the longer lists
 	nconds := 0
 	for _, rr := range rs.Rules {
-		nconds += len(rr.Conditions)
+		if len(rr.Conditions) > inlineConds {
+			nconds += len(rr.Conditions)
+		}
 	}
 	condArena := make([]*condition, 0, nconds)
 	for i, rr := range rs.Rules {
@@ -632,7 +638,10 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 		if rr.SamplingRate != nil {
 			r.samplingRate, r.hasSampling = *rr.SamplingRate, true
 		}
-		start := len(condArena)
+		conds := condArena[len(condArena):len(condArena)]
+		if len(rr.Conditions) <= inlineConds {
+			conds = r.inl[:0:len(rr.Conditions)]
+		}
 		for _, cr := range rr.Conditions {
 			c, id, err := l.ruleCondition(cr, slab)
 			if err != nil {
@@ -641,9 +650,12 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 			if c == nil {
 				condIDs = append(condIDs, id)
 			}
-			condArena = append(condArena, c)
+			conds = append(conds, c)
 		}
-		r.conds = condArena[start:len(condArena):len(condArena)]
+		if len(rr.Conditions) > inlineConds {
+			condArena = condArena[:len(condArena)+len(conds)]
+		}
+		r.conds = conds[:len(conds):len(conds)]
 	}
 	return sp, condIDs, nil
 }

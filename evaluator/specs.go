@@ -274,10 +274,15 @@ func triOf(b *bool) tri {
 
 func (t tri) isTrue() bool { return t == triTrue }
 
+// inlineConds: rules with this many conditions or fewer keep them in the rule itself (81% of
+// the rules of a large generated payload), saving the separate array's cache miss.
+const inlineConds = 2
+
 // rule: what every evaluation of the rule reads comes first (one cache line for a rule
 // whose conditions fail).
 type rule struct {
-	conds        []*condition
+	conds        []*condition // inl[:n] for up to inlineConds conditions (most rules)
+	inl          [inlineConds]*condition
 	pureFrom     int32 // conds[pureFrom:] are pure: after a failed condition there, stop
 	idTypeIsUser bool
 	isExpGroup   tri
