@@ -234,24 +234,26 @@ func (s *Specs) index() {
 }
 
 // spec is one gate, segment, holdout, dynamic config, experiment, autotune or layer.
+// spec: what every evaluation reads fills the first cache line.
 type spec struct {
-	name            string
-	entity          Kind
-	salt            string
+	rules           []rule
+	def             *retVal
 	idType          string
 	enabled         bool
-	def             *retVal
-	rules           []rule
-	version         int
 	hasVersion      bool
 	isActive        tri
 	hasSharedParams tri
-	explicit        []string
 	hasExplicit     bool
-	targetAppIDs    []string
-	hasTargetApps   bool
 	forwardAll      bool
 	newLayerEval    bool
+	hasTargetApps   bool
+
+	version      int
+	name         string
+	entity       Kind
+	salt         string
+	explicit     []string
+	targetAppIDs []string
 }
 
 type tri uint8
