@@ -156,40 +156,35 @@ const (
 	byteSlabChunk = 32 << 10
 )
 
+// take hands out n elements from *free, starting a new chunk of size chunk when it is short.
+func take[T any](free *[]T, n, chunk int) []T {
+	if len(*free) < n {
+		*free = make([]T, chunk)
+	}
+	out := (*free)[:n:n]
+	*free = (*free)[n:]
+	return out
+}
+
 func (s *condSlab) alloc() *condition {
 	if s == nil {
 		return &condition{}
 	}
-	if len(s.free) == 0 {
-		s.free = make([]condition, condSlabChunk)
-	}
-	c := &s.free[0]
-	s.free = s.free[1:]
-	return c
+	return &take(&s.free, 1, condSlabChunk)[0]
 }
 
 func (s *condSlab) spec() *spec {
 	if s == nil {
 		return &spec{}
 	}
-	if len(s.specs) == 0 {
-		s.specs = make([]spec, specSlabChunk)
-	}
-	sp := &s.specs[0]
-	s.specs = s.specs[1:]
-	return sp
+	return &take(&s.specs, 1, specSlabChunk)[0]
 }
 
 func (s *condSlab) ruleSlice(n int) []rule {
 	if s == nil || n > ruleSlabChunk/4 {
 		return make([]rule, n)
 	}
-	if len(s.rules) < n {
-		s.rules = make([]rule, ruleSlabChunk)
-	}
-	r := s.rules[:n:n]
-	s.rules = s.rules[n:]
-	return r
+	return take(&s.rules, n, ruleSlabChunk)
 }
 
 // uint32s returns a zeroed slice of n from the slab's chunks.
@@ -197,12 +192,7 @@ func (s *condSlab) uint32s(n int) []uint32 {
 	if s == nil || n > byteSlabChunk/16 {
 		return make([]uint32, n)
 	}
-	if len(s.u32s) < n {
-		s.u32s = make([]uint32, byteSlabChunk/4)
-	}
-	u := s.u32s[:n:n]
-	s.u32s = s.u32s[n:]
-	return u
+	return take(&s.u32s, n, byteSlabChunk/4)
 }
 
 // concat returns the concatenation of parts, stored in the slab's byte chunks.
@@ -325,31 +315,4 @@ func fieldKey(k string) string {
 		return "additionalvalues"
 	}
 	return strings.ToLower(k)
-}
-
-// readString reads a string field; null leaves it unchanged (encoding/json semantics).
-func readString(it *jsoniter.Iterator, name string, dst *string) error {
-	switch it.WhatIsNext() {
-	case jsoniter.StringValue:
-		*dst = it.ReadString()
-	case jsoniter.NilValue:
-		it.Skip()
-	default:
-		it.Skip()
-		return fmt.Errorf("%s must be a string", name)
-	}
-	return nil
-}
-
-func readOptString(it *jsoniter.Iterator, name string) (*string, error) {
-	switch it.WhatIsNext() {
-	case jsoniter.StringValue:
-		s := it.ReadString()
-		return &s, nil
-	case jsoniter.NilValue:
-		it.Skip()
-		return nil, nil
-	}
-	it.Skip()
-	return nil, fmt.Errorf("%s must be a string", name)
 }

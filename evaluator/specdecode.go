@@ -199,58 +199,6 @@ func readRaws(it *jsoniter.Iterator, name string, dst *[]json.RawMessage) error 
 	return nil
 }
 
-func readBool(it *jsoniter.Iterator, name string, dst *bool) error {
-	switch it.WhatIsNext() {
-	case jsoniter.BoolValue:
-		*dst = it.ReadBool()
-	case jsoniter.NilValue:
-		it.Skip()
-	default:
-		it.Skip()
-		return fmt.Errorf("%s must be a boolean", name)
-	}
-	return nil
-}
-
-func readOptBool(it *jsoniter.Iterator, name string) (*bool, error) {
-	switch it.WhatIsNext() {
-	case jsoniter.BoolValue:
-		b := it.ReadBool()
-		return &b, nil
-	case jsoniter.NilValue:
-		it.Skip()
-		return nil, nil
-	}
-	it.Skip()
-	return nil, fmt.Errorf("%s must be a boolean", name)
-}
-
-func readFloat(it *jsoniter.Iterator, name string, dst *float64) error {
-	switch it.WhatIsNext() {
-	case jsoniter.NumberValue:
-		*dst = it.ReadFloat64()
-	case jsoniter.NilValue:
-		it.Skip()
-	default:
-		it.Skip()
-		return fmt.Errorf("%s must be a number", name)
-	}
-	return nil
-}
-
-func readOptInt(it *jsoniter.Iterator, name string) (*int, error) {
-	switch it.WhatIsNext() {
-	case jsoniter.NumberValue:
-		n := it.ReadInt()
-		return &n, nil
-	case jsoniter.NilValue:
-		it.Skip()
-		return nil, nil
-	}
-	it.Skip()
-	return nil, fmt.Errorf("%s must be an integer", name)
-}
-
 func readStrings(it *jsoniter.Iterator, name string) ([]string, error) {
 	switch it.WhatIsNext() {
 	case jsoniter.NilValue:
