@@ -60,3 +60,23 @@ func readFloat(it *jsoniter.Iterator, name string, dst *float64) error {
 func readOptInt(it *jsoniter.Iterator, name string) (*int, error) {
 	return optional(readScalar(it, name, "an integer", jsoniter.NumberValue, (*jsoniter.Iterator).ReadInt))
 }
+
+// readObject calls field for each key of the object the iterator is at, until one fails; null
+// is an empty object, any other value an error.
+func readObject(it *jsoniter.Iterator, what string, field func(it *jsoniter.Iterator, key string) error) error {
+	switch it.WhatIsNext() {
+	case jsoniter.NilValue:
+		it.Skip()
+		return nil
+	case jsoniter.ObjectValue:
+	default:
+		it.Skip()
+		return fmt.Errorf("%s must be an object", what)
+	}
+	var err error
+	it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
+		err = field(it, key)
+		return err == nil && it.Error == nil
+	})
+	return err
+}

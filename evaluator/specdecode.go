@@ -16,15 +16,7 @@ import (
 func decodeSpec(raw []byte, rs *rawSpec) error {
 	it := fastJSON.BorrowIterator(raw)
 	defer fastJSON.ReturnIterator(it)
-	switch it.WhatIsNext() {
-	case jsoniter.NilValue:
-		return nil
-	case jsoniter.ObjectValue:
-	default:
-		return errors.New("spec must be an object")
-	}
-	var err error
-	it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
+	err := readObject(it, "spec", func(it *jsoniter.Iterator, key string) (err error) {
 		switch specKey(key) {
 		case "name":
 			err = readString(it, "name", &rs.Name)
@@ -59,7 +51,7 @@ func decodeSpec(raw []byte, rs *rawSpec) error {
 		default:
 			it.Skip()
 		}
-		return err == nil && it.Error == nil
+		return err
 	})
 	if err != nil {
 		return err
@@ -130,17 +122,7 @@ func readRules(it *jsoniter.Iterator, dst *[]rawRule) error {
 }
 
 func readRule(it *jsoniter.Iterator, r *rawRule) error {
-	switch it.WhatIsNext() {
-	case jsoniter.NilValue:
-		it.Skip()
-		return nil
-	case jsoniter.ObjectValue:
-	default:
-		it.Skip()
-		return errors.New("rule must be an object")
-	}
-	var err error
-	it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
+	return readObject(it, "rule", func(it *jsoniter.Iterator, key string) (err error) {
 		switch specKey(key) {
 		case "id":
 			err = readString(it, "id", &r.ID)
@@ -165,9 +147,8 @@ func readRule(it *jsoniter.Iterator, r *rawRule) error {
 		default:
 			it.Skip()
 		}
-		return err == nil && it.Error == nil
+		return err
 	})
-	return err
 }
 
 // readRaw keeps a value's JSON as it is; null is left empty, as the struct decoder did.
