@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"runtime"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // ErrNoUpdates is returned by Load for {"has_updates": false}: keep the current snapshot.
@@ -73,11 +75,14 @@ type loader struct {
 	gates, configs, layers map[string]*specJob
 	// v2 condition_map entries, in payload order, compiled by workers while the rest of the
 	// payload is still being read (a new entry's JSON lives only until it is compiled)
-	condJobs    []*condJob
+	condJobs    []condEntry
+	idSum       uint64 // of the condition map's ids, see sharedTables.condIDSum
+	reusedMap   int    // condition-map entries taken from the previous snapshot
 	work        chan *condJob
 	workers     sync.WaitGroup
 	arena       byteArena    // kept JSON, written by the reading goroutine only
-	idBuf       []byte       // the reader's scratch for specs keys
+	keys        condSlab     // kept keys (condition ids, spec names), the reading goroutine's
+	kept        condSlab     // interned strings and return values, under mu
 	reused      atomic.Int64 // conditions taken from the previous snapshot
 	reusedSpecs atomic.Int64 // specs taken from the previous snapshot
 	format      string
@@ -94,7 +99,6 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 		sc: newScanner(r),
 		out: &Specs{source: opts.Source, receivedAt: opts.Now, shared: &sharedTables{
 			conditions: map[rawKey]*condition{}, values: map[rawKey]*retVal{},
-			specs: map[string]specEntry{},
 		}},
 		strs:  map[string]string{},
 		gates: map[string]*specJob{}, configs: map[string]*specJob{}, layers: map[string]*specJob{},
@@ -107,6 +111,10 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	}
 	if opts.Previous != nil && !opts.Previous.shared.needsCompaction() {
 		l.prev = opts.Previous.shared
+		// sized like the previous payload's: no growth (garbage) while reading a similar one
+		l.gates = make(map[string]*specJob, len(l.prev.specs[0]))
+		l.configs = make(map[string]*specJob, len(l.prev.specs[1]))
+		l.layers = make(map[string]*specJob, len(l.prev.specs[2]))
 	}
 	err := l.top()
 	l.stopWorkers()
@@ -175,9 +183,12 @@ func (l *loader) field(key string) error {
 	case "condition_map":
 		switch sc.peek() {
 		case '{':
-			l.condJobs = l.condJobs[:0]
+			l.condJobs, l.idSum, l.reusedMap = l.condJobs[:0], 0, 0
+			if l.prev != nil && l.condJobs == nil {
+				l.condJobs = make([]condEntry, 0, len(l.prev.conds))
+			}
 			buf := make([]byte, 0, 4096)
-			err = sc.object(func(id string) error {
+			err = sc.objectBytes(func(id []byte) error {
 				var cerr error
 				if buf, cerr = sc.capture(buf[:0]); cerr != nil {
 					return cerr
@@ -253,7 +264,8 @@ func (l *loader) specs(section string, kind Kind, into map[string]*specJob) erro
 	switch sc.peek() {
 	case '{':
 		l.setFormat("v2")
-		return sc.object(func(name string) error {
+		return sc.objectBytes(func(nameB []byte) error {
+			name := l.specName(kind, nameB)
 			var err error
 			if buf, err = sc.capture(buf[:0]); err != nil {
 				return err
@@ -295,17 +307,28 @@ func (l *loader) setFormat(f string) {
 
 func (l *loader) finish() error {
 	// Index the compiled condition map in payload order (a repeated id: the last one wins).
-	conds := make(map[string]condRef, len(l.condJobs))
-	for _, j := range l.condJobs {
-		if j.err != nil {
-			return fmt.Errorf("evaluator: condition %q: %w", j.id, j.err)
+	var conds map[string]condRef
+	if p := l.prev; p != nil && l.reusedMap == len(l.condJobs) && len(p.conds) == len(l.condJobs) && p.condIDSum == l.idSum {
+		conds = p.conds // every entry unchanged, the same ids: share the index
+	} else {
+		conds = make(map[string]condRef, len(l.condJobs))
+		for _, e := range l.condJobs {
+			if j := e.job; j != nil {
+				if j.err != nil {
+					return fmt.Errorf("evaluator: condition %q: %w", e.id, j.err)
+				}
+				e.c = j.c
+			}
+			conds[e.id] = e.condRef
 		}
-		conds[j.id] = condRef{id: j.id, key: j.key, c: j.c}
 	}
 	l.condJobs = nil
+	l.out.shared.condIDSum = l.idSum
 	l.out.shared.conds = conds
 	l.out.counts.Conditions = len(conds)
-	l.out.shared.specs = make(map[string]specEntry, len(l.gates)+len(l.configs)+len(l.layers))
+	for i, n := range [...]int{len(l.gates), len(l.configs), len(l.layers)} {
+		l.out.shared.specs[i] = make(map[string]specEntry, n)
+	}
 	var err error
 	if l.out.gates, err = l.finishAll(l.gates); err != nil {
 		return err
@@ -350,11 +373,15 @@ type condRef struct {
 	c   *condition
 }
 
-// condJob is one condition_map entry: reused from the previous snapshot when its JSON is
-// unchanged, else compiled by a worker.
+// condEntry is one condition_map entry, in payload order: reused from the previous snapshot
+// when its JSON is unchanged (c set), else compiled by a worker (job).
+type condEntry struct {
+	condRef
+	job *condJob
+}
+
+// condJob is a worker's job: compile one condition, or build one spec.
 type condJob struct {
-	id   string
-	key  rawKey
 	raw  []byte
 	c    *condition
 	err  error
@@ -374,12 +401,22 @@ type specJob struct {
 	err       error
 }
 
-// addSpec takes one spec; raw is the reader's scratch buffer.
+// specName returns a v2 spec's name (a key of its section): the previous snapshot's copy when
+// it had the spec, else a copy kept with the load's other keys.
+func (l *loader) specName(kind Kind, b []byte) string {
+	if l.prev != nil {
+		if e, ok := l.prev.specs[section(kind)][string(b)]; ok {
+			return e.sp.name
+		}
+	}
+	return l.keys.str(b)
+}
+
+// addSpec takes one spec of a section's kind; raw is the reader's scratch buffer.
 func (l *loader) addSpec(kind Kind, name string, raw []byte) *specJob {
 	j := &specJob{kind: kind, name: name, key: keyOf(raw)}
 	if l.prev != nil {
-		l.idBuf = append(append(append(l.idBuf[:0], kind...), 0), name...)
-		if e, ok := l.prev.specs[string(l.idBuf)]; ok && e.reusable && e.key == j.key {
+		if e, ok := l.prev.specs[section(kind)][name]; ok && e.reusable && e.key == j.key {
 			// unchanged: neither copied nor kept (a resync of a mostly unchanged payload)
 			j.unchanged = true
 			return j
@@ -390,19 +427,28 @@ func (l *loader) addSpec(kind Kind, name string, raw []byte) *specJob {
 	return j
 }
 
-// addCondition takes one condition_map entry; raw is the reader's scratch buffer.
-func (l *loader) addCondition(id string, raw []byte) {
-	j := &condJob{id: id, key: keyOf(raw)}
-	l.condJobs = append(l.condJobs, j)
+// addCondition takes one condition_map entry; id and raw are the reader's scratch buffers.
+func (l *loader) addCondition(id []byte, raw []byte) {
+	e := condEntry{condRef: condRef{key: keyOf(raw)}}
+	l.idSum += maphash.Bytes(keySeed, id)
 	if l.prev != nil {
-		if ref, ok := l.prev.conds[id]; ok && ref.key == j.key {
-			j.c = ref.c // unchanged: neither copied nor compiled again
-			l.reused.Add(1)
-			return
+		if ref, ok := l.prev.conds[string(id)]; ok {
+			e.id = ref.id // the previous snapshot's copy
+			if ref.key == e.key {
+				e.c = ref.c // unchanged: neither copied nor compiled again
+				l.condJobs = append(l.condJobs, e)
+				l.reused.Add(1)
+				l.reusedMap++
+				return
+			}
 		}
 	}
-	j.raw = l.arena.clone(raw)
-	l.submit(j)
+	if e.id == "" {
+		e.id = l.keys.str(id)
+	}
+	e.job = &condJob{raw: l.arena.clone(raw)}
+	l.condJobs = append(l.condJobs, e)
+	l.submit(e.job)
 }
 
 // submit queues a job for the workers, starting them on first use: conditions are compiled
@@ -488,16 +534,16 @@ func (a *byteArena) clone(b []byte) []byte {
 // references are unchanged (a resync then allocates almost nothing), else the spec the
 // workers built, its condition ids resolved against this payload's condition map.
 func (l *loader) finishSpec(j *specJob) (*spec, error) {
-	id := string(j.kind) + "\x00" + j.name
+	sec, id := section(j.kind), j.name
 	if j.unchanged {
-		e := l.prev.specs[id]
+		e := l.prev.specs[sec][id]
 		if !l.sameConditions(e.condIDs) {
 			e.sp = l.remap(e)
 		} else {
 			l.reusedSpecs.Add(1)
 		}
 		l.mu.Lock()
-		l.out.shared.specs[id] = e
+		l.out.shared.specs[sec][id] = e
 		l.mu.Unlock()
 		return e.sp, nil
 	}
@@ -505,10 +551,10 @@ func (l *loader) finishSpec(j *specJob) (*spec, error) {
 		return nil, j.err
 	}
 	if l.prev != nil {
-		if e, ok := l.prev.specs[id]; ok && e.key == j.key && l.sameConditions(e.condIDs) {
+		if e, ok := l.prev.specs[sec][id]; ok && e.key == j.key && l.sameConditions(e.condIDs) {
 			l.reusedSpecs.Add(1)
 			l.mu.Lock()
-			l.out.shared.specs[id] = e
+			l.out.shared.specs[sec][id] = e
 			l.mu.Unlock()
 			return e.sp, nil
 		}
@@ -516,7 +562,7 @@ func (l *loader) finishSpec(j *specJob) (*spec, error) {
 	sp := j.sp
 	total := l.resolve(sp, j.condIDs)
 	l.mu.Lock()
-	l.out.shared.specs[id] = specEntry{key: j.key, condIDs: j.condIDs, sp: sp, reusable: len(j.condIDs) == 0 || len(j.condIDs) == total}
+	l.out.shared.specs[sec][id] = specEntry{key: j.key, condIDs: j.condIDs, sp: sp, reusable: len(j.condIDs) == 0 || len(j.condIDs) == total}
 	l.mu.Unlock()
 	return sp, nil
 }
@@ -533,7 +579,7 @@ func (l *loader) resolve(sp *spec, ids []string) int {
 				if ref, ok := l.out.shared.conds[ids[k]]; ok {
 					r.conds[j], ids[k] = ref.c, ref.id
 				} else {
-					r.conds[j] = &condition{typ: condUnknown}
+					r.conds[j], ids[k] = &condition{typ: condUnknown}, strings.Clone(ids[k])
 				}
 				k++
 			}
@@ -591,7 +637,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 	var condIDs []string
 	sp := slab.spec()
 	*sp = spec{
-		name: name, entity: Kind(l.intern(rs.Entity)), salt: rs.Salt, idType: l.intern(rs.IDType),
+		name: name, entity: Kind(l.intern(rs.Entity)), salt: slab.concat(rs.Salt), idType: l.intern(rs.IDType),
 		enabled: rs.Enabled, def: l.value(rs.DefaultValue),
 		isActive: triOf(rs.IsActive), hasSharedParams: triOf(rs.HasSharedParams),
 		forwardAll: rs.ForwardAllExposures, newLayerEval: rs.UseNewLayerEval,
@@ -603,10 +649,10 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 		sp.version, sp.hasVersion = *rs.Version, true
 	}
 	if rs.ExplicitParameters != nil {
-		sp.explicit, sp.hasExplicit = l.internAll(rs.ExplicitParameters), true
+		sp.explicit, sp.hasExplicit = slab.strings(l.internAll(rs.ExplicitParameters)), true
 	}
 	if rs.TargetAppIDs != nil {
-		sp.targetAppIDs, sp.hasTargetApps = l.internAll(rs.TargetAppIDs), true
+		sp.targetAppIDs, sp.hasTargetApps = slab.strings(l.internAll(rs.TargetAppIDs)), true
 	}
 	sp.rules = slab.ruleSlice(len(rs.Rules))
 	// rules with few conditions keep them inline; one backing array holds the longer lists
@@ -616,10 +662,10 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 			nconds += len(rr.Conditions)
 		}
 	}
-	condArena := make([]*condition, 0, nconds)
+	condArena := slab.condPtrs(nconds)[:0]
 	for i, rr := range rs.Rules {
 		r := &sp.rules[i]
-		r.id, r.passPct, r.idType = slab.concat(rr.ID), rr.PassPercentage, l.intern(rr.IDType) // rule ids are unique: not interned
+		r.passPct, r.idType = rr.PassPercentage, l.intern(rr.IDType)
 		r.idTypeIsUser = strings.EqualFold(rr.IDType, "userid")
 		r.ret = l.value(rr.ReturnValue)
 		ruleSalt := rr.ID
@@ -627,12 +673,17 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 			ruleSalt = *rr.Salt
 		}
 		r.saltPrefix = slab.concat(rs.Salt, ".", ruleSalt, ".")
+		if ruleSalt == rr.ID { // the usual case: the id is inside the salt prefix
+			r.id = r.saltPrefix[len(rs.Salt)+1 : len(r.saltPrefix)-1]
+		} else {
+			r.id = slab.concat(rr.ID) // rule ids are unique: not interned
+		}
 		if rr.GroupName != nil {
 			r.groupName = l.intern(*rr.GroupName)
 		}
 		if rr.ConfigDelegate != nil {
 			r.configDelegate = l.intern(*rr.ConfigDelegate)
-			r.delegate = &specLink{}
+			r.delegate = slab.link()
 		}
 		r.isExpGroup = triOf(rr.IsExperimentGroup)
 		if rr.SamplingRate != nil {
@@ -657,7 +708,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 		}
 		r.conds = conds[:len(conds):len(conds)]
 	}
-	return sp, condIDs, nil
+	return sp, slab.strings(condIDs), nil
 }
 
 // ruleCondition reads a rule's condition: a condition_map id (v2; returned with a nil
@@ -667,7 +718,8 @@ func (l *loader) ruleCondition(raw json.RawMessage, slab *condSlab) (*condition,
 	if len(raw) > 0 && raw[0] == '"' {
 		// the usual id needs no unescaping
 		if n := len(raw); n >= 2 && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 {
-			return nil, string(raw[1 : n-1]), nil
+			// no copy: raw is immutable, and resolve swaps the id for the condition map's copy
+			return nil, unsafe.String(&raw[1], n-2), nil
 		}
 		var id string
 		if err := json.Unmarshal(raw, &id); err != nil {
@@ -726,8 +778,9 @@ func (l *loader) value(raw json.RawMessage) *retVal {
 			return v
 		}
 	}
-	text := string(raw)
-	v := &retVal{raw: json.RawMessage(text), isFalse: text == "false", isTrue: text == "true"}
+	v := l.kept.value()
+	v.raw = json.RawMessage(l.kept.clone(raw))
+	v.isFalse, v.isTrue = string(raw) == "false", string(raw) == "true"
 	l.out.shared.values[key] = v
 	return v
 }
@@ -738,6 +791,7 @@ func (l *loader) intern(s string) string {
 	if v, ok := l.strs[s]; ok {
 		return v
 	}
+	s = l.kept.concat(s)
 	l.strs[s] = s
 	return s
 }

@@ -90,6 +90,12 @@ func (s *scanner) expect(c byte) error {
 
 // object calls fn for each key of the object that comes next; fn must consume the value.
 func (s *scanner) object(fn func(key string) error) error {
+	return s.objectBytes(func(key []byte) error { return fn(string(key)) })
+}
+
+// objectBytes is object with each key as bytes valid until the next key is read (so a key
+// the caller does not keep costs no allocation).
+func (s *scanner) objectBytes(fn func(key []byte) error) error {
 	if err := s.expect('{'); err != nil {
 		return err
 	}
@@ -149,30 +155,31 @@ func (s *scanner) array(fn func() error) error {
 	}
 }
 
-// key reads an object key.
-func (s *scanner) key() (string, error) {
+// key reads an object key, unescaped, into the scanner's key buffer.
+func (s *scanner) key() ([]byte, error) {
 	if c := s.peek(); c != '"' {
 		if c == 0 {
-			return "", s.eofErr()
+			return nil, s.eofErr()
 		}
-		return "", s.fail("expected a string key, found %q", c)
+		return nil, s.fail("expected a string key, found %q", c)
 	}
 	var err error
 	s.keyB, err = s.capture(s.keyB[:0])
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	raw := s.keyB
 	for _, c := range raw[1 : len(raw)-1] {
 		if c == '\\' || c < 0x20 {
 			var k string
 			if err := json.Unmarshal(raw, &k); err != nil {
-				return "", s.fail("bad key: %v", err)
+				return nil, s.fail("bad key: %v", err)
 			}
-			return k, nil
+			s.keyB = append(s.keyB[:0], k...)
+			return s.keyB, nil
 		}
 	}
-	return string(raw[1 : len(raw)-1]), nil
+	return raw[1 : len(raw)-1], nil
 }
 
 // capture appends the next value's bytes to dst. Containers and strings are delimited

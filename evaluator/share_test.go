@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestResyncSharesUnchangedSpecs: loading the same payload with the previous snapshot reuses
@@ -107,4 +110,52 @@ func TestResyncCompactsStaleConditions(t *testing.T) {
 			t.Fatalf("gate %s not shared after compaction", name)
 		}
 	}
+}
+
+// A condition replaced on resync may stay in memory (its chunk is pinned by its neighbours),
+// and its nested-gate link was resolved for the old snapshot: the link must not keep that
+// snapshot (its maps and indexes) alive, or every resync would leak one until compaction.
+func TestReplacedSnapshotsAreCollected(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(fixturesDir(t), "server-core", "eval_proj_dcs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := []byte(`"847254706":{"type":"pass_gate","targetValue":"layer_holdout","operator":"any"`)
+	if !bytes.Contains(raw, gate) {
+		t.Fatal("fixture changed: pass_gate condition 847254706 not found")
+	}
+	prev, err := Load(bytes.NewReader(raw), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var collected atomic.Int32
+	const resyncs = 4
+	for i := range resyncs {
+		runtime.AddCleanup(prev, func(struct{}) { collected.Add(1) }, struct{}{})
+		// alternate the pass_gate condition's JSON: each load replaces it
+		op := []byte(`"operator":"any"`)
+		if i%2 == 0 {
+			op = []byte(`"operator":"none"`)
+		}
+		changed := bytes.Replace(raw, gate, append(gate[:len(gate)-len(`"operator":"any"`):len(gate)-len(`"operator":"any"`)], op...), 1)
+		next, err := Load(bytes.NewReader(changed), LoadOptions{Previous: prev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next.shared.needsCompaction() {
+			t.Fatal("one changed condition per resync should not compact")
+		}
+		prev = next
+	}
+	for range 20 {
+		runtime.GC()
+		if collected.Load() == resyncs {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := collected.Load(); got != resyncs {
+		t.Fatalf("%d of %d replaced snapshots were collected", got, resyncs)
+	}
+	runtime.KeepAlive(prev)
 }

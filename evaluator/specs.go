@@ -39,6 +39,7 @@ type Specs struct {
 	receivedAt                                              int64
 	checksum                                                string
 	companyID                                               string
+	gen                                                     uint64 // see specLink
 
 	gates   map[string]*spec
 	configs map[string]*spec
@@ -66,8 +67,9 @@ type sharedTables struct {
 	conditions map[rawKey]*condition
 	values     map[rawKey]*retVal
 	conds      map[string]condRef
-	specs      map[string]specEntry
-	stale      int // replaced objects possibly still pinned in shared chunks
+	condIDSum  uint64                  // sum of the hashes of conds' ids: with equal counts, the same ids
+	specs      [3]map[string]specEntry // by section (gates, configs, layers), then name
+	stale      int                     // replaced objects possibly still pinned in shared chunks
 }
 
 // Conditions, specs, rules and their strings are allocated in shared chunks (condSlab), and
@@ -79,7 +81,20 @@ type sharedTables struct {
 const staleLimit = 4
 
 // objectCount is what stale is compared with: conditions and specs.
-func (t *sharedTables) objectCount() int { return len(t.conds) + len(t.conditions) + len(t.specs) }
+func (t *sharedTables) objectCount() int {
+	return len(t.conds) + len(t.conditions) + len(t.specs[0]) + len(t.specs[1]) + len(t.specs[2])
+}
+
+// section is the index in sharedTables.specs of a payload section's kind.
+func section(k Kind) int {
+	switch k {
+	case KindGate:
+		return 0
+	case KindLayer:
+		return 2
+	}
+	return 1
+}
 
 func (t *sharedTables) needsCompaction() bool {
 	return t.stale > 0 && t.stale*staleLimit > t.objectCount()
@@ -172,14 +187,17 @@ func (s *Specs) lookup(kind Kind, name string) *spec {
 type specLink struct{ p atomic.Pointer[resolved] }
 
 type resolved struct {
-	s  *Specs
-	sp *spec
+	gen uint64 // the snapshot's generation: a pointer to it would keep a replaced snapshot alive
+	sp  *spec
 }
+
+// generations numbers snapshots for specLink.
+var generations atomic.Uint64
 
 // linked is s.lookup(kind, name), through l when l was resolved for s.
 func (s *Specs) linked(l *specLink, kind Kind, name string) *spec {
 	if l != nil {
-		if r := l.p.Load(); r != nil && r.s == s {
+		if r := l.p.Load(); r != nil && r.gen == s.gen {
 			return r.sp
 		}
 	}
@@ -188,16 +206,18 @@ func (s *Specs) linked(l *specLink, kind Kind, name string) *spec {
 
 // link resolves every nested gate and delegate reference of the snapshot's rules.
 func (s *Specs) link() {
+	s.gen = generations.Add(1)
+	var chunk []resolved // allocated together, like the rules they serve
 	for _, m := range []map[string]*spec{s.gates, s.configs, s.layers} {
 		for _, sp := range m {
 			for i := range sp.rules {
 				r := &sp.rules[i]
 				if r.delegate != nil && r.configDelegate != "" {
-					s.resolve(r.delegate, KindExperiment, r.configDelegate)
+					s.resolve(&chunk, r.delegate, KindExperiment, r.configDelegate)
 				}
 				for _, c := range r.conds {
 					if c.typ == condPassGate || c.typ == condFailGate {
-						s.resolve(&c.link, KindGate, c.gateName())
+						s.resolve(&chunk, &c.link, KindGate, c.gateName())
 					}
 				}
 			}
@@ -205,9 +225,11 @@ func (s *Specs) link() {
 	}
 }
 
-func (s *Specs) resolve(l *specLink, kind Kind, name string) {
-	if r := l.p.Load(); r == nil || r.s != s {
-		l.p.Store(&resolved{s: s, sp: s.lookup(kind, name)})
+func (s *Specs) resolve(chunk *[]resolved, l *specLink, kind Kind, name string) {
+	if r := l.p.Load(); r == nil || r.gen != s.gen {
+		r := &take(chunk, 1)[0]
+		*r = resolved{gen: s.gen, sp: s.lookup(kind, name)}
+		l.p.Store(r)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,9 +44,9 @@ type targetExt struct {
 	re  matcher // str_matches
 }
 
-func (t *target) ext() *targetExt {
+func (t *target) ext(slab *condSlab) *targetExt {
 	if t.x == nil {
-		t.x = &targetExt{}
+		t.x = slab.ext()
 	}
 	return t.x
 }
@@ -209,9 +208,10 @@ func readElementString(it *jsoniter.Iterator) string {
 func finishTarget(tg target, list, keys, vals []string, op opKind, slab *condSlab) target {
 	switch tg.kind {
 	case kindString:
+		tg.str = slab.concat(tg.str)
 		if op == opStrMatches {
 			if re := compileMatcher(tg.str); re != nil {
-				tg.ext().re = re
+				tg.ext(slab).re = re
 			}
 		}
 	case kindArray:
@@ -221,12 +221,12 @@ func finishTarget(tg target, list, keys, vals []string, op opKind, slab *condSla
 		}
 		tg.set = newStrSet(lows, slab)
 		if op == opEQ || op == opNEQ || !allLower(list) {
-			list = slices.Clip(list)
+			list = slab.strings(list)
 			if list == nil {
 				list = []string{}
 			}
-			pack(list)
-			tg.ext().list = list
+			pack(list, slab)
+			tg.ext(slab).list = list
 		}
 	case kindObject:
 		membership := op == opAny || op == opNone_ || op == opAnyCaseSensitive || op == opNoneCaseSensitive
@@ -242,7 +242,8 @@ func finishTarget(tg target, list, keys, vals []string, op opKind, slab *condSla
 				bits[n/64] |= 1 << (n % 64)
 			}
 			if all {
-				tg.buckets = &bits
+				tg.buckets = slab.bucketSet()
+				*tg.buckets = bits
 				return tg
 			}
 		}
@@ -250,7 +251,7 @@ func finishTarget(tg target, list, keys, vals []string, op opKind, slab *condSla
 		for i, k := range keys {
 			obj[k] = vals[i]
 		}
-		tg.ext().obj = obj
+		tg.ext(slab).obj = obj
 	}
 	return tg
 }
@@ -258,20 +259,11 @@ func finishTarget(tg target, list, keys, vals []string, op opKind, slab *condSla
 // pack re-points the strings of list into one shared allocation: an allow-list's elements
 // are then contiguous (its binary search touches a few cache lines, not one per element) and
 // do not sit between the load's garbage in the heap (less fragmentation, lower RSS).
-func pack(list []string) {
-	n := 0
-	for _, s := range list {
-		n += len(s)
-	}
-	if n == 0 || len(list) < 2 {
+func pack(list []string, slab *condSlab) {
+	if len(list) < 2 {
 		return
 	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, s := range list {
-		b.WriteString(s)
-	}
-	all, off := b.String(), 0
+	all, off := slab.concat(list...), 0
 	for i, s := range list {
 		list[i] = all[off : off+len(s)]
 		off += len(s)
