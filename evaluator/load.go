@@ -185,7 +185,7 @@ func (l *loader) field(key string) error {
 		case '{':
 			l.condJobs, l.idSum, l.reusedMap = l.condJobs[:0], 0, 0
 			if l.prev != nil && l.condJobs == nil {
-				l.condJobs = make([]condEntry, 0, len(l.prev.conds))
+				l.condJobs = make([]condEntry, 0, l.prev.conds.len())
 			}
 			buf := make([]byte, 0, 4096)
 			err = sc.objectBytes(func(id []byte) error {
@@ -307,25 +307,27 @@ func (l *loader) setFormat(f string) {
 
 func (l *loader) finish() error {
 	// Index the compiled condition map in payload order (a repeated id: the last one wins).
-	var conds map[string]condRef
-	if p := l.prev; p != nil && l.reusedMap == len(l.condJobs) && len(p.conds) == len(l.condJobs) && p.condIDSum == l.idSum {
+	var conds *condIndex
+	if p := l.prev; p != nil && l.reusedMap == len(l.condJobs) && p.conds.len() == len(l.condJobs) && p.condIDSum == l.idSum {
 		conds = p.conds // every entry unchanged, the same ids: share the index
 	} else {
-		conds = make(map[string]condRef, len(l.condJobs))
-		for _, e := range l.condJobs {
+		refs := make([]condRef, len(l.condJobs))
+		for i, e := range l.condJobs {
 			if j := e.job; j != nil {
 				if j.err != nil {
 					return fmt.Errorf("evaluator: condition %q: %w", e.id, j.err)
 				}
 				e.c = j.c
 			}
-			conds[e.id] = e.condRef
+			refs[i] = e.condRef
 		}
+		l.condJobs = nil
+		conds = newCondIndex(refs)
 	}
 	l.condJobs = nil
 	l.out.shared.condIDSum = l.idSum
 	l.out.shared.conds = conds
-	l.out.counts.Conditions = len(conds)
+	l.out.counts.Conditions = conds.len()
 	for i, n := range [...]int{len(l.gates), len(l.configs), len(l.layers)} {
 		l.out.shared.specs[i] = make(map[string]specEntry, n)
 	}
@@ -432,7 +434,7 @@ func (l *loader) addCondition(id []byte, raw []byte) {
 	e := condEntry{condRef: condRef{key: keyOf(raw)}}
 	l.idSum += maphash.Bytes(keySeed, id)
 	if l.prev != nil {
-		if ref, ok := l.prev.conds[string(id)]; ok {
+		if ref, ok := l.prev.conds.getBytes(id); ok {
 			e.id = ref.id // the previous snapshot's copy
 			if ref.key == e.key {
 				e.c = ref.c // unchanged: neither copied nor compiled again
@@ -576,7 +578,7 @@ func (l *loader) resolve(sp *spec, ids []string) int {
 		r := &sp.rules[i]
 		for j, c := range r.conds {
 			if c == nil {
-				if ref, ok := l.out.shared.conds[ids[k]]; ok {
+				if ref, ok := l.out.shared.conds.get(ids[k]); ok {
 					r.conds[j], ids[k] = ref.c, ref.id
 				} else {
 					r.conds[j], ids[k] = &condition{typ: condUnknown}, strings.Clone(ids[k])
@@ -605,7 +607,7 @@ func (l *loader) remap(e specEntry) *spec {
 			conds = sp.rules[i].inl[:n:n] // the clone's own inline array
 		}
 		for j := range conds {
-			if ref, ok := l.out.shared.conds[e.condIDs[k]]; ok {
+			if ref, ok := l.out.shared.conds.get(e.condIDs[k]); ok {
 				conds[j] = ref.c
 			} else {
 				conds[j] = &condition{typ: condUnknown}
@@ -620,7 +622,9 @@ func (l *loader) remap(e specEntry) *spec {
 
 func (l *loader) sameConditions(ids []string) bool {
 	for _, id := range ids {
-		if l.out.shared.conds[id].key != l.prev.conds[id].key {
+		now, _ := l.out.shared.conds.get(id)
+		before, _ := l.prev.conds.get(id)
+		if now.key != before.key {
 			return false
 		}
 	}

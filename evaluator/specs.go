@@ -66,7 +66,7 @@ type Specs struct {
 type sharedTables struct {
 	conditions map[rawKey]*condition
 	values     map[rawKey]*retVal
-	conds      map[string]condRef
+	conds      *condIndex
 	condIDSum  uint64                  // sum of the hashes of conds' ids: with equal counts, the same ids
 	specs      [3]map[string]specEntry // by section (gates, configs, layers), then name
 	stale      int                     // replaced objects possibly still pinned in shared chunks
@@ -82,7 +82,7 @@ const staleLimit = 4
 
 // objectCount is what stale is compared with: conditions and specs.
 func (t *sharedTables) objectCount() int {
-	return len(t.conds) + len(t.conditions) + len(t.specs[0]) + len(t.specs[1]) + len(t.specs[2])
+	return t.conds.len() + len(t.conditions) + len(t.specs[0]) + len(t.specs[1]) + len(t.specs[2])
 }
 
 // section is the index in sharedTables.specs of a payload section's kind.

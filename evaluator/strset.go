@@ -66,20 +66,17 @@ func packInto(elems []string, offs []uint32, slab *condSlab) string {
 	return slab.concat(elems...)
 }
 
-// hashedSet places the distinct elements in open-addressing slots (load factor <= 3/4).
+// hashedSet places the distinct elements in open-addressing slots (load factor <= 3/4, any
+// table size: a power of two would average 1.8 slots per element instead of 1.33).
 func hashedSet(elems []string, slab *condSlab) strSet {
-	size := 1
-	for size*3 < len(elems)*4 {
-		size <<= 1
-	}
+	size := len(elems)*4/3 + 1
 	slots := make([]uint32, size)
-	mask := uint64(size - 1)
 	distinct := elems[:0]
 	for _, s := range elems {
 		h := maphash.String(setSeed, s)
 		tag := slotTag(h)
-		j := h & mask
-		for ; slots[j] != 0; j = (j + 1) & mask {
+		j := slotHome(h, size)
+		for ; slots[j] != 0; j = nextSlot(j, size) {
 			if x := slots[j]; x&^slotIdxMask == tag && distinct[x&slotIdxMask-1] == s {
 				break
 			}
@@ -96,6 +93,16 @@ func hashedSet(elems []string, slab *condSlab) strSet {
 }
 
 func slotTag(h uint64) uint32 { return uint32(h>>(64-(32-slotIdxBits))) << slotIdxBits }
+
+// slotHome is the first slot to probe: the hash's low half scaled to the table size.
+func slotHome(h uint64, size int) int { return int(uint64(uint32(h)) * uint64(size) >> 32) }
+
+func nextSlot(j, size int) int {
+	if j++; j == size {
+		return 0
+	}
+	return j
+}
 
 func (st *strSet) len() int { return int(st.n) }
 
@@ -118,8 +125,7 @@ func (st *strSet) has(s string) bool {
 		slots := st.idx[n+1:]
 		h := maphash.String(setSeed, s)
 		tag := slotTag(h)
-		mask := uint64(len(slots) - 1)
-		for j := h & mask; ; j = (j + 1) & mask {
+		for j := slotHome(h, len(slots)); ; j = nextSlot(j, len(slots)) {
 			x := slots[j]
 			if x == 0 {
 				return false
