@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"runtime"
 	"slices"
@@ -69,15 +68,20 @@ type loader struct {
 	sc   *scanner
 	out  *Specs
 	prev *sharedTables
-	strs map[string]string
+	// prevSpecs is the previous snapshot, whose maps a section without changes shares
+	prevSpecs      *Specs
+	sharedSections int
+	strs           map[string]string
 	// specs by kind and name, built by the workers while the payload streams (their v2
 	// condition ids are resolved once the condition map is complete)
 	gates, configs, layers map[string]*specJob
 	// v2 condition_map entries, in payload order, compiled by workers while the rest of the
 	// payload is still being read (a new entry's JSON lives only until it is compiled)
-	condJobs    []condEntry
-	idSum       uint64 // of the condition map's ids, see sharedTables.condIDSum
-	reusedMap   int    // condition-map entries taken from the previous snapshot
+	condJobs []condEntry
+	// same counts the leading condition-map entries equal (id and JSON) to the previous
+	// snapshot's, in order: not stored in condJobs until the payload diverges from it
+	same        int
+	diverged    bool
 	work        chan *condJob
 	workers     sync.WaitGroup
 	arena       byteArena    // kept JSON, written by the reading goroutine only
@@ -110,12 +114,13 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 		l.out.receivedAt = time.Now().UnixMilli()
 	}
 	if opts.Previous != nil && !opts.Previous.shared.needsCompaction() {
-		l.prev = opts.Previous.shared
+		l.prev, l.prevSpecs = opts.Previous.shared, opts.Previous
 		// sized like the previous payload's: no growth (garbage) while reading a similar one
 		l.gates = make(map[string]*specJob, len(l.prev.specs[0]))
 		l.configs = make(map[string]*specJob, len(l.prev.specs[1]))
 		l.layers = make(map[string]*specJob, len(l.prev.specs[2]))
 	}
+	l.diverged = l.prev == nil
 	err := l.top()
 	l.stopWorkers()
 	if err != nil {
@@ -134,10 +139,16 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 		return nil, err
 	}
 	l.out.format = l.format
+	if l.sharedSections == 3 { // no spec changed: the names and counts neither
+		l.out.names = l.prevSpecs.names
+		l.out.counts = l.prevSpecs.counts
+		l.out.counts.Conditions = l.out.shared.conds.len()
+	} else {
+		l.out.index()
+	}
 	l.out.reasonRecognized = l.out.source + ":Recognized"
 	l.out.reasonUnrecognized = l.out.source + ":Unrecognized"
 	l.out.reasonUnsupported = l.out.source + ":Unsupported"
-	l.out.index()
 	l.out.link()
 	l.out.shared.account(l.prev, int(l.reused.Load()+l.reusedSpecs.Load()))
 	return l.out, nil
@@ -183,10 +194,7 @@ func (l *loader) field(key string) error {
 	case "condition_map":
 		switch sc.peek() {
 		case '{':
-			l.condJobs, l.idSum, l.reusedMap = l.condJobs[:0], 0, 0
-			if l.prev != nil && l.condJobs == nil {
-				l.condJobs = make([]condEntry, 0, l.prev.conds.len())
-			}
+			l.condJobs, l.same, l.diverged = l.condJobs[:0], 0, l.prev == nil
 			buf := make([]byte, 0, 4096)
 			err = sc.objectBytes(func(id []byte) error {
 				var cerr error
@@ -308,9 +316,10 @@ func (l *loader) setFormat(f string) {
 func (l *loader) finish() error {
 	// Index the compiled condition map in payload order (a repeated id: the last one wins).
 	var conds *condIndex
-	if p := l.prev; p != nil && l.reusedMap == len(l.condJobs) && p.conds.len() == len(l.condJobs) && p.condIDSum == l.idSum {
-		conds = p.conds // every entry unchanged, the same ids: share the index
+	if !l.diverged && l.same == l.prev.conds.len() {
+		conds = l.prev.conds // the same entries in the same order: share the index
 	} else {
+		l.diverge()
 		refs := make([]condRef, len(l.condJobs))
 		for i, e := range l.condJobs {
 			if j := e.job; j != nil {
@@ -325,45 +334,68 @@ func (l *loader) finish() error {
 		conds = newCondIndex(refs)
 	}
 	l.condJobs = nil
-	l.out.shared.condIDSum = l.idSum
 	l.out.shared.conds = conds
 	l.out.counts.Conditions = conds.len()
-	for i, n := range [...]int{len(l.gates), len(l.configs), len(l.layers)} {
-		l.out.shared.specs[i] = make(map[string]specEntry, n)
-	}
 	var err error
-	if l.out.gates, err = l.finishAll(l.gates); err != nil {
+	if l.out.gates, err = l.finishAll(0, l.gates); err != nil {
 		return err
 	}
-	if l.out.configs, err = l.finishAll(l.configs); err != nil {
+	if l.out.configs, err = l.finishAll(1, l.configs); err != nil {
 		return err
 	}
-	if l.out.layers, err = l.finishAll(l.layers); err != nil {
+	if l.out.layers, err = l.finishAll(2, l.layers); err != nil {
 		return err
 	}
 	return nil
 }
 
-func (l *loader) finishAll(jobs map[string]*specJob) (map[string]*spec, error) {
-	list := make([]*specJob, 0, len(jobs))
-	for _, j := range jobs {
-		list = append(list, j)
+// finishAll finishes one section's specs. A section whose specs are all the previous
+// snapshot's, with the same conditions, shares its maps (a resync of an unchanged section
+// allocates nothing for it).
+func (l *loader) finishAll(sec int, jobs map[string]*specJob) (map[string]*spec, error) {
+	type named struct {
+		name string
+		j    *specJob
+	}
+	list := make([]named, 0, len(jobs))
+	for name, j := range jobs {
+		list = append(list, named{name, j})
 	}
 	built := make([]*spec, len(list))
 	errs := make([]error, len(list))
+	same := make([]bool, len(list))
+	var nSame atomic.Int64
 	parallel(len(list), func(i int) {
-		built[i], errs[i] = l.finishSpec(list[i])
+		built[i], same[i], errs[i] = l.finishSpec(sec, list[i].name, list[i].j)
+		if same[i] {
+			nSame.Add(1)
+		}
 	})
+	if p := l.prevSpecs; p != nil && int(nSame.Load()) == len(list) && len(l.prev.specs[sec]) == len(list) {
+		if m := p.section(sec); len(m) == len(list) {
+			l.out.shared.specs[sec] = l.prev.specs[sec]
+			l.sharedSections++
+			return m, nil
+		}
+	}
+	entries := l.out.shared.specs[sec]
+	if entries == nil {
+		entries = make(map[string]specEntry, len(list))
+		l.out.shared.specs[sec] = entries
+	}
 	out := make(map[string]*spec, len(list))
-	for i, j := range list {
+	for i, n := range list {
 		if err := errs[i]; err != nil {
 			if errors.Is(err, errBadCondition) {
-				return nil, fmt.Errorf("evaluator: spec %q: %w", j.name, err)
+				return nil, fmt.Errorf("evaluator: spec %q: %w", n.name, err)
 			}
-			l.skipped = append(l.skipped, fmt.Sprintf("%s: %v", j.name, err))
+			l.skipped = append(l.skipped, fmt.Sprintf("%s: %v", n.name, err))
 			continue
 		}
-		out[built[i].name] = built[i]
+		if same[i] {
+			entries[n.name] = l.prev.specs[sec][n.name]
+		}
+		out[n.name] = built[i]
 	}
 	return out, nil
 }
@@ -390,17 +422,19 @@ type condJob struct {
 	spec *specJob // set: this job builds a spec instead
 }
 
-// specJob is one spec: built by a worker from its JSON, or (unchanged) taken from the
-// previous snapshot once the condition map is known.
+// unchangedSpec stands for every spec whose JSON is the previous snapshot's.
+var unchangedSpec = &specJob{}
+
+// specJob is one spec built by a worker from its JSON (unchangedSpec: taken from the
+// previous snapshot once the condition map is known).
 type specJob struct {
-	kind      Kind
-	name      string
-	key       rawKey
-	unchanged bool
-	raw       []byte
-	sp        *spec
-	condIDs   []string
-	err       error
+	kind    Kind
+	name    string
+	key     rawKey
+	raw     []byte
+	sp      *spec
+	condIDs []string
+	err     error
 }
 
 // specName returns a v2 spec's name (a key of its section): the previous snapshot's copy when
@@ -416,14 +450,14 @@ func (l *loader) specName(kind Kind, b []byte) string {
 
 // addSpec takes one spec of a section's kind; raw is the reader's scratch buffer.
 func (l *loader) addSpec(kind Kind, name string, raw []byte) *specJob {
-	j := &specJob{kind: kind, name: name, key: keyOf(raw)}
+	key := keyOf(raw)
 	if l.prev != nil {
-		if e, ok := l.prev.specs[section(kind)][name]; ok && e.reusable && e.key == j.key {
+		if e, ok := l.prev.specs[section(kind)][name]; ok && e.reusable && e.key == key {
 			// unchanged: neither copied nor kept (a resync of a mostly unchanged payload)
-			j.unchanged = true
-			return j
+			return unchangedSpec
 		}
 	}
+	j := &specJob{kind: kind, name: name, key: key}
 	j.raw = l.arena.clone(raw)
 	l.submit(&condJob{spec: j})
 	return j
@@ -432,7 +466,14 @@ func (l *loader) addSpec(kind Kind, name string, raw []byte) *specJob {
 // addCondition takes one condition_map entry; id and raw are the reader's scratch buffers.
 func (l *loader) addCondition(id []byte, raw []byte) {
 	e := condEntry{condRef: condRef{key: keyOf(raw)}}
-	l.idSum += maphash.Bytes(keySeed, id)
+	if !l.diverged {
+		if p := l.prev.conds; l.same < p.len() && p.entries[l.same].key == e.key && p.entries[l.same].id == string(id) {
+			l.same++ // (a resync of an unchanged map stores nothing)
+			l.reused.Add(1)
+			return
+		}
+		l.diverge()
+	}
 	if l.prev != nil {
 		if ref, ok := l.prev.conds.getBytes(id); ok {
 			e.id = ref.id // the previous snapshot's copy
@@ -440,7 +481,6 @@ func (l *loader) addCondition(id []byte, raw []byte) {
 				e.c = ref.c // unchanged: neither copied nor compiled again
 				l.condJobs = append(l.condJobs, e)
 				l.reused.Add(1)
-				l.reusedMap++
 				return
 			}
 		}
@@ -451,6 +491,18 @@ func (l *loader) addCondition(id []byte, raw []byte) {
 	e.job = &condJob{raw: l.arena.clone(raw)}
 	l.condJobs = append(l.condJobs, e)
 	l.submit(e.job)
+}
+
+// diverge stores the condition-map entries taken so far from the previous snapshot.
+func (l *loader) diverge() {
+	if l.diverged {
+		return
+	}
+	l.diverged = true
+	l.condJobs = make([]condEntry, 0, l.prev.conds.len())
+	for _, r := range l.prev.conds.entries[:l.same] {
+		l.condJobs = append(l.condJobs, condEntry{condRef: r})
+	}
 }
 
 // submit queues a job for the workers, starting them on first use: conditions are compiled
@@ -535,38 +587,43 @@ func (a *byteArena) clone(b []byte) []byte {
 // finishSpec returns the previous snapshot's spec when its JSON and every condition it
 // references are unchanged (a resync then allocates almost nothing), else the spec the
 // workers built, its condition ids resolved against this payload's condition map.
-func (l *loader) finishSpec(j *specJob) (*spec, error) {
-	sec, id := section(j.kind), j.name
-	if j.unchanged {
+//
+// same: the previous snapshot's entry is kept as it is (finishAll records it).
+func (l *loader) finishSpec(sec int, id string, j *specJob) (sp *spec, same bool, err error) {
+	if j == unchangedSpec {
 		e := l.prev.specs[sec][id]
-		if !l.sameConditions(e.condIDs) {
-			e.sp = l.remap(e)
-		} else {
+		if l.sameConditions(e.condIDs) {
 			l.reusedSpecs.Add(1)
+			return e.sp, true, nil
 		}
-		l.mu.Lock()
-		l.out.shared.specs[sec][id] = e
-		l.mu.Unlock()
-		return e.sp, nil
+		e.sp = l.remap(e)
+		l.putEntry(sec, id, e)
+		return e.sp, false, nil
 	}
 	if j.err != nil {
-		return nil, j.err
+		return nil, false, j.err
 	}
 	if l.prev != nil {
 		if e, ok := l.prev.specs[sec][id]; ok && e.key == j.key && l.sameConditions(e.condIDs) {
 			l.reusedSpecs.Add(1)
-			l.mu.Lock()
-			l.out.shared.specs[sec][id] = e
-			l.mu.Unlock()
-			return e.sp, nil
+			return e.sp, true, nil
 		}
 	}
-	sp := j.sp
+	sp = j.sp
 	total := l.resolve(sp, j.condIDs)
+	l.putEntry(sec, id, specEntry{key: j.key, condIDs: j.condIDs, sp: sp, reusable: len(j.condIDs) == 0 || len(j.condIDs) == total})
+	return sp, false, nil
+}
+
+func (l *loader) putEntry(sec int, id string, e specEntry) {
 	l.mu.Lock()
-	l.out.shared.specs[sec][id] = specEntry{key: j.key, condIDs: j.condIDs, sp: sp, reusable: len(j.condIDs) == 0 || len(j.condIDs) == total}
-	l.mu.Unlock()
-	return sp, nil
+	defer l.mu.Unlock()
+	m := l.out.shared.specs[sec]
+	if m == nil {
+		m = make(map[string]specEntry)
+		l.out.shared.specs[sec] = m
+	}
+	m[id] = e
 }
 
 // resolve points the rules' condition-id placeholders (nil) at this payload's compiled
@@ -621,6 +678,9 @@ func (l *loader) remap(e specEntry) *spec {
 }
 
 func (l *loader) sameConditions(ids []string) bool {
+	if l.out.shared.conds == l.prev.conds {
+		return true // the condition map did not change
+	}
 	for _, id := range ids {
 		now, _ := l.out.shared.conds.get(id)
 		before, _ := l.prev.conds.get(id)

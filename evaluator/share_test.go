@@ -2,9 +2,12 @@ package evaluator
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,6 +33,40 @@ func TestResyncSharesUnchangedSpecs(t *testing.T) {
 			t.Fatalf("gate %s was rebuilt although nothing changed", name)
 		}
 	}
+	// Nothing changed: the indexes are shared too, and describe the same snapshot.
+	if second.shared.conds != first.shared.conds || !sameMap(second.gates, first.gates) ||
+		!sameMap(second.configs, first.configs) || !sameMap(second.layers, first.layers) {
+		t.Fatal("an unchanged payload's indexes were rebuilt")
+	}
+	if second.Counts() != first.Counts() || !slices.Equal(second.Names(KindGate), first.Names(KindGate)) {
+		t.Fatalf("counts %+v, want %+v", second.Counts(), first.Counts())
+	}
+	// A removed gate: that section is rebuilt without it, the others stay shared.
+	removed := first.Names(KindGate)[0]
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var gates map[string]json.RawMessage
+	if err := json.Unmarshal(doc["feature_gates"], &gates); err != nil {
+		t.Fatal(err)
+	}
+	delete(gates, removed)
+	doc["feature_gates"], _ = json.Marshal(gates)
+	fewer, _ := json.Marshal(doc)
+	less, err := Load(bytes.NewReader(fewer), LoadOptions{Previous: second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := less.gates[removed]; ok || len(less.gates) != len(second.gates)-1 || sameMap(less.gates, second.gates) {
+		t.Fatalf("gate %s still there after its removal", removed)
+	}
+	if less.Counts().FeatureGates+less.Counts().Segments+less.Counts().Holdouts != len(second.gates)-1 {
+		t.Fatalf("counts %+v after removing one gate", less.Counts())
+	}
+	if !sameMap(less.configs, second.configs) {
+		t.Fatal("an unchanged section was rebuilt")
+	}
 	// Change the email condition of test_email (str_contains_any "@statsig.com").
 	changed := bytes.Replace(raw, []byte(`"@statsig.com"`), []byte(`"@example.com"`), 1)
 	if bytes.Equal(changed, raw) {
@@ -49,6 +86,9 @@ func TestResyncSharesUnchangedSpecs(t *testing.T) {
 	}
 	if rebuilt == 0 || reused == 0 {
 		t.Fatalf("reused %d, rebuilt %d: want only the specs that use the changed condition rebuilt", reused, rebuilt)
+	}
+	if third.shared.conds == second.shared.conds || sameMap(third.gates, second.gates) {
+		t.Fatal("indexes shared although a condition changed")
 	}
 	// The rebuilt specs evaluate with the new condition.
 	before, after := New(Options{}), New(Options{})
@@ -158,4 +198,8 @@ func TestReplacedSnapshotsAreCollected(t *testing.T) {
 		t.Fatalf("%d of %d replaced snapshots were collected", got, resyncs)
 	}
 	runtime.KeepAlive(prev)
+}
+
+func sameMap[V any](a, b map[string]V) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }

@@ -67,7 +67,6 @@ type sharedTables struct {
 	conditions map[rawKey]*condition
 	values     map[rawKey]*retVal
 	conds      *condIndex
-	condIDSum  uint64                  // sum of the hashes of conds' ids: with equal counts, the same ids
 	specs      [3]map[string]specEntry // by section (gates, configs, layers), then name
 	stale      int                     // replaced objects possibly still pinned in shared chunks
 }
@@ -83,6 +82,17 @@ const staleLimit = 4
 // objectCount is what stale is compared with: conditions and specs.
 func (t *sharedTables) objectCount() int {
 	return t.conds.len() + len(t.conditions) + len(t.specs[0]) + len(t.specs[1]) + len(t.specs[2])
+}
+
+// section returns the map of a payload section (see section).
+func (s *Specs) section(sec int) map[string]*spec {
+	switch sec {
+	case 0:
+		return s.gates
+	case 2:
+		return s.layers
+	}
+	return s.configs
 }
 
 // section is the index in sharedTables.specs of a payload section's kind.
