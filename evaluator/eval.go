@@ -155,9 +155,9 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 		if !c.boolv {
 			continue
 		}
-		if r.configDelegate != "" {
-			if ds := c.s.linked(r.delegate, KindExperiment, r.configDelegate); ds != nil {
-				c.delegateTo(r.configDelegate, ds)
+		if d := r.delegate; d != nil {
+			if ds := c.s.linked(&d.link, KindExperiment, d.name); ds != nil {
+				c.delegateTo(d.name, ds)
 				c.finalize(sp, r)
 				return
 			}
@@ -232,7 +232,7 @@ func (c *evalCtx) passes(sp *spec, r *rule) bool {
 	case 0:
 		return false
 	}
-	h := hashUnit(r.saltPrefix, c.u.unitIDString(r.idType, r.idTypeIsUser))
+	h := hashRule(sp.salt, r.salt, c.u.unitIDString(r.idType, r.idTypeIsUser))
 	return float64(h%10000) < r.passPct*100
 }
 

@@ -26,6 +26,23 @@ func hashUnit(prefix, unit string) uint64 {
 	return binary.BigEndian.Uint64(sum[:8])
 }
 
+// hashRule is hashUnit(specSalt + "." + ruleSalt + ".", unit): a rule's pass-percentage
+// bucket, without keeping the concatenated prefix for every rule.
+func hashRule(specSalt, ruleSalt, unit string) uint64 {
+	var buf [256]byte
+	n := len(specSalt) + len(ruleSalt) + len(unit) + 2
+	if n > len(buf) {
+		return h64(specSalt + "." + ruleSalt + "." + unit)
+	}
+	i := copy(buf[:], specSalt)
+	buf[i] = '.'
+	i += 1 + copy(buf[i+1:], ruleSalt)
+	buf[i] = '.'
+	copy(buf[i+1:], unit)
+	sum := sha256.Sum256(buf[:n])
+	return binary.BigEndian.Uint64(sum[:8])
+}
+
 // HashIDListID is how ID lists store an ID: base64std(sha256(id))[:8].
 func HashIDListID(id string) string {
 	sum := sha256.Sum256([]byte(id))

@@ -17,14 +17,14 @@ func (c *evalCtx) evaluateNewLayer(sp *spec) {
 		if !c.boolv || !c.passes(sp, r) {
 			continue
 		}
-		if r.configDelegate != "" {
-			ds := c.s.linked(r.delegate, KindExperiment, r.configDelegate)
+		if d := r.delegate; d != nil {
+			ds := c.s.linked(&d.link, KindExperiment, d.name)
 			if ds == nil || delegated {
 				continue
 			}
 			saved := c.sec
 			c.depth++
-			c.evaluateSpec(r.configDelegate, KindExperiment, ds)
+			c.evaluateSpec(d.name, KindExperiment, ds)
 			c.depth--
 			if c.unsupported {
 				return
@@ -45,7 +45,7 @@ func (c *evalCtx) evaluateNewLayer(sp *spec) {
 				values[p], ruleIDs[p] = v, r.id
 			}
 			delegated = true
-			c.delegate = r.configDelegate
+			c.delegate = d.name
 			c.ruleID = r.id
 			c.explicit, c.hasExplicit = ds.explicit, ds.hasExplicit
 			c.isExpGroup = r.isExpGroup.isTrue()

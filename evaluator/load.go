@@ -71,6 +71,7 @@ type loader struct {
 	// prevSpecs is the previous snapshot, whose maps a section without changes shares
 	prevSpecs      *Specs
 	sharedSections int
+	sectionLen     int // specs in the section being finished
 	strs           map[string]string
 	// specs by kind and name, built by the workers while the payload streams (their v2
 	// condition ids are resolved once the condition map is complete)
@@ -365,6 +366,7 @@ func (l *loader) finishAll(sec int, jobs map[string]*specJob) (map[string]*spec,
 	errs := make([]error, len(list))
 	same := make([]bool, len(list))
 	var nSame atomic.Int64
+	l.sectionLen = len(list)
 	parallel(len(list), func(i int) {
 		built[i], same[i], errs[i] = l.finishSpec(sec, list[i].name, list[i].j)
 		if same[i] {
@@ -620,7 +622,7 @@ func (l *loader) putEntry(sec int, id string, e specEntry) {
 	defer l.mu.Unlock()
 	m := l.out.shared.specs[sec]
 	if m == nil {
-		m = make(map[string]specEntry)
+		m = make(map[string]specEntry, l.sectionLen)
 		l.out.shared.specs[sec] = m
 	}
 	m[id] = e
@@ -736,18 +738,16 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 		if rr.Salt != nil {
 			ruleSalt = *rr.Salt
 		}
-		r.saltPrefix = slab.concat(rs.Salt, ".", ruleSalt, ".")
-		if ruleSalt == rr.ID { // the usual case: the id is inside the salt prefix
-			r.id = r.saltPrefix[len(rs.Salt)+1 : len(r.saltPrefix)-1]
-		} else {
-			r.id = slab.concat(rr.ID) // rule ids are unique: not interned
+		r.salt = slab.concat(ruleSalt) // rule ids and salts are unique: not interned
+		if r.id = r.salt; ruleSalt != rr.ID {
+			r.id = slab.concat(rr.ID)
 		}
 		if rr.GroupName != nil {
 			r.groupName = l.intern(*rr.GroupName)
 		}
-		if rr.ConfigDelegate != nil {
-			r.configDelegate = l.intern(*rr.ConfigDelegate)
-			r.delegate = slab.link()
+		if rr.ConfigDelegate != nil && *rr.ConfigDelegate != "" {
+			r.delegate = slab.delegate()
+			r.delegate.name = l.intern(*rr.ConfigDelegate)
 		}
 		r.isExpGroup = triOf(rr.IsExperimentGroup)
 		if rr.SamplingRate != nil {

@@ -19,7 +19,7 @@ type condSlab struct {
 	strs    []string
 	ptrs    []*condition
 	exts    []targetExt
-	links   []specLink
+	links   []ruleDelegate
 	vals    []retVal
 	buckets []([bucketWords]uint64)
 	names   map[string]string // short strings most conditions repeat (fields, id types)
@@ -99,9 +99,9 @@ func (s *condSlab) ext() *targetExt {
 	return &take(&s.exts, 1)[0]
 }
 
-func (s *condSlab) link() *specLink {
+func (s *condSlab) delegate() *ruleDelegate {
 	if s == nil {
-		return &specLink{}
+		return &ruleDelegate{}
 	}
 	return &take(&s.links, 1)[0]
 }

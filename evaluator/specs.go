@@ -196,6 +196,13 @@ func (s *Specs) lookup(kind Kind, name string) *spec {
 // an older snapshot fall back to the map.
 type specLink struct{ p atomic.Pointer[resolved] }
 
+// ruleDelegate is a rule's config delegate (an experiment), kept out of the rule: few rules
+// have one.
+type ruleDelegate struct {
+	name string
+	link specLink // the experiment in the newest snapshot
+}
+
 type resolved struct {
 	gen uint64 // the snapshot's generation: a pointer to it would keep a replaced snapshot alive
 	sp  *spec
@@ -222,8 +229,8 @@ func (s *Specs) link() {
 		for _, sp := range m {
 			for i := range sp.rules {
 				r := &sp.rules[i]
-				if r.delegate != nil && r.configDelegate != "" {
-					s.resolve(&chunk, r.delegate, KindExperiment, r.configDelegate)
+				if d := r.delegate; d != nil {
+					s.resolve(&chunk, &d.link, KindExperiment, d.name)
 				}
 				for _, c := range r.conds {
 					if c.typ == condPassGate || c.typ == condFailGate {
@@ -323,14 +330,13 @@ type rule struct {
 	hasSampling  bool
 	passPct      float64
 	ret          *retVal
-	saltPrefix   string // specSalt "." ruleSalt "."
+	salt         string // the rule's salt (usually its id: then id shares its bytes)
 	idType       string
 
-	configDelegate string
-	delegate       *specLink // the delegate experiment in the newest snapshot
-	id             string
-	groupName      string
-	samplingRate   int
+	delegate     *ruleDelegate // nil: none
+	id           string
+	groupName    string
+	samplingRate int
 }
 
 // retVal is a shared return value: raw JSON kept as received, parsed lazily once for
