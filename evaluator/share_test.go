@@ -16,10 +16,7 @@ import (
 // TestResyncSharesUnchangedSpecs: loading the same payload with the previous snapshot reuses
 // every spec; changing one condition rebuilds only the specs that reference it.
 func TestResyncSharesUnchangedSpecs(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(fixturesDir(t), "server-core", "eval_proj_dcs.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := evalProjectPayload(t)
 	first, err := Load(bytes.NewReader(raw), LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -106,10 +103,7 @@ func TestResyncSharesUnchangedSpecs(t *testing.T) {
 // TestResyncCompactsStaleConditions: replaced conditions and specs are counted as stale (they may stay
 // pinned in shared chunks); past the limit the next load shares nothing, and the count resets.
 func TestResyncCompactsStaleConditions(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(fixturesDir(t), "server-core", "eval_proj_dcs.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := evalProjectPayload(t)
 	first, err := Load(bytes.NewReader(raw), LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -156,10 +150,7 @@ func TestResyncCompactsStaleConditions(t *testing.T) {
 // and its nested-gate link was resolved for the old snapshot: the link must not keep that
 // snapshot (its maps and indexes) alive, or every resync would leak one until compaction.
 func TestReplacedSnapshotsAreCollected(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(fixturesDir(t), "server-core", "eval_proj_dcs.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := evalProjectPayload(t)
 	gate := []byte(`"847254706":{"type":"pass_gate","targetValue":"layer_holdout","operator":"any"`)
 	if !bytes.Contains(raw, gate) {
 		t.Fatal("fixture changed: pass_gate condition 847254706 not found")
@@ -202,4 +193,14 @@ func TestReplacedSnapshotsAreCollected(t *testing.T) {
 
 func sameMap[V any](a, b map[string]V) bool {
 	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// evalProjectPayload is Server Core's eval project payload (v2).
+func evalProjectPayload(t *testing.T) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(fixturesDir(t), "server-core", "eval_proj_dcs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
