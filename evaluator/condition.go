@@ -1,12 +1,10 @@
 package evaluator
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-
-	jsoniter "github.com/json-iterator/go"
 )
 
 type condType uint8
@@ -131,106 +129,165 @@ func pureFrom(conds []*condition) int32 {
 }
 
 // compileCondition decodes and compiles one condition in a single pass over its JSON: no
-// intermediate struct, no generic tree for the target (allow-lists and bucket sets are most of
-// a large payload). Key matching, null handling and type errors follow encoding/json, as the
-// struct decoding it replaces did.
+// intermediate struct, no generic tree and no string per element for the target (allow-lists
+// and bucket sets are most of a large payload). Key matching, null handling and type errors
+// follow encoding/json, as the struct decoding it replaces did.
 func compileCondition(raw []byte) (*condition, error) { return compileInto(raw, nil) }
 
 // compileInto is compileCondition with the condition allocated from slab (nil: the heap).
 func compileInto(raw []byte, slab *condSlab) (*condition, error) {
-	it := fastJSONNumbers.BorrowIterator(raw)
-	defer fastJSONNumbers.ReturnIterator(it)
-	if it.WhatIsNext() != jsoniter.ObjectValue {
-		if it.WhatIsNext() == jsoniter.NilValue {
-			return &condition{typ: condUnknown, op: opNone, target: target{kind: kindNull}}, nil
+	var ls *listScratch
+	if slab != nil {
+		ls = &slab.lists
+	} else {
+		ls = new(listScratch)
+	}
+	c := jcursor{b: raw}
+	switch c.kind() {
+	case '{':
+	case 'n':
+		if err := c.lit("null"); err != nil {
+			return nil, err
 		}
+		return &condition{typ: condUnknown, op: opNone, target: target{kind: kindNull}}, nil
+	default:
 		return nil, errors.New("condition must be an object")
 	}
 	var (
-		typ, idType string
-		op, field   *string
-		additional  []byte
-		tg          = target{kind: kindNull}
-		list        []string
-		objKeys     []string
-		objVals     []string
-		err         error
+		typ, idType     []byte
+		op, field       []byte // nil: absent or null
+		hasOp, hasField bool
+		additional      []byte
+		tg              = target{kind: kindNull}
 	)
-	it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
-		switch fieldKey(key) {
+	err := c.object(func(key []byte) error {
+		var err error
+		switch fieldKeyBytes(key) {
 		case "type":
-			err = readString(it, "type", &typ)
+			typ, _, err = readStr(&c, "type", typ)
 		case "targetvalue":
-			tg, list, objKeys, objVals, err = readTarget(it)
+			tg, err = readTarget(&c, ls)
 		case "operator":
-			op, err = readOptString(it, "operator")
+			op, hasOp, err = readStr(&c, "operator", nil)
 		case "field":
-			field, err = readOptString(it, "field")
+			field, hasField, err = readStr(&c, "field", nil)
 		case "additionalvalues":
-			switch it.WhatIsNext() {
-			case jsoniter.ObjectValue:
-				additional = it.SkipAndReturnBytes()
-			case jsoniter.NilValue:
-				it.Skip()
-				additional = nil
+			switch c.kind() {
+			case '{':
+				additional, err = c.span()
+			case 'n':
+				additional, err = nil, c.lit("null")
 			default:
-				it.Skip()
-				err = errors.New("additionalValues must be an object")
+				err = errors.Join(errors.New("additionalValues must be an object"), c.skip())
 			}
 		case "idtype":
-			err = readString(it, "idType", &idType)
+			idType, _, err = readStr(&c, "idType", idType)
 		default:
-			it.Skip()
+			err = c.skip()
 		}
-		return err == nil && it.Error == nil
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if it.Error != nil && it.Error != io.EOF {
-		return nil, it.Error
+	cond := slab.alloc()
+	cond.typ, cond.idType = condTypes[string(typ)], slab.nameOf(idType)
+	if hasField {
+		cond.field = slab.nameOf(field)
 	}
-	c := slab.alloc()
-	c.typ, c.idType = condTypes[typ], slab.name(idType)
-	if field != nil {
-		c.field = slab.name(*field)
+	cond.lfield = cond.field
+	if l := strings.ToLower(cond.field); l != cond.field {
+		cond.lfield = slab.name(l)
 	}
-	c.lfield = c.field
-	if l := strings.ToLower(c.field); l != c.field {
-		c.lfield = slab.name(l)
-	}
-	c.fieldCode = fieldCodeOf(c.lfield)
-	c.idTypeIsUser = strings.EqualFold(c.idType, "userid")
-	if op == nil {
-		c.op = opNone
-	} else if k, ok := opKinds[strings.ToLower(*op)]; ok {
-		c.op = k
+	cond.fieldCode = fieldCodeOf(cond.lfield)
+	cond.idTypeIsUser = strings.EqualFold(cond.idType, "userid")
+	if !hasOp {
+		cond.op = opNone
+	} else if k, ok := opKinds[string(op)]; ok {
+		cond.op = k
+	} else if k, ok := opKinds[strings.ToLower(string(op))]; ok {
+		cond.op = k
 	} else {
-		c.op = opUnknown
+		cond.op = opUnknown
 	}
-	c.target = finishTarget(tg, list, objKeys, objVals, c.op, slab)
-	switch c.typ {
-	case condUserBucket:
-		salt := ""
-		if additional != nil {
-			var av map[string]any
-			if err := fastJSON.Unmarshal(additional, &av); err != nil {
-				return nil, err
-			}
-			if s, ok := av["salt"]; ok && s != nil {
-				salt = fmt.Sprint(s)
-			}
+	cond.target = finishTarget(tg, ls, cond.op, slab)
+	if cond.typ == condUserBucket {
+		salt, err := bucketSalt(additional)
+		if err != nil {
+			return nil, err
 		}
-		c.bucketPrefix = slab.concat(salt, ".")
+		cond.bucketPrefix = slab.concat(salt, ".")
 	}
-	return c, nil
+	return cond, nil
 }
 
-// fieldKey folds a key the way encoding/json matches struct fields (case-insensitively).
-func fieldKey(k string) string {
-	switch k {
-	case "type", "operator", "field":
-		return k
+// readStr reads a string field the way encoding/json fills one: a string (raw's own bytes,
+// or a copy when it had escapes: the cursor reuses its buffer), null leaves prev (set is
+// false), any other type is an error naming the field.
+func readStr(c *jcursor, name string, prev []byte) (v []byte, set bool, err error) {
+	switch c.kind() {
+	case '"':
+		b, err := c.str()
+		if c.escaped {
+			b = bytes.Clone(b)
+		}
+		return b, true, err
+	case 'n':
+		return prev, false, c.lit("null")
+	}
+	return prev, false, errors.Join(fmt.Errorf("%s must be a string", name), c.skip())
+}
+
+// bucketSalt is a user_bucket condition's additionalValues.salt as Server Core formats it
+// ("" when absent or null).
+func bucketSalt(additional []byte) (string, error) {
+	if additional == nil {
+		return "", nil
+	}
+	// the usual salt is a string: read it in place
+	c := jcursor{b: additional}
+	salt, simple := "", true
+	err := c.object(func(key []byte) error {
+		if string(key) != "salt" {
+			return c.skip()
+		}
+		switch c.kind() {
+		case '"':
+			b, err := c.str()
+			salt = string(b)
+			return err
+		case 'n':
+			salt = ""
+			return c.lit("null")
+		}
+		simple = false
+		return c.skip()
+	})
+	if err != nil {
+		return "", err
+	}
+	if simple {
+		return salt, nil
+	}
+	var av map[string]any
+	if err := fastJSON.Unmarshal(additional, &av); err != nil {
+		return "", err
+	}
+	if s, ok := av["salt"]; ok && s != nil {
+		return fmt.Sprint(s), nil
+	}
+	return "", nil
+}
+
+// fieldKeyBytes is fieldKey for a key read in place.
+func fieldKeyBytes(k []byte) string {
+	switch string(k) {
+	case "type":
+		return "type"
+	case "operator":
+		return "operator"
+	case "field":
+		return "field"
 	case "targetValue":
 		return "targetvalue"
 	case "idType":
@@ -238,5 +295,5 @@ func fieldKey(k string) string {
 	case "additionalValues":
 		return "additionalvalues"
 	}
-	return strings.ToLower(k)
+	return strings.ToLower(string(k))
 }

@@ -85,7 +85,8 @@ type loader struct {
 	diverged    bool
 	work        chan *condJob
 	workers     sync.WaitGroup
-	arena       byteArena    // kept JSON, written by the reading goroutine only
+	raws        chunkRing    // specs' and conditions' JSON, reused once built or compiled
+	jobs        []condJob    // the reader's block of jobs to hand out
 	keys        condSlab     // kept keys (condition ids, spec names), the reading goroutine's
 	kept        condSlab     // interned strings and return values, under mu
 	reused      atomic.Int64 // conditions taken from the previous snapshot
@@ -418,10 +419,11 @@ type condEntry struct {
 
 // condJob is a worker's job: compile one condition, or build one spec.
 type condJob struct {
-	raw  []byte
-	c    *condition
-	err  error
-	spec *specJob // set: this job builds a spec instead
+	raw   []byte
+	chunk *rawChunk // raw's chunk, released once compiled
+	c     *condition
+	err   error
+	spec  *specJob // set: this job builds a spec instead
 }
 
 // unchangedSpec stands for every spec whose JSON is the previous snapshot's.
@@ -434,6 +436,7 @@ type specJob struct {
 	name    string
 	key     rawKey
 	raw     []byte
+	chunk   *rawChunk // raw's chunk, released once built
 	sp      *spec
 	condIDs []string
 	err     error
@@ -460,7 +463,7 @@ func (l *loader) addSpec(kind Kind, name string, raw []byte) *specJob {
 		}
 	}
 	j := &specJob{kind: kind, name: name, key: key}
-	j.raw = l.arena.clone(raw)
+	j.raw, j.chunk = l.raws.clone(raw)
 	l.submit(&condJob{spec: j})
 	return j
 }
@@ -490,7 +493,11 @@ func (l *loader) addCondition(id []byte, raw []byte) {
 	if e.id == "" {
 		e.id = l.keys.str(id)
 	}
-	e.job = &condJob{raw: l.arena.clone(raw)}
+	if len(l.jobs) == 0 {
+		l.jobs = make([]condJob, 1024)
+	}
+	e.job, l.jobs = &l.jobs[0], l.jobs[1:]
+	e.job.raw, e.job.chunk = l.raws.clone(raw)
 	l.condJobs = append(l.condJobs, e)
 	l.submit(e.job)
 }
@@ -520,11 +527,13 @@ func (l *loader) submit(j *condJob) {
 				for j := range l.work {
 					if s := j.spec; s != nil {
 						s.sp, s.condIDs, s.err = l.build(s.name, s.raw, s.kind, &slab)
-						s.raw = nil
+						l.raws.release(s.chunk)
+						s.raw, s.chunk = nil, nil
 						continue
 					}
 					j.c, j.err = compileInto(j.raw, &slab)
-					j.raw = nil
+					l.raws.release(j.chunk)
+					j.raw, j.chunk = nil, nil
 				}
 			}()
 		}
@@ -570,20 +579,81 @@ func parallel(n int, fn func(i int)) {
 
 var errBadCondition = errors.New("bad condition")
 
-// byteArena copies the JSON a load keeps for later into large shared chunks: freed wholesale
-// once compiled, instead of leaving small holes between the snapshot's long-lived objects
+// chunkRing carries condition JSON from the reader to the workers in chunks that are reused
+// once every condition in them is compiled: the condition map is most of a large payload,
+// and without reuse each load allocated (and faulted in) that much fresh memory again.
+type chunkRing struct {
+	cur  *rawChunk // the reader's (it holds one reference)
+	mu   sync.Mutex
+	free []*rawChunk
+}
+
+type rawChunk struct {
+	buf  []byte
+	refs atomic.Int32
+}
+
+const rawChunkSize = 256 << 10
+
+// clone copies b into the current chunk; release the returned chunk once b is no longer
+// used (nil: b has an allocation of its own).
+func (r *chunkRing) clone(b []byte) ([]byte, *rawChunk) {
+	if len(b) > rawChunkSize/4 {
+		return bytes.Clone(b), nil
+	}
+	if r.cur == nil || len(b) > cap(r.cur.buf)-len(r.cur.buf) {
+		old := r.cur
+		r.cur = r.get()
+		r.release(old)
+	}
+	c := r.cur
+	start := len(c.buf)
+	c.buf = append(c.buf, b...)
+	c.refs.Add(1)
+	return c.buf[start:len(c.buf):len(c.buf)], c
+}
+
+func (r *chunkRing) get() *rawChunk {
+	r.mu.Lock()
+	var c *rawChunk
+	if n := len(r.free); n > 0 {
+		c, r.free = r.free[n-1], r.free[:n-1]
+	}
+	r.mu.Unlock()
+	if c == nil {
+		c = &rawChunk{buf: make([]byte, 0, rawChunkSize)}
+	}
+	c.buf = c.buf[:0]
+	c.refs.Store(1)
+	return c
+}
+
+func (r *chunkRing) release(c *rawChunk) {
+	if c != nil && c.refs.Add(-1) == 0 {
+		r.mu.Lock()
+		r.free = append(r.free, c)
+		r.mu.Unlock()
+	}
+}
+
+// byteArena holds bytes a load needs only until it ends in large chunks, freed wholesale
+// with the load, instead of leaving small holes between the snapshot's long-lived objects
 // (which keeps the heap's spans, and so the RSS, from shrinking after a load).
 type byteArena struct{ cur []byte }
 
-func (a *byteArena) clone(b []byte) []byte {
+// str returns a copy of b that lives until the load ends.
+func (a *byteArena) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
 	if len(b) > cap(a.cur)-len(a.cur) {
-		// chunks grow from 64 KiB to 1 MiB, so a small payload does not pay for a large one
-		size := min(max(2*cap(a.cur), 64<<10), 1<<20)
+		// chunks grow from 4 KiB to 256 KiB, so a small payload does not pay for a large one
+		size := min(max(2*cap(a.cur), 4<<10), 256<<10)
 		a.cur = make([]byte, 0, max(size, len(b)))
 	}
 	start := len(a.cur)
 	a.cur = append(a.cur, b...)
-	return a.cur[start:len(a.cur):len(a.cur)]
+	return unsafe.String(&a.cur[start], len(b))
 }
 
 // finishSpec returns the previous snapshot's spec when its JSON and every condition it
@@ -782,8 +852,9 @@ func (l *loader) ruleCondition(raw json.RawMessage, slab *condSlab) (*condition,
 	if len(raw) > 0 && raw[0] == '"' {
 		// the usual id needs no unescaping
 		if n := len(raw); n >= 2 && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 {
-			// no copy: raw is immutable, and resolve swaps the id for the condition map's copy
-			return nil, unsafe.String(&raw[1], n-2), nil
+			// a temporary copy (raw's chunk is reused once the spec is built): resolve swaps
+			// the id for the condition map's copy
+			return nil, slab.tmp.str(raw[1 : n-1]), nil
 		}
 		var id string
 		if err := json.Unmarshal(raw, &id); err != nil {

@@ -2,7 +2,6 @@ package evaluator
 
 import (
 	"slices"
-	"strings"
 	"unsafe"
 )
 
@@ -23,6 +22,8 @@ type condSlab struct {
 	vals    []retVal
 	buckets []([bucketWords]uint64)
 	names   map[string]string // short strings most conditions repeat (fields, id types)
+	lists   listScratch       // the compiling goroutine's buffers for list targets
+	tmp     byteArena         // what the goroutine needs until the load ends (condition ids)
 }
 
 // slabBytes is the size of a chunk: the largest small-object size class, so that every chunk
@@ -133,6 +134,16 @@ func (s *condSlab) name(v string) string {
 	return n
 }
 
+// nameOf is name for bytes read in place (no string unless it is a new name).
+func (s *condSlab) nameOf(b []byte) string {
+	if s != nil {
+		if n, ok := s.names[string(b)]; ok {
+			return n
+		}
+	}
+	return s.name(string(b))
+}
+
 // clone returns a copy of b stored in the slab's byte chunks.
 func (s *condSlab) clone(b []byte) []byte {
 	c := s.str(b)
@@ -158,19 +169,45 @@ func (s *condSlab) concat(parts ...string) string {
 	for _, p := range parts {
 		n += len(p)
 	}
+	b := s.bytesN(n)[:0]
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b)) // never written again
+}
+
+// bytesN returns n bytes for the caller to fill (and then never write again) from the slab's
+// byte chunks; more than an eighth of a chunk gets an allocation of its own.
+func (s *condSlab) bytesN(n int) []byte {
 	if s == nil || n > slabBytes/8 {
-		if len(parts) == 1 {
-			return strings.Clone(parts[0]) // (Join would return the part itself)
-		}
-		return strings.Join(parts, "")
+		return make([]byte, n)
 	}
 	if cap(s.bytes)-len(s.bytes) < n {
 		s.bytes = make([]byte, 0, slabBytes)
 	}
 	start := len(s.bytes)
-	for _, p := range parts {
-		s.bytes = append(s.bytes, p...)
+	s.bytes = s.bytes[:start+n]
+	return s.bytes[start : start+n : start+n]
+}
+
+// views copies a list stored as bytes end to end (with end offsets) into the slab as one
+// string, and returns its elements as substrings of it (never nil): a list's elements are
+// then contiguous, away from the load's garbage.
+func (s *condSlab) views(data []byte, ends []uint32) []string {
+	all := s.str(data)
+	var out []string
+	if s == nil {
+		out = make([]string, len(ends))
+	} else {
+		out = take(&s.strs, len(ends))
 	}
-	b := s.bytes[start:len(s.bytes):len(s.bytes)]
-	return unsafe.String(unsafe.SliceData(b), len(b)) // never written again
+	if out == nil {
+		out = []string{}
+	}
+	start := uint32(0)
+	for i, e := range ends {
+		out[i] = all[start:e]
+		start = e
+	}
+	return out
 }

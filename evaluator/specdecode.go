@@ -4,69 +4,77 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"strconv"
 	"strings"
-
-	jsoniter "github.com/json-iterator/go"
 )
 
-// decodeSpec fills rs from one spec's JSON in a single pass, with the primitives and the
-// rules json-iterator's struct decoder uses (keys matched case-insensitively, null leaves a
-// value unset, a value of the wrong type is an error), without its reflection.
+// decodeSpec fills rs from one spec's JSON in a single pass, with the rules json-iterator's
+// struct decoder applies (keys matched case-insensitively, null leaves a value unset, a value
+// of the wrong type is an error), without its reflection and without copies: strings share
+// raw's bytes (unless escaped) and raw JSON values are sub-slices of raw, so rs is valid only
+// as long as raw, and build copies what it keeps.
 func decodeSpec(raw []byte, rs *rawSpec) error {
-	it := fastJSON.BorrowIterator(raw)
-	defer fastJSON.ReturnIterator(it)
-	err := readObject(it, "spec", func(it *jsoniter.Iterator, key string) (err error) {
+	c := jcursor{b: raw}
+	return readObj(&c, "spec", func(key []byte) (err error) {
 		switch specKey(key) {
 		case "name":
-			err = readString(it, "name", &rs.Name)
+			err = readStrInto(&c, "name", &rs.Name)
 		case "type":
-			err = readString(it, "type", &rs.Type)
+			err = readStrInto(&c, "type", &rs.Type)
 		case "entity":
-			err = readString(it, "entity", &rs.Entity)
+			err = readStrInto(&c, "entity", &rs.Entity)
 		case "salt":
-			err = readString(it, "salt", &rs.Salt)
+			err = readStrInto(&c, "salt", &rs.Salt)
 		case "enabled":
-			err = readBool(it, "enabled", &rs.Enabled)
+			err = readBoolInto(&c, "enabled", &rs.Enabled)
 		case "defaultvalue":
-			rs.DefaultValue = readRaw(it)
+			rs.DefaultValue, err = readRawValue(&c)
 		case "rules":
-			err = readRules(it, &rs.Rules)
+			err = readRules(&c, &rs.Rules)
 		case "idtype":
-			err = readString(it, "idType", &rs.IDType)
+			err = readStrInto(&c, "idType", &rs.IDType)
 		case "version":
-			rs.Version, err = readOptInt(it, "version")
+			rs.Version, err = readOptInt(&c, "version")
 		case "isactive":
-			rs.IsActive, err = readOptBool(it, "isActive")
+			rs.IsActive, err = readOptBool(&c, "isActive")
 		case "hassharedparams":
-			rs.HasSharedParams, err = readOptBool(it, "hasSharedParams")
+			rs.HasSharedParams, err = readOptBool(&c, "hasSharedParams")
 		case "explicitparameters":
-			rs.ExplicitParameters, err = readStrings(it, "explicitParameters")
+			rs.ExplicitParameters, err = readStrings(&c, "explicitParameters")
 		case "targetappids":
-			rs.TargetAppIDs, err = readStrings(it, "targetAppIDs")
+			rs.TargetAppIDs, err = readStrings(&c, "targetAppIDs")
 		case "forwardallexposures":
-			err = readBool(it, "forwardAllExposures", &rs.ForwardAllExposures)
+			err = readBoolInto(&c, "forwardAllExposures", &rs.ForwardAllExposures)
 		case "usenewlayereval":
-			err = readBool(it, "useNewLayerEval", &rs.UseNewLayerEval)
+			err = readBoolInto(&c, "useNewLayerEval", &rs.UseNewLayerEval)
 		default:
-			it.Skip()
+			err = c.skip()
 		}
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	if it.Error != nil && it.Error != io.EOF {
-		return it.Error
-	}
-	return nil
 }
 
 // specKey folds a key for matching (exact spellings first: no allocation in the usual case).
-func specKey(k string) string {
-	switch k {
-	case "name", "type", "entity", "salt", "enabled", "rules", "version", "id", "conditions":
-		return k
+func specKey(k []byte) string {
+	switch string(k) {
+	case "name":
+		return "name"
+	case "type":
+		return "type"
+	case "entity":
+		return "entity"
+	case "salt":
+		return "salt"
+	case "enabled":
+		return "enabled"
+	case "rules":
+		return "rules"
+	case "version":
+		return "version"
+	case "id":
+		return "id"
+	case "conditions":
+		return "conditions"
 	case "defaultValue":
 		return "defaultvalue"
 	case "idType":
@@ -96,107 +104,188 @@ func specKey(k string) string {
 	case "samplingRate":
 		return "samplingrate"
 	}
-	return strings.ToLower(k)
+	return strings.ToLower(string(k))
 }
 
-func readRules(it *jsoniter.Iterator, dst *[]rawRule) error {
-	switch it.WhatIsNext() {
-	case jsoniter.NilValue:
-		it.Skip()
-		*dst = nil
-		return nil
-	case jsoniter.ArrayValue:
-	default:
-		it.Skip()
-		return errors.New("rules must be an array")
+// readObj calls field for each key of the object the cursor is at, until one fails; null is
+// an empty object, any other value an error.
+func readObj(c *jcursor, what string, field func(key []byte) error) error {
+	switch c.kind() {
+	case 'n':
+		return c.lit("null")
+	case '{':
+		return c.object(field)
 	}
+	return errors.Join(fmt.Errorf("%s must be an object", what), c.skip())
+}
+
+// readArr is readObj for arrays: elem for each element, null is no array.
+func readArr(c *jcursor, what string, elem func() error) (isNull bool, err error) {
+	switch c.kind() {
+	case 'n':
+		return true, c.lit("null")
+	case '[':
+		return false, c.array(elem)
+	}
+	return false, errors.Join(fmt.Errorf("%s must be an array", what), c.skip())
+}
+
+// wrongType skips a value of the wrong type and names the field.
+func wrongType(c *jcursor, name, what string) error {
+	return errors.Join(fmt.Errorf("%s must be %s", name, what), c.skip())
+}
+
+// readOptStr reads a string (a view, see jcursor.view); null is unset.
+func readOptStr(c *jcursor, name string) (*string, error) {
+	switch c.kind() {
+	case '"':
+		s, err := c.view()
+		return &s, err
+	case 'n':
+		return nil, c.lit("null")
+	}
+	return nil, wrongType(c, name, "a string")
+}
+
+// readStrInto stores a string in *dst; null leaves it as it is.
+func readStrInto(c *jcursor, name string, dst *string) error {
+	s, err := readOptStr(c, name)
+	if s != nil {
+		*dst = *s
+	}
+	return err
+}
+
+func readOptBool(c *jcursor, name string) (*bool, error) {
+	switch c.kind() {
+	case 't':
+		b := true
+		return &b, c.lit("true")
+	case 'f':
+		b := false
+		return &b, c.lit("false")
+	case 'n':
+		return nil, c.lit("null")
+	}
+	return nil, wrongType(c, name, "a boolean")
+}
+
+func readBoolInto(c *jcursor, name string, dst *bool) error {
+	b, err := readOptBool(c, name)
+	if b != nil {
+		*dst = *b
+	}
+	return err
+}
+
+func readFloatInto(c *jcursor, name string, dst *float64) error {
+	switch c.kind() {
+	case '0':
+		lit := c.number()
+		f, err := strconv.ParseFloat(string(lit), 64)
+		if err != nil {
+			return fmt.Errorf("%s: bad number %q", name, lit)
+		}
+		*dst = f
+		return nil
+	case 'n':
+		return c.lit("null")
+	}
+	return wrongType(c, name, "a number")
+}
+
+// readOptInt reads an integer (a literal without fraction or exponent that fits an int).
+func readOptInt(c *jcursor, name string) (*int, error) {
+	switch c.kind() {
+	case '0':
+		lit := c.number()
+		n, err := strconv.Atoi(string(lit))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q is not an integer", name, lit)
+		}
+		return &n, nil
+	case 'n':
+		return nil, c.lit("null")
+	}
+	return nil, wrongType(c, name, "an integer")
+}
+
+// readRawValue returns a value's JSON as it is (a sub-slice of the input); null is left
+// empty, as the struct decoder did.
+func readRawValue(c *jcursor) (json.RawMessage, error) {
+	if c.kind() == 'n' {
+		return nil, c.lit("null")
+	}
+	raw, err := c.span()
+	return json.RawMessage(raw), err
+}
+
+func readRules(c *jcursor, dst *[]rawRule) error {
 	rules := []rawRule{}
-	var err error
-	it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+	isNull, err := readArr(c, "rules", func() error {
 		rules = append(rules, rawRule{})
-		err = readRule(it, &rules[len(rules)-1])
-		return err == nil && it.Error == nil
+		return readRule(c, &rules[len(rules)-1])
 	})
+	if isNull {
+		rules = nil
+	}
 	*dst = rules
 	return err
 }
 
-func readRule(it *jsoniter.Iterator, r *rawRule) error {
-	return readObject(it, "rule", func(it *jsoniter.Iterator, key string) (err error) {
+func readRule(c *jcursor, r *rawRule) error {
+	return readObj(c, "rule", func(key []byte) (err error) {
 		switch specKey(key) {
 		case "id":
-			err = readString(it, "id", &r.ID)
+			err = readStrInto(c, "id", &r.ID)
 		case "passpercentage":
-			err = readFloat(it, "passPercentage", &r.PassPercentage)
+			err = readFloatInto(c, "passPercentage", &r.PassPercentage)
 		case "conditions":
-			err = readRaws(it, "conditions", &r.Conditions)
+			r.Conditions, err = readRawValues(c, "conditions")
 		case "returnvalue":
-			r.ReturnValue = readRaw(it)
+			r.ReturnValue, err = readRawValue(c)
 		case "salt":
-			r.Salt, err = readOptString(it, "salt")
+			r.Salt, err = readOptStr(c, "salt")
 		case "idtype":
-			err = readString(it, "idType", &r.IDType)
+			err = readStrInto(c, "idType", &r.IDType)
 		case "groupname":
-			r.GroupName, err = readOptString(it, "groupName")
+			r.GroupName, err = readOptStr(c, "groupName")
 		case "configdelegate":
-			r.ConfigDelegate, err = readOptString(it, "configDelegate")
+			r.ConfigDelegate, err = readOptStr(c, "configDelegate")
 		case "isexperimentgroup":
-			r.IsExperimentGroup, err = readOptBool(it, "isExperimentGroup")
+			r.IsExperimentGroup, err = readOptBool(c, "isExperimentGroup")
 		case "samplingrate":
-			r.SamplingRate, err = readOptInt(it, "samplingRate")
+			r.SamplingRate, err = readOptInt(c, "samplingRate")
 		default:
-			it.Skip()
+			err = c.skip()
 		}
 		return err
 	})
 }
 
-// readRaw keeps a value's JSON as it is; null is left empty, as the struct decoder did.
-func readRaw(it *jsoniter.Iterator) json.RawMessage {
-	if it.WhatIsNext() == jsoniter.NilValue {
-		it.Skip()
-		return nil
-	}
-	return json.RawMessage(it.SkipAndReturnBytes())
-}
-
-func readRaws(it *jsoniter.Iterator, name string, dst *[]json.RawMessage) error {
-	switch it.WhatIsNext() {
-	case jsoniter.NilValue:
-		it.Skip()
-		*dst = nil
-		return nil
-	case jsoniter.ArrayValue:
-	default:
-		it.Skip()
-		return fmt.Errorf("%s must be an array", name)
-	}
+func readRawValues(c *jcursor, name string) ([]json.RawMessage, error) {
 	out := []json.RawMessage{}
-	it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-		out = append(out, readRaw(it))
-		return it.Error == nil
+	isNull, err := readArr(c, name, func() error {
+		raw, err := readRawValue(c)
+		out = append(out, raw)
+		return err
 	})
-	*dst = out
-	return nil
+	if isNull {
+		return nil, err
+	}
+	return out, err
 }
 
-func readStrings(it *jsoniter.Iterator, name string) ([]string, error) {
-	switch it.WhatIsNext() {
-	case jsoniter.NilValue:
-		it.Skip()
-		return nil, nil
-	case jsoniter.ArrayValue:
-	default:
-		it.Skip()
-		return nil, fmt.Errorf("%s must be an array", name)
-	}
+func readStrings(c *jcursor, name string) ([]string, error) {
 	out := []string{}
-	var err error
-	it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
+	isNull, err := readArr(c, name, func() error {
 		var s string
-		err = readString(it, name, &s)
+		err := readStrInto(c, name, &s)
 		out = append(out, s)
-		return err == nil && it.Error == nil
+		return err
 	})
+	if isNull {
+		return nil, err
+	}
 	return out, err
 }

@@ -50,6 +50,11 @@ func TestDecodeSpecMatchesStructDecoder(t *testing.T) {
 		`{"rules":[{"samplingRate":2.5}]}`, `{"rules":[{"isExperimentGroup":"true"}]}`,
 		`{"defaultValue":null,"rules":[{"returnValue":null}]}`, `{"salt":"s","salt":"t"}`,
 		`{"name":"a\u00e9\ud83d\ude00","unknown":{"deep":[1,2,{"x":null}]}}`,
+		`{"version":1e2}`, `{"version":-0}`, `{"version":-}`, `{"rules":[{"passPercentage":1e400}]}`,
+		`{"rules":[{"id":"a\"b\\c\/d\n","salt":"\ud800x"}]}`, `{"name":"x"`, `{"enabled":tru}`,
+		`{"rules":[{}],}`, `{"rules":[{"conditions":["a",]}]}`, `{"salt" "x"}`, `{"salt":"x\q"}`,
+		`{"defaultValue":{"a":[1,{"b":"\u0041"}]},"returnValue":nul}`, "{\"name\":\"a\tb\"}",
+		`{"targetAppIDs":["\u00e9",null]}`, `{"rules":[{"returnValue":{"x":1}}]}  `,
 	}
 	for _, h := range hostile {
 		specs = append(specs, []byte(h))

@@ -1,9 +1,11 @@
 package evaluator
 
 import (
+	"bytes"
 	"hash/maphash"
 	"slices"
 	"sort"
+	"unsafe"
 )
 
 // strSet is a read-only set of distinct strings (a condition's lower-cased target list),
@@ -28,21 +30,38 @@ const (
 
 var setSeed = maphash.MakeSeed()
 
-// newStrSet builds the set of elems (which it may reorder). Hashed sets need no sorting: only
-// the sorted-only fallback for huge lists sorts.
+// newStrSet builds the set of elems.
 func newStrSet(elems []string, slab *condSlab) strSet {
-	n := len(elems)
-	switch {
-	case n > setLinearMax && n < slotIdxMask:
-		return hashedSet(elems, slab)
-	case n > setLinearMax:
-		sort.Strings(elems)
-		elems = slices.Compact(elems)
-	default:
-		elems = distinctSmall(elems)
+	var ls listScratch
+	for _, e := range elems {
+		ls.data = append(ls.data, e...)
+		ls.ends = append(ls.ends, uint32(len(ls.data)))
 	}
-	st := strSet{idx: slab.uint32s(len(elems) + 1), n: uint32(len(elems))}
-	st.data = packInto(elems, st.idx, slab)
+	return newStrSetOf(ls.data, ls.ends, &ls, slab)
+}
+
+// newStrSetOf builds the set of the elements stored end to end in data (ends: their end
+// offsets), with ls's scratch buffers. Hashed sets need no sorting: only the sorted-only
+// fallback for huge lists sorts.
+func newStrSetOf(data []byte, ends []uint32, ls *listScratch, slab *condSlab) strSet {
+	n := len(ends)
+	if n > setLinearMax && n < slotIdxMask {
+		return hashedSet(data, ends, ls, slab)
+	}
+	views := ls.views[:0]
+	for i := range ends {
+		e := elemAt(data, ends, i)
+		views = append(views, unsafe.String(unsafe.SliceData(e), len(e)))
+	}
+	ls.views = views[:0]
+	if n > setLinearMax {
+		sort.Strings(views)
+		views = slices.Compact(views)
+	} else {
+		views = distinctSmall(views)
+	}
+	st := strSet{idx: slab.uint32s(len(views) + 1), n: uint32(len(views))}
+	st.data = packInto(views, st.idx, slab)
 	return st
 }
 
@@ -68,27 +87,46 @@ func packInto(elems []string, offs []uint32, slab *condSlab) string {
 
 // hashedSet places the distinct elements in open-addressing slots (load factor <= 3/4, any
 // table size: a power of two would average 1.8 slots per element instead of 1.33).
-func hashedSet(elems []string, slab *condSlab) strSet {
-	size := len(elems)*4/3 + 1
-	slots := make([]uint32, size)
-	distinct := elems[:0]
-	for _, s := range elems {
-		h := maphash.String(setSeed, s)
+func hashedSet(data []byte, ends []uint32, ls *listScratch, slab *condSlab) strSet {
+	n := len(ends)
+	size := n*4/3 + 1
+	slots := ls.slots[:0]
+	slots = append(slots, make([]uint32, size)...) // (cleared in place once grown)
+	ls.slots = slots
+	distinct := ls.distinct[:0] // element indexes, in order of first occurrence
+	total := 0
+	for i := range ends {
+		e := elemAt(data, ends, i)
+		h := maphash.Bytes(setSeed, e)
 		tag := slotTag(h)
 		j := slotHome(h, size)
 		for ; slots[j] != 0; j = nextSlot(j, size) {
-			if x := slots[j]; x&^slotIdxMask == tag && distinct[x&slotIdxMask-1] == s {
+			if x := slots[j]; x&^slotIdxMask == tag && bytes.Equal(elemAt(data, ends, int(distinct[x&slotIdxMask-1])), e) {
 				break
 			}
 		}
 		if slots[j] == 0 {
-			distinct = append(distinct, s)
+			distinct = append(distinct, uint32(i))
 			slots[j] = tag | uint32(len(distinct))
+			total += len(e)
 		}
 	}
-	st := strSet{idx: slab.uint32s(len(distinct) + 1 + size), n: uint32(len(distinct))}
-	st.data = packInto(distinct, st.idx, slab)
-	copy(st.idx[len(distinct)+1:], slots)
+	ls.distinct = distinct
+	k := len(distinct)
+	st := strSet{idx: slab.uint32s(k + 1 + size), n: uint32(k)}
+	out := slab.bytesN(total)
+	if k == n { // all distinct: the elements as they are
+		copy(out, data)
+		copy(st.idx[1:], ends)
+	} else {
+		off := 0
+		for i, d := range distinct {
+			off += copy(out[off:], elemAt(data, ends, int(d)))
+			st.idx[i+1] = uint32(off)
+		}
+	}
+	st.data = unsafe.String(unsafe.SliceData(out), len(out))
+	copy(st.idx[k+1:], slots)
 	return st
 }
 

@@ -2,15 +2,17 @@ package evaluator
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/dlclark/regexp2"
-	jsoniter "github.com/json-iterator/go"
 )
 
 // target is a condition's targetValue, pre-processed once at load time (§2.1 "Target values").
@@ -139,73 +141,135 @@ func compileMatcher(pattern string) matcher {
 	return backtrackMatcher{re}
 }
 
+// listScratch is a compiling goroutine's reusable buffers for list targets: elements (or an
+// object's keys) and values end to end with their end offsets, so that reading a list
+// allocates nothing per element; only the finished set is copied into the slab.
+type listScratch struct {
+	data, vals []byte
+	ends, vend []uint32
+	low        []byte
+	lowEnds    []uint32
+	str        []byte   // a string target until it is copied into the slab
+	slots      []uint32 // hashedSet's table under construction
+	distinct   []uint32
+	views      []string
+}
+
 // readTarget decodes a targetValue in one pass: scalars parsed once, array elements and
-// object entries read straight into strings (the way serde_json prints them), never into a
-// generic tree. What depends on the operator is done by finishTarget.
-func readTarget(it *jsoniter.Iterator) (tg target, list, keys, vals []string, err error) {
-	switch it.WhatIsNext() {
-	case jsoniter.NilValue:
-		it.Skip()
-		return target{kind: kindNull}, nil, nil, nil, nil
-	case jsoniter.StringValue:
-		t := it.ReadString()
+// object entries appended to ls as the strings Server Core compares against (the way
+// serde_json prints them), never into a generic tree or a string each. What depends on the
+// operator is done by finishTarget.
+func readTarget(c *jcursor, ls *listScratch) (tg target, err error) {
+	switch c.kind() {
+	case 'n':
+		return target{kind: kindNull}, c.lit("null")
+	case '"':
+		b, err := c.str()
+		if err != nil {
+			return target{}, err
+		}
+		ls.str = append(ls.str[:0], b...)
+		t := unsafe.String(unsafe.SliceData(ls.str), len(ls.str)) // copied by finishTarget
 		tg = target{kind: kindString, str: t}
 		tg.num, tg.hasNum = parseRustFloat(t)
 		tg.ts, tg.hasTS = parseTargetTimestamp(t)
-		return tg, nil, nil, nil, nil
-	case jsoniter.NumberValue:
-		lit := string(it.ReadNumber())
-		f, perr := strconv.ParseFloat(lit, 64)
+		return tg, nil
+	case '0':
+		lit := c.number()
+		f, perr := strconv.ParseFloat(string(lit), 64)
 		if perr != nil && !isRangeErr(perr) {
-			return target{}, nil, nil, nil, fmt.Errorf("targetValue: bad number %q", lit)
+			return target{}, fmt.Errorf("targetValue: bad number %q", lit)
 		}
-		return target{kind: kindNumber, hasNum: true, num: f}, nil, nil, nil, nil
-	case jsoniter.BoolValue:
-		return target{kind: kindBool, b: it.ReadBool()}, nil, nil, nil, nil
-	case jsoniter.ArrayValue:
-		it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-			list = append(list, readElementString(it))
-			return it.Error == nil
+		return target{kind: kindNumber, hasNum: true, num: f}, nil
+	case 't', 'f':
+		b := c.kind() == 't'
+		if b {
+			err = c.lit("true")
+		} else {
+			err = c.lit("false")
+		}
+		return target{kind: kindBool, b: b}, err
+	case '[':
+		ls.data, ls.ends = ls.data[:0], ls.ends[:0]
+		err = c.array(func() error {
+			var err error
+			ls.data, err = appendElement(c, ls.data)
+			ls.ends = append(ls.ends, uint32(len(ls.data)))
+			return err
 		})
-		return target{kind: kindArray}, list, nil, nil, it.Error
-	case jsoniter.ObjectValue:
-		it.ReadMapCB(func(it *jsoniter.Iterator, k string) bool {
-			keys = append(keys, k)
-			vals = append(vals, readElementString(it))
-			return it.Error == nil
+		return target{kind: kindArray}, err
+	case '{':
+		ls.data, ls.ends, ls.vals, ls.vend = ls.data[:0], ls.ends[:0], ls.vals[:0], ls.vend[:0]
+		err = c.object(func(k []byte) error {
+			ls.data = append(ls.data, k...)
+			ls.ends = append(ls.ends, uint32(len(ls.data)))
+			var err error
+			ls.vals, err = appendElement(c, ls.vals)
+			ls.vend = append(ls.vend, uint32(len(ls.vals)))
+			return err
 		})
-		return target{kind: kindObject}, nil, keys, vals, it.Error
+		return target{kind: kindObject}, err
 	}
-	it.Skip()
-	return target{}, nil, nil, nil, fmt.Errorf("targetValue: unsupported JSON")
+	return target{}, errors.Join(errors.New("targetValue: unsupported JSON"), c.skip())
 }
 
-// readElementString reads one array element or object value as the string Server Core
+// appendElement appends one array element or object value as the string Server Core
 // compares against: strings as they are, numbers as serde_json prints them, true/false/null,
 // and nested values as compact JSON with sorted keys.
-func readElementString(it *jsoniter.Iterator) string {
-	switch it.WhatIsNext() {
-	case jsoniter.StringValue:
-		return it.ReadString()
-	case jsoniter.NumberValue:
-		return serdeNumber(string(it.ReadNumber()))
-	case jsoniter.BoolValue:
-		if it.ReadBool() {
-			return "true"
+func appendElement(c *jcursor, dst []byte) ([]byte, error) {
+	switch c.kind() {
+	case '"':
+		b, err := c.str()
+		return append(dst, b...), err
+	case '0':
+		lit := c.number()
+		if plainInt(lit) {
+			return append(dst, lit...), nil
 		}
-		return "false"
-	case jsoniter.NilValue:
-		it.Skip()
-		return "null"
+		return append(dst, serdeNumber(string(lit))...), nil
+	case 't':
+		return append(dst, "true"...), c.lit("true")
+	case 'f':
+		return append(dst, "false"...), c.lit("false")
+	case 'n':
+		return append(dst, "null"...), c.lit("null")
+	case '[', '{':
+		raw, err := c.span()
+		if err != nil {
+			return dst, err
+		}
+		var v any
+		if err := fastJSONNumbers.Unmarshal(raw, &v); err != nil {
+			return dst, err
+		}
+		b, _ := json.Marshal(v)
+		return append(dst, b...), nil
 	}
-	b, _ := json.Marshal(it.Read())
-	return string(b)
+	return dst, c.fail("invalid character")
+}
+
+// plainInt reports a literal that serdeNumber would return as it is: an int64 without
+// fraction, exponent or leading zeros (the common case, parsed without a string).
+func plainInt(lit []byte) bool {
+	d := lit
+	if len(d) > 0 && d[0] == '-' {
+		d = d[1:]
+	}
+	if len(d) == 0 || len(d) > 18 || d[0] == '0' && len(d) > 1 {
+		return false
+	}
+	for _, ch := range d {
+		if ch < '0' || ch > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // finishTarget applies what depends on the operator: str_matches compiles a string target as a
 // regular expression; membership operators store integer bucket sets as a bitset; set-like
-// operators keep one sorted, de-duplicated lower-case list.
-func finishTarget(tg target, list, keys, vals []string, op opKind, slab *condSlab) target {
+// operators keep one de-duplicated lower-case set.
+func finishTarget(tg target, ls *listScratch, op opKind, slab *condSlab) target {
 	switch tg.kind {
 	case kindString:
 		tg.str = slab.concat(tg.str)
@@ -215,27 +279,19 @@ func finishTarget(tg target, list, keys, vals []string, op opKind, slab *condSla
 			}
 		}
 	case kindArray:
-		lows := make([]string, len(list))
-		for i, s := range list {
-			lows[i] = strings.ToLower(s)
-		}
-		tg.set = newStrSet(lows, slab)
-		if op == opEQ || op == opNEQ || !allLower(list) {
-			list = slab.strings(list)
-			if list == nil {
-				list = []string{}
-			}
-			pack(list, slab)
-			tg.ext(slab).list = list
+		low, lowEnds, same := lowerList(ls)
+		tg.set = newStrSetOf(low, lowEnds, ls, slab)
+		if op == opEQ || op == opNEQ || !same {
+			tg.ext(slab).list = slab.views(ls.data, ls.ends)
 		}
 	case kindObject:
 		membership := op == opAny || op == opNone_ || op == opAnyCaseSensitive || op == opNoneCaseSensitive
 		if membership {
 			var bits [bucketWords]uint64
 			all := true
-			for _, k := range keys {
-				n, err := strconv.Atoi(k)
-				if err != nil || n < 0 || n >= bucketWords*64 || smallInts[n] != k {
+			for i := range ls.ends {
+				n, ok := smallIntKey(elemAt(ls.data, ls.ends, i))
+				if !ok {
 					all = false
 					break
 				}
@@ -247,6 +303,7 @@ func finishTarget(tg target, list, keys, vals []string, op opKind, slab *condSla
 				return tg
 			}
 		}
+		keys, vals := slab.views(ls.data, ls.ends), slab.views(ls.vals, ls.vend)
 		obj := make(map[string]string, len(keys))
 		for i, k := range keys {
 			obj[k] = vals[i]
@@ -256,27 +313,66 @@ func finishTarget(tg target, list, keys, vals []string, op opKind, slab *condSla
 	return tg
 }
 
-// pack re-points the strings of list into one shared allocation: an allow-list's elements
-// are then contiguous (its binary search touches a few cache lines, not one per element) and
-// do not sit between the load's garbage in the heap (less fragmentation, lower RSS).
-func pack(list []string, slab *condSlab) {
-	if len(list) < 2 {
-		return
+// elemAt is element i of a list stored as bytes end to end with end offsets.
+func elemAt(data []byte, ends []uint32, i int) []byte {
+	start := uint32(0)
+	if i > 0 {
+		start = ends[i-1]
 	}
-	all, off := slab.concat(list...), 0
-	for i, s := range list {
-		list[i] = all[off : off+len(s)]
-		off += len(s)
-	}
+	return data[start:ends[i]]
 }
 
-func allLower(list []string) bool {
-	for _, s := range list {
-		if strings.ToLower(s) != s {
-			return false
+// smallIntKey parses a bucket key: a canonical decimal below bucketWords*64.
+func smallIntKey(k []byte) (int, bool) {
+	if len(k) == 0 || len(k) > 4 || k[0] == '0' && len(k) > 1 {
+		return 0, false
+	}
+	n := 0
+	for _, ch := range k {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		n = n*10 + int(ch-'0')
+	}
+	return n, n < bucketWords*64
+}
+
+// lowerList returns the list's elements lower-cased (as strings.ToLower does), and whether
+// that changed none of them (then they are the list's own buffers).
+func lowerList(ls *listScratch) (low []byte, ends []uint32, same bool) {
+	ascii, upper := true, false
+	for _, ch := range ls.data {
+		if ch >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+		if 'A' <= ch && ch <= 'Z' {
+			upper = true
 		}
 	}
-	return true
+	if ascii && !upper {
+		return ls.data, ls.ends, true
+	}
+	if ascii {
+		low = append(ls.low[:0], ls.data...)
+		for i, ch := range low {
+			if 'A' <= ch && ch <= 'Z' {
+				low[i] = ch + 'a' - 'A'
+			}
+		}
+		ls.low = low
+		return low, ls.ends, false
+	}
+	low, ends, same = ls.low[:0], ls.lowEnds[:0], true
+	for i := range ls.ends {
+		e := elemAt(ls.data, ls.ends, i)
+		l := strings.ToLower(string(e))
+		same = same && l == string(e)
+		low = append(low, l...)
+		ends = append(ends, uint32(len(low)))
+	}
+	ls.low, ls.lowEnds = low, ends
+	return low, ends, same
 }
 
 func isRangeErr(err error) bool {

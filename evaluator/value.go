@@ -279,6 +279,11 @@ var rfc3339Layouts = []string{
 }
 
 func parseDateTime(s string) (int64, bool) {
+	// every accepted layout starts "YYYY-MM-DD" and a separator: most strings (IDs, names)
+	// are rejected here without the errors time.Parse would allocate
+	if len(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != 'T' && s[10] != 't' && s[10] != ' ' {
+		return 0, false
+	}
 	for _, layout := range rfc3339Layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UnixMilli(), true

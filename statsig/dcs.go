@@ -30,7 +30,7 @@ type Since struct {
 // to 3 retries with backoff, fallback every 5th consecutive failure). The caller must
 // Close the Response.
 func (c *Client) DownloadConfigSpecs(ctx context.Context, key string, since Since, initial bool) (*Response, error) {
-	return c.downloadConfigSpecs(ctx, key, since, initial, nil)
+	return c.downloadConfigSpecs(ctx, key, since, initial, nil, true)
 }
 
 // DownloadConfigSpecsStreaming is DownloadConfigSpecs with consume reading the decoded body
@@ -40,12 +40,20 @@ func (c *Client) DownloadConfigSpecs(ctx context.Context, key string, since Sinc
 // clean EOF) and the attempt's result is discarded. The successful attempt's consume result
 // is Response.ConsumeErr; the download completes even when consume stops reading early.
 func (c *Client) DownloadConfigSpecsStreaming(ctx context.Context, key string, since Since, initial bool, consume func(io.Reader) error) (*Response, error) {
-	return c.downloadConfigSpecs(ctx, key, since, initial, consume)
+	return c.downloadConfigSpecs(ctx, key, since, initial, consume, true)
 }
 
-func (c *Client) downloadConfigSpecs(ctx context.Context, key string, since Since, initial bool, consume func(io.Reader) error) (*Response, error) {
+// StreamConfigSpecs is DownloadConfigSpecsStreaming for a caller that needs only what consume
+// makes of the body (an SDK-like evaluator): the body is neither spooled nor hashed, which
+// saves writing and hashing every byte of a large payload once more. Response.Open returns
+// ErrNotKept and Response.SHA256 is zero; Size, NoUpdates and the limits work as usual.
+func (c *Client) StreamConfigSpecs(ctx context.Context, key string, since Since, initial bool, consume func(io.Reader) error) (*Response, error) {
+	return c.downloadConfigSpecs(ctx, key, since, initial, consume, false)
+}
+
+func (c *Client) downloadConfigSpecs(ctx context.Context, key string, since Since, initial bool, consume func(io.Reader) error, keep bool) (*Response, error) {
 	primary := c.specsURL(c.opts.SpecsURL, key, since)
-	resp, attempts, err := c.downloadWithRetries(ctx, key, primary, initial, consume)
+	resp, attempts, err := c.downloadWithRetries(ctx, key, primary, initial, consume, keep)
 	if err == nil {
 		c.noteBackground(initial, true)
 		resp.Attempts = attempts
@@ -56,7 +64,7 @@ func (c *Client) downloadConfigSpecs(ctx context.Context, key string, since Sinc
 		return nil, op
 	}
 	fallback := c.specsURL(c.defaultSpecsURL, key, since)
-	resp, ferr := c.downloadOnce(ctx, key, fallback, c.timeout(initial), consume)
+	resp, ferr := c.downloadOnce(ctx, key, fallback, c.timeout(initial), consume, keep)
 	if ferr != nil {
 		return nil, fmt.Errorf("%w; fallback: %w", op, &Error{Op: "download_config_specs", Endpoint: redactor(key).str(fallback), Err: ferr})
 	}
@@ -109,13 +117,13 @@ func (c *Client) timeout(initial bool) time.Duration {
 	return c.opts.RequestTimeout
 }
 
-func (c *Client) downloadWithRetries(ctx context.Context, key, u string, initial bool, consume func(io.Reader) error) (*Response, int, error) {
+func (c *Client) downloadWithRetries(ctx context.Context, key, u string, initial bool, consume func(io.Reader) error, keep bool) (*Response, int, error) {
 	retries := backgroundRetries
 	if initial {
 		retries = 0
 	}
 	for attempt := 0; ; attempt++ {
-		resp, err := c.downloadOnce(ctx, key, u, c.timeout(initial), consume)
+		resp, err := c.downloadOnce(ctx, key, u, c.timeout(initial), consume, keep)
 		if err == nil || attempt >= retries || !IsRetryable(err) {
 			return resp, attempt + 1, err
 		}
@@ -129,8 +137,8 @@ func (c *Client) downloadWithRetries(ctx context.Context, key, u string, initial
 	}
 }
 
-// downloadOnce makes one request and spools the decoded body.
-func (c *Client) downloadOnce(ctx context.Context, key, u string, timeout time.Duration, consume func(io.Reader) error) (*Response, error) {
+// downloadOnce makes one request and spools the decoded body (unless !keep).
+func (c *Client) downloadOnce(ctx context.Context, key, u string, timeout time.Duration, consume func(io.Reader) error, keep bool) (*Response, error) {
 	resp, body, err := c.open(ctx, request{
 		method: http.MethodGet, url: u, key: key, timeout: timeout,
 		header: http.Header{"Accept-Encoding": {"gzip"}},
@@ -152,6 +160,9 @@ func (c *Client) downloadOnce(ctx context.Context, key, u string, timeout time.D
 	}
 	defer dec.Close()
 	sp := newSpool(c.opts.MemorySpoolLimit, c.opts.MaxBodySize, c.opts.TempDir, c.opts.DisableDiskAccess)
+	if !keep {
+		sp.discard()
+	}
 	var consumeErr error
 	if consume == nil {
 		err = sp.fill(dec)
@@ -163,7 +174,9 @@ func (c *Client) downloadOnce(ctx context.Context, key, u string, timeout time.D
 		return nil, decodeErr(err)
 	}
 	out := &Response{StatusCode: resp.StatusCode, ContentEncoding: enc, WireBytes: body.n, sp: sp, ConsumeErr: consumeErr}
-	copy(out.sum[:], sp.h.Sum(nil))
+	if sp.h != nil {
+		copy(out.sum[:], sp.h.Sum(nil))
+	}
 	if sp.size <= noUpdatesProbeLimit {
 		out.NoUpdates = noUpdates(sp.mem)
 	}

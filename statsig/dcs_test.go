@@ -71,6 +71,18 @@ func TestDownloadRequestAndBody(t *testing.T) {
 	if !up.NoUpdates {
 		t.Fatal("NoUpdates not detected")
 	}
+	// the same when the body is streamed and not kept
+	streamed, err := c.StreamConfigSpecs(context.Background(), key, statsig.Since{Time: s.Time(standin.V2)}, false, func(r io.Reader) error {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer streamed.Close()
+	if !streamed.NoUpdates {
+		t.Fatal("NoUpdates not detected on a streamed body")
+	}
 }
 
 func TestRetries(t *testing.T) {

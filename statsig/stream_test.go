@@ -16,96 +16,121 @@ import (
 
 func TestDownloadStreaming(t *testing.T) {
 	errParse := errors.New("parse failed")
+	type sc = streamCase
 	tests := []struct {
-		name     string
-		fault    *standin.Fault
-		initial  bool
-		consume  func(r io.Reader) ([]byte, error)
-		wantErr  error // download error
-		wantCons error // Response.ConsumeErr
-		calls    int   // consume calls
-		wantAll  bool  // the successful consumer saw the whole body
-		big      bool  // a 432 KB payload: many chunks, spooled to disk
+		name string
+		streamCase
 	}{
-		{name: "reads everything", initial: true, consume: readAll, calls: 1, wantAll: true},
-		{name: "large body across chunks", initial: true, consume: readAll, calls: 1, wantAll: true, big: true},
-		{name: "large body, consumer stops early", initial: true, big: true, consume: func(r io.Reader) ([]byte, error) {
+		{"reads everything", sc{initial: true, consume: readAll, calls: 1, wantAll: true}},
+		{"large body across chunks", sc{initial: true, consume: readAll, calls: 1, wantAll: true, big: true}},
+		{"large body, consumer stops early", sc{initial: true, big: true, consume: func(r io.Reader) ([]byte, error) {
 			b := make([]byte, 100)
 			_, err := io.ReadFull(r, b)
 			return b, err
-		}, calls: 1},
-		{name: "consumer error", initial: true, consume: func(r io.Reader) ([]byte, error) {
+		}, calls: 1}},
+		{"consumer error", sc{initial: true, consume: func(r io.Reader) ([]byte, error) {
 			b := make([]byte, 10)
 			_, _ = io.ReadFull(r, b)
 			return b, errParse
-		}, wantCons: errParse, calls: 1},
-		{name: "consumer stops without reading", initial: true, consume: func(io.Reader) ([]byte, error) { return nil, nil }, calls: 1},
-		{name: "truncated body then retry", fault: &standin.Fault{Kind: standin.Truncated, Times: 1}, consume: readAll, calls: 2, wantAll: true},
-		{name: "truncated initial", fault: &standin.Fault{Kind: standin.Truncated, Times: 1}, initial: true, consume: readAll, wantErr: statsig.ErrTruncated, calls: 1},
-		{name: "body too large", fault: &standin.Fault{Kind: standin.HugeBody, Times: 1}, initial: true, consume: readAll, wantErr: statsig.ErrBodyTooLarge, calls: 1},
-		{name: "error status: no consumer", fault: &standin.Fault{Kind: standin.Status403, Times: 1}, initial: true, consume: readAll, wantErr: errAny, calls: 0},
+		}, wantCons: errParse, calls: 1}},
+		{"consumer stops without reading", sc{initial: true, consume: func(io.Reader) ([]byte, error) { return nil, nil }, calls: 1}},
+		{"truncated body then retry", sc{fault: &standin.Fault{Kind: standin.Truncated, Times: 1}, consume: readAll, calls: 2, wantAll: true}},
+		{"truncated initial", sc{fault: &standin.Fault{Kind: standin.Truncated, Times: 1}, initial: true, consume: readAll, wantErr: statsig.ErrTruncated, calls: 1}},
+		{"body too large", sc{fault: &standin.Fault{Kind: standin.HugeBody, Times: 1}, initial: true, consume: readAll, wantErr: statsig.ErrBodyTooLarge, calls: 1}},
+		{"error status: no consumer", sc{fault: &standin.Fault{Kind: standin.Status403, Times: 1}, initial: true, consume: readAll, wantErr: errAny, calls: 0}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			before := runtime.NumGoroutine()
-			s := newStandin(t)
-			if tc.big {
-				if err := s.SetPayload(standin.V2, fixture(t, "server-core/eval_proj_dcs.json")); err != nil {
-					t.Fatal(err)
-				}
+		for _, keep := range []bool{true, false} {
+			name := tc.name
+			if !keep {
+				name += " (not kept)"
 			}
-			c := newClient(t, s, func(o *statsig.Options) {
-				o.MaxBodySize, o.MemorySpoolLimit, o.TempDir = 4<<20, 64<<10, t.TempDir()
-			})
-			if tc.fault != nil {
-				_ = s.InjectFault(standin.RouteDCSV2, *tc.fault)
-			}
-			var calls int
-			var seen []byte
-			var seenErrs []error
-			resp, err := c.DownloadConfigSpecsStreaming(context.Background(), key, statsig.Since{}, tc.initial, func(r io.Reader) error {
-				calls++
-				b, err := tc.consume(r)
-				seen = b
-				seenErrs = append(seenErrs, err)
-				return err
-			})
-			noKey(t, err)
-			if calls != tc.calls {
-				t.Errorf("consume called %d times, want %d", calls, tc.calls)
-			}
-			if tc.wantErr != nil {
-				if err == nil || (tc.wantErr != errAny && !errors.Is(err, tc.wantErr)) {
-					t.Fatalf("err %v, want %v", err, tc.wantErr)
-				}
-				for _, e := range seenErrs {
-					if e == nil && tc.calls > 0 && tc.fault.Kind != standin.Status403 {
-						t.Error("a failed download looked complete to its consumer")
-					}
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Close()
-			if !errors.Is(resp.ConsumeErr, tc.wantCons) || (tc.wantCons == nil && resp.ConsumeErr != nil) {
-				t.Fatalf("ConsumeErr %v, want %v", resp.ConsumeErr, tc.wantCons)
-			}
-			payload := s.Payload(standin.V2)
-			rc, _ := resp.Open()
-			spooled, _ := io.ReadAll(rc)
-			if !bytes.Equal(spooled, payload) || resp.SHA256() != sha256.Sum256(payload) {
-				t.Fatal("the spool differs from the payload")
-			}
-			if tc.wantAll && !bytes.Equal(seen, payload) {
-				t.Fatalf("consumer saw %d bytes, want the %d of the payload", len(seen), len(payload))
-			}
-			resp.Close()
-			s.Close()
-			waitGoroutines(t, before)
-		})
+			t.Run(name, func(t *testing.T) { testStreaming(t, tc.streamCase, keep) })
+		}
 	}
+}
+
+type streamCase struct {
+	fault    *standin.Fault
+	initial  bool
+	consume  func(r io.Reader) ([]byte, error)
+	wantErr  error // download error
+	wantCons error // Response.ConsumeErr
+	calls    int   // consume calls
+	wantAll  bool  // the successful consumer saw the whole body
+	big      bool  // a 432 KB payload: many chunks, spooled to disk
+}
+
+// testStreaming runs one case with DownloadConfigSpecsStreaming (keep) or StreamConfigSpecs.
+func testStreaming(t *testing.T, tc streamCase, keep bool) {
+	before := runtime.NumGoroutine()
+	s := newStandin(t)
+	if tc.big {
+		if err := s.SetPayload(standin.V2, fixture(t, "server-core/eval_proj_dcs.json")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newClient(t, s, func(o *statsig.Options) {
+		o.MaxBodySize, o.MemorySpoolLimit, o.TempDir = 4<<20, 64<<10, t.TempDir()
+	})
+	if tc.fault != nil {
+		_ = s.InjectFault(standin.RouteDCSV2, *tc.fault)
+	}
+	var calls int
+	var seen []byte
+	var seenErrs []error
+	download := c.DownloadConfigSpecsStreaming
+	if !keep {
+		download = c.StreamConfigSpecs
+	}
+	resp, err := download(context.Background(), key, statsig.Since{}, tc.initial, func(r io.Reader) error {
+		calls++
+		b, err := tc.consume(r)
+		seen = b
+		seenErrs = append(seenErrs, err)
+		return err
+	})
+	noKey(t, err)
+	if calls != tc.calls {
+		t.Errorf("consume called %d times, want %d", calls, tc.calls)
+	}
+	if tc.wantErr != nil {
+		if err == nil || (tc.wantErr != errAny && !errors.Is(err, tc.wantErr)) {
+			t.Fatalf("err %v, want %v", err, tc.wantErr)
+		}
+		for _, e := range seenErrs {
+			if e == nil && tc.calls > 0 && tc.fault.Kind != standin.Status403 {
+				t.Error("a failed download looked complete to its consumer")
+			}
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Close()
+	if !errors.Is(resp.ConsumeErr, tc.wantCons) || (tc.wantCons == nil && resp.ConsumeErr != nil) {
+		t.Fatalf("ConsumeErr %v, want %v", resp.ConsumeErr, tc.wantCons)
+	}
+	payload := s.Payload(standin.V2)
+	if resp.Size() != int64(len(payload)) {
+		t.Fatalf("Size %d, want %d", resp.Size(), len(payload))
+	}
+	if keep {
+		rc, _ := resp.Open()
+		spooled, _ := io.ReadAll(rc)
+		if !bytes.Equal(spooled, payload) || resp.SHA256() != sha256.Sum256(payload) {
+			t.Fatal("the spool differs from the payload")
+		}
+	} else if _, err := resp.Open(); !errors.Is(err, statsig.ErrNotKept) || resp.SHA256() != [32]byte{} || resp.OnDisk() {
+		t.Fatalf("a body not kept: Open error %v, want ErrNotKept; SHA256 and OnDisk unset", err)
+	}
+	if tc.wantAll && !bytes.Equal(seen, payload) {
+		t.Fatalf("consumer saw %d bytes, want the %d of the payload", len(seen), len(payload))
+	}
+	resp.Close()
+	s.Close()
+	waitGoroutines(t, before)
 }
 
 // errAny: any error will do.

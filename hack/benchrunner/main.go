@@ -1,8 +1,8 @@
 // Command benchrunner slots the operator's evaluator into the shared Statsig peer harness
 // (../shared/bench): it downloads the payload from the harness's loopback server with the
 // operator's own Statsig client, which hands the body to evaluator.Load while it downloads
-// (and spools it), keeps polling like the SDKs do, and answers the harness's evaluation and
-// dump calls.
+// (StreamConfigSpecs: the body is not spooled, as the runner needs only the snapshot), keeps
+// polling like the SDKs do, and answers the harness's evaluation and dump calls.
 //
 //	PEERS="go-sdk node-core node-legacy ours" PEER_CMD_ours=$(pwd)/bin/peer-ours ../shared/bench/run.sh
 //
@@ -66,7 +66,7 @@ func (p *ours) Init(a *goharness.Args) goharness.InitResult {
 		}
 	}()
 	return goharness.InitResult{OK: true, Source: "Network", Notes: []string{
-		"statsig.Client streams the body to evaluator.Load while it downloads (and spools it to a temp file above 2 MiB); the previous snapshot is shared",
+		"statsig.Client.StreamConfigSpecs hands the decoded body to evaluator.Load while it downloads (not spooled: the runner needs only the snapshot); the previous snapshot is shared",
 	}}
 }
 
@@ -75,7 +75,7 @@ func (p *ours) sync(key string, initial bool) error {
 	defer p.mu.Unlock()
 	// parse while downloading: evaluator.Load reads the decoded body as it arrives
 	var specs *evaluator.Specs
-	resp, err := p.client.DownloadConfigSpecsStreaming(context.Background(), key, statsig.Since{Time: p.lcut.Load()}, initial,
+	resp, err := p.client.StreamConfigSpecs(context.Background(), key, statsig.Since{Time: p.lcut.Load()}, initial,
 		func(r io.Reader) error {
 			var err error
 			specs, err = evaluator.Load(r, evaluator.LoadOptions{Previous: p.ev.Specs()})
