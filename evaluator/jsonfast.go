@@ -2,9 +2,10 @@ package evaluator
 
 import jsoniter "github.com/json-iterator/go"
 
-// fastJSON decodes specs and conditions during Load: json-iterator in its standard-library
-// compatible mode decodes these structs several times faster than encoding/json, with the
-// same results (the fixture, differential and fuzz tests run through it).
+// fastJSON decodes the few payload values Load does not read with its own cursor (a v1 spec's
+// name, a non-string bucket salt): json-iterator in its standard-library compatible mode,
+// several times faster than encoding/json with the same results; it is also the reference the
+// spec decoder is tested against.
 var fastJSON = jsoniter.ConfigCompatibleWithStandardLibrary
 
 // fastJSONNumbers keeps number literals as json.Number (target values need their text).
