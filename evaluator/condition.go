@@ -162,7 +162,7 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 	)
 	err := c.object(func(key []byte) error {
 		var err error
-		switch fieldKeyBytes(key) {
+		switch fieldKey(key) {
 		case "type":
 			typ, _, err = readStr(&c, "type", typ)
 		case "targetvalue":
@@ -277,23 +277,4 @@ func bucketSalt(additional []byte) (string, error) {
 		return fmt.Sprint(s), nil
 	}
 	return "", nil
-}
-
-// fieldKeyBytes is fieldKey for a key read in place.
-func fieldKeyBytes(k []byte) string {
-	switch string(k) {
-	case "type":
-		return "type"
-	case "operator":
-		return "operator"
-	case "field":
-		return "field"
-	case "targetValue":
-		return "targetvalue"
-	case "idType":
-		return "idtype"
-	case "additionalValues":
-		return "additionalvalues"
-	}
-	return strings.ToLower(string(k))
 }

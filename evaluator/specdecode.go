@@ -16,7 +16,7 @@ import (
 func decodeSpec(raw []byte, rs *rawSpec) error {
 	c := jcursor{b: raw}
 	return readObj(&c, "spec", func(key []byte) (err error) {
-		switch specKey(key) {
+		switch fieldKey(key) {
 		case "name":
 			err = readStrInto(&c, "name", &rs.Name)
 		case "type":
@@ -54,8 +54,9 @@ func decodeSpec(raw []byte, rs *rawSpec) error {
 	})
 }
 
-// specKey folds a key for matching (exact spellings first: no allocation in the usual case).
-func specKey(k []byte) string {
+// fieldKey folds a spec's, rule's or condition's key for matching, as encoding/json matches
+// struct fields (exact spellings first: no allocation in the usual case).
+func fieldKey(k []byte) string {
 	switch string(k) {
 	case "name":
 		return "name"
@@ -103,6 +104,14 @@ func specKey(k []byte) string {
 		return "isexperimentgroup"
 	case "samplingRate":
 		return "samplingrate"
+	case "operator":
+		return "operator"
+	case "field":
+		return "field"
+	case "targetValue":
+		return "targetvalue"
+	case "additionalValues":
+		return "additionalvalues"
 	}
 	return strings.ToLower(string(k))
 }
@@ -235,7 +244,7 @@ func readRules(c *jcursor, dst *[]rawRule) error {
 
 func readRule(c *jcursor, r *rawRule) error {
 	return readObj(c, "rule", func(key []byte) (err error) {
-		switch specKey(key) {
+		switch fieldKey(key) {
 		case "id":
 			err = readStrInto(c, "id", &r.ID)
 		case "passpercentage":
