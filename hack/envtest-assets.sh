@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the envtest control plane (kube-apiserver, kube-controller-manager, kubectl, etcd) from the
+# Builds the envtest control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
+# etcd) from the
 # Go module proxy, because setup-envtest's downloads are unreachable here. Results are cached outside
 # the repo, keyed by version; a warm run only prints the directory. Safe to run concurrently (flock).
 #
@@ -18,7 +19,7 @@ staging_version="v0.${K8S_VERSION#v1.}"
 goos=$(go env GOOS); goarch=$(go env GOARCH)
 cache=${STATSIG_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/statsig-operator}
 out="$cache/k8s/${K8S_VERSION}-${goos}-${goarch}"
-bins=(kube-apiserver kube-controller-manager kubectl etcd)
+bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd)
 
 complete() { for b in "${bins[@]}"; do [[ -x "$out/$b" ]] || return 1; done; }
 if complete; then echo "$out"; exit 0; fi
@@ -36,7 +37,7 @@ export GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0
 # --- Kubernetes: a wrapper module that replaces every staging module by its published version ---
 log "building Kubernetes $K8S_VERSION (cold build takes ~10 minutes on 2 cores)"
 kmod=$(cd "$work" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')
-mkdir -p "$work/k8s/kube-apiserver" "$work/k8s/kube-controller-manager" "$work/k8s/kubectl"
+mkdir -p "$work/k8s/kube-apiserver" "$work/k8s/kube-controller-manager" "$work/k8s/kube-scheduler" "$work/k8s/kubectl"
 {
   echo "module envtestbuild"
   echo "go $(go env GOVERSION | sed 's/^go//; s/^\([0-9]*\.[0-9]*\).*/\1/')"
@@ -67,6 +68,18 @@ import (
 
 func main() { os.Exit(cli.Run(app.NewControllerManagerCommand())) }
 GO
+cat >"$work/k8s/kube-scheduler/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+	"k8s.io/kubernetes/cmd/kube-scheduler/app"
+)
+
+func main() { os.Exit(cli.Run(app.NewSchedulerCommand())) }
+GO
 cat >"$work/k8s/kubectl/main.go" <<'GO'
 package main
 
@@ -85,7 +98,7 @@ GO
 ver="k8s.io/component-base/version"
 ldflags="-s -w -X $ver.gitVersion=$K8S_VERSION -X $ver.gitMajor=1 -X $ver.gitMinor=$minor -X $ver.gitTreeState=clean"
 ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
-(cd "$work/k8s" && go mod tidy >&2 && go build -trimpath -ldflags "$ldflags" -o "$work/bin/" ./kube-apiserver ./kube-controller-manager ./kubectl >&2)
+(cd "$work/k8s" && go mod tidy >&2 && go build -trimpath -ldflags "$ldflags" -o "$work/bin/" ./kube-apiserver ./kube-controller-manager ./kube-scheduler ./kubectl >&2)
 
 # --- etcd: the server module needs no replaces ---
 if [[ -z "${ETCD_VERSION:-}" ]]; then
