@@ -29,6 +29,7 @@ import (
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/eventlog"
 	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/serving/consumer"
 	"github.com/statsig-operator/statsig-operator/snapshot"
 	"github.com/statsig-operator/statsig-operator/webhook"
 )
@@ -106,14 +107,26 @@ func run(c config) error {
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
+	// The objects the roles share are built here and passed in: one cache of the operator
+	// namespace's referenced objects, one registry of what this replica serves, one handoff of
+	// validated specs from the controller to the consumer.
+	refs, err := snapshot.NewRefs(mgr, c.namespace)
+	if err != nil {
+		return fmt.Errorf("set up the refs cache: %w", err)
+	}
+	registry := serving.NewRegistry()
+	var handoff *serving.Handoff
+	serves := c.endpoint || c.webhook
+	if c.controller && serves {
+		handoff = serving.NewHandoff()
+	}
 	if c.controller {
-		if err := controllers.SetupStatsigSpecReconciler(mgr, controllers.Options{Namespace: c.namespace}); err != nil {
+		if err := controllers.SetupStatsigSpecReconciler(mgr, controllers.Options{Namespace: c.namespace, Refs: refs, Handoff: handoff}); err != nil {
 			return fmt.Errorf("set up the StatsigSpec controller: %w", err)
 		}
 	}
-	registry := serving.NewRegistry()
-	if c.endpoint || c.webhook {
-		if err := setupServing(mgr, c, registry); err != nil {
+	if serves {
+		if err := setupServing(mgr, c, servingDeps{registry: registry, refs: refs, handoff: handoff}); err != nil {
 			return err
 		}
 	}
@@ -122,7 +135,7 @@ func run(c config) error {
 			return fmt.Errorf("set up the webhooks: %w", err)
 		}
 		if c.workloadController {
-			if err := workload.Setup(mgr, workload.Options{Registry: registry}); err != nil {
+			if err := workload.Setup(mgr, workload.Options{Registry: registry, Namespace: c.namespace}); err != nil {
 				return fmt.Errorf("set up the workload controller: %w", err)
 			}
 		}
@@ -131,15 +144,19 @@ func run(c config) error {
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 
+// servingDeps are the shared objects the serving side needs.
+type servingDeps struct {
+	registry *serving.Registry
+	refs     *snapshot.Refs
+	handoff  *serving.Handoff
+}
+
 // setupServing wires what every replica serves from: the snapshot consumer filling the
 // registry, one event logger per StatsigSpec, and the endpoint.
-func setupServing(mgr ctrl.Manager, c config, registry *serving.Registry) error {
-	consumer, err := snapshot.NewConsumer(mgr, registry, c.namespace)
-	if err != nil {
-		return fmt.Errorf("set up the snapshot consumer: %w", err)
-	}
+func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
+	registry := d.registry
 	sinks := eventlog.NewSet(metrics.Registry, ctrl.Log.WithName("eventlog"))
-	consumer.EventSink = func(spec *flagsv1alpha1.StatsigSpec, key string) serving.EventSink {
+	eventSink := func(spec *flagsv1alpha1.StatsigSpec, key string) serving.EventSink {
 		l, err := sinks.For(spec.Name, eventlog.Options{
 			URL: spec.Spec.LogEventURL, APIKey: key,
 			FlushInterval:     time.Duration(spec.Spec.EventLoggingFlushIntervalMs) * time.Millisecond,
@@ -153,10 +170,14 @@ func setupServing(mgr ctrl.Manager, c config, registry *serving.Registry) error 
 		}
 		return endpoint.NewEventSinkFor(l)
 	}
+	cons, err := consumer.New(mgr, consumer.Options{Registry: registry, Refs: d.refs, Handoff: d.handoff, EventSink: eventSink})
+	if err != nil {
+		return fmt.Errorf("set up the snapshot consumer: %w", err)
+	}
 	if err := mgr.Add(sinks); err != nil {
 		return err
 	}
-	if err := mgr.AddReadyzCheck("snapshot", consumer.ReadyzCheck()); err != nil {
+	if err := mgr.AddReadyzCheck("snapshot", cons.ReadyzCheck()); err != nil {
 		return err
 	}
 	if !c.endpoint {

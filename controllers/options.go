@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
+	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/snapshot"
 )
 
@@ -36,11 +37,17 @@ type Options struct {
 	PollTimeout time.Duration
 	// TempDir is where large downloads are spooled; empty means os.TempDir().
 	TempDir string
+	// Refs reads the Secrets and ConfigMaps StatsigSpecs reference (a cache of the operator
+	// namespace that main shares with the consumer). Required.
+	Refs *snapshot.Refs
+	// Handoff, when set, receives the specs of every stored payload for the consumer of this
+	// process, so it does not decode them again.
+	Handoff *serving.Handoff
 }
 
 // SetupStatsigSpecReconciler registers the leader-elected StatsigSpec controller with mgr. It
 // watches StatsigSpecs, their snapshot chunks and the Secrets and ConfigMaps they reference
-// (through snapshot.RefsFor, a cache of the operator namespace shared with the consumer).
+// (through opts.Refs, a cache of the operator namespace shared with the consumer).
 // Call snapshot.RestrictSecretCache on the manager's cache options so the manager caches only
 // chunk Secrets.
 func SetupStatsigSpecReconciler(mgr ctrl.Manager, opts Options) error {
@@ -52,10 +59,10 @@ func setup(mgr ctrl.Manager, opts Options) (*StatsigSpecReconciler, error) {
 	if opts.Namespace == "" {
 		return nil, errors.New("controllers: Options.Namespace is required")
 	}
-	refs, err := snapshot.RefsFor(mgr, opts.Namespace)
-	if err != nil {
-		return nil, err
+	if opts.Refs == nil {
+		return nil, errors.New("controllers: Options.Refs is required")
 	}
+	refs := opts.Refs
 	if err := indexRefs(context.Background(), mgr, opts.Namespace); err != nil {
 		return nil, err
 	}
@@ -80,7 +87,7 @@ func setup(mgr ctrl.Manager, opts Options) (*StatsigSpecReconciler, error) {
 	mapConfigMap := handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, cm *corev1.ConfigMap) []reconcile.Request {
 		return specsReferencing(ctx, mgr.GetClient(), "ConfigMap", cm)
 	})
-	err = ctrl.NewControllerManagedBy(mgr).
+	err := ctrl.NewControllerManagedBy(mgr).
 		Named("statsigspec").
 		For(&flagsv1alpha1.StatsigSpec{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A deleted or edited chunk of the served revision is repaired on the next reconcile.

@@ -41,9 +41,10 @@ func (run *syncRun) compress(open func() (io.ReadCloser, error)) (*snapshot.Blob
 	return blob, nil
 }
 
-// validateAndCompress loads the payload into the evaluator and compresses it in parallel.
-// v is nil for a {"has_updates":false} body; the blob is only used when validation passed.
-func (run *syncRun) validateAndCompress(open func() (io.ReadCloser, error)) (*validated, *snapshot.Blob, *syncError) {
+// validateAndCompress loads the payload into the evaluator (or takes pre, the load made
+// while it downloaded) and compresses it in parallel. v is nil for a {"has_updates":false}
+// body; the blob is only used when validation passed.
+func (run *syncRun) validateAndCompress(open func() (io.ReadCloser, error), pre *loadResult) (*validated, *snapshot.Blob, *syncError) {
 	type compressed struct {
 		blob *snapshot.Blob
 		fail *syncError
@@ -53,7 +54,7 @@ func (run *syncRun) validateAndCompress(open func() (io.ReadCloser, error)) (*va
 		b, f := run.compress(open)
 		ch <- compressed{b, f}
 	}()
-	v, fail := run.validate(open)
+	v, fail := run.validate(open, pre)
 	c := <-ch
 	if fail != nil || v == nil {
 		return v, nil, fail
@@ -105,7 +106,7 @@ func (run *syncRun) storeSpecs(ctx context.Context, blob *snapshot.Blob, v *vali
 	status.Source = source
 	run.manifest = &m
 	run.storedComplete = true
-	snapshot.ShareSpecs(run.spec.Name, m.SHA256, run.state.specs)
+	run.r.Opts.Handoff.Offer(run.spec.Name, m.SHA256, run.state.specs)
 	payloadBytes.WithLabelValues(run.spec.Name, string(snapshot.KindSpecs), "raw").Set(float64(m.Size))
 	payloadBytes.WithLabelValues(run.spec.Name, string(snapshot.KindSpecs), "compressed").Set(float64(m.CompressedSize))
 	revisionAge.set(run.spec.Name, now.Time, false)

@@ -227,14 +227,6 @@ func redact(msg string, secrets ...string) string {
 	return msg
 }
 
-// errString is err's message with secrets redacted, for conditions, events and logs.
-func errString(err error, secrets ...string) string {
-	if err == nil {
-		return ""
-	}
-	return redact(err.Error(), secrets...)
-}
-
 func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:8])

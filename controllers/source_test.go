@@ -25,7 +25,7 @@ var _ = Describe("A StatsigSpec with a ConfigMap source", Ordered, func() {
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: "cm-project-dcs"}, Data: map[string]string{"dcs.json": string(readFixture(fixtureDCS))}}
 		Expect(k8sClient.Create(ctx, cm)).To(Succeed())
 		spec := configMapSpec(name, "cm-project-key", "cm-project-dcs")
-		spec.Annotations = map[string]string{snapshot.AnnotationClientKeysSecret: "cm-project-client-keys"}
+		spec.Annotations = map[string]string{flagsv1alpha1.AnnotationClientKeysSecret: "cm-project-client-keys"}
 		Expect(k8sClient.Create(ctx, spec)).To(Succeed())
 		Expect(k8sClient.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: "cm-project-client-keys"}, Data: map[string][]byte{"web": []byte("client-web-key")}})).To(Succeed())
 

@@ -144,7 +144,7 @@ func (run *syncRun) syncSpecs(ctx context.Context, full bool) *syncError {
 			return nil
 		}
 		open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(p.data)), nil }
-		v, blob, fail := run.validateAndCompress(open)
+		v, blob, fail := run.validateAndCompress(open, nil)
 		if fail != nil {
 			return fail
 		}
@@ -170,7 +170,7 @@ func (run *syncRun) syncSpecs(ctx context.Context, full bool) *syncError {
 		}
 		return nil
 	}
-	v, blob, fail := run.validateAndCompress(res.open)
+	v, blob, fail := run.validateAndCompress(res.open, res.loaded)
 	if fail != nil {
 		return fail
 	}
@@ -185,7 +185,7 @@ func (run *syncRun) syncSpecs(ctx context.Context, full bool) *syncError {
 		return fail
 	}
 	logf.FromContext(ctx).V(1).Info("Stored revision", "statsigspec", spec.Name, "revision", spec.Status.Revision,
-		"download", t1.Sub(t0).String(), "validateAndCompress", t2.Sub(t1).String(), "store", time.Since(t2).String())
+		"downloadAndLoad", t1.Sub(t0).String(), "validateAndCompress", t2.Sub(t1).String(), "store", time.Since(t2).String())
 	spec.Status.Source = res.source
 	return nil
 }

@@ -120,7 +120,7 @@ func (r *StatsigSpecReconciler) forget(name string) {
 		delete(r.states, name)
 	}
 	forgetMetrics(name)
-	snapshot.ForgetSharedSpecs(name)
+	r.Opts.Handoff.Forget(name)
 }
 
 // interval returns a spec's poll period, never under the CRD minimum.

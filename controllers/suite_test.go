@@ -19,6 +19,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/serving/consumer"
 	"github.com/statsig-operator/statsig-operator/snapshot"
 	"github.com/statsig-operator/statsig-operator/test/envtestutil"
 )
@@ -44,7 +45,7 @@ func TestControllers(t *testing.T) {
 type operator struct {
 	mgr      ctrl.Manager
 	rec      *StatsigSpecReconciler
-	consumer *snapshot.Consumer
+	consumer *consumer.Consumer
 	registry *serving.Registry
 	stop     context.CancelFunc
 	done     chan struct{}
@@ -61,10 +62,13 @@ func startOperator(opts Options) *operator {
 	})
 	Expect(err).NotTo(HaveOccurred())
 	opts.Namespace = testNS
+	opts.Refs, err = snapshot.NewRefs(mgr, testNS)
+	Expect(err).NotTo(HaveOccurred())
+	opts.Handoff = serving.NewHandoff()
 	rec, err := setup(mgr, opts)
 	Expect(err).NotTo(HaveOccurred())
 	reg := serving.NewRegistry()
-	cons, err := snapshot.NewConsumer(mgr, reg, testNS)
+	cons, err := consumer.New(mgr, consumer.Options{Registry: reg, Refs: opts.Refs, Handoff: opts.Handoff})
 	Expect(err).NotTo(HaveOccurred())
 	mctx, stop := context.WithCancel(ctx)
 	o := &operator{mgr: mgr, rec: rec, consumer: cons, registry: reg, stop: stop, done: make(chan struct{})}
@@ -121,7 +125,9 @@ func startConsumerOnly() (*serving.Registry, func()) {
 	})
 	Expect(err).NotTo(HaveOccurred())
 	reg := serving.NewRegistry()
-	_, err = snapshot.NewConsumer(mgr, reg, testNS)
+	refs, err := snapshot.NewRefs(mgr, testNS)
+	Expect(err).NotTo(HaveOccurred())
+	_, err = consumer.New(mgr, consumer.Options{Registry: reg, Refs: refs})
 	Expect(err).NotTo(HaveOccurred())
 	mctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -14,11 +14,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
+	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/statsig"
 )
 
 // fetchResult is a downloaded payload (or "no updates"), readable several times.
 type fetchResult struct {
+	// loaded is the payload as the evaluator loaded it while it downloaded (nil: load it
+	// from open).
+	loaded   *loadResult
 	noUpdate bool
 	open     func() (io.ReadCloser, error)
 	sha256   string
@@ -136,12 +140,24 @@ func (run *syncRun) fetchUpstream(ctx context.Context, full bool) (*fetchResult,
 	// The client applies the per-request timeout; this only bounds a round with retries.
 	ctx, cancel := context.WithTimeout(ctx, 4*timeout+5*time.Second)
 	defer cancel()
-	resp, err := c.DownloadConfigSpecs(ctx, run.key, since, initial)
+	// The evaluator loads the body while it downloads (validation overlaps the transfer); the
+	// body is also spooled, to be hashed, compressed and stored. Attempts run one after the
+	// other, so the last load is the successful attempt's.
+	var loaded *loadResult
+	prev := run.state.specs
+	resp, err := c.DownloadConfigSpecsStreaming(ctx, run.key, since, initial, func(r io.Reader) error {
+		specs, err := evaluator.Load(r, evaluator.LoadOptions{Previous: prev})
+		loaded = &loadResult{specs, err}
+		return err
+	})
 	if err != nil {
 		return nil, classifyDownloadError(err, run.spec, timeout)
 	}
 	sum := resp.SHA256()
 	res := &fetchResult{noUpdate: resp.NoUpdates, open: resp.Open, sha256: hex.EncodeToString(sum[:]), close: func() { _ = resp.Close() }, source: flagsv1alpha1.SyncSourceNetwork}
+	if loaded != nil && errors.Is(resp.ConsumeErr, loaded.err) {
+		res.loaded = loaded
+	}
 	if resp.FromFallback {
 		res.source = flagsv1alpha1.SyncSourceFallback
 	}

@@ -8,16 +8,27 @@ import (
 	"github.com/statsig-operator/statsig-operator/evaluator"
 )
 
-// validate loads the payload into the evaluator: a payload that does not load never replaces
-// the last good one. The loaded specs are kept as Previous for the next load.
-// It returns nil, nil for a {"has_updates":false} body.
-func (run *syncRun) validate(open func() (io.ReadCloser, error)) (*validated, *syncError) {
-	body, err := open()
-	if err != nil {
-		return nil, failf(flagsv1alpha1.ReasonStoreFailed, err, "Reading the downloaded payload failed: %v", err)
+// loadResult is the evaluator's verdict on a payload loaded while it downloaded.
+type loadResult struct {
+	specs *evaluator.Specs
+	err   error
+}
+
+// validate loads the payload into the evaluator (unless pre holds the load made while it
+// downloaded): a payload that does not load never replaces the last good one. The loaded
+// specs are kept as Previous for the next load. It returns nil, nil for a
+// {"has_updates":false} body.
+func (run *syncRun) validate(open func() (io.ReadCloser, error), pre *loadResult) (*validated, *syncError) {
+	if pre == nil {
+		body, err := open()
+		if err != nil {
+			return nil, failf(flagsv1alpha1.ReasonStoreFailed, err, "Reading the downloaded payload failed: %v", err)
+		}
+		defer func() { _ = body.Close() }()
+		specs, err := evaluator.Load(body, evaluator.LoadOptions{Previous: run.state.specs})
+		pre = &loadResult{specs, err}
 	}
-	defer func() { _ = body.Close() }()
-	specs, err := evaluator.Load(body, evaluator.LoadOptions{Previous: run.state.specs})
+	specs, err := pre.specs, pre.err
 	if err != nil {
 		if errors.Is(err, evaluator.ErrNoUpdates) {
 			return nil, nil

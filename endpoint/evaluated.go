@@ -3,7 +3,6 @@ package endpoint
 import (
 	"encoding/json"
 	"sort"
-	"sync"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/serving"
@@ -97,45 +96,19 @@ const (
 	kindLayer  = "layer"
 )
 
-type flagRef struct{ name, kind string }
-
-// flagIndex maps names to kinds for one loaded revision.
-type flagIndex struct {
-	specs *evaluator.Specs
-	kinds map[string]string
-	order []flagRef
+// ofrepKinds name evaluator kinds as OFREP metadata does.
+var ofrepKinds = map[evaluator.Kind]string{
+	evaluator.KindGate: kindGate, evaluator.KindDynamicConfig: kindConfig,
+	evaluator.KindExperiment: kindExp, evaluator.KindLayer: kindLayer,
 }
 
-var flagIndexes sync.Map // project name → *flagIndex
-
-// flagIndexOf returns the name index of p's current specs, built once per revision.
-func flagIndexOf(p *serving.Project) *flagIndex {
-	specs := p.Evaluator.Specs()
-	if v, ok := flagIndexes.Load(p.Name); ok && v.(*flagIndex).specs == specs {
-		return v.(*flagIndex)
+// flagKind is the OFREP kind of the named entity ("" when the snapshot has none).
+func flagKind(p *serving.Project, name string) string {
+	if k, ok := p.Entities().Kind(name); ok {
+		return ofrepKinds[k]
 	}
-	idx := &flagIndex{specs: specs, kinds: map[string]string{}}
-	add := func(kind string, names []string) {
-		sort.Strings(names)
-		for _, n := range names {
-			if _, dup := idx.kinds[n]; dup {
-				continue
-			}
-			idx.kinds[n] = kind
-			idx.order = append(idx.order, flagRef{n, kind})
-		}
-	}
-	if specs != nil {
-		add(kindGate, specs.Names(evaluator.KindGate))
-		add(kindConfig, specs.Names(evaluator.KindDynamicConfig))
-		add(kindExp, specs.Names(evaluator.KindExperiment))
-		add(kindLayer, specs.Names(evaluator.KindLayer))
-	}
-	flagIndexes.Store(p.Name, idx)
-	return idx
+	return ""
 }
-
-func flagKind(p *serving.Project, name string) string { return flagIndexOf(p).kinds[name] }
 
 // evaluateFlag evaluates one entity for OFREP: gates are booleans with variant on/off,
 // everything else an object; rule id, group and id type go to metadata.

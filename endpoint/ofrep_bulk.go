@@ -27,10 +27,10 @@ func (s *Server) ofrepBulk(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, oerr.status, ofrepFailure{ErrorCode: oerr.code, ErrorDetails: oerr.details})
 		return
 	}
-	idx := flagIndexOf(p)
-	out := ofrepBulkResponse{Flags: make([]ofrepSuccess, 0, len(idx.order))}
-	for _, f := range idx.order {
-		out.Flags = append(out.Flags, s.evaluateFlag(p, u, f.name, f.kind, false))
+	entities := p.Entities().List()
+	out := ofrepBulkResponse{Flags: make([]ofrepSuccess, 0, len(entities))}
+	for _, e := range entities {
+		out.Flags = append(out.Flags, s.evaluateFlag(p, u, e.Name, ofrepKinds[e.Kind], false))
 	}
 	body, err := json.Marshal(out)
 	if err != nil {

@@ -3,6 +3,7 @@ package serving
 import (
 	"crypto/sha256"
 	"io"
+	"sync/atomic"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/statsig"
@@ -29,6 +30,7 @@ type Project struct {
 	DisableAllLogging bool
 
 	keyHashes [][32]byte
+	entities  atomic.Pointer[Entities] // built on first use
 }
 
 // SetKeys records the API keys this project accepts (its server secret key and additional

@@ -3,7 +3,6 @@ package snapshot
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -47,21 +46,12 @@ type refsCache struct{ cache.Cache }
 
 func (r refsCache) GetCache() cache.Cache { return r.Cache }
 
-var (
-	refsMu  sync.Mutex
-	refsFor = map[manager.Manager]*Refs{}
-)
-
-// RefsFor returns the Refs of mgr, creating it (and adding its cache to mgr) on first use,
-// so the controller and the consumer share one cache.
-func RefsFor(mgr manager.Manager, namespace string) (*Refs, error) {
-	refsMu.Lock()
-	defer refsMu.Unlock()
-	if r, ok := refsFor[mgr]; ok {
-		if r.namespace != namespace {
-			return nil, fmt.Errorf("refs cache already set up for namespace %q", r.namespace)
-		}
-		return r, nil
+// NewRefs creates the Refs of the operator namespace and adds its cache to mgr (it runs with
+// the manager's caches and is waited on for sync). main creates one and hands it to the
+// controller and the consumer, so both read through one cache.
+func NewRefs(mgr manager.Manager, namespace string) (*Refs, error) {
+	if namespace == "" {
+		return nil, fmt.Errorf("snapshot: refs namespace is required")
 	}
 	notChunk, err := labels.NewRequirement(LabelSnapshot, selection.DoesNotExist, nil)
 	if err != nil {
@@ -82,14 +72,7 @@ func RefsFor(mgr manager.Manager, namespace string) (*Refs, error) {
 	if err := mgr.Add(refsCache{c}); err != nil {
 		return nil, err
 	}
-	r := &Refs{Cache: c, api: mgr.GetAPIReader(), namespace: namespace}
-	refsFor[mgr] = r
-	return r, nil
-}
-
-// NewRefs returns Refs over an already running cache (tests) and an uncached reader.
-func NewRefs(c cache.Cache, api client.Reader, namespace string) *Refs {
-	return &Refs{Cache: c, api: api, namespace: namespace}
+	return &Refs{Cache: c, api: mgr.GetAPIReader(), namespace: namespace}, nil
 }
 
 // Namespace is the operator's namespace, where references without a namespace point.

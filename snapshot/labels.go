@@ -34,6 +34,9 @@ const (
 	labelSnapshotValue = "chunk"
 )
 
+// IsChunk reports whether an object with these labels is a snapshot chunk Secret.
+func IsChunk(labels map[string]string) bool { return labels[LabelSnapshot] == labelSnapshotValue }
+
 // Kind says what a snapshot holds.
 type Kind string
 

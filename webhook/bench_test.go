@@ -13,10 +13,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"github.com/statsig-operator/statsig-operator/inject"
+	"github.com/statsig-operator/statsig-operator/inject/injecttest"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/webhook"
-	"github.com/statsig-operator/statsig-operator/webhook/inject"
-	"github.com/statsig-operator/statsig-operator/webhook/inject/injecttest"
 )
 
 // BenchmarkPodAdmission measures the Pod handler for a pod asking for 10 entities

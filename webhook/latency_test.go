@@ -13,8 +13,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/statsig-operator/statsig-operator/webhook/inject"
-	"github.com/statsig-operator/statsig-operator/webhook/inject/injecttest"
+	"github.com/statsig-operator/statsig-operator/inject"
+	"github.com/statsig-operator/statsig-operator/inject/injecttest"
 )
 
 // Admission latency through the apiserver: pod creates asking for 10 entities, against

@@ -13,8 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
-	"github.com/statsig-operator/statsig-operator/webhook/inject"
-	"github.com/statsig-operator/statsig-operator/webhook/inject/injecttest"
+	"github.com/statsig-operator/statsig-operator/inject"
+	"github.com/statsig-operator/statsig-operator/inject/injecttest"
 )
 
 var podSeq int

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -13,6 +12,8 @@ import (
 	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
+	"github.com/statsig-operator/statsig-operator/inject"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/webhook/certs"
 )
@@ -26,13 +27,11 @@ const (
 
 // Names fixed by the install conventions (Helm chart and config/).
 const (
-	DefaultNamespace       = "statsig-system"
-	DefaultCertDir         = "/tmp/k8s-webhook-server/serving-certs"
-	DefaultSecretName      = "statsig-operator-webhook-cert"
-	DefaultServiceName     = "statsig-operator-webhook"
-	DefaultEndpointService = "statsig-operator-endpoint"
-	MutatingConfigName     = "statsig-operator-mutating"
-	ValidatingConfigName   = "statsig-operator-validating"
+	DefaultCertDir       = "/tmp/k8s-webhook-server/serving-certs"
+	DefaultSecretName    = "statsig-operator-webhook-cert"
+	DefaultServiceName   = "statsig-operator-webhook"
+	MutatingConfigName   = "statsig-operator-mutating"
+	ValidatingConfigName = "statsig-operator-validating"
 )
 
 // initialCertTimeout bounds the certificate provisioning Setup does before the manager starts.
@@ -42,7 +41,7 @@ const initialCertTimeout = 30 * time.Second
 type Options struct {
 	// Registry is what pods are evaluated against.
 	Registry *serving.Registry
-	// Namespace is the operator's (default $POD_NAMESPACE, else statsig-system).
+	// Namespace is the operator's (required; main passes --namespace).
 	Namespace string
 	// CertMode is self (default), cert-manager or external.
 	CertMode string
@@ -58,12 +57,6 @@ type Options struct {
 }
 
 func (o *Options) defaults(mgr ctrl.Manager) {
-	if o.Namespace == "" {
-		o.Namespace = os.Getenv("POD_NAMESPACE")
-	}
-	if o.Namespace == "" {
-		o.Namespace = DefaultNamespace
-	}
 	if o.CertMode == "" {
 		o.CertMode = CertModeSelf
 	}
@@ -82,7 +75,7 @@ func (o *Options) defaults(mgr ctrl.Manager) {
 		o.ServiceName = DefaultServiceName
 	}
 	if o.EndpointService == "" {
-		o.EndpointService = DefaultEndpointService
+		o.EndpointService = inject.DefaultEndpointService
 	}
 	if o.EventQueueSize == 0 {
 		o.EventQueueSize = 1024
@@ -95,6 +88,9 @@ func (o *Options) defaults(mgr ctrl.Manager) {
 func Setup(mgr ctrl.Manager, o Options) error {
 	if o.Registry == nil {
 		return errors.New("webhook: Options.Registry is required")
+	}
+	if o.Namespace == "" {
+		return errors.New("webhook: Options.Namespace is required")
 	}
 	o.defaults(mgr)
 	switch o.CertMode {
@@ -127,15 +123,10 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	}
 	srv := mgr.GetWebhookServer()
 	srv.Register(PodPath, &admission.Webhook{Handler: &PodMutator{
-		Registry: o.Registry, OFREPEndpoint: OFREPEndpoint(o.EndpointService, o.Namespace), events: rec,
+		Registry: o.Registry, OFREPEndpoint: inject.OFREPEndpoint(o.EndpointService, o.Namespace), events: rec,
 	}})
-	srv.Register(StatsigSpecPath, &admission.Webhook{Handler: &StatsigSpecValidator{Reader: mgr.GetAPIReader(), Namespace: o.Namespace}})
+	srv.Register(StatsigSpecPath, admission.WithValidator[*flagsv1alpha1.StatsigSpec](mgr.GetScheme(), &StatsigSpecValidator{Reader: mgr.GetAPIReader(), Namespace: o.Namespace}))
 	return nil
-}
-
-// OFREPEndpoint is the in-cluster endpoint Service URL (OpenFeature ADR-0007's OFREP_ENDPOINT).
-func OFREPEndpoint(service, namespace string) string {
-	return "http://" + service + "." + namespace + ".svc"
 }
 
 // eventPump sends queued admission Events in every replica.

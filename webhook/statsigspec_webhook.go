@@ -2,12 +2,9 @@ package webhook
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"time"
 
-	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -34,20 +31,27 @@ type StatsigSpecValidator struct {
 	Namespace string
 }
 
-var _ admission.Handler = (*StatsigSpecValidator)(nil)
+var _ admission.Validator[*flagsv1alpha1.StatsigSpec] = (*StatsigSpecValidator)(nil)
 
-// Handle always allows, with one warning per missing reference.
-func (v *StatsigSpecValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
-	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
-		return admission.Allowed("")
-	}
-	var ssp flagsv1alpha1.StatsigSpec
-	if err := json.Unmarshal(req.Object.Raw, &ssp); err != nil {
-		return admission.Errored(http.StatusBadRequest, err)
-	}
+// ValidateCreate allows, with one warning per missing reference.
+func (v *StatsigSpecValidator) ValidateCreate(ctx context.Context, ssp *flagsv1alpha1.StatsigSpec) (admission.Warnings, error) {
+	return v.validate(ctx, ssp), nil
+}
+
+// ValidateUpdate allows, with one warning per missing reference of the new object.
+func (v *StatsigSpecValidator) ValidateUpdate(ctx context.Context, _, ssp *flagsv1alpha1.StatsigSpec) (admission.Warnings, error) {
+	return v.validate(ctx, ssp), nil
+}
+
+// ValidateDelete allows (the webhook is not registered for deletes).
+func (v *StatsigSpecValidator) ValidateDelete(context.Context, *flagsv1alpha1.StatsigSpec) (admission.Warnings, error) {
+	return nil, nil
+}
+
+func (v *StatsigSpecValidator) validate(ctx context.Context, ssp *flagsv1alpha1.StatsigSpec) admission.Warnings {
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
-	return admission.Allowed("").WithWarnings(v.warnings(ctx, &ssp.Spec)...)
+	return v.warnings(ctx, &ssp.Spec)
 }
 
 type keyRef struct {

@@ -26,6 +26,11 @@ const (
 	MaximumEventLoggingQueueLen = 2000
 )
 
+// AnnotationClientKeysSecret on a StatsigSpec names a Secret ("name" in the operator's
+// namespace, or "namespace/name") whose every data value is an additional client key the
+// project accepts, besides its server secret key.
+const AnnotationClientKeysSecret = "statsig-operator.io/client-keys-secret"
+
 // SourceType says where the config specs come from.
 // +kubebuilder:validation:Enum=Statsig;ConfigMap;Secret
 type SourceType string

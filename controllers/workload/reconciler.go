@@ -15,8 +15,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/statsig-operator/statsig-operator/inject"
 	"github.com/statsig-operator/statsig-operator/serving"
-	"github.com/statsig-operator/statsig-operator/webhook/inject"
 )
 
 // Field managers: one for the pod-template fields and a separate one for the dry-run

@@ -3,7 +3,6 @@ package workload
 import (
 	"context"
 	"errors"
-	"os"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -18,9 +17,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
+	"github.com/statsig-operator/statsig-operator/inject"
 	"github.com/statsig-operator/statsig-operator/serving"
-	"github.com/statsig-operator/statsig-operator/webhook"
-	"github.com/statsig-operator/statsig-operator/webhook/inject"
 )
 
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get;list;watch;patch
@@ -30,8 +28,7 @@ import (
 type Options struct {
 	// Registry is what workloads are evaluated against.
 	Registry *serving.Registry
-	// Namespace is the operator's (default $POD_NAMESPACE, else statsig-system), for
-	// OFREP_ENDPOINT.
+	// Namespace is the operator's, for OFREP_ENDPOINT (required; main passes --namespace).
 	Namespace string
 	// EndpointService names the endpoint Service (default statsig-operator-endpoint).
 	EndpointService string
@@ -49,13 +46,10 @@ func Setup(mgr ctrl.Manager, o Options) error {
 		return errors.New("workload: Options.Registry is required")
 	}
 	if o.Namespace == "" {
-		o.Namespace = os.Getenv("POD_NAMESPACE")
-	}
-	if o.Namespace == "" {
-		o.Namespace = webhook.DefaultNamespace
+		return errors.New("workload: Options.Namespace is required")
 	}
 	if o.EndpointService == "" {
-		o.EndpointService = webhook.DefaultEndpointService
+		o.EndpointService = inject.DefaultEndpointService
 	}
 	if o.MaxUpdatesPerSecond <= 0 {
 		o.MaxUpdatesPerSecond = 5
@@ -70,7 +64,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	var rs []*reconciler
 	var sinks []chan event.GenericEvent
 	for _, k := range kinds {
-		r := &reconciler{client: mgr.GetClient(), kind: k, registry: o.Registry, ofrep: webhook.OFREPEndpoint(o.EndpointService, o.Namespace), events: rec}
+		r := &reconciler{client: mgr.GetClient(), kind: k, registry: o.Registry, ofrep: inject.OFREPEndpoint(o.EndpointService, o.Namespace), events: rec}
 		sink := make(chan event.GenericEvent, 1024)
 		// Revision-driven work goes through AddRateLimited: the bucket meters updates.
 		limiter := workqueue.NewTypedMaxOfRateLimiter(

@@ -14,9 +14,9 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/statsig-operator/statsig-operator/controllers/workload"
+	"github.com/statsig-operator/statsig-operator/inject/injecttest"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/test/envtestutil"
-	"github.com/statsig-operator/statsig-operator/webhook/inject/injecttest"
 )
 
 var (

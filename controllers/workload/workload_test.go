@@ -13,7 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/statsig-operator/statsig-operator/webhook/inject"
+	"github.com/statsig-operator/statsig-operator/inject"
 )
 
 func deployment(ns, name string, ann map[string]string, env ...corev1.EnvVar) *appsv1.Deployment {

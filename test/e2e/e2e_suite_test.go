@@ -22,10 +22,10 @@ import (
 	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/statsig-operator/statsig-operator/controllers/workload"
+	"github.com/statsig-operator/statsig-operator/inject/injecttest"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/test/envtestutil"
 	"github.com/statsig-operator/statsig-operator/webhook"
-	"github.com/statsig-operator/statsig-operator/webhook/inject/injecttest"
 	"github.com/statsig-operator/statsig-operator/webhook/webhooktest"
 )
 

@@ -13,7 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/statsig-operator/statsig-operator/webhook/inject"
+	"github.com/statsig-operator/statsig-operator/inject"
 )
 
 func deployment(name string, replicas int32, ann, podAnn map[string]string) *appsv1.Deployment {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -51,6 +52,10 @@ type Rotator struct {
 	// Now is the clock (time.Now by default); tests move it forward.
 	Now func() time.Time
 	Log logr.Logger
+
+	// mu serialises Ensure: the periodic check and the CA-bundle watch both call it, and a
+	// pass reads and writes the Secret, the files and the configurations.
+	mu sync.Mutex
 }
 
 func (r *Rotator) defaults() {
@@ -82,8 +87,11 @@ func (r *Rotator) NeedLeaderElection() bool { return false }
 
 // Start re-checks the certificate every CheckInterval until ctx ends.
 func (r *Rotator) Start(ctx context.Context) error {
+	r.mu.Lock()
 	r.defaults()
-	t := time.NewTicker(r.CheckInterval)
+	interval := r.CheckInterval
+	r.mu.Unlock()
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		if err := r.Ensure(ctx); err != nil {
@@ -99,6 +107,8 @@ func (r *Rotator) Start(ctx context.Context) error {
 
 // Ensure makes one pass: renew the Secret if needed, write the files, patch caBundles.
 func (r *Rotator) Ensure(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.defaults()
 	var data map[string][]byte
 	var err error

@@ -14,9 +14,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
+	"github.com/statsig-operator/statsig-operator/inject"
 	"github.com/statsig-operator/statsig-operator/test/envtestutil"
 	"github.com/statsig-operator/statsig-operator/webhook"
-	"github.com/statsig-operator/statsig-operator/webhook/inject"
 )
 
 // InstallOptions reads the generated manifests and applies what config/default patches in:

@@ -1,13 +1,14 @@
-package snapshot
+package consumer
 
 import (
 	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/snapshot"
 	"github.com/statsig-operator/statsig-operator/statsig"
 )
 
 // decodeIDLists decodes a stored ID-list snapshot (the statsig.IDListState encoding).
 func decodeIDLists(data []byte) (evaluator.IDLists, error) {
-	r, err := Decompress(data)
+	r, err := snapshot.Decompress(data)
 	if err != nil {
 		return nil, err
 	}

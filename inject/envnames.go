@@ -6,6 +6,15 @@ import (
 	"strings"
 )
 
+// DefaultEndpointService names the endpoint Service of the install conventions (Helm chart
+// and config/).
+const DefaultEndpointService = "statsig-operator-endpoint"
+
+// OFREPEndpoint is the in-cluster endpoint Service URL (OpenFeature ADR-0007's OFREP_ENDPOINT).
+func OFREPEndpoint(service, namespace string) string {
+	return "http://" + service + "." + namespace + ".svc"
+}
+
 // EnvName is prefix + the upper-cased name with every character outside [A-Z0-9] as '_'.
 func EnvName(prefix, name, suffix string) string {
 	var b strings.Builder

@@ -10,9 +10,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/statsig-operator/statsig-operator/inject"
+	"github.com/statsig-operator/statsig-operator/inject/injecttest"
 	"github.com/statsig-operator/statsig-operator/serving"
-	"github.com/statsig-operator/statsig-operator/webhook/inject"
-	"github.com/statsig-operator/statsig-operator/webhook/inject/injecttest"
 )
 
 func TestParse(t *testing.T) {

@@ -1,4 +1,6 @@
-package snapshot
+// Package consumer loads the snapshot revision named in each StatsigSpec's status into the
+// serving registry of this replica. It runs in every replica (not leader-elected).
+package consumer
 
 import (
 	"context"
@@ -29,12 +31,8 @@ import (
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/snapshot"
 )
-
-// AnnotationClientKeysSecret on a StatsigSpec names a Secret ("name" in the operator's
-// namespace, or "namespace/name") whose every data value is an additional client key the
-// project accepts, besides its server secret key.
-const AnnotationClientKeysSecret = "statsig-operator.io/client-keys-secret"
 
 // consumerRefsIndex indexes StatsigSpecs by the Secrets the consumer reads ("ns/name").
 const consumerRefsIndex = "statsig-operator.io/consumer-refs"
@@ -44,17 +42,32 @@ const consumerRefsIndex = "statsig-operator.io/consumer-refs"
 // serving the stored snapshot while Statsig is unreachable.
 type Consumer struct {
 	reader    client.Reader
-	store     *Store
-	refs      *Refs
+	store     *snapshot.Store
+	refs      *snapshot.Refs
 	registry  *serving.Registry
+	handoff   *serving.Handoff
+	eventSink EventSinkFunc
 	namespace string
 
 	mu     sync.Mutex
 	loaded map[string]*loadedProject
+}
 
-	// EventSink, when set, gives each published project its exposure/event sink (nil =
-	// nothing is logged). It is called with the StatsigSpec and its server secret key.
-	EventSink func(spec *flagsv1alpha1.StatsigSpec, serverKey string) serving.EventSink
+// EventSinkFunc gives a published project its exposure/event sink (nil: nothing is logged).
+// It is called with the StatsigSpec and its server secret key.
+type EventSinkFunc func(spec *flagsv1alpha1.StatsigSpec, serverKey string) serving.EventSink
+
+// Options configure New.
+type Options struct {
+	// Registry is what the consumer fills. Required.
+	Registry *serving.Registry
+	// Refs reads key Secrets (the operator namespace's cache, shared with the controller).
+	// Required; its namespace is where snapshot chunks are read.
+	Refs *snapshot.Refs
+	// Handoff, when set, offers the specs the controller of this process already loaded.
+	Handoff *serving.Handoff
+	// EventSink, when set, gives each published project its event sink.
+	EventSink EventSinkFunc
 }
 
 // loadedProject is what the consumer last published for a StatsigSpec.
@@ -67,23 +80,21 @@ type loadedProject struct {
 	fingerprint string // evaluator options and keys
 }
 
-// NewConsumer registers a non-leader-elected controller with mgr that keeps registry in
-// sync with the stored snapshots of every StatsigSpec. Chunk Secrets are read through the
-// manager's cache (see RestrictSecretCache); key Secrets through RefsFor(mgr, namespace).
-// Add c.ReadyzCheck() as the manager's readyz check.
-func NewConsumer(mgr ctrl.Manager, registry *serving.Registry, namespace string) (*Consumer, error) {
-	if namespace == "" {
-		return nil, errors.New("snapshot: consumer namespace is required")
+// New registers a non-leader-elected controller with mgr that keeps the registry in sync
+// with the stored snapshots of every StatsigSpec. Chunk Secrets are read through the
+// manager's cache (see snapshot.RestrictSecretCache); key Secrets through o.Refs. Add
+// c.ReadyzCheck() as the manager's readyz check.
+func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
+	if o.Registry == nil || o.Refs == nil {
+		return nil, errors.New("consumer: Options.Registry and Options.Refs are required")
 	}
-	refs, err := RefsFor(mgr, namespace)
-	if err != nil {
-		return nil, err
-	}
+	namespace := o.Refs.Namespace()
 	c := &Consumer{
 		reader: mgr.GetClient(),
-		store:  &Store{Reader: mgr.GetClient(), Namespace: namespace},
-		refs:   refs, registry: registry, namespace: namespace,
-		loaded: map[string]*loadedProject{},
+		store:  &snapshot.Store{Reader: mgr.GetClient(), Namespace: namespace},
+		refs:   o.Refs, registry: o.Registry, handoff: o.Handoff, eventSink: o.EventSink,
+		namespace: namespace,
+		loaded:    map[string]*loadedProject{},
 	}
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &flagsv1alpha1.StatsigSpec{}, consumerRefsIndex, func(o client.Object) []string {
 		return c.secretRefs(o.(*flagsv1alpha1.StatsigSpec))
@@ -91,7 +102,7 @@ func NewConsumer(mgr ctrl.Manager, registry *serving.Registry, namespace string)
 		return nil, err
 	}
 	chunkToSpec := handler.TypedEnqueueRequestsFromMapFunc(func(_ context.Context, s *corev1.Secret) []reconcile.Request {
-		if name := s.Annotations[AnnotationSpecName]; name != "" {
+		if name := s.Annotations[snapshot.AnnotationSpecName]; name != "" {
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: name}}}
 		}
 		return nil
@@ -107,12 +118,12 @@ func NewConsumer(mgr ctrl.Manager, registry *serving.Registry, namespace string)
 		}
 		return out
 	})
-	isChunk := predicate.NewTypedPredicateFuncs(func(s *corev1.Secret) bool { return s.Labels[LabelSnapshot] == labelSnapshotValue })
-	err = ctrl.NewControllerManagedBy(mgr).
+	isChunk := predicate.NewTypedPredicateFuncs(func(s *corev1.Secret) bool { return snapshot.IsChunk(s.Labels) })
+	err := ctrl.NewControllerManagedBy(mgr).
 		Named("snapshot-consumer").
 		For(&flagsv1alpha1.StatsigSpec{}).
 		WatchesRawSource(source.Kind(mgr.GetCache(), &corev1.Secret{}, chunkToSpec, isChunk)).
-		WatchesRawSource(source.Kind(refs.Cache, &corev1.Secret{}, refToSpecs)).
+		WatchesRawSource(source.Kind(o.Refs.Cache, &corev1.Secret{}, refToSpecs)).
 		WithOptions(controller.Options{NeedLeaderElection: new(false), MaxConcurrentReconciles: 2}).
 		Complete(c)
 	if err != nil {
@@ -128,7 +139,7 @@ func (c *Consumer) secretRefs(spec *flagsv1alpha1.StatsigSpec) []string {
 		ns = c.namespace
 	}
 	out := []string{ns + "/" + spec.Spec.SecretKeyRef.Name}
-	if ref := spec.Annotations[AnnotationClientKeysSecret]; ref != "" {
+	if ref := spec.Annotations[flagsv1alpha1.AnnotationClientKeysSecret]; ref != "" {
 		kns, name := c.splitRef(ref)
 		out = append(out, kns+"/"+name)
 	}
@@ -171,7 +182,7 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	}
 	next, err := c.load(ctx, &spec, cur)
 	if err != nil {
-		if errors.Is(err, ErrIncomplete) {
+		if errors.Is(err, snapshot.ErrIncomplete) {
 			// The chunk informer lags the StatsigSpec informer; the chunk watch requeues too.
 			return ctrl.Result{RequeueAfter: 500 * time.Millisecond}, nil
 		}
@@ -193,8 +204,8 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 		Evaluator: ev, Payload: next.payload, DisableAllLogging: spec.Spec.DisableAllLogging, IDLists: files,
 	}
 	p.SetKeys(keys...)
-	if c.EventSink != nil && !spec.Spec.DisableAllLogging && len(keys) > 0 {
-		p.Events = c.EventSink(&spec, keys[0])
+	if c.eventSink != nil && !spec.Spec.DisableAllLogging && len(keys) > 0 {
+		p.Events = c.eventSink(&spec, keys[0])
 	}
 	c.registry.Set(p)
 	c.mu.Lock()
@@ -219,11 +230,11 @@ func (c *Consumer) load(ctx context.Context, spec *flagsv1alpha1.StatsigSpec, cu
 	if cur != nil && cur.revision == next.revision {
 		next.specs, next.payload = cur.specs, cur.payload
 	} else {
-		m, data, err := c.store.Read(ctx, spec.Name, KindSpecs, next.revision)
+		m, data, err := c.store.Read(ctx, spec.Name, snapshot.KindSpecs, next.revision)
 		if err != nil {
 			return nil, err
 		}
-		specs := sharedSpecsFor(spec.Name, m.SHA256)
+		specs := c.handoff.Specs(spec.Name, m.SHA256)
 		if specs == nil {
 			var prev *evaluator.Specs
 			if cur != nil {
@@ -241,7 +252,7 @@ func (c *Consumer) load(ctx context.Context, spec *flagsv1alpha1.StatsigSpec, cu
 	case cur != nil && cur.idListsRev == next.idListsRev:
 		next.ids = cur.ids
 	default:
-		_, data, err := c.store.Read(ctx, spec.Name, KindIDLists, next.idListsRev)
+		_, data, err := c.store.Read(ctx, spec.Name, snapshot.KindIDLists, next.idListsRev)
 		if err != nil {
 			return nil, err
 		}
@@ -256,7 +267,7 @@ func (c *Consumer) load(ctx context.Context, spec *flagsv1alpha1.StatsigSpec, cu
 
 // loadSpecs decodes a stored payload as a stream into the evaluator.
 func loadSpecs(data []byte, prev *evaluator.Specs) (*evaluator.Specs, error) {
-	r, err := Decompress(data)
+	r, err := snapshot.Decompress(data)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +290,7 @@ func (c *Consumer) keys(ctx context.Context, spec *flagsv1alpha1.StatsigSpec) []
 			keys = append(keys, v)
 		}
 	}
-	if ref := spec.Annotations[AnnotationClientKeysSecret]; ref != "" {
+	if ref := spec.Annotations[flagsv1alpha1.AnnotationClientKeysSecret]; ref != "" {
 		ns, name := c.splitRef(ref)
 		var ck corev1.Secret
 		if err := c.refs.Get(ctx, ns, name, &ck); err == nil {
