@@ -2,8 +2,10 @@ package evaluator
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -128,13 +130,11 @@ func pureFrom(conds []*condition) int32 {
 	return int32(i)
 }
 
-// compileCondition decodes and compiles one condition in a single pass over its JSON: no
+// compileInto decodes and compiles one condition in a single pass over its JSON: no
 // intermediate struct, no generic tree and no string per element for the target (allow-lists
 // and bucket sets are most of a large payload). Key matching, null handling and type errors
-// follow encoding/json, as the struct decoding it replaces did.
-func compileCondition(raw []byte) (*condition, error) { return compileInto(raw, nil) }
-
-// compileInto is compileCondition with the condition allocated from slab (nil: the heap).
+// follow encoding/json, as the struct decoding it replaces did. The condition is allocated
+// from slab (nil: the heap).
 func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 	var ls *listScratch
 	if slab != nil {
@@ -269,12 +269,47 @@ func bucketSalt(additional []byte) (string, error) {
 	if simple {
 		return salt, nil
 	}
-	var av map[string]any
-	if err := fastJSON.Unmarshal(additional, &av); err != nil {
+	c = jcursor{b: additional}
+	av, err := readAny(&c)
+	if err == nil && c.next() != 0 {
+		err = c.fail("data after additionalValues")
+	}
+	if err == nil {
+		av, err = floatNumbers(av)
+	}
+	if err != nil {
 		return "", err
 	}
-	if s, ok := av["salt"]; ok && s != nil {
+	if s, ok := av.(map[string]any)["salt"]; ok && s != nil {
 		return fmt.Sprint(s), nil
 	}
 	return "", nil
+}
+
+// floatNumbers turns the numbers of a readAny tree into float64, as decoding into any does; a
+// literal that is not a JSON number (or overflows) is an error.
+func floatNumbers(v any) (any, error) {
+	switch x := v.(type) {
+	case json.Number:
+		if !json.Valid([]byte(x)) {
+			return nil, fmt.Errorf("invalid number %q", string(x))
+		}
+		return strconv.ParseFloat(string(x), 64)
+	case []any:
+		for i, e := range x {
+			var err error
+			if x[i], err = floatNumbers(e); err != nil {
+				return nil, err
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			f, err := floatNumbers(e)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = f
+		}
+	}
+	return v, nil
 }

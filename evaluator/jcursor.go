@@ -12,7 +12,7 @@ import (
 
 // jcursor reads one JSON value held in memory (a condition the reader captured) in place:
 // strings without escapes come back as sub-slices of the input, so reading an allow-list of
-// 10^5 IDs allocates nothing per element (json-iterator allocated a string for each: most
+// 10^5 IDs allocates nothing per element (a general decoder allocated a string for each: most
 // of a large payload's load garbage).
 type jcursor struct {
 	b     []byte
@@ -199,7 +199,7 @@ func hex4(b []byte, j int) (rune, bool) {
 	return r, true
 }
 
-// number returns the literal of the number the cursor is at; like json-iterator it takes the
+// number returns the literal of the number the cursor is at: it takes the
 // run of number characters, and its users parse (and so validate) it.
 func (c *jcursor) number() []byte {
 	c.next()

@@ -141,6 +141,8 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 		return nil, err
 	}
 	l.out.format = l.format
+	slices.Sort(l.skipped)
+	l.out.skipped = l.skipped
 	if l.sharedSections == 3 { // no spec changed: the names and counts neither
 		l.out.names = l.prevSpecs.names
 		l.out.counts = l.prevSpecs.counts
@@ -285,19 +287,18 @@ func (l *loader) specs(section string, kind Kind, into map[string]*specJob) erro
 		})
 	case '[':
 		l.setFormat("v1")
+		i := 0
 		return sc.array(func() error {
 			var err error
 			if buf, err = sc.capture(buf[:0]); err != nil {
 				return err
 			}
-			var named struct {
-				Name string `json:"name"`
-			}
-			if fastJSON.Unmarshal(buf, &named) != nil || named.Name == "" {
-				l.skipped = append(l.skipped, section+": spec without a name")
+			if name, err := v1Name(buf); err != nil || name == "" {
+				l.skip(fmt.Sprintf("%s[%d]", section, i))
 			} else {
-				into[named.Name] = l.addSpec(kind, named.Name, buf)
+				into[name] = l.addSpec(kind, name, buf)
 			}
+			i++
 			return nil
 		})
 	case 'n':
@@ -392,7 +393,7 @@ func (l *loader) finishAll(sec int, jobs map[string]*specJob) (map[string]*spec,
 			if errors.Is(err, errBadCondition) {
 				return nil, fmt.Errorf("evaluator: spec %q: %w", n.name, err)
 			}
-			l.skipped = append(l.skipped, fmt.Sprintf("%s: %v", n.name, err))
+			l.skip(n.name)
 			continue
 		}
 		if same[i] {
@@ -938,5 +939,29 @@ func (l *loader) internAll(ss []string) []string {
 	return ss
 }
 
-// Skipped lists specs that failed to decode and were left out (for diagnostics).
-func (l *loader) Skipped() []string { return l.skipped }
+// skip records a spec left out because it failed to decode.
+func (l *loader) skip(name string) {
+	l.mu.Lock()
+	l.skipped = append(l.skipped, name)
+	l.mu.Unlock()
+}
+
+// v1Name reads a v1 spec's "name" the way encoding/json fills a string field (the key
+// matched case-insensitively, the last one wins, null leaves it empty, another type is an
+// error), without decoding the rest of the spec.
+func v1Name(raw []byte) (string, error) {
+	c := jcursor{b: raw}
+	var name []byte
+	err := c.object(func(key []byte) error {
+		if fieldKey(key) != "name" {
+			return c.skip()
+		}
+		var err error
+		name, _, err = readStr(&c, "name", name)
+		return err
+	})
+	if err == nil && c.next() != 0 {
+		err = c.fail("data after the spec")
+	}
+	return string(name), err
+}

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// decodeSpec fills rs from one spec's JSON in a single pass, with the rules json-iterator's
+// decodeSpec fills rs from one spec's JSON in a single pass, with the rules encoding/json's
 // struct decoder applies (keys matched case-insensitively, null leaves a value unset, a value
 // of the wrong type is an error), without its reflection and without copies: strings share
 // raw's bytes (unless escaped) and raw JSON values are sub-slices of raw, so rs is valid only

@@ -52,8 +52,9 @@ type Specs struct {
 	experimentToLayer     map[string]string
 	paramStores           json.RawMessage
 
-	counts Counts
-	names  map[Kind][]string
+	counts  Counts
+	names   map[Kind][]string
+	skipped []string // specs left out for decode errors, sorted
 
 	// shared is what a later load may reuse (compiled conditions and return values).
 	shared *sharedTables
@@ -157,6 +158,12 @@ func (s *Specs) AppID() string { return s.appID }
 
 // DefaultEnvironment is the payload's default_environment tier.
 func (s *Specs) DefaultEnvironment() string { return s.defaultEnvironment }
+
+// Skipped returns the names of the specs left out of the snapshot because their JSON failed to
+// decode (as Server Core skips them), sorted; a v1 spec whose name cannot be read is named by
+// its section and position, as in "feature_gates[3]". A condition that fails to compile is
+// not listed here: it fails the whole load. The slice is shared: do not modify it.
+func (s *Specs) Skipped() []string { return s.skipped }
 
 // Counts counts the snapshot's entities.
 func (s *Specs) Counts() Counts { return s.counts }

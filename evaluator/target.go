@@ -234,18 +234,57 @@ func appendElement(c *jcursor, dst []byte) ([]byte, error) {
 	case 'n':
 		return append(dst, "null"...), c.lit("null")
 	case '[', '{':
-		raw, err := c.span()
+		v, err := readAny(c)
 		if err != nil {
 			return dst, err
 		}
-		var v any
-		if err := fastJSONNumbers.Unmarshal(raw, &v); err != nil {
-			return dst, err
-		}
+		// sorted keys, HTML escaped; a number literal that is not valid JSON fails the
+		// whole value, which then prints as nothing (as it always has)
 		b, _ := json.Marshal(v)
 		return append(dst, b...), nil
 	}
 	return dst, c.fail("invalid character")
+}
+
+// readAny decodes the value at the cursor into a generic tree: strings as they are (bytes
+// that are not UTF-8 kept, for Marshal to print as \ufffd), numbers as their literal
+// (json.Number, the run of number characters the cursor takes), a repeated key's last value.
+func readAny(c *jcursor) (any, error) {
+	switch c.kind() {
+	case '"':
+		b, err := c.str()
+		return string(b), err
+	case '0':
+		lit := c.number()
+		if len(lit) == 0 {
+			return nil, c.fail("invalid number")
+		}
+		return json.Number(lit), nil
+	case 't':
+		return true, c.lit("true")
+	case 'f':
+		return false, c.lit("false")
+	case 'n':
+		return nil, c.lit("null")
+	case '[':
+		arr := []any{}
+		err := c.array(func() error {
+			v, err := readAny(c)
+			arr = append(arr, v)
+			return err
+		})
+		return arr, err
+	case '{':
+		obj := map[string]any{}
+		err := c.object(func(k []byte) error {
+			key := string(k)
+			v, err := readAny(c)
+			obj[key] = v
+			return err
+		})
+		return obj, err
+	}
+	return nil, c.fail("invalid character")
 }
 
 // plainInt reports a literal that serdeNumber would return as it is: an int64 without
