@@ -43,7 +43,8 @@ type targetExt struct {
 	list []string
 	// other object targets: key -> value string
 	obj map[string]string
-	re  matcher // str_matches
+	re  matcher       // str_matches
+	ver versionTarget // version operators' string target
 }
 
 func (t *target) ext(slab *condSlab) *targetExt {
@@ -65,6 +66,14 @@ func (t *target) obj() map[string]string {
 		return nil
 	}
 	return t.x.obj
+}
+
+// version is a version operator's compiled string target.
+func (t *target) version() *versionTarget {
+	if t.x == nil {
+		return nil
+	}
+	return &t.x.ver
 }
 
 func (t *target) re() matcher {
@@ -316,6 +325,9 @@ func finishTarget(tg target, ls *listScratch, op opKind, slab *condSlab) target 
 			if re := compileMatcher(tg.str); re != nil {
 				tg.ext(slab).re = re
 			}
+		}
+		if op >= opVersionGT && op <= opVersionNEQ {
+			tg.ext(slab).ver = compileVersion(tg.str, slab)
 		}
 	case kindArray:
 		low, lowEnds, same := lowerList(ls)
