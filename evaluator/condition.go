@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/jsonscan"
 )
 
 type condType uint8
@@ -142,11 +144,11 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 	} else {
 		ls = new(listScratch)
 	}
-	c := jcursor{b: raw}
-	switch c.kind() {
+	c := jsonscan.New(raw)
+	switch c.Kind() {
 	case '{':
 	case 'n':
-		if err := c.lit("null"); err != nil {
+		if err := c.Lit("null"); err != nil {
 			return nil, err
 		}
 		return &condition{typ: condUnknown, op: opNone, target: target{kind: kindNull}}, nil
@@ -160,7 +162,7 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 		additional      []byte
 		tg              = target{kind: kindNull}
 	)
-	err := c.object(func(key []byte) error {
+	err := c.Object(func(key []byte) error {
 		var err error
 		switch fieldKey(key) {
 		case "type":
@@ -172,18 +174,18 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 		case "field":
 			field, hasField, err = readStr(&c, "field", nil)
 		case "additionalvalues":
-			switch c.kind() {
+			switch c.Kind() {
 			case '{':
-				additional, err = c.span()
+				additional, err = c.Span()
 			case 'n':
-				additional, err = nil, c.lit("null")
+				additional, err = nil, c.Lit("null")
 			default:
-				err = errors.Join(errors.New("additionalValues must be an object"), c.skip())
+				err = errors.Join(errors.New("additionalValues must be an object"), c.Skip())
 			}
 		case "idtype":
 			idType, _, err = readStr(&c, "idType", idType)
 		default:
-			err = c.skip()
+			err = c.Skip()
 		}
 		return err
 	})
@@ -224,18 +226,18 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 // readStr reads a string field the way encoding/json fills one: a string (raw's own bytes,
 // or a copy when it had escapes: the cursor reuses its buffer), null leaves prev (set is
 // false), any other type is an error naming the field.
-func readStr(c *jcursor, name string, prev []byte) (v []byte, set bool, err error) {
-	switch c.kind() {
+func readStr(c *jsonscan.Cursor, name string, prev []byte) (v []byte, set bool, err error) {
+	switch c.Kind() {
 	case '"':
-		b, err := c.str()
-		if c.escaped {
+		b, err := c.Str()
+		if c.Escaped() {
 			b = bytes.Clone(b)
 		}
 		return b, true, err
 	case 'n':
-		return prev, false, c.lit("null")
+		return prev, false, c.Lit("null")
 	}
-	return prev, false, errors.Join(fmt.Errorf("%s must be a string", name), c.skip())
+	return prev, false, errors.Join(fmt.Errorf("%s must be a string", name), c.Skip())
 }
 
 // bucketSalt is a user_bucket condition's additionalValues.salt as Server Core formats it
@@ -245,23 +247,23 @@ func bucketSalt(additional []byte) (string, error) {
 		return "", nil
 	}
 	// the usual salt is a string: read it in place
-	c := jcursor{b: additional}
+	c := jsonscan.New(additional)
 	salt, simple := "", true
-	err := c.object(func(key []byte) error {
+	err := c.Object(func(key []byte) error {
 		if string(key) != "salt" {
-			return c.skip()
+			return c.Skip()
 		}
-		switch c.kind() {
+		switch c.Kind() {
 		case '"':
-			b, err := c.str()
+			b, err := c.Str()
 			salt = string(b)
 			return err
 		case 'n':
 			salt = ""
-			return c.lit("null")
+			return c.Lit("null")
 		}
 		simple = false
-		return c.skip()
+		return c.Skip()
 	})
 	if err != nil {
 		return "", err
@@ -269,10 +271,10 @@ func bucketSalt(additional []byte) (string, error) {
 	if simple {
 		return salt, nil
 	}
-	c = jcursor{b: additional}
+	c = jsonscan.New(additional)
 	av, err := readAny(&c)
-	if err == nil && c.next() != 0 {
-		err = c.fail("data after additionalValues")
+	if err == nil && c.Next() != 0 {
+		err = c.Fail("data after additionalValues")
 	}
 	if err == nil {
 		av, err = floatNumbers(av)

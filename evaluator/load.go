@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/jsonscan"
 )
 
 // ErrNoUpdates is returned by Load for {"has_updates": false}: keep the current snapshot.
@@ -65,7 +67,7 @@ type rawRule struct {
 // loader holds the state of one Load.
 type loader struct {
 	mu   sync.Mutex // guards out.shared, strs and skipped while specs build in parallel
-	sc   *scanner
+	sc   *jsonscan.Scanner
 	out  *Specs
 	prev *sharedTables
 	// prevSpecs is the previous snapshot, whose maps a section without changes shares
@@ -102,7 +104,7 @@ type loader struct {
 // Server Core skips it); a condition that fails to compile fails the whole payload.
 func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	l := &loader{
-		sc: newScanner(r),
+		sc: jsonscan.NewScanner(r),
 		out: &Specs{source: opts.Source, receivedAt: opts.Now, shared: &sharedTables{
 			conditions: map[rawKey]*condition{}, values: map[rawKey]*retVal{},
 		}},
@@ -162,14 +164,14 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 // are split into one raw JSON value per entry (handed to the workers as they arrive); nothing
 // else of the payload is kept.
 func (l *loader) top() error {
-	if c := l.sc.peek(); c != '{' {
-		if c == 0 && l.sc.err != nil && l.sc.err != io.EOF {
-			return fmt.Errorf("evaluator: payload: %w", l.sc.err)
+	if c := l.sc.Peek(); c != '{' {
+		if c == 0 && l.sc.Err() != nil && l.sc.Err() != io.EOF {
+			return fmt.Errorf("evaluator: payload: %w", l.sc.Err())
 		}
 		return errors.New("evaluator: payload must be a JSON object")
 	}
 	var fieldErr error
-	err := l.sc.object(func(key string) error {
+	err := l.sc.Object(func(key string) error {
 		if err := l.field(key); err != nil {
 			fieldErr = err
 			return err
@@ -196,28 +198,28 @@ func (l *loader) field(key string) error {
 	case "layer_configs":
 		err = l.specs(key, KindLayer, l.layers)
 	case "condition_map":
-		switch sc.peek() {
+		switch sc.Peek() {
 		case '{':
 			l.condJobs, l.same, l.diverged = l.condJobs[:0], 0, l.prev == nil
 			buf := make([]byte, 0, 4096)
-			err = sc.objectBytes(func(id []byte) error {
+			err = sc.ObjectBytes(func(id []byte) error {
 				var cerr error
-				if buf, cerr = sc.capture(buf[:0]); cerr != nil {
+				if buf, cerr = sc.Capture(buf[:0]); cerr != nil {
 					return cerr
 				}
 				l.addCondition(id, buf)
 				return nil
 			})
 		case 'n':
-			err = sc.skip()
+			err = sc.Skip()
 		default:
-			if err = sc.skip(); err == nil {
+			if err = sc.Skip(); err == nil {
 				err = errors.New("condition_map must be an object")
 			}
 		}
 	case "has_updates":
 		var raw []byte
-		if raw, err = sc.capture(nil); err != nil {
+		if raw, err = sc.Capture(nil); err != nil {
 			break
 		}
 		switch string(raw) {
@@ -229,7 +231,7 @@ func (l *loader) field(key string) error {
 		}
 	case "time":
 		var raw []byte
-		if raw, err = sc.capture(nil); err == nil && len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+		if raw, err = sc.Capture(nil); err == nil && len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
 			if f, perr := strconv.ParseFloat(string(raw), 64); perr == nil || isRangeErr(perr) {
 				l.out.time = int64(f)
 			}
@@ -249,9 +251,9 @@ func (l *loader) field(key string) error {
 	case "experiment_to_layer":
 		err = l.lenient(&l.out.experimentToLayer)
 	case "param_stores":
-		l.out.paramStores, err = sc.capture(nil)
+		l.out.paramStores, err = sc.Capture(nil)
 	default:
-		err = sc.skip()
+		err = sc.Skip()
 	}
 	if err != nil {
 		return fmt.Errorf("evaluator: payload field %q: %w", key, err)
@@ -261,7 +263,7 @@ func (l *loader) field(key string) error {
 
 // lenient decodes the next value into dst, leaving it unset for null or a value of another type.
 func (l *loader) lenient(dst any) error {
-	raw, err := l.sc.capture(nil)
+	raw, err := l.sc.Capture(nil)
 	if err == nil {
 		_ = json.Unmarshal(raw, dst)
 	}
@@ -273,13 +275,13 @@ func (l *loader) lenient(dst any) error {
 func (l *loader) specs(section string, kind Kind, into map[string]*specJob) error {
 	sc := l.sc
 	buf := make([]byte, 0, 4096)
-	switch sc.peek() {
+	switch sc.Peek() {
 	case '{':
 		l.setFormat("v2")
-		return sc.objectBytes(func(nameB []byte) error {
+		return sc.ObjectBytes(func(nameB []byte) error {
 			name := l.specName(kind, nameB)
 			var err error
-			if buf, err = sc.capture(buf[:0]); err != nil {
+			if buf, err = sc.Capture(buf[:0]); err != nil {
 				return err
 			}
 			into[name] = l.addSpec(kind, name, buf)
@@ -288,9 +290,9 @@ func (l *loader) specs(section string, kind Kind, into map[string]*specJob) erro
 	case '[':
 		l.setFormat("v1")
 		i := 0
-		return sc.array(func() error {
+		return sc.Array(func() error {
 			var err error
-			if buf, err = sc.capture(buf[:0]); err != nil {
+			if buf, err = sc.Capture(buf[:0]); err != nil {
 				return err
 			}
 			if name, err := v1Name(buf); err != nil || name == "" {
@@ -302,9 +304,9 @@ func (l *loader) specs(section string, kind Kind, into map[string]*specJob) erro
 			return nil
 		})
 	case 'n':
-		return sc.skip()
+		return sc.Skip()
 	}
-	if err := sc.skip(); err != nil {
+	if err := sc.Skip(); err != nil {
 		return err
 	}
 	return fmt.Errorf("%s must be an object or an array", section)
@@ -950,18 +952,18 @@ func (l *loader) skip(name string) {
 // matched case-insensitively, the last one wins, null leaves it empty, another type is an
 // error), without decoding the rest of the spec.
 func v1Name(raw []byte) (string, error) {
-	c := jcursor{b: raw}
+	c := jsonscan.New(raw)
 	var name []byte
-	err := c.object(func(key []byte) error {
+	err := c.Object(func(key []byte) error {
 		if fieldKey(key) != "name" {
-			return c.skip()
+			return c.Skip()
 		}
 		var err error
 		name, _, err = readStr(&c, "name", name)
 		return err
 	})
-	if err == nil && c.next() != 0 {
-		err = c.fail("data after the spec")
+	if err == nil && c.Next() != 0 {
+		err = c.Fail("data after the spec")
 	}
 	return string(name), err
 }

@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/dlclark/regexp2"
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/jsonscan"
 )
 
 // target is a condition's targetValue, pre-processed once at load time (§2.1 "Target values").
@@ -168,12 +169,12 @@ type listScratch struct {
 // object entries appended to ls as the strings Server Core compares against (the way
 // serde_json prints them), never into a generic tree or a string each. What depends on the
 // operator is done by finishTarget.
-func readTarget(c *jcursor, ls *listScratch) (tg target, err error) {
-	switch c.kind() {
+func readTarget(c *jsonscan.Cursor, ls *listScratch) (tg target, err error) {
+	switch c.Kind() {
 	case 'n':
-		return target{kind: kindNull}, c.lit("null")
+		return target{kind: kindNull}, c.Lit("null")
 	case '"':
-		b, err := c.str()
+		b, err := c.Str()
 		if err != nil {
 			return target{}, err
 		}
@@ -184,23 +185,23 @@ func readTarget(c *jcursor, ls *listScratch) (tg target, err error) {
 		tg.ts, tg.hasTS = parseTargetTimestamp(t)
 		return tg, nil
 	case '0':
-		lit := c.number()
+		lit := c.Number()
 		f, perr := strconv.ParseFloat(string(lit), 64)
 		if perr != nil && !isRangeErr(perr) {
 			return target{}, fmt.Errorf("targetValue: bad number %q", lit)
 		}
 		return target{kind: kindNumber, hasNum: true, num: f}, nil
 	case 't', 'f':
-		b := c.kind() == 't'
+		b := c.Kind() == 't'
 		if b {
-			err = c.lit("true")
+			err = c.Lit("true")
 		} else {
-			err = c.lit("false")
+			err = c.Lit("false")
 		}
 		return target{kind: kindBool, b: b}, err
 	case '[':
 		ls.data, ls.ends = ls.data[:0], ls.ends[:0]
-		err = c.array(func() error {
+		err = c.Array(func() error {
 			var err error
 			ls.data, err = appendElement(c, ls.data)
 			ls.ends = append(ls.ends, uint32(len(ls.data)))
@@ -209,7 +210,7 @@ func readTarget(c *jcursor, ls *listScratch) (tg target, err error) {
 		return target{kind: kindArray}, err
 	case '{':
 		ls.data, ls.ends, ls.vals, ls.vend = ls.data[:0], ls.ends[:0], ls.vals[:0], ls.vend[:0]
-		err = c.object(func(k []byte) error {
+		err = c.Object(func(k []byte) error {
 			ls.data = append(ls.data, k...)
 			ls.ends = append(ls.ends, uint32(len(ls.data)))
 			var err error
@@ -219,29 +220,29 @@ func readTarget(c *jcursor, ls *listScratch) (tg target, err error) {
 		})
 		return target{kind: kindObject}, err
 	}
-	return target{}, errors.Join(errors.New("targetValue: unsupported JSON"), c.skip())
+	return target{}, errors.Join(errors.New("targetValue: unsupported JSON"), c.Skip())
 }
 
 // appendElement appends one array element or object value as the string Server Core
 // compares against: strings as they are, numbers as serde_json prints them, true/false/null,
 // and nested values as compact JSON with sorted keys.
-func appendElement(c *jcursor, dst []byte) ([]byte, error) {
-	switch c.kind() {
+func appendElement(c *jsonscan.Cursor, dst []byte) ([]byte, error) {
+	switch c.Kind() {
 	case '"':
-		b, err := c.str()
+		b, err := c.Str()
 		return append(dst, b...), err
 	case '0':
-		lit := c.number()
+		lit := c.Number()
 		if plainInt(lit) {
 			return append(dst, lit...), nil
 		}
 		return append(dst, serdeNumber(string(lit))...), nil
 	case 't':
-		return append(dst, "true"...), c.lit("true")
+		return append(dst, "true"...), c.Lit("true")
 	case 'f':
-		return append(dst, "false"...), c.lit("false")
+		return append(dst, "false"...), c.Lit("false")
 	case 'n':
-		return append(dst, "null"...), c.lit("null")
+		return append(dst, "null"...), c.Lit("null")
 	case '[', '{':
 		v, err := readAny(c)
 		if err != nil {
@@ -252,32 +253,32 @@ func appendElement(c *jcursor, dst []byte) ([]byte, error) {
 		b, _ := json.Marshal(v)
 		return append(dst, b...), nil
 	}
-	return dst, c.fail("invalid character")
+	return dst, c.Fail("invalid character")
 }
 
 // readAny decodes the value at the cursor into a generic tree: strings as they are (bytes
 // that are not UTF-8 kept, for Marshal to print as \ufffd), numbers as their literal
 // (json.Number, the run of number characters the cursor takes), a repeated key's last value.
-func readAny(c *jcursor) (any, error) {
-	switch c.kind() {
+func readAny(c *jsonscan.Cursor) (any, error) {
+	switch c.Kind() {
 	case '"':
-		b, err := c.str()
+		b, err := c.Str()
 		return string(b), err
 	case '0':
-		lit := c.number()
+		lit := c.Number()
 		if len(lit) == 0 {
-			return nil, c.fail("invalid number")
+			return nil, c.Fail("invalid number")
 		}
 		return json.Number(lit), nil
 	case 't':
-		return true, c.lit("true")
+		return true, c.Lit("true")
 	case 'f':
-		return false, c.lit("false")
+		return false, c.Lit("false")
 	case 'n':
-		return nil, c.lit("null")
+		return nil, c.Lit("null")
 	case '[':
 		arr := []any{}
-		err := c.array(func() error {
+		err := c.Array(func() error {
 			v, err := readAny(c)
 			arr = append(arr, v)
 			return err
@@ -285,7 +286,7 @@ func readAny(c *jcursor) (any, error) {
 		return arr, err
 	case '{':
 		obj := map[string]any{}
-		err := c.object(func(k []byte) error {
+		err := c.Object(func(k []byte) error {
 			key := string(k)
 			v, err := readAny(c)
 			obj[key] = v
@@ -293,7 +294,7 @@ func readAny(c *jcursor) (any, error) {
 		})
 		return obj, err
 	}
-	return nil, c.fail("invalid character")
+	return nil, c.Fail("invalid character")
 }
 
 // plainInt reports a literal that serdeNumber would return as it is: an int64 without
