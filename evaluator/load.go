@@ -13,9 +13,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
 	"github.com/statsig-operator/statsig-operator/evaluator/internal/jsonscan"
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/sets"
 )
 
 // ErrNoUpdates is returned by Load for {"has_updates": false}: keep the current snapshot.
@@ -87,7 +88,7 @@ type loader struct {
 	diverged    bool
 	work        chan *condJob
 	workers     sync.WaitGroup
-	raws        chunkRing    // specs' and conditions' JSON, reused once built or compiled
+	raws        arena.Ring   // specs' and conditions' JSON, reused once built or compiled
 	jobs        []condJob    // the reader's block of jobs to hand out
 	keys        condSlab     // kept keys (condition ids, spec names), the reading goroutine's
 	kept        condSlab     // interned strings and return values, under mu
@@ -148,7 +149,7 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	if l.sharedSections == 3 { // no spec changed: the names and counts neither
 		l.out.names = l.prevSpecs.names
 		l.out.counts = l.prevSpecs.counts
-		l.out.counts.Conditions = l.out.shared.conds.len()
+		l.out.counts.Conditions = l.out.shared.conds.Len()
 	} else {
 		l.out.index()
 	}
@@ -321,7 +322,7 @@ func (l *loader) setFormat(f string) {
 func (l *loader) finish() error {
 	// Index the compiled condition map in payload order (a repeated id: the last one wins).
 	var conds *condIndex
-	if !l.diverged && l.same == l.prev.conds.len() {
+	if !l.diverged && l.same == l.prev.conds.Len() {
 		conds = l.prev.conds // the same entries in the same order: share the index
 	} else {
 		l.diverge()
@@ -336,11 +337,11 @@ func (l *loader) finish() error {
 			refs[i] = e.condRef
 		}
 		l.condJobs = nil
-		conds = newCondIndex(refs)
+		conds = sets.NewIndex(refs)
 	}
 	l.condJobs = nil
 	l.out.shared.conds = conds
-	l.out.counts.Conditions = conds.len()
+	l.out.counts.Conditions = conds.Len()
 	var err error
 	if l.out.gates, err = l.finishAll(0, l.gates); err != nil {
 		return err
@@ -413,6 +414,12 @@ type condRef struct {
 	c   *condition
 }
 
+// IndexKey is the entry's key in the condition map's index.
+func (r condRef) IndexKey() string { return r.id }
+
+// condIndex is the condition map by id.
+type condIndex = sets.Index[condRef]
+
 // condEntry is one condition_map entry, in payload order: reused from the previous snapshot
 // when its JSON is unchanged (c set), else compiled by a worker (job).
 type condEntry struct {
@@ -423,7 +430,7 @@ type condEntry struct {
 // condJob is a worker's job: compile one condition, or build one spec.
 type condJob struct {
 	raw   []byte
-	chunk *rawChunk // raw's chunk, released once compiled
+	chunk *arena.Chunk // raw's chunk, released once compiled
 	c     *condition
 	err   error
 	spec  *specJob // set: this job builds a spec instead
@@ -439,7 +446,7 @@ type specJob struct {
 	name    string
 	key     rawKey
 	raw     []byte
-	chunk   *rawChunk // raw's chunk, released once built
+	chunk   *arena.Chunk // raw's chunk, released once built
 	sp      *spec
 	condIDs []string
 	err     error
@@ -453,7 +460,7 @@ func (l *loader) specName(kind Kind, b []byte) string {
 			return e.sp.name
 		}
 	}
-	return l.keys.str(b)
+	return l.keys.arena().Str(b)
 }
 
 // addSpec takes one spec of a section's kind; raw is the reader's scratch buffer.
@@ -466,7 +473,7 @@ func (l *loader) addSpec(kind Kind, name string, raw []byte) *specJob {
 		}
 	}
 	j := &specJob{kind: kind, name: name, key: key}
-	j.raw, j.chunk = l.raws.clone(raw)
+	j.raw, j.chunk = l.raws.Clone(raw)
 	l.submit(&condJob{spec: j})
 	return j
 }
@@ -475,7 +482,7 @@ func (l *loader) addSpec(kind Kind, name string, raw []byte) *specJob {
 func (l *loader) addCondition(id []byte, raw []byte) {
 	e := condEntry{condRef: condRef{key: keyOf(raw)}}
 	if !l.diverged {
-		if p := l.prev.conds; l.same < p.len() && p.entries[l.same].key == e.key && p.entries[l.same].id == string(id) {
+		if p := l.prev.conds; l.same < p.Len() && p.Entries()[l.same].key == e.key && p.Entries()[l.same].id == string(id) {
 			l.same++ // (a resync of an unchanged map stores nothing)
 			l.reused.Add(1)
 			return
@@ -483,7 +490,7 @@ func (l *loader) addCondition(id []byte, raw []byte) {
 		l.diverge()
 	}
 	if l.prev != nil {
-		if ref, ok := l.prev.conds.getBytes(id); ok {
+		if ref, ok := l.prev.conds.GetBytes(id); ok {
 			e.id = ref.id // the previous snapshot's copy
 			if ref.key == e.key {
 				e.c = ref.c // unchanged: neither copied nor compiled again
@@ -494,13 +501,13 @@ func (l *loader) addCondition(id []byte, raw []byte) {
 		}
 	}
 	if e.id == "" {
-		e.id = l.keys.str(id)
+		e.id = l.keys.arena().Str(id)
 	}
 	if len(l.jobs) == 0 {
 		l.jobs = make([]condJob, 1024)
 	}
 	e.job, l.jobs = &l.jobs[0], l.jobs[1:]
-	e.job.raw, e.job.chunk = l.raws.clone(raw)
+	e.job.raw, e.job.chunk = l.raws.Clone(raw)
 	l.condJobs = append(l.condJobs, e)
 	l.submit(e.job)
 }
@@ -511,8 +518,8 @@ func (l *loader) diverge() {
 		return
 	}
 	l.diverged = true
-	l.condJobs = make([]condEntry, 0, l.prev.conds.len())
-	for _, r := range l.prev.conds.entries[:l.same] {
+	l.condJobs = make([]condEntry, 0, l.prev.conds.Len())
+	for _, r := range l.prev.conds.Entries()[:l.same] {
 		l.condJobs = append(l.condJobs, condEntry{condRef: r})
 	}
 }
@@ -530,12 +537,12 @@ func (l *loader) submit(j *condJob) {
 				for j := range l.work {
 					if s := j.spec; s != nil {
 						s.sp, s.condIDs, s.err = l.build(s.name, s.raw, s.kind, &slab)
-						l.raws.release(s.chunk)
+						l.raws.Release(s.chunk)
 						s.raw, s.chunk = nil, nil
 						continue
 					}
 					j.c, j.err = compileInto(j.raw, &slab)
-					l.raws.release(j.chunk)
+					l.raws.Release(j.chunk)
 					j.raw, j.chunk = nil, nil
 				}
 			}()
@@ -581,83 +588,6 @@ func parallel(n int, fn func(i int)) {
 }
 
 var errBadCondition = errors.New("bad condition")
-
-// chunkRing carries condition JSON from the reader to the workers in chunks that are reused
-// once every condition in them is compiled: the condition map is most of a large payload,
-// and without reuse each load allocated (and faulted in) that much fresh memory again.
-type chunkRing struct {
-	cur  *rawChunk // the reader's (it holds one reference)
-	mu   sync.Mutex
-	free []*rawChunk
-}
-
-type rawChunk struct {
-	buf  []byte
-	refs atomic.Int32
-}
-
-const rawChunkSize = 256 << 10
-
-// clone copies b into the current chunk; release the returned chunk once b is no longer
-// used (nil: b has an allocation of its own).
-func (r *chunkRing) clone(b []byte) ([]byte, *rawChunk) {
-	if len(b) > rawChunkSize/4 {
-		return bytes.Clone(b), nil
-	}
-	if r.cur == nil || len(b) > cap(r.cur.buf)-len(r.cur.buf) {
-		old := r.cur
-		r.cur = r.get()
-		r.release(old)
-	}
-	c := r.cur
-	start := len(c.buf)
-	c.buf = append(c.buf, b...)
-	c.refs.Add(1)
-	return c.buf[start:len(c.buf):len(c.buf)], c
-}
-
-func (r *chunkRing) get() *rawChunk {
-	r.mu.Lock()
-	var c *rawChunk
-	if n := len(r.free); n > 0 {
-		c, r.free = r.free[n-1], r.free[:n-1]
-	}
-	r.mu.Unlock()
-	if c == nil {
-		c = &rawChunk{buf: make([]byte, 0, rawChunkSize)}
-	}
-	c.buf = c.buf[:0]
-	c.refs.Store(1)
-	return c
-}
-
-func (r *chunkRing) release(c *rawChunk) {
-	if c != nil && c.refs.Add(-1) == 0 {
-		r.mu.Lock()
-		r.free = append(r.free, c)
-		r.mu.Unlock()
-	}
-}
-
-// byteArena holds bytes a load needs only until it ends in large chunks, freed wholesale
-// with the load, instead of leaving small holes between the snapshot's long-lived objects
-// (which keeps the heap's spans, and so the RSS, from shrinking after a load).
-type byteArena struct{ cur []byte }
-
-// str returns a copy of b that lives until the load ends.
-func (a *byteArena) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > cap(a.cur)-len(a.cur) {
-		// chunks grow from 4 KiB to 256 KiB, so a small payload does not pay for a large one
-		size := min(max(2*cap(a.cur), 4<<10), 256<<10)
-		a.cur = make([]byte, 0, max(size, len(b)))
-	}
-	start := len(a.cur)
-	a.cur = append(a.cur, b...)
-	return unsafe.String(&a.cur[start], len(b))
-}
 
 // finishSpec returns the previous snapshot's spec when its JSON and every condition it
 // references are unchanged (a resync then allocates almost nothing), else the spec the
@@ -710,7 +640,7 @@ func (l *loader) resolve(sp *spec, ids []string) int {
 		r := &sp.rules[i]
 		for j, c := range r.conds {
 			if c == nil {
-				if ref, ok := l.out.shared.conds.get(ids[k]); ok {
+				if ref, ok := l.out.shared.conds.Get(ids[k]); ok {
 					r.conds[j], ids[k] = ref.c, ref.id
 				} else {
 					r.conds[j], ids[k] = &condition{typ: condUnknown}, strings.Clone(ids[k])
@@ -739,7 +669,7 @@ func (l *loader) remap(e specEntry) *spec {
 			conds = sp.rules[i].inl[:n:n] // the clone's own inline array
 		}
 		for j := range conds {
-			if ref, ok := l.out.shared.conds.get(e.condIDs[k]); ok {
+			if ref, ok := l.out.shared.conds.Get(e.condIDs[k]); ok {
 				conds[j] = ref.c
 			} else {
 				conds[j] = &condition{typ: condUnknown}
@@ -757,8 +687,8 @@ func (l *loader) sameConditions(ids []string) bool {
 		return true // the condition map did not change
 	}
 	for _, id := range ids {
-		now, _ := l.out.shared.conds.get(id)
-		before, _ := l.prev.conds.get(id)
+		now, _ := l.out.shared.conds.Get(id)
+		before, _ := l.prev.conds.Get(id)
 		if now.key != before.key {
 			return false
 		}
@@ -857,7 +787,7 @@ func (l *loader) ruleCondition(raw json.RawMessage, slab *condSlab) (*condition,
 		if n := len(raw); n >= 2 && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 {
 			// a temporary copy (raw's chunk is reused once the spec is built): resolve swaps
 			// the id for the condition map's copy
-			return nil, slab.tmp.str(raw[1 : n-1]), nil
+			return nil, slab.tmp.Str(raw[1 : n-1]), nil
 		}
 		var id string
 		if err := json.Unmarshal(raw, &id); err != nil {

@@ -128,8 +128,8 @@ func (t *target) anyString(v Value, test func(s, sub string) bool) bool {
 	s := lowerASCIIFast(v.str)
 	switch t.kind {
 	case kindArray:
-		for i, n := 0, t.set.len(); i < n; i++ {
-			if test(s, t.set.at(i)) {
+		for i, n := 0, t.set.Len(); i < n; i++ {
+			if test(s, t.set.At(i)) {
 				return true
 			}
 		}

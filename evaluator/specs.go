@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
 )
 
 // Kind is an entity kind.
@@ -82,7 +84,7 @@ const staleLimit = 4
 
 // objectCount is what stale is compared with: conditions and specs.
 func (t *sharedTables) objectCount() int {
-	return t.conds.len() + len(t.conditions) + len(t.specs[0]) + len(t.specs[1]) + len(t.specs[2])
+	return t.conds.Len() + len(t.conditions) + len(t.specs[0]) + len(t.specs[1]) + len(t.specs[2])
 }
 
 // section returns the map of a payload section (see section).
@@ -251,7 +253,7 @@ func (s *Specs) link() {
 
 func (s *Specs) resolve(chunk *[]resolved, l *specLink, kind Kind, name string) {
 	if r := l.p.Load(); r == nil || r.gen != s.gen {
-		r := &take(chunk, 1)[0]
+		r := &arena.Take(chunk, 1)[0]
 		*r = resolved{gen: s.gen, sp: s.lookup(kind, name)}
 		l.p.Store(r)
 	}

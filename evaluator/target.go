@@ -14,6 +14,7 @@ import (
 
 	"github.com/dlclark/regexp2"
 	"github.com/statsig-operator/statsig-operator/evaluator/internal/jsonscan"
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/sets"
 )
 
 // target is a condition's targetValue, pre-processed once at load time (§2.1 "Target values").
@@ -31,7 +32,7 @@ type target struct {
 	ts  int64
 
 	// array target: the distinct lower-cased elements
-	set strSet
+	set sets.StrSet
 	// bucket sets (v2 user_bucket any/none) whose keys are all integers below 1024
 	buckets *[bucketWords]uint64
 	x       *targetExt
@@ -86,21 +87,21 @@ func (t *target) re() matcher {
 
 const bucketWords = 16 // 1024 bits
 
-func (t *target) hasLower(s string) bool { return t.set.has(s) }
+func (t *target) hasLower(s string) bool { return t.set.Has(s) }
 
 // elems is the number of array elements an operator iterates over (list, else the set).
 func (t *target) elems() int {
 	if l := t.list(); l != nil {
 		return len(l)
 	}
-	return t.set.len()
+	return t.set.Len()
 }
 
 func (t *target) elem(i int) string {
 	if l := t.list(); l != nil {
 		return l[i]
 	}
-	return t.set.at(i)
+	return t.set.At(i)
 }
 
 // hasBucket looks a key up in an object target.
@@ -159,10 +160,8 @@ type listScratch struct {
 	ends, vend []uint32
 	low        []byte
 	lowEnds    []uint32
-	str        []byte   // a string target until it is copied into the slab
-	slots      []uint32 // hashedSet's table under construction
-	distinct   []uint32
-	views      []string
+	str        []byte // a string target until it is copied into the slab
+	set        sets.Scratch
 }
 
 // readTarget decodes a targetValue in one pass: scalars parsed once, array elements and
@@ -332,7 +331,7 @@ func finishTarget(tg target, ls *listScratch, op opKind, slab *condSlab) target 
 		}
 	case kindArray:
 		low, lowEnds, same := lowerList(ls)
-		tg.set = newStrSetOf(low, lowEnds, ls, slab)
+		tg.set = sets.NewPacked(low, lowEnds, &ls.set, slab.arena())
 		if op == opEQ || op == opNEQ || !same {
 			tg.ext(slab).list = slab.views(ls.data, ls.ends)
 		}
@@ -342,7 +341,7 @@ func finishTarget(tg target, ls *listScratch, op opKind, slab *condSlab) target 
 			var bits [bucketWords]uint64
 			all := true
 			for i := range ls.ends {
-				n, ok := smallIntKey(elemAt(ls.data, ls.ends, i))
+				n, ok := smallIntKey(sets.ElemAt(ls.data, ls.ends, i))
 				if !ok {
 					all = false
 					break
@@ -363,15 +362,6 @@ func finishTarget(tg target, ls *listScratch, op opKind, slab *condSlab) target 
 		tg.ext(slab).obj = obj
 	}
 	return tg
-}
-
-// elemAt is element i of a list stored as bytes end to end with end offsets.
-func elemAt(data []byte, ends []uint32, i int) []byte {
-	start := uint32(0)
-	if i > 0 {
-		start = ends[i-1]
-	}
-	return data[start:ends[i]]
 }
 
 // smallIntKey parses a bucket key: a canonical decimal below bucketWords*64.
@@ -417,7 +407,7 @@ func lowerList(ls *listScratch) (low []byte, ends []uint32, same bool) {
 	}
 	low, ends, same = ls.low[:0], ls.lowEnds[:0], true
 	for i := range ls.ends {
-		e := elemAt(ls.data, ls.ends, i)
+		e := sets.ElemAt(ls.data, ls.ends, i)
 		l := strings.ToLower(string(e))
 		same = same && l == string(e)
 		low = append(low, l...)
