@@ -146,7 +146,7 @@ func wrongType(c *jsonscan.Cursor, name, what string) error {
 	return errors.Join(fmt.Errorf("%s must be %s", name, what), c.Skip())
 }
 
-// readOptStr reads a string (a view, see jcursor.view); null is unset.
+// readOptStr reads a string (a view, see jsonscan.Cursor.View); null is unset.
 func readOptStr(c *jsonscan.Cursor, name string) (*string, error) {
 	switch c.Kind() {
 	case '"':
