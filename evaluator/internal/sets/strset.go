@@ -55,25 +55,25 @@ func New(elems []string, a *arena.Slab) StrSet {
 // NewPacked builds the set of the elements stored end to end in data (ends: their end
 // offsets), with sc's buffers, in a's chunks (nil: the heap). Hashed sets need no sorting:
 // only the sorted-only fallback for huge lists sorts.
-func NewPacked(data []byte, ends []uint32, ls *Scratch, slab *arena.Slab) StrSet {
+func NewPacked(data []byte, ends []uint32, sc *Scratch, a *arena.Slab) StrSet {
 	n := len(ends)
 	if n > setLinearMax && n < slotIdxMask {
-		return hashedSet(data, ends, ls, slab)
+		return hashedSet(data, ends, sc, a)
 	}
-	views := ls.views[:0]
+	views := sc.views[:0]
 	for i := range ends {
 		e := ElemAt(data, ends, i)
 		views = append(views, unsafe.String(unsafe.SliceData(e), len(e)))
 	}
-	ls.views = views[:0]
+	sc.views = views[:0]
 	if n > setLinearMax {
 		sort.Strings(views)
 		views = slices.Compact(views)
 	} else {
 		views = distinctSmall(views)
 	}
-	st := StrSet{idx: slab.Uint32s(len(views) + 1), n: uint32(len(views))}
-	st.data = packInto(views, st.idx, slab)
+	st := StrSet{idx: a.Uint32s(len(views) + 1), n: uint32(len(views))}
+	st.data = packInto(views, st.idx, a)
 	return st
 }
 
