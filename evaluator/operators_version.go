@@ -15,7 +15,8 @@ type versionTarget struct {
 // compileVersion parses a version target (see versionTarget).
 func compileVersion(t string, slab *condSlab) versionTarget {
 	t, _, _ = strings.Cut(t, "-")
-	var parts []string
+	var buf [8]string
+	parts := buf[:0] // (copied into the slab)
 	var vt versionTarget
 	for done := false; !done; {
 		part, more, found := strings.Cut(t, ".")

@@ -1,6 +1,10 @@
 package evaluator
 
-import "github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
+import (
+	"slices"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
+)
 
 // condSlab hands out a load's long-lived objects (conditions, specs, rules, their strings)
 // from shared chunks (see package arena): a snapshot's objects then sit together, away from
@@ -52,7 +56,14 @@ func (s *condSlab) ruleSlice(n int) []rule {
 }
 
 // strings returns a copy of ss from the slab's chunks.
-func (s *condSlab) strings(ss []string) []string { return s.arena().Strings(ss) }
+func (s *condSlab) strings(ss []string) []string {
+	if s == nil {
+		return slices.Clone(ss)
+	}
+	// (taken here rather than by a call to arena.Slab.Strings, which moved build's list
+	// of condition ids to the heap)
+	return append(arena.Take(s.a.StringChunk(), len(ss))[:0], ss...)
+}
 
 // condPtrs returns a zeroed slice of n condition pointers from the slab's chunks.
 func (s *condSlab) condPtrs(n int) []*condition {

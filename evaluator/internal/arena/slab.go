@@ -55,6 +55,10 @@ func (s *Slab) Strings(ss []string) []string {
 	return append(Take(&s.strs, len(ss))[:0], ss...)
 }
 
+// StringChunk is the chunk Strings and Views take from, for a caller that Takes strings
+// itself (an inlined Take lets the caller's escape analysis see what is copied).
+func (s *Slab) StringChunk() *[]string { return &s.strs }
+
 // Clone returns a copy of b stored in the byte chunks.
 func (s *Slab) Clone(b []byte) []byte {
 	c := s.Str(b)
