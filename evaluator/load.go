@@ -1,19 +1,17 @@
 package evaluator
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/jsonscan"
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/sets"
 )
 
 // ErrNoUpdates is returned by Load for {"has_updates": false}: keep the current snapshot.
@@ -30,42 +28,10 @@ type LoadOptions struct {
 	Now int64
 }
 
-// rawSpec is one spec as it appears in the payload (v1 carries its name inside).
-type rawSpec struct {
-	Name                string          `json:"name"`
-	Type                string          `json:"type"`
-	Entity              string          `json:"entity"`
-	Salt                string          `json:"salt"`
-	Enabled             bool            `json:"enabled"`
-	DefaultValue        json.RawMessage `json:"defaultValue"`
-	Rules               []rawRule       `json:"rules"`
-	IDType              string          `json:"idType"`
-	Version             *int            `json:"version"`
-	IsActive            *bool           `json:"isActive"`
-	HasSharedParams     *bool           `json:"hasSharedParams"`
-	ExplicitParameters  []string        `json:"explicitParameters"`
-	TargetAppIDs        []string        `json:"targetAppIDs"`
-	ForwardAllExposures bool            `json:"forwardAllExposures"`
-	UseNewLayerEval     bool            `json:"useNewLayerEval"`
-}
-
-type rawRule struct {
-	ID                string            `json:"id"`
-	PassPercentage    float64           `json:"passPercentage"`
-	Conditions        []json.RawMessage `json:"conditions"`
-	ReturnValue       json.RawMessage   `json:"returnValue"`
-	Salt              *string           `json:"salt"`
-	IDType            string            `json:"idType"`
-	GroupName         *string           `json:"groupName"`
-	ConfigDelegate    *string           `json:"configDelegate"`
-	IsExperimentGroup *bool             `json:"isExperimentGroup"`
-	SamplingRate      *int              `json:"samplingRate"`
-}
-
 // loader holds the state of one Load.
 type loader struct {
 	mu   sync.Mutex // guards out.shared, strs and skipped while specs build in parallel
-	sc   *scanner
+	sc   *jsonscan.Scanner
 	out  *Specs
 	prev *sharedTables
 	// prevSpecs is the previous snapshot, whose maps a section without changes shares
@@ -85,7 +51,7 @@ type loader struct {
 	diverged    bool
 	work        chan *condJob
 	workers     sync.WaitGroup
-	raws        chunkRing    // specs' and conditions' JSON, reused once built or compiled
+	raws        arena.Ring   // specs' and conditions' JSON, reused once built or compiled
 	jobs        []condJob    // the reader's block of jobs to hand out
 	keys        condSlab     // kept keys (condition ids, spec names), the reading goroutine's
 	kept        condSlab     // interned strings and return values, under mu
@@ -102,7 +68,7 @@ type loader struct {
 // Server Core skips it); a condition that fails to compile fails the whole payload.
 func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	l := &loader{
-		sc: newScanner(r),
+		sc: jsonscan.NewScanner(r),
 		out: &Specs{source: opts.Source, receivedAt: opts.Now, shared: &sharedTables{
 			conditions: map[rawKey]*condition{}, values: map[rawKey]*retVal{},
 		}},
@@ -141,10 +107,12 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 		return nil, err
 	}
 	l.out.format = l.format
+	slices.Sort(l.skipped)
+	l.out.skipped = l.skipped
 	if l.sharedSections == 3 { // no spec changed: the names and counts neither
 		l.out.names = l.prevSpecs.names
 		l.out.counts = l.prevSpecs.counts
-		l.out.counts.Conditions = l.out.shared.conds.len()
+		l.out.counts.Conditions = l.out.shared.conds.Len()
 	} else {
 		l.out.index()
 	}
@@ -156,169 +124,10 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	return l.out, nil
 }
 
-// top reads the payload's top-level object as a stream: spec sections and the condition map
-// are split into one raw JSON value per entry (handed to the workers as they arrive); nothing
-// else of the payload is kept.
-func (l *loader) top() error {
-	if c := l.sc.peek(); c != '{' {
-		if c == 0 && l.sc.err != nil && l.sc.err != io.EOF {
-			return fmt.Errorf("evaluator: payload: %w", l.sc.err)
-		}
-		return errors.New("evaluator: payload must be a JSON object")
-	}
-	var fieldErr error
-	err := l.sc.object(func(key string) error {
-		if err := l.field(key); err != nil {
-			fieldErr = err
-			return err
-		}
-		return nil
-	})
-	if fieldErr != nil {
-		return fieldErr
-	}
-	if err != nil {
-		return fmt.Errorf("evaluator: payload: %w", err)
-	}
-	return nil
-}
-
-func (l *loader) field(key string) error {
-	sc := l.sc
-	var err error
-	switch key {
-	case "feature_gates":
-		err = l.specs(key, KindGate, l.gates)
-	case "dynamic_configs":
-		err = l.specs(key, KindDynamicConfig, l.configs)
-	case "layer_configs":
-		err = l.specs(key, KindLayer, l.layers)
-	case "condition_map":
-		switch sc.peek() {
-		case '{':
-			l.condJobs, l.same, l.diverged = l.condJobs[:0], 0, l.prev == nil
-			buf := make([]byte, 0, 4096)
-			err = sc.objectBytes(func(id []byte) error {
-				var cerr error
-				if buf, cerr = sc.capture(buf[:0]); cerr != nil {
-					return cerr
-				}
-				l.addCondition(id, buf)
-				return nil
-			})
-		case 'n':
-			err = sc.skip()
-		default:
-			if err = sc.skip(); err == nil {
-				err = errors.New("condition_map must be an object")
-			}
-		}
-	case "has_updates":
-		var raw []byte
-		if raw, err = sc.capture(nil); err != nil {
-			break
-		}
-		switch string(raw) {
-		case "true", "false":
-			b := string(raw) == "true"
-			l.hasUpd = &b
-		default:
-			err = errors.New("has_updates must be a boolean")
-		}
-	case "time":
-		var raw []byte
-		if raw, err = sc.capture(nil); err == nil && len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
-			if f, perr := strconv.ParseFloat(string(raw), 64); perr == nil || isRangeErr(perr) {
-				l.out.time = int64(f)
-			}
-		}
-	case "checksum":
-		err = l.lenient(&l.out.checksum)
-	case "company_id":
-		err = l.lenient(&l.out.companyID)
-	case "app_id":
-		err = l.lenient(&l.out.appID)
-	case "default_environment":
-		err = l.lenient(&l.out.defaultEnvironment)
-	case "sdk_keys_to_app_ids":
-		err = l.lenient(&l.out.sdkKeysToAppIDs)
-	case "hashed_sdk_keys_to_app_ids":
-		err = l.lenient(&l.out.hashedSDKKeysToAppIDs)
-	case "experiment_to_layer":
-		err = l.lenient(&l.out.experimentToLayer)
-	case "param_stores":
-		l.out.paramStores, err = sc.capture(nil)
-	default:
-		err = sc.skip()
-	}
-	if err != nil {
-		return fmt.Errorf("evaluator: payload field %q: %w", key, err)
-	}
-	return nil
-}
-
-// lenient decodes the next value into dst, leaving it unset for null or a value of another type.
-func (l *loader) lenient(dst any) error {
-	raw, err := l.sc.capture(nil)
-	if err == nil {
-		_ = json.Unmarshal(raw, dst)
-	}
-	return err
-}
-
-// specs reads one spec section: an object name→spec (v2) or an array of specs (v1). Each spec
-// is handed on as its own raw JSON and decoded independently.
-func (l *loader) specs(section string, kind Kind, into map[string]*specJob) error {
-	sc := l.sc
-	buf := make([]byte, 0, 4096)
-	switch sc.peek() {
-	case '{':
-		l.setFormat("v2")
-		return sc.objectBytes(func(nameB []byte) error {
-			name := l.specName(kind, nameB)
-			var err error
-			if buf, err = sc.capture(buf[:0]); err != nil {
-				return err
-			}
-			into[name] = l.addSpec(kind, name, buf)
-			return nil
-		})
-	case '[':
-		l.setFormat("v1")
-		return sc.array(func() error {
-			var err error
-			if buf, err = sc.capture(buf[:0]); err != nil {
-				return err
-			}
-			var named struct {
-				Name string `json:"name"`
-			}
-			if fastJSON.Unmarshal(buf, &named) != nil || named.Name == "" {
-				l.skipped = append(l.skipped, section+": spec without a name")
-			} else {
-				into[named.Name] = l.addSpec(kind, named.Name, buf)
-			}
-			return nil
-		})
-	case 'n':
-		return sc.skip()
-	}
-	if err := sc.skip(); err != nil {
-		return err
-	}
-	return fmt.Errorf("%s must be an object or an array", section)
-}
-
-func (l *loader) setFormat(f string) {
-	if l.format == "" {
-		l.format = f
-	}
-}
-
 func (l *loader) finish() error {
 	// Index the compiled condition map in payload order (a repeated id: the last one wins).
 	var conds *condIndex
-	if !l.diverged && l.same == l.prev.conds.len() {
+	if !l.diverged && l.same == l.prev.conds.Len() {
 		conds = l.prev.conds // the same entries in the same order: share the index
 	} else {
 		l.diverge()
@@ -333,11 +142,11 @@ func (l *loader) finish() error {
 			refs[i] = e.condRef
 		}
 		l.condJobs = nil
-		conds = newCondIndex(refs)
+		conds = sets.NewIndex(refs)
 	}
 	l.condJobs = nil
 	l.out.shared.conds = conds
-	l.out.counts.Conditions = conds.len()
+	l.out.counts.Conditions = conds.Len()
 	var err error
 	if l.out.gates, err = l.finishAll(0, l.gates); err != nil {
 		return err
@@ -351,592 +160,11 @@ func (l *loader) finish() error {
 	return nil
 }
 
-// finishAll finishes one section's specs. A section whose specs are all the previous
-// snapshot's, with the same conditions, shares its maps (a resync of an unchanged section
-// allocates nothing for it).
-func (l *loader) finishAll(sec int, jobs map[string]*specJob) (map[string]*spec, error) {
-	type named struct {
-		name string
-		j    *specJob
-	}
-	list := make([]named, 0, len(jobs))
-	for name, j := range jobs {
-		list = append(list, named{name, j})
-	}
-	built := make([]*spec, len(list))
-	errs := make([]error, len(list))
-	same := make([]bool, len(list))
-	var nSame atomic.Int64
-	l.sectionLen = len(list)
-	parallel(len(list), func(i int) {
-		built[i], same[i], errs[i] = l.finishSpec(sec, list[i].name, list[i].j)
-		if same[i] {
-			nSame.Add(1)
-		}
-	})
-	if p := l.prevSpecs; p != nil && int(nSame.Load()) == len(list) && len(l.prev.specs[sec]) == len(list) {
-		if m := p.section(sec); len(m) == len(list) {
-			l.out.shared.specs[sec] = l.prev.specs[sec]
-			l.sharedSections++
-			return m, nil
-		}
-	}
-	entries := l.out.shared.specs[sec]
-	if entries == nil {
-		entries = make(map[string]specEntry, len(list))
-		l.out.shared.specs[sec] = entries
-	}
-	out := make(map[string]*spec, len(list))
-	for i, n := range list {
-		if err := errs[i]; err != nil {
-			if errors.Is(err, errBadCondition) {
-				return nil, fmt.Errorf("evaluator: spec %q: %w", n.name, err)
-			}
-			l.skipped = append(l.skipped, fmt.Sprintf("%s: %v", n.name, err))
-			continue
-		}
-		if same[i] {
-			entries[n.name] = l.prev.specs[sec][n.name]
-		}
-		out[n.name] = built[i]
-	}
-	return out, nil
-}
-
-// condRef is a compiled condition_map entry: its id, the hash of its JSON and the condition.
-type condRef struct {
-	id  string
-	key rawKey
-	c   *condition
-}
-
-// condEntry is one condition_map entry, in payload order: reused from the previous snapshot
-// when its JSON is unchanged (c set), else compiled by a worker (job).
-type condEntry struct {
-	condRef
-	job *condJob
-}
-
-// condJob is a worker's job: compile one condition, or build one spec.
-type condJob struct {
-	raw   []byte
-	chunk *rawChunk // raw's chunk, released once compiled
-	c     *condition
-	err   error
-	spec  *specJob // set: this job builds a spec instead
-}
-
-// unchangedSpec stands for every spec whose JSON is the previous snapshot's.
-var unchangedSpec = &specJob{}
-
-// specJob is one spec built by a worker from its JSON (unchangedSpec: taken from the
-// previous snapshot once the condition map is known).
-type specJob struct {
-	kind    Kind
-	name    string
-	key     rawKey
-	raw     []byte
-	chunk   *rawChunk // raw's chunk, released once built
-	sp      *spec
-	condIDs []string
-	err     error
-}
-
-// specName returns a v2 spec's name (a key of its section): the previous snapshot's copy when
-// it had the spec, else a copy kept with the load's other keys.
-func (l *loader) specName(kind Kind, b []byte) string {
-	if l.prev != nil {
-		if e, ok := l.prev.specs[section(kind)][string(b)]; ok {
-			return e.sp.name
-		}
-	}
-	return l.keys.str(b)
-}
-
-// addSpec takes one spec of a section's kind; raw is the reader's scratch buffer.
-func (l *loader) addSpec(kind Kind, name string, raw []byte) *specJob {
-	key := keyOf(raw)
-	if l.prev != nil {
-		if e, ok := l.prev.specs[section(kind)][name]; ok && e.reusable && e.key == key {
-			// unchanged: neither copied nor kept (a resync of a mostly unchanged payload)
-			return unchangedSpec
-		}
-	}
-	j := &specJob{kind: kind, name: name, key: key}
-	j.raw, j.chunk = l.raws.clone(raw)
-	l.submit(&condJob{spec: j})
-	return j
-}
-
-// addCondition takes one condition_map entry; id and raw are the reader's scratch buffers.
-func (l *loader) addCondition(id []byte, raw []byte) {
-	e := condEntry{condRef: condRef{key: keyOf(raw)}}
-	if !l.diverged {
-		if p := l.prev.conds; l.same < p.len() && p.entries[l.same].key == e.key && p.entries[l.same].id == string(id) {
-			l.same++ // (a resync of an unchanged map stores nothing)
-			l.reused.Add(1)
-			return
-		}
-		l.diverge()
-	}
-	if l.prev != nil {
-		if ref, ok := l.prev.conds.getBytes(id); ok {
-			e.id = ref.id // the previous snapshot's copy
-			if ref.key == e.key {
-				e.c = ref.c // unchanged: neither copied nor compiled again
-				l.condJobs = append(l.condJobs, e)
-				l.reused.Add(1)
-				return
-			}
-		}
-	}
-	if e.id == "" {
-		e.id = l.keys.str(id)
-	}
-	if len(l.jobs) == 0 {
-		l.jobs = make([]condJob, 1024)
-	}
-	e.job, l.jobs = &l.jobs[0], l.jobs[1:]
-	e.job.raw, e.job.chunk = l.raws.clone(raw)
-	l.condJobs = append(l.condJobs, e)
-	l.submit(e.job)
-}
-
-// diverge stores the condition-map entries taken so far from the previous snapshot.
-func (l *loader) diverge() {
-	if l.diverged {
-		return
-	}
-	l.diverged = true
-	l.condJobs = make([]condEntry, 0, l.prev.conds.len())
-	for _, r := range l.prev.conds.entries[:l.same] {
-		l.condJobs = append(l.condJobs, condEntry{condRef: r})
-	}
-}
-
-// submit queues a job for the workers, starting them on first use: conditions are compiled
-// and specs built while the reader goroutine is still reading the payload.
-func (l *loader) submit(j *condJob) {
-	if l.work == nil {
-		l.work = make(chan *condJob, 256)
-		for range runtime.GOMAXPROCS(0) {
-			l.workers.Add(1)
-			go func() {
-				defer l.workers.Done()
-				var slab condSlab
-				for j := range l.work {
-					if s := j.spec; s != nil {
-						s.sp, s.condIDs, s.err = l.build(s.name, s.raw, s.kind, &slab)
-						l.raws.release(s.chunk)
-						s.raw, s.chunk = nil, nil
-						continue
-					}
-					j.c, j.err = compileInto(j.raw, &slab)
-					l.raws.release(j.chunk)
-					j.raw, j.chunk = nil, nil
-				}
-			}()
-		}
-	}
-	l.work <- j
-}
-
-// stopWorkers waits for every queued condition to be compiled.
-func (l *loader) stopWorkers() {
-	if l.work != nil {
-		close(l.work)
-		l.workers.Wait()
-		l.work = nil
-	}
-}
-
-// parallel runs fn(0..n-1) on every core, in contiguous blocks.
-func parallel(n int, fn func(i int)) {
-	workers := runtime.GOMAXPROCS(0)
-	if workers > n/64 {
-		workers = n/64 + 1
-	}
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			fn(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	per := (n + workers - 1) / workers
-	for w := 0; w < workers; w++ {
-		lo, hi := w*per, min((w+1)*per, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				fn(i)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
 var errBadCondition = errors.New("bad condition")
 
-// chunkRing carries condition JSON from the reader to the workers in chunks that are reused
-// once every condition in them is compiled: the condition map is most of a large payload,
-// and without reuse each load allocated (and faulted in) that much fresh memory again.
-type chunkRing struct {
-	cur  *rawChunk // the reader's (it holds one reference)
-	mu   sync.Mutex
-	free []*rawChunk
-}
-
-type rawChunk struct {
-	buf  []byte
-	refs atomic.Int32
-}
-
-const rawChunkSize = 256 << 10
-
-// clone copies b into the current chunk; release the returned chunk once b is no longer
-// used (nil: b has an allocation of its own).
-func (r *chunkRing) clone(b []byte) ([]byte, *rawChunk) {
-	if len(b) > rawChunkSize/4 {
-		return bytes.Clone(b), nil
-	}
-	if r.cur == nil || len(b) > cap(r.cur.buf)-len(r.cur.buf) {
-		old := r.cur
-		r.cur = r.get()
-		r.release(old)
-	}
-	c := r.cur
-	start := len(c.buf)
-	c.buf = append(c.buf, b...)
-	c.refs.Add(1)
-	return c.buf[start:len(c.buf):len(c.buf)], c
-}
-
-func (r *chunkRing) get() *rawChunk {
-	r.mu.Lock()
-	var c *rawChunk
-	if n := len(r.free); n > 0 {
-		c, r.free = r.free[n-1], r.free[:n-1]
-	}
-	r.mu.Unlock()
-	if c == nil {
-		c = &rawChunk{buf: make([]byte, 0, rawChunkSize)}
-	}
-	c.buf = c.buf[:0]
-	c.refs.Store(1)
-	return c
-}
-
-func (r *chunkRing) release(c *rawChunk) {
-	if c != nil && c.refs.Add(-1) == 0 {
-		r.mu.Lock()
-		r.free = append(r.free, c)
-		r.mu.Unlock()
-	}
-}
-
-// byteArena holds bytes a load needs only until it ends in large chunks, freed wholesale
-// with the load, instead of leaving small holes between the snapshot's long-lived objects
-// (which keeps the heap's spans, and so the RSS, from shrinking after a load).
-type byteArena struct{ cur []byte }
-
-// str returns a copy of b that lives until the load ends.
-func (a *byteArena) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > cap(a.cur)-len(a.cur) {
-		// chunks grow from 4 KiB to 256 KiB, so a small payload does not pay for a large one
-		size := min(max(2*cap(a.cur), 4<<10), 256<<10)
-		a.cur = make([]byte, 0, max(size, len(b)))
-	}
-	start := len(a.cur)
-	a.cur = append(a.cur, b...)
-	return unsafe.String(&a.cur[start], len(b))
-}
-
-// finishSpec returns the previous snapshot's spec when its JSON and every condition it
-// references are unchanged (a resync then allocates almost nothing), else the spec the
-// workers built, its condition ids resolved against this payload's condition map.
-//
-// same: the previous snapshot's entry is kept as it is (finishAll records it).
-func (l *loader) finishSpec(sec int, id string, j *specJob) (sp *spec, same bool, err error) {
-	if j == unchangedSpec {
-		e := l.prev.specs[sec][id]
-		if l.sameConditions(e.condIDs) {
-			l.reusedSpecs.Add(1)
-			return e.sp, true, nil
-		}
-		e.sp = l.remap(e)
-		l.putEntry(sec, id, e)
-		return e.sp, false, nil
-	}
-	if j.err != nil {
-		return nil, false, j.err
-	}
-	if l.prev != nil {
-		if e, ok := l.prev.specs[sec][id]; ok && e.key == j.key && l.sameConditions(e.condIDs) {
-			l.reusedSpecs.Add(1)
-			return e.sp, true, nil
-		}
-	}
-	sp = j.sp
-	total := l.resolve(sp, j.condIDs)
-	l.putEntry(sec, id, specEntry{key: j.key, condIDs: j.condIDs, sp: sp, reusable: len(j.condIDs) == 0 || len(j.condIDs) == total})
-	return sp, false, nil
-}
-
-func (l *loader) putEntry(sec int, id string, e specEntry) {
+// skip records a spec left out because it failed to decode.
+func (l *loader) skip(name string) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	m := l.out.shared.specs[sec]
-	if m == nil {
-		m = make(map[string]specEntry, l.sectionLen)
-		l.out.shared.specs[sec] = m
-	}
-	m[id] = e
-}
-
-// resolve points the rules' condition-id placeholders (nil) at this payload's compiled
-// conditions (a missing id is an unsupported condition, §2.6), keeps the condition map's copy
-// of each id, and returns the number of conditions.
-func (l *loader) resolve(sp *spec, ids []string) int {
-	k, total := 0, 0
-	for i := range sp.rules {
-		r := &sp.rules[i]
-		for j, c := range r.conds {
-			if c == nil {
-				if ref, ok := l.out.shared.conds.get(ids[k]); ok {
-					r.conds[j], ids[k] = ref.c, ref.id
-				} else {
-					r.conds[j], ids[k] = &condition{typ: condUnknown}, strings.Clone(ids[k])
-				}
-				k++
-			}
-		}
-		r.pureFrom = pureFrom(r.conds)
-		total += len(r.conds)
-	}
-	return total
-}
-
-// remap copies a previous spec whose JSON is unchanged but some of whose conditions changed,
-// pointing its rules at this load's conditions (by id, in rule order).
-func (l *loader) remap(e specEntry) *spec {
-	sp := *e.sp
-	sp.rules = slices.Clone(e.sp.rules)
-	k := 0
-	arena := make([]*condition, len(e.condIDs))
-	for i := range sp.rules {
-		n := len(sp.rules[i].conds)
-		conds := arena[:n:n]
-		arena = arena[n:]
-		if n <= inlineConds {
-			conds = sp.rules[i].inl[:n:n] // the clone's own inline array
-		}
-		for j := range conds {
-			if ref, ok := l.out.shared.conds.get(e.condIDs[k]); ok {
-				conds[j] = ref.c
-			} else {
-				conds[j] = &condition{typ: condUnknown}
-			}
-			k++
-		}
-		sp.rules[i].conds = conds
-		sp.rules[i].pureFrom = pureFrom(conds)
-	}
-	return &sp
-}
-
-func (l *loader) sameConditions(ids []string) bool {
-	if l.out.shared.conds == l.prev.conds {
-		return true // the condition map did not change
-	}
-	for _, id := range ids {
-		now, _ := l.out.shared.conds.get(id)
-		before, _ := l.prev.conds.get(id)
-		if now.key != before.key {
-			return false
-		}
-	}
-	return true
-}
-
-// build decodes one spec. Inline (v1) conditions are compiled here; v2 condition ids are left
-// as nil placeholders for resolve, since the condition map comes later in the payload.
-func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *condSlab) (*spec, []string, error) {
-	var rs rawSpec
-	if err := decodeSpec(raw, &rs); err != nil {
-		return nil, nil, err
-	}
-	var condIDs []string
-	sp := slab.spec()
-	*sp = spec{
-		name: name, entity: Kind(l.intern(rs.Entity)), salt: slab.concat(rs.Salt), idType: l.intern(rs.IDType),
-		enabled: rs.Enabled, def: l.value(rs.DefaultValue),
-		isActive: triOf(rs.IsActive), hasSharedParams: triOf(rs.HasSharedParams),
-		forwardAll: rs.ForwardAllExposures, newLayerEval: rs.UseNewLayerEval,
-	}
-	if sp.entity == "" {
-		sp.entity = defKind
-	}
-	if rs.Version != nil {
-		sp.version, sp.hasVersion = *rs.Version, true
-	}
-	if rs.ExplicitParameters != nil {
-		sp.explicit, sp.hasExplicit = slab.strings(l.internAll(rs.ExplicitParameters)), true
-	}
-	if rs.TargetAppIDs != nil {
-		sp.targetAppIDs, sp.hasTargetApps = slab.strings(l.internAll(rs.TargetAppIDs)), true
-	}
-	sp.rules = slab.ruleSlice(len(rs.Rules))
-	// rules with few conditions keep them inline; one backing array holds the longer lists
-	nconds := 0
-	for _, rr := range rs.Rules {
-		if len(rr.Conditions) > inlineConds {
-			nconds += len(rr.Conditions)
-		}
-	}
-	condArena := slab.condPtrs(nconds)[:0]
-	for i, rr := range rs.Rules {
-		r := &sp.rules[i]
-		r.passPct, r.idType = rr.PassPercentage, l.intern(rr.IDType)
-		r.idTypeIsUser = strings.EqualFold(rr.IDType, "userid")
-		r.ret = l.value(rr.ReturnValue)
-		ruleSalt := rr.ID
-		if rr.Salt != nil {
-			ruleSalt = *rr.Salt
-		}
-		r.salt = slab.concat(ruleSalt) // rule ids and salts are unique: not interned
-		if r.id = r.salt; ruleSalt != rr.ID {
-			r.id = slab.concat(rr.ID)
-		}
-		if rr.GroupName != nil {
-			r.groupName = l.intern(*rr.GroupName)
-		}
-		if rr.ConfigDelegate != nil && *rr.ConfigDelegate != "" {
-			r.delegate = slab.delegate()
-			r.delegate.name = l.intern(*rr.ConfigDelegate)
-		}
-		r.isExpGroup = triOf(rr.IsExperimentGroup)
-		if rr.SamplingRate != nil {
-			r.samplingRate, r.hasSampling = *rr.SamplingRate, true
-		}
-		conds := condArena[len(condArena):len(condArena)]
-		if len(rr.Conditions) <= inlineConds {
-			conds = r.inl[:0:len(rr.Conditions)]
-		}
-		for _, cr := range rr.Conditions {
-			c, id, err := l.ruleCondition(cr, slab)
-			if err != nil {
-				return nil, nil, fmt.Errorf("%w: %v", errBadCondition, err)
-			}
-			if c == nil {
-				condIDs = append(condIDs, id)
-			}
-			conds = append(conds, c)
-		}
-		if len(rr.Conditions) > inlineConds {
-			condArena = condArena[:len(condArena)+len(conds)]
-		}
-		r.conds = conds[:len(conds):len(conds)]
-	}
-	return sp, slab.strings(condIDs), nil
-}
-
-// ruleCondition reads a rule's condition: a condition_map id (v2; returned with a nil
-// condition for resolve) or an inline object (v1, compiled now).
-func (l *loader) ruleCondition(raw json.RawMessage, slab *condSlab) (*condition, string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '"' {
-		// the usual id needs no unescaping
-		if n := len(raw); n >= 2 && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 {
-			// a temporary copy (raw's chunk is reused once the spec is built): resolve swaps
-			// the id for the condition map's copy
-			return nil, slab.tmp.str(raw[1 : n-1]), nil
-		}
-		var id string
-		if err := json.Unmarshal(raw, &id); err != nil {
-			return nil, "", err
-		}
-		return nil, id, nil
-	}
-	c, err := l.condition(raw, slab)
-	return c, "", err
-}
-
-// condition compiles a condition, sharing identical ones within and across snapshots. The
-// compile itself runs outside the lock so parallel spec builds do not serialise on it.
-func (l *loader) condition(raw json.RawMessage, slab *condSlab) (*condition, error) {
-	key := keyOf(raw)
-	l.mu.Lock()
-	c, ok := l.out.shared.conditions[key]
-	if !ok && l.prev != nil {
-		if c, ok = l.prev.conditions[key]; ok {
-			l.out.shared.conditions[key] = c
-			l.reused.Add(1)
-		}
-	}
+	l.skipped = append(l.skipped, name)
 	l.mu.Unlock()
-	if ok {
-		return c, nil
-	}
-	c, err := compileInto(raw, slab)
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if existing, ok := l.out.shared.conditions[key]; ok {
-		return existing, nil
-	}
-	l.out.shared.conditions[key] = c
-	return c, nil
 }
-
-// value interns a return value by its raw JSON.
-func (l *loader) value(raw json.RawMessage) *retVal {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		raw = json.RawMessage("null")
-	}
-	key := keyOf(raw)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if v, ok := l.out.shared.values[key]; ok {
-		return v
-	}
-	if l.prev != nil {
-		if v, ok := l.prev.values[key]; ok {
-			l.out.shared.values[key] = v
-			return v
-		}
-	}
-	v := l.kept.value()
-	v.raw = json.RawMessage(l.kept.clone(raw))
-	v.isFalse, v.isTrue = string(raw) == "false", string(raw) == "true"
-	l.out.shared.values[key] = v
-	return v
-}
-
-func (l *loader) intern(s string) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if v, ok := l.strs[s]; ok {
-		return v
-	}
-	s = l.kept.concat(s)
-	l.strs[s] = s
-	return s
-}
-
-func (l *loader) internAll(ss []string) []string {
-	for i, s := range ss {
-		ss[i] = l.intern(s)
-	}
-	return ss
-}
-
-// Skipped lists specs that failed to decode and were left out (for diagnostics).
-func (l *loader) Skipped() []string { return l.skipped }

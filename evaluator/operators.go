@@ -2,8 +2,6 @@ package evaluator
 
 import (
 	"math"
-	"math/big"
-	"strconv"
 	"strings"
 )
 
@@ -29,7 +27,12 @@ func (c *evalCtx) apply(cond *condition, v Value) (ok, supported bool) {
 		if !v.hasStr || t.kind != kindString {
 			return false, true
 		}
-		cmp, valid := compareVersions(v.str, t.str)
+		vt := t.version()
+		if vt == nil { // a target not compiled for a version operator: parse it now
+			c := compileVersion(t.str, nil)
+			vt = &c
+		}
+		cmp, valid := compareVersionTo(v.str, vt)
 		if !valid {
 			return false, true
 		}
@@ -125,8 +128,8 @@ func (t *target) anyString(v Value, test func(s, sub string) bool) bool {
 	s := lowerASCIIFast(v.str)
 	switch t.kind {
 	case kindArray:
-		for i, n := 0, t.set.len(); i < n; i++ {
-			if test(s, t.set.at(i)) {
+		for i, n := 0, t.set.Len(); i < n; i++ {
+			if test(s, t.set.At(i)) {
 				return true
 			}
 		}
@@ -145,46 +148,6 @@ func lowerASCIIFast(s string) string {
 		}
 	}
 	return s
-}
-
-// compareVersions compares dotted versions: the part before the first '-' on each side,
-// component by component as integers (trimmed), missing components counting as 0. It stops at
-// the first difference, so only the components read so far must parse (as Server Core does).
-func compareVersions(a, b string) (cmp int, valid bool) {
-	a, _, _ = strings.Cut(a, "-")
-	b, _, _ = strings.Cut(b, "-")
-	aDone, bDone := false, false
-	for {
-		x, okX, errX := nextVersionPart(&a, &aDone)
-		y, okY, errY := nextVersionPart(&b, &bDone)
-		if errX || errY {
-			return 0, false
-		}
-		if !okX && !okY {
-			return 0, true
-		}
-		if c := x.Cmp(y); c != 0 {
-			return c, true
-		}
-	}
-}
-
-// nextVersionPart pops one component; ok is false when the version is exhausted.
-func nextVersionPart(rest *string, done *bool) (n *big.Int, ok, bad bool) {
-	if *done {
-		return big.NewInt(0), false, false
-	}
-	part, more, found := strings.Cut(*rest, ".")
-	*rest, *done = more, !found
-	part = strings.TrimSpace(part)
-	if i, err := strconv.ParseInt(part, 10, 64); err == nil {
-		return big.NewInt(i), true, false
-	}
-	v, good := new(big.Int).SetString(strings.TrimPrefix(part, "+"), 10)
-	if !good || part == "" || len(part) > 39 {
-		return nil, false, true
-	}
-	return v, true, false
 }
 
 // equalTyped is eq: typed by the target (§2.9).

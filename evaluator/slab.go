@@ -2,20 +2,20 @@ package evaluator
 
 import (
 	"slices"
-	"unsafe"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
 )
 
 // condSlab hands out a load's long-lived objects (conditions, specs, rules, their strings)
-// from shared chunks: a snapshot's objects then sit together, away from the load's garbage
-// (fewer cache misses when evaluating, fewer half-used spans after the load). Not safe for
-// concurrent use: one per compiling goroutine. See staleLimit for what chunks cost on resync.
+// from shared chunks (see package arena): a snapshot's objects then sit together, away from
+// the load's garbage (fewer cache misses when evaluating, fewer half-used spans after the
+// load). Not safe for concurrent use: one per compiling goroutine. See staleLimit for what
+// chunks cost on resync. Every method works on a nil *condSlab, allocating from the heap.
 type condSlab struct {
+	a       arena.Slab // bytes, strings and uint32s
 	free    []condition
 	specs   []spec
 	rules   []rule
-	bytes   []byte
-	u32s    []uint32
-	strs    []string
 	ptrs    []*condition
 	exts    []targetExt
 	links   []ruleDelegate
@@ -23,58 +23,36 @@ type condSlab struct {
 	buckets []([bucketWords]uint64)
 	names   map[string]string // short strings most conditions repeat (fields, id types)
 	lists   listScratch       // the compiling goroutine's buffers for list targets
-	tmp     byteArena         // what the goroutine needs until the load ends (condition ids)
+	tmp     arena.Temp        // what the goroutine needs until the load ends (condition ids)
 }
 
-// slabBytes is the size of a chunk: the largest small-object size class, so that every chunk
-// has a span of its own. A span shared with the load's garbage of the same size would stay
-// in use, mostly empty, after the garbage is collected (as the small objects a load keeps did
-// before they moved into chunks: 20 MB of the 62 MB payload's RSS).
-const slabBytes = 32 << 10
-
-// take hands out n zeroed elements from *free, starting a new chunk when it is short; more
-// than a quarter of a chunk gets an allocation of its own.
-func take[T any](free *[]T, n int) []T {
-	var zero T
-	chunk := max(slabBytes/int(unsafe.Sizeof(zero)), 1)
-	if n > chunk/4 {
-		return make([]T, n)
+// arena is the slab's byte, string and uint32 chunks (nil: the heap).
+func (s *condSlab) arena() *arena.Slab {
+	if s == nil {
+		return nil
 	}
-	if len(*free) < n {
-		*free = make([]T, chunk)
-	}
-	out := (*free)[:n:n]
-	*free = (*free)[n:]
-	return out
+	return &s.a
 }
 
 func (s *condSlab) alloc() *condition {
 	if s == nil {
 		return &condition{}
 	}
-	return &take(&s.free, 1)[0]
+	return &arena.Take(&s.free, 1)[0]
 }
 
 func (s *condSlab) spec() *spec {
 	if s == nil {
 		return &spec{}
 	}
-	return &take(&s.specs, 1)[0]
+	return &arena.Take(&s.specs, 1)[0]
 }
 
 func (s *condSlab) ruleSlice(n int) []rule {
 	if s == nil {
 		return make([]rule, n)
 	}
-	return take(&s.rules, n)
-}
-
-// uint32s returns a zeroed slice of n from the slab's chunks.
-func (s *condSlab) uint32s(n int) []uint32 {
-	if s == nil {
-		return make([]uint32, n)
-	}
-	return take(&s.u32s, n)
+	return arena.Take(&s.rules, n)
 }
 
 // strings returns a copy of ss from the slab's chunks.
@@ -82,7 +60,9 @@ func (s *condSlab) strings(ss []string) []string {
 	if s == nil {
 		return slices.Clone(ss)
 	}
-	return append(take(&s.strs, len(ss))[:0], ss...)
+	// (taken here rather than by a call to arena.Slab.Strings, which moved build's list
+	// of condition ids to the heap)
+	return append(arena.Take(s.a.StringChunk(), len(ss))[:0], ss...)
 }
 
 // condPtrs returns a zeroed slice of n condition pointers from the slab's chunks.
@@ -90,28 +70,28 @@ func (s *condSlab) condPtrs(n int) []*condition {
 	if s == nil {
 		return make([]*condition, n)
 	}
-	return take(&s.ptrs, n)
+	return arena.Take(&s.ptrs, n)
 }
 
 func (s *condSlab) ext() *targetExt {
 	if s == nil {
 		return &targetExt{}
 	}
-	return &take(&s.exts, 1)[0]
+	return &arena.Take(&s.exts, 1)[0]
 }
 
 func (s *condSlab) delegate() *ruleDelegate {
 	if s == nil {
 		return &ruleDelegate{}
 	}
-	return &take(&s.links, 1)[0]
+	return &arena.Take(&s.links, 1)[0]
 }
 
 func (s *condSlab) value() *retVal {
 	if s == nil {
 		return &retVal{}
 	}
-	return &take(&s.vals, 1)[0]
+	return &arena.Take(&s.vals, 1)[0]
 }
 
 // name returns s interned within the slab: the few distinct field names and id types of a
@@ -145,69 +125,19 @@ func (s *condSlab) nameOf(b []byte) string {
 }
 
 // clone returns a copy of b stored in the slab's byte chunks.
-func (s *condSlab) clone(b []byte) []byte {
-	c := s.str(b)
-	return unsafe.Slice(unsafe.StringData(c), len(c))[:len(c):len(c)]
-}
+func (s *condSlab) clone(b []byte) []byte { return s.arena().Clone(b) }
 
 // bucketSet returns a zeroed bitset from the slab's chunks.
 func (s *condSlab) bucketSet() *[bucketWords]uint64 {
 	if s == nil {
 		return new([bucketWords]uint64)
 	}
-	return &take(&s.buckets, 1)[0]
-}
-
-// str returns a copy of b stored in the slab's byte chunks.
-func (s *condSlab) str(b []byte) string {
-	return s.concat(unsafe.String(unsafe.SliceData(b), len(b)))
+	return &arena.Take(&s.buckets, 1)[0]
 }
 
 // concat returns the concatenation of parts, stored in the slab's byte chunks.
-func (s *condSlab) concat(parts ...string) string {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
-	b := s.bytesN(n)[:0]
-	for _, p := range parts {
-		b = append(b, p...)
-	}
-	return unsafe.String(unsafe.SliceData(b), len(b)) // never written again
-}
+func (s *condSlab) concat(parts ...string) string { return s.arena().Concat(parts...) }
 
-// bytesN returns n bytes for the caller to fill (and then never write again) from the slab's
-// byte chunks; more than an eighth of a chunk gets an allocation of its own.
-func (s *condSlab) bytesN(n int) []byte {
-	if s == nil || n > slabBytes/8 {
-		return make([]byte, n)
-	}
-	if cap(s.bytes)-len(s.bytes) < n {
-		s.bytes = make([]byte, 0, slabBytes)
-	}
-	start := len(s.bytes)
-	s.bytes = s.bytes[:start+n]
-	return s.bytes[start : start+n : start+n]
-}
-
-// views copies a list stored as bytes end to end (with end offsets) into the slab as one
-// string, and returns its elements as substrings of it (never nil): a list's elements are
-// then contiguous, away from the load's garbage.
-func (s *condSlab) views(data []byte, ends []uint32) []string {
-	all := s.str(data)
-	var out []string
-	if s == nil {
-		out = make([]string, len(ends))
-	} else {
-		out = take(&s.strs, len(ends))
-	}
-	if out == nil {
-		out = []string{}
-	}
-	start := uint32(0)
-	for i, e := range ends {
-		out[i] = all[start:e]
-		start = e
-	}
-	return out
-}
+// views copies a list stored as bytes end to end (with end offsets) into the slab (see
+// arena.Slab.Views).
+func (s *condSlab) views(data []byte, ends []uint32) []string { return s.arena().Views(data, ends) }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
 )
 
 // Kind is an entity kind.
@@ -52,8 +54,9 @@ type Specs struct {
 	experimentToLayer     map[string]string
 	paramStores           json.RawMessage
 
-	counts Counts
-	names  map[Kind][]string
+	counts  Counts
+	names   map[Kind][]string
+	skipped []string // specs left out for decode errors, sorted
 
 	// shared is what a later load may reuse (compiled conditions and return values).
 	shared *sharedTables
@@ -81,7 +84,7 @@ const staleLimit = 4
 
 // objectCount is what stale is compared with: conditions and specs.
 func (t *sharedTables) objectCount() int {
-	return t.conds.len() + len(t.conditions) + len(t.specs[0]) + len(t.specs[1]) + len(t.specs[2])
+	return t.conds.Len() + len(t.conditions) + len(t.specs[0]) + len(t.specs[1]) + len(t.specs[2])
 }
 
 // section returns the map of a payload section (see section).
@@ -157,6 +160,12 @@ func (s *Specs) AppID() string { return s.appID }
 
 // DefaultEnvironment is the payload's default_environment tier.
 func (s *Specs) DefaultEnvironment() string { return s.defaultEnvironment }
+
+// Skipped returns the names of the specs left out of the snapshot because their JSON failed to
+// decode (as Server Core skips them), sorted; a v1 spec whose name cannot be read is named by
+// its section and position, as in "feature_gates[3]". A condition that fails to compile is
+// not listed here: it fails the whole load. The slice is shared: do not modify it.
+func (s *Specs) Skipped() []string { return s.skipped }
 
 // Counts counts the snapshot's entities.
 func (s *Specs) Counts() Counts { return s.counts }
@@ -244,7 +253,7 @@ func (s *Specs) link() {
 
 func (s *Specs) resolve(chunk *[]resolved, l *specLink, kind Kind, name string) {
 	if r := l.p.Load(); r == nil || r.gen != s.gen {
-		r := &take(chunk, 1)[0]
+		r := &arena.Take(chunk, 1)[0]
 		*r = resolved{gen: s.gen, sp: s.lookup(kind, name)}
 		l.p.Store(r)
 	}

@@ -1,4 +1,6 @@
-package evaluator
+// Package jsonscan reads JSON without a generic decoder: Scanner splits a stream's outer
+// structure into raw values, and Cursor reads one value held in memory in place.
+package jsonscan
 
 import (
 	"bytes"
@@ -8,12 +10,12 @@ import (
 	"io"
 )
 
-// scanner splits the payload's outer structure into raw values without decoding them: it
+// Scanner splits the payload's outer structure into raw values without decoding them: it
 // only tracks strings and nesting to find where each value ends, and copies the bytes in
 // runs. The values it hands out (a spec, a condition) are decoded and validated by their own
 // parsers; a general-purpose skip would instead allocate a string for every key of the
 // 62 MB it passes over.
-type scanner struct {
+type Scanner struct {
 	r    io.Reader
 	buf  []byte
 	pos  int
@@ -25,12 +27,13 @@ type scanner struct {
 
 const scanBufSize = 64 << 10
 
-func newScanner(r io.Reader) *scanner {
-	return &scanner{r: r, buf: make([]byte, scanBufSize)}
+// NewScanner returns a Scanner reading r.
+func NewScanner(r io.Reader) *Scanner {
+	return &Scanner{r: r, buf: make([]byte, scanBufSize)}
 }
 
 // fill reads more input; false at the end or on a read error.
-func (s *scanner) fill() bool {
+func (s *Scanner) fill() bool {
 	if s.err != nil {
 		return false
 	}
@@ -47,20 +50,20 @@ func (s *scanner) fill() bool {
 	return true
 }
 
-func (s *scanner) fail(format string, args ...any) error {
+func (s *Scanner) fail(format string, args ...any) error {
 	return fmt.Errorf("offset %d: %s", s.off+int64(s.pos), fmt.Sprintf(format, args...))
 }
 
 // eofErr is the error for input that ends inside a value.
-func (s *scanner) eofErr() error {
+func (s *Scanner) eofErr() error {
 	if s.err != nil && s.err != io.EOF {
 		return s.err
 	}
 	return errors.New("unexpected end of JSON input")
 }
 
-// peek returns the next non-space byte without consuming it (0 at the end).
-func (s *scanner) peek() byte {
+// Peek returns the next non-space byte without consuming it (0 at the end).
+func (s *Scanner) Peek() byte {
 	for {
 		for s.pos < s.end {
 			switch c := s.buf[s.pos]; c {
@@ -76,8 +79,8 @@ func (s *scanner) peek() byte {
 	}
 }
 
-func (s *scanner) expect(c byte) error {
-	got := s.peek()
+func (s *Scanner) expect(c byte) error {
+	got := s.Peek()
 	if got == 0 {
 		return s.eofErr()
 	}
@@ -88,18 +91,18 @@ func (s *scanner) expect(c byte) error {
 	return nil
 }
 
-// object calls fn for each key of the object that comes next; fn must consume the value.
-func (s *scanner) object(fn func(key string) error) error {
-	return s.objectBytes(func(key []byte) error { return fn(string(key)) })
+// Object calls fn for each key of the object that comes next; fn must consume the value.
+func (s *Scanner) Object(fn func(key string) error) error {
+	return s.ObjectBytes(func(key []byte) error { return fn(string(key)) })
 }
 
-// objectBytes is object with each key as bytes valid until the next key is read (so a key
+// ObjectBytes is object with each key as bytes valid until the next key is read (so a key
 // the caller does not keep costs no allocation).
-func (s *scanner) objectBytes(fn func(key []byte) error) error {
+func (s *Scanner) ObjectBytes(fn func(key []byte) error) error {
 	if err := s.expect('{'); err != nil {
 		return err
 	}
-	if s.peek() == '}' {
+	if s.Peek() == '}' {
 		s.pos++
 		return nil
 	}
@@ -114,7 +117,7 @@ func (s *scanner) objectBytes(fn func(key []byte) error) error {
 		if err := fn(key); err != nil {
 			return err
 		}
-		switch c := s.peek(); c {
+		switch c := s.Peek(); c {
 		case ',':
 			s.pos++
 		case '}':
@@ -128,12 +131,12 @@ func (s *scanner) objectBytes(fn func(key []byte) error) error {
 	}
 }
 
-// array calls fn for each element of the array that comes next; fn must consume it.
-func (s *scanner) array(fn func() error) error {
+// Array calls fn for each element of the array that comes next; fn must consume it.
+func (s *Scanner) Array(fn func() error) error {
 	if err := s.expect('['); err != nil {
 		return err
 	}
-	if s.peek() == ']' {
+	if s.Peek() == ']' {
 		s.pos++
 		return nil
 	}
@@ -141,7 +144,7 @@ func (s *scanner) array(fn func() error) error {
 		if err := fn(); err != nil {
 			return err
 		}
-		switch c := s.peek(); c {
+		switch c := s.Peek(); c {
 		case ',':
 			s.pos++
 		case ']':
@@ -156,15 +159,15 @@ func (s *scanner) array(fn func() error) error {
 }
 
 // key reads an object key, unescaped, into the scanner's key buffer.
-func (s *scanner) key() ([]byte, error) {
-	if c := s.peek(); c != '"' {
+func (s *Scanner) key() ([]byte, error) {
+	if c := s.Peek(); c != '"' {
 		if c == 0 {
 			return nil, s.eofErr()
 		}
 		return nil, s.fail("expected a string key, found %q", c)
 	}
 	var err error
-	s.keyB, err = s.capture(s.keyB[:0])
+	s.keyB, err = s.Capture(s.keyB[:0])
 	if err != nil {
 		return nil, err
 	}
@@ -182,10 +185,10 @@ func (s *scanner) key() ([]byte, error) {
 	return raw[1 : len(raw)-1], nil
 }
 
-// capture appends the next value's bytes to dst. Containers and strings are delimited
+// Capture appends the next value's bytes to dst. Containers and strings are delimited
 // exactly; scalars run to the next delimiter and are checked by whoever decodes them.
-func (s *scanner) capture(dst []byte) ([]byte, error) {
-	c := s.peek()
+func (s *Scanner) Capture(dst []byte) ([]byte, error) {
+	c := s.Peek()
 	switch {
 	case c == 0:
 		return dst, s.eofErr()
@@ -221,7 +224,7 @@ func isDelim(c byte) bool {
 // maxNesting bounds container depth (hostile payloads); the decoders have their own limits.
 const maxNesting = 10000
 
-func (s *scanner) captureNested(dst []byte) ([]byte, error) {
+func (s *Scanner) captureNested(dst []byte) ([]byte, error) {
 	var stack []byte // expected closers
 	inStr, esc := false, false
 	for {
@@ -286,9 +289,12 @@ func (s *scanner) captureNested(dst []byte) ([]byte, error) {
 	}
 }
 
-// skip consumes the next value.
-func (s *scanner) skip() error {
+// Skip consumes the next value.
+func (s *Scanner) Skip() error {
 	var err error
-	s.keyB, err = s.capture(s.keyB[:0])
+	s.keyB, err = s.Capture(s.keyB[:0])
 	return err
 }
+
+// Err is the sticky read error (io.EOF once the input is exhausted; nil before).
+func (s *Scanner) Err() error { return s.err }

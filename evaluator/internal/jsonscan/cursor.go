@@ -1,4 +1,4 @@
-package evaluator
+package jsonscan
 
 import (
 	"encoding/binary"
@@ -10,11 +10,11 @@ import (
 	"unsafe"
 )
 
-// jcursor reads one JSON value held in memory (a condition the reader captured) in place:
+// Cursor reads one JSON value held in memory (a condition the reader captured) in place:
 // strings without escapes come back as sub-slices of the input, so reading an allow-list of
-// 10^5 IDs allocates nothing per element (json-iterator allocated a string for each: most
+// 10^5 IDs allocates nothing per element (a general decoder allocated a string for each: most
 // of a large payload's load garbage).
-type jcursor struct {
+type Cursor struct {
 	b     []byte
 	i     int
 	depth int
@@ -23,21 +23,33 @@ type jcursor struct {
 	escaped bool
 }
 
-// maxJSONDepth bounds nesting (as encoding/json does): hostile payloads get an error, not a
+// MaxDepth bounds nesting (as encoding/json does): hostile payloads get an error, not a
 // deep recursion.
-const maxJSONDepth = 10000
+const MaxDepth = 10000
 
-var errJSONEnd = errors.New("unexpected end of JSON input")
+// ErrEnd is the error for input that ends inside a value.
+var ErrEnd = errors.New("unexpected end of JSON input")
 
-func (c *jcursor) fail(what string) error {
+// New returns a cursor at the start of b.
+func New(b []byte) Cursor { return Cursor{b: b} }
+
+// Escaped reports whether the last Str had escapes (it was then decoded into the cursor's
+// buffer, valid until the next Str, instead of being a sub-slice of the input).
+func (c *Cursor) Escaped() bool { return c.escaped }
+
+// Rest is the input after the cursor.
+func (c *Cursor) Rest() []byte { return c.b[c.i:] }
+
+// Fail returns an error at the cursor's offset (ErrEnd past the end).
+func (c *Cursor) Fail(what string) error {
 	if c.i >= len(c.b) {
-		return errJSONEnd
+		return ErrEnd
 	}
 	return fmt.Errorf("offset %d: %s", c.i, what)
 }
 
-// next returns the next non-space byte without consuming it (0 at the end).
-func (c *jcursor) next() byte {
+// Next returns the next non-space byte without consuming it (0 at the end).
+func (c *Cursor) Next() byte {
 	for c.i < len(c.b) {
 		switch ch := c.b[c.i]; ch {
 		case ' ', '\t', '\n', '\r':
@@ -49,19 +61,19 @@ func (c *jcursor) next() byte {
 	return 0
 }
 
-// kind is the next value's first byte, with '0' for any number.
-func (c *jcursor) kind() byte {
-	ch := c.next()
+// Kind is the next value's first byte, with '0' for any number.
+func (c *Cursor) Kind() byte {
+	ch := c.Next()
 	if ch == '-' || ch >= '0' && ch <= '9' {
 		return '0'
 	}
 	return ch
 }
 
-// str reads the string the cursor is at (its opening quote next).
-func (c *jcursor) str() ([]byte, error) {
-	if c.next() != '"' {
-		return nil, c.fail("expected a string")
+// Str reads the string the cursor is at (its opening quote next).
+func (c *Cursor) Str() ([]byte, error) {
+	if c.Next() != '"' {
+		return nil, c.Fail("expected a string")
 	}
 	c.escaped = false
 	start := c.i + 1
@@ -84,7 +96,7 @@ func (c *jcursor) str() ([]byte, error) {
 	switch {
 	case j == len(c.b):
 		c.i = j
-		return nil, errJSONEnd
+		return nil, ErrEnd
 	case c.b[j] == '"':
 		c.i = j + 1
 		return c.b[start:j], nil
@@ -92,12 +104,12 @@ func (c *jcursor) str() ([]byte, error) {
 		return c.strEscaped(start, j)
 	}
 	c.i = j
-	return nil, c.fail("control character in string")
+	return nil, c.Fail("control character in string")
 }
 
 // strEscaped decodes a string with escapes into c.esc (from its first backslash at j), the
 // way encoding/json does: a lone surrogate becomes U+FFFD.
-func (c *jcursor) strEscaped(start, j int) ([]byte, error) {
+func (c *Cursor) strEscaped(start, j int) ([]byte, error) {
 	c.escaped = true
 	out := append(c.esc[:0], c.b[start:j]...)
 	for j < len(c.b) {
@@ -108,7 +120,7 @@ func (c *jcursor) strEscaped(start, j int) ([]byte, error) {
 			return out, nil
 		case ch < 0x20:
 			c.i = j
-			return nil, c.fail("control character in string")
+			return nil, c.Fail("control character in string")
 		case ch != '\\':
 			out = append(out, ch)
 			j++
@@ -116,7 +128,7 @@ func (c *jcursor) strEscaped(start, j int) ([]byte, error) {
 		}
 		if j+1 >= len(c.b) {
 			c.i = len(c.b)
-			return nil, errJSONEnd
+			return nil, ErrEnd
 		}
 		j += 2
 		switch e := c.b[j-1]; e {
@@ -136,7 +148,7 @@ func (c *jcursor) strEscaped(start, j int) ([]byte, error) {
 			r, ok := hex4(c.b, j)
 			if !ok {
 				c.i = j
-				return nil, c.fail("bad \\u escape")
+				return nil, c.Fail("bad \\u escape")
 			}
 			j += 4
 			if utf16.IsSurrogate(r) {
@@ -153,17 +165,17 @@ func (c *jcursor) strEscaped(start, j int) ([]byte, error) {
 			out = utf8.AppendRune(out, r)
 		default:
 			c.i = j - 1
-			return nil, c.fail("bad escape in string")
+			return nil, c.Fail("bad escape in string")
 		}
 	}
 	c.i = j
-	return nil, errJSONEnd
+	return nil, ErrEnd
 }
 
-// view reads a string as a string sharing the input's bytes (a copy only when it had escapes):
+// View reads a string as a string sharing the input's bytes (a copy only when it had escapes):
 // for values the caller copies or drops before the input goes away.
-func (c *jcursor) view() (string, error) {
-	b, err := c.str()
+func (c *Cursor) View() (string, error) {
+	b, err := c.Str()
 	if err != nil || !c.escaped {
 		return unsafe.String(unsafe.SliceData(b), len(b)), err
 	}
@@ -199,10 +211,10 @@ func hex4(b []byte, j int) (rune, bool) {
 	return r, true
 }
 
-// number returns the literal of the number the cursor is at; like json-iterator it takes the
+// Number returns the literal of the number the cursor is at: it takes the
 // run of number characters, and its users parse (and so validate) it.
-func (c *jcursor) number() []byte {
-	c.next()
+func (c *Cursor) Number() []byte {
+	c.Next()
 	start := c.i
 	for c.i < len(c.b) {
 		ch := c.b[c.i]
@@ -214,26 +226,26 @@ func (c *jcursor) number() []byte {
 	return c.b[start:c.i]
 }
 
-// lit consumes the literal word (true, false or null).
-func (c *jcursor) lit(word string) error {
-	c.next()
+// Lit consumes the literal word (true, false or null).
+func (c *Cursor) Lit(word string) error {
+	c.Next()
 	if len(c.b)-c.i < len(word) || string(c.b[c.i:c.i+len(word)]) != word {
-		return c.fail("invalid literal")
+		return c.Fail("invalid literal")
 	}
 	c.i += len(word)
 	return nil
 }
 
-// array calls elem for each element of the array the cursor is at.
-func (c *jcursor) array(elem func() error) error {
-	if c.next() != '[' {
-		return c.fail("expected an array")
+// Array calls elem for each element of the array the cursor is at.
+func (c *Cursor) Array(elem func() error) error {
+	if c.Next() != '[' {
+		return c.Fail("expected an array")
 	}
-	if c.depth++; c.depth > maxJSONDepth {
-		return c.fail("nested too deeply")
+	if c.depth++; c.depth > MaxDepth {
+		return c.Fail("nested too deeply")
 	}
 	c.i++
-	if c.next() == ']' {
+	if c.Next() == ']' {
 		c.i++
 		c.depth--
 		return nil
@@ -242,7 +254,7 @@ func (c *jcursor) array(elem func() error) error {
 		if err := elem(); err != nil {
 			return err
 		}
-		switch c.next() {
+		switch c.Next() {
 		case ',':
 			c.i++
 		case ']':
@@ -250,39 +262,39 @@ func (c *jcursor) array(elem func() error) error {
 			c.depth--
 			return nil
 		default:
-			return c.fail("expected , or ] in array")
+			return c.Fail("expected , or ] in array")
 		}
 	}
 }
 
-// object calls field for each key of the object the cursor is at, the cursor at its value
+// Object calls field for each key of the object the cursor is at, the cursor at its value
 // (key is valid only until the next string is read).
-func (c *jcursor) object(field func(key []byte) error) error {
-	if c.next() != '{' {
-		return c.fail("expected an object")
+func (c *Cursor) Object(field func(key []byte) error) error {
+	if c.Next() != '{' {
+		return c.Fail("expected an object")
 	}
-	if c.depth++; c.depth > maxJSONDepth {
-		return c.fail("nested too deeply")
+	if c.depth++; c.depth > MaxDepth {
+		return c.Fail("nested too deeply")
 	}
 	c.i++
-	if c.next() == '}' {
+	if c.Next() == '}' {
 		c.i++
 		c.depth--
 		return nil
 	}
 	for {
-		key, err := c.str()
+		key, err := c.Str()
 		if err != nil {
 			return err
 		}
-		if c.next() != ':' {
-			return c.fail("expected : after object key")
+		if c.Next() != ':' {
+			return c.Fail("expected : after object key")
 		}
 		c.i++
 		if err := field(key); err != nil {
 			return err
 		}
-		switch c.next() {
+		switch c.Next() {
 		case ',':
 			c.i++
 		case '}':
@@ -290,40 +302,40 @@ func (c *jcursor) object(field func(key []byte) error) error {
 			c.depth--
 			return nil
 		default:
-			return c.fail("expected , or } in object")
+			return c.Fail("expected , or } in object")
 		}
 	}
 }
 
-// skip consumes one value, checking its syntax.
-func (c *jcursor) skip() error {
-	switch c.kind() {
+// Skip consumes one value, checking its syntax.
+func (c *Cursor) Skip() error {
+	switch c.Kind() {
 	case '"':
-		_, err := c.str()
+		_, err := c.Str()
 		return err
 	case '0':
-		if len(c.number()) == 0 {
-			return c.fail("invalid number")
+		if len(c.Number()) == 0 {
+			return c.Fail("invalid number")
 		}
 		return nil
 	case 't':
-		return c.lit("true")
+		return c.Lit("true")
 	case 'f':
-		return c.lit("false")
+		return c.Lit("false")
 	case 'n':
-		return c.lit("null")
+		return c.Lit("null")
 	case '[':
-		return c.array(c.skip)
+		return c.Array(c.Skip)
 	case '{':
-		return c.object(func([]byte) error { return c.skip() })
+		return c.Object(func([]byte) error { return c.Skip() })
 	}
-	return c.fail("invalid character")
+	return c.Fail("invalid character")
 }
 
-// span consumes one value and returns its bytes.
-func (c *jcursor) span() ([]byte, error) {
-	c.next()
+// Span consumes one value and returns its bytes.
+func (c *Cursor) Span() ([]byte, error) {
+	c.Next()
 	start := c.i
-	err := c.skip()
+	err := c.Skip()
 	return c.b[start:c.i], err
 }

@@ -2,9 +2,13 @@ package evaluator
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/jsonscan"
 )
 
 type condType uint8
@@ -128,13 +132,11 @@ func pureFrom(conds []*condition) int32 {
 	return int32(i)
 }
 
-// compileCondition decodes and compiles one condition in a single pass over its JSON: no
+// compileInto decodes and compiles one condition in a single pass over its JSON: no
 // intermediate struct, no generic tree and no string per element for the target (allow-lists
 // and bucket sets are most of a large payload). Key matching, null handling and type errors
-// follow encoding/json, as the struct decoding it replaces did.
-func compileCondition(raw []byte) (*condition, error) { return compileInto(raw, nil) }
-
-// compileInto is compileCondition with the condition allocated from slab (nil: the heap).
+// follow encoding/json, as the struct decoding it replaces did. The condition is allocated
+// from slab (nil: the heap).
 func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 	var ls *listScratch
 	if slab != nil {
@@ -142,11 +144,11 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 	} else {
 		ls = new(listScratch)
 	}
-	c := jcursor{b: raw}
-	switch c.kind() {
+	c := jsonscan.New(raw)
+	switch c.Kind() {
 	case '{':
 	case 'n':
-		if err := c.lit("null"); err != nil {
+		if err := c.Lit("null"); err != nil {
 			return nil, err
 		}
 		return &condition{typ: condUnknown, op: opNone, target: target{kind: kindNull}}, nil
@@ -160,7 +162,7 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 		additional      []byte
 		tg              = target{kind: kindNull}
 	)
-	err := c.object(func(key []byte) error {
+	err := c.Object(func(key []byte) error {
 		var err error
 		switch fieldKey(key) {
 		case "type":
@@ -172,18 +174,18 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 		case "field":
 			field, hasField, err = readStr(&c, "field", nil)
 		case "additionalvalues":
-			switch c.kind() {
+			switch c.Kind() {
 			case '{':
-				additional, err = c.span()
+				additional, err = c.Span()
 			case 'n':
-				additional, err = nil, c.lit("null")
+				additional, err = nil, c.Lit("null")
 			default:
-				err = errors.Join(errors.New("additionalValues must be an object"), c.skip())
+				err = errors.Join(errors.New("additionalValues must be an object"), c.Skip())
 			}
 		case "idtype":
 			idType, _, err = readStr(&c, "idType", idType)
 		default:
-			err = c.skip()
+			err = c.Skip()
 		}
 		return err
 	})
@@ -224,18 +226,18 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 // readStr reads a string field the way encoding/json fills one: a string (raw's own bytes,
 // or a copy when it had escapes: the cursor reuses its buffer), null leaves prev (set is
 // false), any other type is an error naming the field.
-func readStr(c *jcursor, name string, prev []byte) (v []byte, set bool, err error) {
-	switch c.kind() {
+func readStr(c *jsonscan.Cursor, name string, prev []byte) (v []byte, set bool, err error) {
+	switch c.Kind() {
 	case '"':
-		b, err := c.str()
-		if c.escaped {
+		b, err := c.Str()
+		if c.Escaped() {
 			b = bytes.Clone(b)
 		}
 		return b, true, err
 	case 'n':
-		return prev, false, c.lit("null")
+		return prev, false, c.Lit("null")
 	}
-	return prev, false, errors.Join(fmt.Errorf("%s must be a string", name), c.skip())
+	return prev, false, errors.Join(fmt.Errorf("%s must be a string", name), c.Skip())
 }
 
 // bucketSalt is a user_bucket condition's additionalValues.salt as Server Core formats it
@@ -245,23 +247,23 @@ func bucketSalt(additional []byte) (string, error) {
 		return "", nil
 	}
 	// the usual salt is a string: read it in place
-	c := jcursor{b: additional}
+	c := jsonscan.New(additional)
 	salt, simple := "", true
-	err := c.object(func(key []byte) error {
+	err := c.Object(func(key []byte) error {
 		if string(key) != "salt" {
-			return c.skip()
+			return c.Skip()
 		}
-		switch c.kind() {
+		switch c.Kind() {
 		case '"':
-			b, err := c.str()
+			b, err := c.Str()
 			salt = string(b)
 			return err
 		case 'n':
 			salt = ""
-			return c.lit("null")
+			return c.Lit("null")
 		}
 		simple = false
-		return c.skip()
+		return c.Skip()
 	})
 	if err != nil {
 		return "", err
@@ -269,12 +271,47 @@ func bucketSalt(additional []byte) (string, error) {
 	if simple {
 		return salt, nil
 	}
-	var av map[string]any
-	if err := fastJSON.Unmarshal(additional, &av); err != nil {
+	c = jsonscan.New(additional)
+	av, err := readAny(&c)
+	if err == nil && c.Next() != 0 {
+		err = c.Fail("data after additionalValues")
+	}
+	if err == nil {
+		av, err = floatNumbers(av)
+	}
+	if err != nil {
 		return "", err
 	}
-	if s, ok := av["salt"]; ok && s != nil {
+	if s, ok := av.(map[string]any)["salt"]; ok && s != nil {
 		return fmt.Sprint(s), nil
 	}
 	return "", nil
+}
+
+// floatNumbers turns the numbers of a readAny tree into float64, as decoding into any does; a
+// literal that is not a JSON number (or overflows) is an error.
+func floatNumbers(v any) (any, error) {
+	switch x := v.(type) {
+	case json.Number:
+		if !json.Valid([]byte(x)) {
+			return nil, fmt.Errorf("invalid number %q", string(x))
+		}
+		return strconv.ParseFloat(string(x), 64)
+	case []any:
+		for i, e := range x {
+			var err error
+			if x[i], err = floatNumbers(e); err != nil {
+				return nil, err
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			f, err := floatNumbers(e)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = f
+		}
+	}
+	return v, nil
 }

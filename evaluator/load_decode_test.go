@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// decodeSpec must decode exactly as json-iterator's struct decoder did before it: same
+// decodeSpec must decode exactly as encoding/json's struct decoder does: same
 // fields, same success or failure.
 func TestDecodeSpecMatchesStructDecoder(t *testing.T) {
 	var specs [][]byte
@@ -61,7 +61,7 @@ func TestDecodeSpecMatchesStructDecoder(t *testing.T) {
 	}
 	for _, raw := range specs {
 		var want, got rawSpec
-		wantErr := fastJSON.Unmarshal(raw, &want)
+		wantErr := json.Unmarshal(raw, &want)
 		gotErr := decodeSpec(raw, &got)
 		if (wantErr == nil) != (gotErr == nil) {
 			t.Errorf("%s: struct decoder err %v, decodeSpec err %v", raw, wantErr, gotErr)
@@ -73,10 +73,12 @@ func TestDecodeSpecMatchesStructDecoder(t *testing.T) {
 	}
 }
 
-// normalize compacts raw JSON so whitespace differences do not count.
+// normalize compacts raw JSON so whitespace differences do not count. A JSON null counts as
+// absent: encoding/json keeps it in a json.RawMessage, decodeSpec leaves the value unset
+// (as json-iterator, its former reference, did), and build reads both as null.
 func normalize(rs rawSpec) rawSpec {
 	compact := func(r json.RawMessage) json.RawMessage {
-		if r == nil {
+		if r == nil || string(r) == "null" {
 			return nil
 		}
 		var v any

@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/jsonscan"
 )
 
-// decodeSpec fills rs from one spec's JSON in a single pass, with the rules json-iterator's
+// decodeSpec fills rs from one spec's JSON in a single pass, with the rules encoding/json's
 // struct decoder applies (keys matched case-insensitively, null leaves a value unset, a value
 // of the wrong type is an error), without its reflection and without copies: strings share
 // raw's bytes (unless escaped) and raw JSON values are sub-slices of raw, so rs is valid only
 // as long as raw, and build copies what it keeps.
 func decodeSpec(raw []byte, rs *rawSpec) error {
-	c := jcursor{b: raw}
+	c := jsonscan.New(raw)
 	return readObj(&c, "spec", func(key []byte) (err error) {
 		switch fieldKey(key) {
 		case "name":
@@ -48,7 +50,7 @@ func decodeSpec(raw []byte, rs *rawSpec) error {
 		case "usenewlayereval":
 			err = readBoolInto(&c, "useNewLayerEval", &rs.UseNewLayerEval)
 		default:
-			err = c.skip()
+			err = c.Skip()
 		}
 		return err
 	})
@@ -118,46 +120,46 @@ func fieldKey(k []byte) string {
 
 // readObj calls field for each key of the object the cursor is at, until one fails; null is
 // an empty object, any other value an error.
-func readObj(c *jcursor, what string, field func(key []byte) error) error {
-	switch c.kind() {
+func readObj(c *jsonscan.Cursor, what string, field func(key []byte) error) error {
+	switch c.Kind() {
 	case 'n':
-		return c.lit("null")
+		return c.Lit("null")
 	case '{':
-		return c.object(field)
+		return c.Object(field)
 	}
-	return errors.Join(fmt.Errorf("%s must be an object", what), c.skip())
+	return errors.Join(fmt.Errorf("%s must be an object", what), c.Skip())
 }
 
 // readArr is readObj for arrays: elem for each element, null is no array.
-func readArr(c *jcursor, what string, elem func() error) (isNull bool, err error) {
-	switch c.kind() {
+func readArr(c *jsonscan.Cursor, what string, elem func() error) (isNull bool, err error) {
+	switch c.Kind() {
 	case 'n':
-		return true, c.lit("null")
+		return true, c.Lit("null")
 	case '[':
-		return false, c.array(elem)
+		return false, c.Array(elem)
 	}
-	return false, errors.Join(fmt.Errorf("%s must be an array", what), c.skip())
+	return false, errors.Join(fmt.Errorf("%s must be an array", what), c.Skip())
 }
 
 // wrongType skips a value of the wrong type and names the field.
-func wrongType(c *jcursor, name, what string) error {
-	return errors.Join(fmt.Errorf("%s must be %s", name, what), c.skip())
+func wrongType(c *jsonscan.Cursor, name, what string) error {
+	return errors.Join(fmt.Errorf("%s must be %s", name, what), c.Skip())
 }
 
-// readOptStr reads a string (a view, see jcursor.view); null is unset.
-func readOptStr(c *jcursor, name string) (*string, error) {
-	switch c.kind() {
+// readOptStr reads a string (a view, see jsonscan.Cursor.View); null is unset.
+func readOptStr(c *jsonscan.Cursor, name string) (*string, error) {
+	switch c.Kind() {
 	case '"':
-		s, err := c.view()
+		s, err := c.View()
 		return &s, err
 	case 'n':
-		return nil, c.lit("null")
+		return nil, c.Lit("null")
 	}
 	return nil, wrongType(c, name, "a string")
 }
 
 // readStrInto stores a string in *dst; null leaves it as it is.
-func readStrInto(c *jcursor, name string, dst *string) error {
+func readStrInto(c *jsonscan.Cursor, name string, dst *string) error {
 	s, err := readOptStr(c, name)
 	if s != nil {
 		*dst = *s
@@ -165,21 +167,21 @@ func readStrInto(c *jcursor, name string, dst *string) error {
 	return err
 }
 
-func readOptBool(c *jcursor, name string) (*bool, error) {
-	switch c.kind() {
+func readOptBool(c *jsonscan.Cursor, name string) (*bool, error) {
+	switch c.Kind() {
 	case 't':
 		b := true
-		return &b, c.lit("true")
+		return &b, c.Lit("true")
 	case 'f':
 		b := false
-		return &b, c.lit("false")
+		return &b, c.Lit("false")
 	case 'n':
-		return nil, c.lit("null")
+		return nil, c.Lit("null")
 	}
 	return nil, wrongType(c, name, "a boolean")
 }
 
-func readBoolInto(c *jcursor, name string, dst *bool) error {
+func readBoolInto(c *jsonscan.Cursor, name string, dst *bool) error {
 	b, err := readOptBool(c, name)
 	if b != nil {
 		*dst = *b
@@ -187,10 +189,10 @@ func readBoolInto(c *jcursor, name string, dst *bool) error {
 	return err
 }
 
-func readFloatInto(c *jcursor, name string, dst *float64) error {
-	switch c.kind() {
+func readFloatInto(c *jsonscan.Cursor, name string, dst *float64) error {
+	switch c.Kind() {
 	case '0':
-		lit := c.number()
+		lit := c.Number()
 		f, err := strconv.ParseFloat(string(lit), 64)
 		if err != nil {
 			return fmt.Errorf("%s: bad number %q", name, lit)
@@ -198,38 +200,38 @@ func readFloatInto(c *jcursor, name string, dst *float64) error {
 		*dst = f
 		return nil
 	case 'n':
-		return c.lit("null")
+		return c.Lit("null")
 	}
 	return wrongType(c, name, "a number")
 }
 
 // readOptInt reads an integer (a literal without fraction or exponent that fits an int).
-func readOptInt(c *jcursor, name string) (*int, error) {
-	switch c.kind() {
+func readOptInt(c *jsonscan.Cursor, name string) (*int, error) {
+	switch c.Kind() {
 	case '0':
-		lit := c.number()
+		lit := c.Number()
 		n, err := strconv.Atoi(string(lit))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %q is not an integer", name, lit)
 		}
 		return &n, nil
 	case 'n':
-		return nil, c.lit("null")
+		return nil, c.Lit("null")
 	}
 	return nil, wrongType(c, name, "an integer")
 }
 
 // readRawValue returns a value's JSON as it is (a sub-slice of the input); null is left
 // empty, as the struct decoder did.
-func readRawValue(c *jcursor) (json.RawMessage, error) {
-	if c.kind() == 'n' {
-		return nil, c.lit("null")
+func readRawValue(c *jsonscan.Cursor) (json.RawMessage, error) {
+	if c.Kind() == 'n' {
+		return nil, c.Lit("null")
 	}
-	raw, err := c.span()
+	raw, err := c.Span()
 	return json.RawMessage(raw), err
 }
 
-func readRules(c *jcursor, dst *[]rawRule) error {
+func readRules(c *jsonscan.Cursor, dst *[]rawRule) error {
 	rules := []rawRule{}
 	isNull, err := readArr(c, "rules", func() error {
 		rules = append(rules, rawRule{})
@@ -242,7 +244,7 @@ func readRules(c *jcursor, dst *[]rawRule) error {
 	return err
 }
 
-func readRule(c *jcursor, r *rawRule) error {
+func readRule(c *jsonscan.Cursor, r *rawRule) error {
 	return readObj(c, "rule", func(key []byte) (err error) {
 		switch fieldKey(key) {
 		case "id":
@@ -266,13 +268,13 @@ func readRule(c *jcursor, r *rawRule) error {
 		case "samplingrate":
 			r.SamplingRate, err = readOptInt(c, "samplingRate")
 		default:
-			err = c.skip()
+			err = c.Skip()
 		}
 		return err
 	})
 }
 
-func readRawValues(c *jcursor, name string) ([]json.RawMessage, error) {
+func readRawValues(c *jsonscan.Cursor, name string) ([]json.RawMessage, error) {
 	out := []json.RawMessage{}
 	isNull, err := readArr(c, name, func() error {
 		raw, err := readRawValue(c)
@@ -285,7 +287,7 @@ func readRawValues(c *jcursor, name string) ([]json.RawMessage, error) {
 	return out, err
 }
 
-func readStrings(c *jcursor, name string) ([]string, error) {
+func readStrings(c *jsonscan.Cursor, name string) ([]string, error) {
 	out := []string{}
 	isNull, err := readArr(c, name, func() error {
 		var s string

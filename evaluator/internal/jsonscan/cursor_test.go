@@ -1,8 +1,7 @@
-package evaluator
+package jsonscan
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 	"unicode/utf8"
 )
@@ -21,10 +20,10 @@ func FuzzCursorString(f *testing.F) {
 		}
 		var want string
 		wantErr := json.Unmarshal([]byte(in), &want)
-		c := jcursor{b: []byte(in)}
-		got, err := c.str()
-		if c.next(); err == nil && c.i < len(c.b) {
-			err = c.fail("trailing data") // json.Unmarshal rejects what follows the string
+		c := Cursor{b: []byte(in)}
+		got, err := c.Str()
+		if c.Next(); err == nil && c.i < len(c.b) {
+			err = c.Fail("trailing data") // json.Unmarshal rejects what follows the string
 		}
 		if (err == nil) != (wantErr == nil) {
 			t.Fatalf("%q: cursor err %v, encoding/json err %v", in, err, wantErr)
@@ -46,8 +45,8 @@ func TestCursorSkip(t *testing.T) {
 		{`[`, false}, {`{"a":tru}`, false}, {`nul`, false}, {`x`, false}, {`{1:2}`, false},
 		{`[[[[[[[[[[]]]]]]]]]]`, true}, {`]`, false},
 	} {
-		c := jcursor{b: []byte(tc.in)}
-		err := c.skip()
+		c := Cursor{b: []byte(tc.in)}
+		err := c.Skip()
 		if (err == nil) != tc.ok {
 			t.Errorf("%s: skip err %v, want ok=%v", tc.in, err, tc.ok)
 		}
@@ -55,31 +54,14 @@ func TestCursorSkip(t *testing.T) {
 			t.Errorf("%s: not valid JSON after all", tc.in)
 		}
 	}
-	deep := make([]byte, 0, 2*maxJSONDepth+4)
-	for range maxJSONDepth + 1 {
+	deep := make([]byte, 0, 2*MaxDepth+4)
+	for range MaxDepth + 1 {
 		deep = append(deep, '[')
 	}
-	for range maxJSONDepth + 1 {
+	for range MaxDepth + 1 {
 		deep = append(deep, ']')
 	}
-	if err := (&jcursor{b: deep}).skip(); err == nil {
-		t.Error("nesting beyond maxJSONDepth accepted")
-	}
-}
-
-// bucketSalt reads the salt as decoding additionalValues into a map and printing it did.
-func TestBucketSalt(t *testing.T) {
-	for _, in := range []string{`{"salt":"abc"}`, `{"salt":null}`, `{}`, `{"salt":5}`, `{"salt":1.5e6}`,
-		`{"salt":true}`, `{"salt":"a","salt":"b"}`, `{"x":[1,{"y":2}],"salt":"s"}`, `{"salt":"a","salt":7}`,
-		`{"salt":7,"salt":"a"}`, `{"Salt":"x"}`, `{"salt":"\u00e9\n"}`, `{"salt":"a",}`, `{"salt":}`} {
-		got, err := bucketSalt([]byte(in))
-		var av map[string]any
-		want, wantErr := "", fastJSON.Unmarshal([]byte(in), &av)
-		if s, ok := av["salt"]; ok && s != nil {
-			want = fmt.Sprint(s)
-		}
-		if (err == nil) != (wantErr == nil) || err == nil && got != want {
-			t.Errorf("%s: got %q (err %v), want %q (err %v)", in, got, err, want, wantErr)
-		}
+	if err := (&Cursor{b: deep}).Skip(); err == nil {
+		t.Error("nesting beyond MaxDepth accepted")
 	}
 }

@@ -1,21 +1,25 @@
-package evaluator
+// Package sets holds the evaluator's read-only lookup structures: StrSet, a packed set of
+// strings (a condition's target list), and Index, an open-addressing index of entries by key
+// (the condition map).
+package sets
 
 import (
 	"bytes"
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
 	"hash/maphash"
 	"slices"
 	"sort"
 	"unsafe"
 )
 
-// strSet is a read-only set of distinct strings (a condition's lower-cased target list),
+// StrSet is a read-only set of distinct strings (a condition's lower-cased target list),
 // packed for memory and for cache misses: the elements are one string (offsets idx[i] to
 // idx[i+1]); lists above setLinearMax also get an open-addressing index whose 32-bit slots
 // carry a tag of the hash, so a miss (the usual answer for an allow-list) costs one probe and
 // no string comparison. 4 bytes per element plus 4 per slot in one allocation, against 16
 // for a []string header per element and a binary search that touches ~2 cache lines per
 // step. Lists of 2^20 elements or more (only hostile payloads) are sorted and searched.
-type strSet struct {
+type StrSet struct {
 	data string
 	// idx is the n+1 offsets, then the slots (0: empty; else tag<<slotIdxBits | (index+1))
 	idx []uint32
@@ -30,38 +34,46 @@ const (
 
 var setSeed = maphash.MakeSeed()
 
-// newStrSet builds the set of elems.
-func newStrSet(elems []string, slab *condSlab) strSet {
-	var ls listScratch
-	for _, e := range elems {
-		ls.data = append(ls.data, e...)
-		ls.ends = append(ls.ends, uint32(len(ls.data)))
-	}
-	return newStrSetOf(ls.data, ls.ends, &ls, slab)
+// Scratch is a building goroutine's reusable buffers.
+type Scratch struct {
+	slots    []uint32 // hashedSet's table under construction
+	distinct []uint32
+	views    []string
 }
 
-// newStrSetOf builds the set of the elements stored end to end in data (ends: their end
-// offsets), with ls's scratch buffers. Hashed sets need no sorting: only the sorted-only
-// fallback for huge lists sorts.
-func newStrSetOf(data []byte, ends []uint32, ls *listScratch, slab *condSlab) strSet {
+// New builds the set of elems, in a's chunks (nil: the heap).
+func New(elems []string, a *arena.Slab) StrSet {
+	var data []byte
+	var ends []uint32
+	for _, e := range elems {
+		data = append(data, e...)
+		ends = append(ends, uint32(len(data)))
+	}
+	return NewPacked(data, ends, new(Scratch), a)
+}
+
+// NewPacked builds the set of the elements stored end to end in data (ends: their end
+// offsets), with sc's buffers, in a's chunks (nil: the heap). Hashed sets need no sorting:
+// only the sorted-only fallback for huge lists sorts.
+func NewPacked(data []byte, ends []uint32, sc *Scratch, a *arena.Slab) StrSet {
 	n := len(ends)
 	if n > setLinearMax && n < slotIdxMask {
-		return hashedSet(data, ends, ls, slab)
+		return hashedSet(data, ends, sc, a)
 	}
-	views := ls.views[:0]
+	views := sc.views[:0]
 	for i := range ends {
-		e := elemAt(data, ends, i)
+		e := ElemAt(data, ends, i)
 		views = append(views, unsafe.String(unsafe.SliceData(e), len(e)))
 	}
-	ls.views = views[:0]
+	sc.views = views[:0]
 	if n > setLinearMax {
 		sort.Strings(views)
 		views = slices.Compact(views)
 	} else {
 		views = distinctSmall(views)
 	}
-	st := strSet{idx: slab.uint32s(len(views) + 1), n: uint32(len(views))}
-	st.data = packInto(views, st.idx, slab)
+	st := StrSet{idx: a.Uint32s(len(views) + 1), n: uint32(len(views))}
+	st.data = packInto(views, st.idx, a)
 	return st
 }
 
@@ -76,18 +88,18 @@ func distinctSmall(elems []string) []string {
 }
 
 // packInto writes elems into one string, their end offsets into offs[1:].
-func packInto(elems []string, offs []uint32, slab *condSlab) string {
+func packInto(elems []string, offs []uint32, slab *arena.Slab) string {
 	off := 0
 	for i, s := range elems {
 		off += len(s)
 		offs[i+1] = uint32(off)
 	}
-	return slab.concat(elems...)
+	return slab.Concat(elems...)
 }
 
 // hashedSet places the distinct elements in open-addressing slots (load factor <= 3/4, any
 // table size: a power of two would average 1.8 slots per element instead of 1.33).
-func hashedSet(data []byte, ends []uint32, ls *listScratch, slab *condSlab) strSet {
+func hashedSet(data []byte, ends []uint32, ls *Scratch, slab *arena.Slab) StrSet {
 	n := len(ends)
 	size := n*4/3 + 1
 	slots := ls.slots[:0]
@@ -96,12 +108,12 @@ func hashedSet(data []byte, ends []uint32, ls *listScratch, slab *condSlab) strS
 	distinct := ls.distinct[:0] // element indexes, in order of first occurrence
 	total := 0
 	for i := range ends {
-		e := elemAt(data, ends, i)
+		e := ElemAt(data, ends, i)
 		h := maphash.Bytes(setSeed, e)
 		tag := slotTag(h)
 		j := slotHome(h, size)
 		for ; slots[j] != 0; j = nextSlot(j, size) {
-			if x := slots[j]; x&^slotIdxMask == tag && bytes.Equal(elemAt(data, ends, int(distinct[x&slotIdxMask-1])), e) {
+			if x := slots[j]; x&^slotIdxMask == tag && bytes.Equal(ElemAt(data, ends, int(distinct[x&slotIdxMask-1])), e) {
 				break
 			}
 		}
@@ -113,15 +125,15 @@ func hashedSet(data []byte, ends []uint32, ls *listScratch, slab *condSlab) strS
 	}
 	ls.distinct = distinct
 	k := len(distinct)
-	st := strSet{idx: slab.uint32s(k + 1 + size), n: uint32(k)}
-	out := slab.bytesN(total)
+	st := StrSet{idx: slab.Uint32s(k + 1 + size), n: uint32(k)}
+	out := slab.Bytes(total)
 	if k == n { // all distinct: the elements as they are
 		copy(out, data)
 		copy(st.idx[1:], ends)
 	} else {
 		off := 0
 		for i, d := range distinct {
-			off += copy(out[off:], elemAt(data, ends, int(d)))
+			off += copy(out[off:], ElemAt(data, ends, int(d)))
 			st.idx[i+1] = uint32(off)
 		}
 	}
@@ -142,20 +154,22 @@ func nextSlot(j, size int) int {
 	return j
 }
 
-func (st *strSet) len() int { return int(st.n) }
+// Len is the number of elements.
+func (st *StrSet) Len() int { return int(st.n) }
 
-func (st *strSet) at(i int) string { return st.data[st.idx[i]:st.idx[i+1]] }
+// At is element i (0 <= i < Len), in no particular order.
+func (st *StrSet) At(i int) string { return st.data[st.idx[i]:st.idx[i+1]] }
 
-func (st *strSet) slots() []uint32 {
+func (st *StrSet) slots() []uint32 {
 	if st.idx == nil {
 		return nil
 	}
 	return st.idx[st.n+1:]
 }
 
-// has reports whether s is an element.
-func (st *strSet) has(s string) bool {
-	n := st.len()
+// Has reports whether s is an element.
+func (st *StrSet) Has(s string) bool {
+	n := st.Len()
 	switch {
 	case n == 0:
 		return false
@@ -168,18 +182,27 @@ func (st *strSet) has(s string) bool {
 			if x == 0 {
 				return false
 			}
-			if x&^slotIdxMask == tag && st.at(int(x&slotIdxMask)-1) == s {
+			if x&^slotIdxMask == tag && st.At(int(x&slotIdxMask)-1) == s {
 				return true
 			}
 		}
 	case n <= setLinearMax:
 		for i := 0; i < n; i++ {
-			if int(st.idx[i+1]-st.idx[i]) == len(s) && st.at(i) == s {
+			if int(st.idx[i+1]-st.idx[i]) == len(s) && st.At(i) == s {
 				return true
 			}
 		}
 		return false
 	}
-	i := sort.Search(n, func(i int) bool { return st.at(i) >= s })
-	return i < n && st.at(i) == s
+	i := sort.Search(n, func(i int) bool { return st.At(i) >= s })
+	return i < n && st.At(i) == s
+}
+
+// ElemAt is element i of a list stored as bytes end to end with end offsets.
+func ElemAt(data []byte, ends []uint32, i int) []byte {
+	start := uint32(0)
+	if i > 0 {
+		start = ends[i-1]
+	}
+	return data[start:ends[i]]
 }

@@ -13,6 +13,8 @@ import (
 	"unsafe"
 
 	"github.com/dlclark/regexp2"
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/jsonscan"
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/sets"
 )
 
 // target is a condition's targetValue, pre-processed once at load time (§2.1 "Target values").
@@ -30,7 +32,7 @@ type target struct {
 	ts  int64
 
 	// array target: the distinct lower-cased elements
-	set strSet
+	set sets.StrSet
 	// bucket sets (v2 user_bucket any/none) whose keys are all integers below 1024
 	buckets *[bucketWords]uint64
 	x       *targetExt
@@ -43,7 +45,8 @@ type targetExt struct {
 	list []string
 	// other object targets: key -> value string
 	obj map[string]string
-	re  matcher // str_matches
+	re  matcher       // str_matches
+	ver versionTarget // version operators' string target
 }
 
 func (t *target) ext(slab *condSlab) *targetExt {
@@ -67,6 +70,14 @@ func (t *target) obj() map[string]string {
 	return t.x.obj
 }
 
+// version is a version operator's compiled string target.
+func (t *target) version() *versionTarget {
+	if t.x == nil {
+		return nil
+	}
+	return &t.x.ver
+}
+
 func (t *target) re() matcher {
 	if t.x == nil {
 		return nil
@@ -76,21 +87,21 @@ func (t *target) re() matcher {
 
 const bucketWords = 16 // 1024 bits
 
-func (t *target) hasLower(s string) bool { return t.set.has(s) }
+func (t *target) hasLower(s string) bool { return t.set.Has(s) }
 
 // elems is the number of array elements an operator iterates over (list, else the set).
 func (t *target) elems() int {
 	if l := t.list(); l != nil {
 		return len(l)
 	}
-	return t.set.len()
+	return t.set.Len()
 }
 
 func (t *target) elem(i int) string {
 	if l := t.list(); l != nil {
 		return l[i]
 	}
-	return t.set.at(i)
+	return t.set.At(i)
 }
 
 // hasBucket looks a key up in an object target.
@@ -149,22 +160,20 @@ type listScratch struct {
 	ends, vend []uint32
 	low        []byte
 	lowEnds    []uint32
-	str        []byte   // a string target until it is copied into the slab
-	slots      []uint32 // hashedSet's table under construction
-	distinct   []uint32
-	views      []string
+	str        []byte // a string target until it is copied into the slab
+	set        sets.Scratch
 }
 
 // readTarget decodes a targetValue in one pass: scalars parsed once, array elements and
 // object entries appended to ls as the strings Server Core compares against (the way
 // serde_json prints them), never into a generic tree or a string each. What depends on the
 // operator is done by finishTarget.
-func readTarget(c *jcursor, ls *listScratch) (tg target, err error) {
-	switch c.kind() {
+func readTarget(c *jsonscan.Cursor, ls *listScratch) (tg target, err error) {
+	switch c.Kind() {
 	case 'n':
-		return target{kind: kindNull}, c.lit("null")
+		return target{kind: kindNull}, c.Lit("null")
 	case '"':
-		b, err := c.str()
+		b, err := c.Str()
 		if err != nil {
 			return target{}, err
 		}
@@ -175,23 +184,23 @@ func readTarget(c *jcursor, ls *listScratch) (tg target, err error) {
 		tg.ts, tg.hasTS = parseTargetTimestamp(t)
 		return tg, nil
 	case '0':
-		lit := c.number()
+		lit := c.Number()
 		f, perr := strconv.ParseFloat(string(lit), 64)
 		if perr != nil && !isRangeErr(perr) {
 			return target{}, fmt.Errorf("targetValue: bad number %q", lit)
 		}
 		return target{kind: kindNumber, hasNum: true, num: f}, nil
 	case 't', 'f':
-		b := c.kind() == 't'
+		b := c.Kind() == 't'
 		if b {
-			err = c.lit("true")
+			err = c.Lit("true")
 		} else {
-			err = c.lit("false")
+			err = c.Lit("false")
 		}
 		return target{kind: kindBool, b: b}, err
 	case '[':
 		ls.data, ls.ends = ls.data[:0], ls.ends[:0]
-		err = c.array(func() error {
+		err = c.Array(func() error {
 			var err error
 			ls.data, err = appendElement(c, ls.data)
 			ls.ends = append(ls.ends, uint32(len(ls.data)))
@@ -200,7 +209,7 @@ func readTarget(c *jcursor, ls *listScratch) (tg target, err error) {
 		return target{kind: kindArray}, err
 	case '{':
 		ls.data, ls.ends, ls.vals, ls.vend = ls.data[:0], ls.ends[:0], ls.vals[:0], ls.vend[:0]
-		err = c.object(func(k []byte) error {
+		err = c.Object(func(k []byte) error {
 			ls.data = append(ls.data, k...)
 			ls.ends = append(ls.ends, uint32(len(ls.data)))
 			var err error
@@ -210,42 +219,81 @@ func readTarget(c *jcursor, ls *listScratch) (tg target, err error) {
 		})
 		return target{kind: kindObject}, err
 	}
-	return target{}, errors.Join(errors.New("targetValue: unsupported JSON"), c.skip())
+	return target{}, errors.Join(errors.New("targetValue: unsupported JSON"), c.Skip())
 }
 
 // appendElement appends one array element or object value as the string Server Core
 // compares against: strings as they are, numbers as serde_json prints them, true/false/null,
 // and nested values as compact JSON with sorted keys.
-func appendElement(c *jcursor, dst []byte) ([]byte, error) {
-	switch c.kind() {
+func appendElement(c *jsonscan.Cursor, dst []byte) ([]byte, error) {
+	switch c.Kind() {
 	case '"':
-		b, err := c.str()
+		b, err := c.Str()
 		return append(dst, b...), err
 	case '0':
-		lit := c.number()
+		lit := c.Number()
 		if plainInt(lit) {
 			return append(dst, lit...), nil
 		}
 		return append(dst, serdeNumber(string(lit))...), nil
 	case 't':
-		return append(dst, "true"...), c.lit("true")
+		return append(dst, "true"...), c.Lit("true")
 	case 'f':
-		return append(dst, "false"...), c.lit("false")
+		return append(dst, "false"...), c.Lit("false")
 	case 'n':
-		return append(dst, "null"...), c.lit("null")
+		return append(dst, "null"...), c.Lit("null")
 	case '[', '{':
-		raw, err := c.span()
+		v, err := readAny(c)
 		if err != nil {
 			return dst, err
 		}
-		var v any
-		if err := fastJSONNumbers.Unmarshal(raw, &v); err != nil {
-			return dst, err
-		}
+		// sorted keys, HTML escaped; a number literal that is not valid JSON fails the
+		// whole value, which then prints as nothing (as it always has)
 		b, _ := json.Marshal(v)
 		return append(dst, b...), nil
 	}
-	return dst, c.fail("invalid character")
+	return dst, c.Fail("invalid character")
+}
+
+// readAny decodes the value at the cursor into a generic tree: strings as they are (bytes
+// that are not UTF-8 kept, for Marshal to print as \ufffd), numbers as their literal
+// (json.Number, the run of number characters the cursor takes), a repeated key's last value.
+func readAny(c *jsonscan.Cursor) (any, error) {
+	switch c.Kind() {
+	case '"':
+		b, err := c.Str()
+		return string(b), err
+	case '0':
+		lit := c.Number()
+		if len(lit) == 0 {
+			return nil, c.Fail("invalid number")
+		}
+		return json.Number(lit), nil
+	case 't':
+		return true, c.Lit("true")
+	case 'f':
+		return false, c.Lit("false")
+	case 'n':
+		return nil, c.Lit("null")
+	case '[':
+		arr := []any{}
+		err := c.Array(func() error {
+			v, err := readAny(c)
+			arr = append(arr, v)
+			return err
+		})
+		return arr, err
+	case '{':
+		obj := map[string]any{}
+		err := c.Object(func(k []byte) error {
+			key := string(k)
+			v, err := readAny(c)
+			obj[key] = v
+			return err
+		})
+		return obj, err
+	}
+	return nil, c.Fail("invalid character")
 }
 
 // plainInt reports a literal that serdeNumber would return as it is: an int64 without
@@ -278,9 +326,12 @@ func finishTarget(tg target, ls *listScratch, op opKind, slab *condSlab) target 
 				tg.ext(slab).re = re
 			}
 		}
+		if op >= opVersionGT && op <= opVersionNEQ {
+			tg.ext(slab).ver = compileVersion(tg.str, slab)
+		}
 	case kindArray:
 		low, lowEnds, same := lowerList(ls)
-		tg.set = newStrSetOf(low, lowEnds, ls, slab)
+		tg.set = sets.NewPacked(low, lowEnds, &ls.set, slab.arena())
 		if op == opEQ || op == opNEQ || !same {
 			tg.ext(slab).list = slab.views(ls.data, ls.ends)
 		}
@@ -290,7 +341,7 @@ func finishTarget(tg target, ls *listScratch, op opKind, slab *condSlab) target 
 			var bits [bucketWords]uint64
 			all := true
 			for i := range ls.ends {
-				n, ok := smallIntKey(elemAt(ls.data, ls.ends, i))
+				n, ok := smallIntKey(sets.ElemAt(ls.data, ls.ends, i))
 				if !ok {
 					all = false
 					break
@@ -311,15 +362,6 @@ func finishTarget(tg target, ls *listScratch, op opKind, slab *condSlab) target 
 		tg.ext(slab).obj = obj
 	}
 	return tg
-}
-
-// elemAt is element i of a list stored as bytes end to end with end offsets.
-func elemAt(data []byte, ends []uint32, i int) []byte {
-	start := uint32(0)
-	if i > 0 {
-		start = ends[i-1]
-	}
-	return data[start:ends[i]]
 }
 
 // smallIntKey parses a bucket key: a canonical decimal below bucketWords*64.
@@ -365,7 +407,7 @@ func lowerList(ls *listScratch) (low []byte, ends []uint32, same bool) {
 	}
 	low, ends, same = ls.low[:0], ls.lowEnds[:0], true
 	for i := range ls.ends {
-		e := elemAt(ls.data, ls.ends, i)
+		e := sets.ElemAt(ls.data, ls.ends, i)
 		l := strings.ToLower(string(e))
 		same = same && l == string(e)
 		low = append(low, l...)

@@ -1,4 +1,4 @@
-package evaluator
+package sets
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"testing"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
 )
 
 func TestStrSet(t *testing.T) {
@@ -21,13 +23,13 @@ func TestStrSet(t *testing.T) {
 			// unsorted, with every element repeated: the set keeps one of each
 			input := append(slices.Clone(elems), elems...)
 			rand.New(rand.NewPCG(1, uint64(n))).Shuffle(len(input), func(i, j int) { input[i], input[j] = input[j], input[i] })
-			st := newStrSet(input, nil)
-			if st.len() != n {
-				t.Fatalf("len = %d, want %d", st.len(), n)
+			st := New(input, nil)
+			if st.Len() != n {
+				t.Fatalf("len = %d, want %d", st.Len(), n)
 			}
 			got := make([]string, n)
 			for i := range got {
-				got[i] = st.at(i)
+				got[i] = st.At(i)
 			}
 			sort.Strings(got)
 			sort.Strings(elems)
@@ -38,18 +40,55 @@ func TestStrSet(t *testing.T) {
 				t.Fatalf("slots = %d, want %v", len(st.slots()), wantSlots)
 			}
 			for _, s := range elems {
-				if !st.has(s) {
+				if !st.Has(s) {
 					t.Fatalf("has(%q) = false for a member", s)
 				}
 			}
 			for _, s := range []string{"user-1", "user-3x", "user", "zzz", fmt.Sprintf("user-%d", 2*n+1)} {
-				if st.has(s) {
+				if st.Has(s) {
 					t.Fatalf("has(%q) = true for a non-member", s)
 				}
 			}
-			if n == 0 && st.has("") {
+			if n == 0 && st.Has("") {
 				t.Fatal("empty set has the empty string")
 			}
 		})
 	}
+}
+
+// A set has exactly the distinct elements it was built from, at every size class.
+func FuzzStrSet(f *testing.F) {
+	f.Add([]byte("a\x00b\x00a\x00"), "a")
+	f.Add([]byte("1\x002\x003\x004\x005\x006\x007\x008\x009\x0010\x00"), "10")
+	f.Fuzz(func(t *testing.T, keys []byte, probe string) {
+		var elems []string
+		want := map[string]bool{}
+		start := 0
+		for i, b := range keys {
+			if b == 0 {
+				elems = append(elems, string(keys[start:i]))
+				want[string(keys[start:i])] = true
+				start = i + 1
+			}
+		}
+		var a arena.Slab
+		for _, st := range []StrSet{New(elems, nil), New(elems, &a)} {
+			if st.Len() != len(want) {
+				t.Fatalf("len %d, want %d", st.Len(), len(want))
+			}
+			for i := range st.Len() {
+				if !want[st.At(i)] {
+					t.Fatalf("At(%d) = %q, not an element", i, st.At(i))
+				}
+			}
+			for e := range want {
+				if !st.Has(e) {
+					t.Fatalf("Has(%q) = false", e)
+				}
+			}
+			if st.Has(probe) != want[probe] {
+				t.Fatalf("Has(%q) = %v", probe, !want[probe])
+			}
+		}
+	})
 }

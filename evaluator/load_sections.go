@@ -1,0 +1,189 @@
+package evaluator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/jsonscan"
+)
+
+// top reads the payload's top-level object as a stream: spec sections and the condition map
+// are split into one raw JSON value per entry (handed to the workers as they arrive); nothing
+// else of the payload is kept.
+func (l *loader) top() error {
+	if c := l.sc.Peek(); c != '{' {
+		if c == 0 && l.sc.Err() != nil && l.sc.Err() != io.EOF {
+			return fmt.Errorf("evaluator: payload: %w", l.sc.Err())
+		}
+		return errors.New("evaluator: payload must be a JSON object")
+	}
+	var fieldErr error
+	err := l.sc.Object(func(key string) error {
+		if err := l.field(key); err != nil {
+			fieldErr = err
+			return err
+		}
+		return nil
+	})
+	if fieldErr != nil {
+		return fieldErr
+	}
+	if err != nil {
+		return fmt.Errorf("evaluator: payload: %w", err)
+	}
+	return nil
+}
+
+func (l *loader) field(key string) error {
+	sc := l.sc
+	var err error
+	switch key {
+	case "feature_gates":
+		err = l.specs(key, KindGate, l.gates)
+	case "dynamic_configs":
+		err = l.specs(key, KindDynamicConfig, l.configs)
+	case "layer_configs":
+		err = l.specs(key, KindLayer, l.layers)
+	case "condition_map":
+		switch sc.Peek() {
+		case '{':
+			l.condJobs, l.same, l.diverged = l.condJobs[:0], 0, l.prev == nil
+			buf := make([]byte, 0, 4096)
+			err = sc.ObjectBytes(func(id []byte) error {
+				var cerr error
+				if buf, cerr = sc.Capture(buf[:0]); cerr != nil {
+					return cerr
+				}
+				l.addCondition(id, buf)
+				return nil
+			})
+		case 'n':
+			err = sc.Skip()
+		default:
+			if err = sc.Skip(); err == nil {
+				err = errors.New("condition_map must be an object")
+			}
+		}
+	case "has_updates":
+		var raw []byte
+		if raw, err = sc.Capture(nil); err != nil {
+			break
+		}
+		switch string(raw) {
+		case "true", "false":
+			b := string(raw) == "true"
+			l.hasUpd = &b
+		default:
+			err = errors.New("has_updates must be a boolean")
+		}
+	case "time":
+		var raw []byte
+		if raw, err = sc.Capture(nil); err == nil && len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+			if f, perr := strconv.ParseFloat(string(raw), 64); perr == nil || isRangeErr(perr) {
+				l.out.time = int64(f)
+			}
+		}
+	case "checksum":
+		err = l.lenient(&l.out.checksum)
+	case "company_id":
+		err = l.lenient(&l.out.companyID)
+	case "app_id":
+		err = l.lenient(&l.out.appID)
+	case "default_environment":
+		err = l.lenient(&l.out.defaultEnvironment)
+	case "sdk_keys_to_app_ids":
+		err = l.lenient(&l.out.sdkKeysToAppIDs)
+	case "hashed_sdk_keys_to_app_ids":
+		err = l.lenient(&l.out.hashedSDKKeysToAppIDs)
+	case "experiment_to_layer":
+		err = l.lenient(&l.out.experimentToLayer)
+	case "param_stores":
+		l.out.paramStores, err = sc.Capture(nil)
+	default:
+		err = sc.Skip()
+	}
+	if err != nil {
+		return fmt.Errorf("evaluator: payload field %q: %w", key, err)
+	}
+	return nil
+}
+
+// lenient decodes the next value into dst, leaving it unset for null or a value of another type.
+func (l *loader) lenient(dst any) error {
+	raw, err := l.sc.Capture(nil)
+	if err == nil {
+		_ = json.Unmarshal(raw, dst)
+	}
+	return err
+}
+
+// specs reads one spec section: an object name→spec (v2) or an array of specs (v1). Each spec
+// is handed on as its own raw JSON and decoded independently.
+func (l *loader) specs(section string, kind Kind, into map[string]*specJob) error {
+	sc := l.sc
+	buf := make([]byte, 0, 4096)
+	switch sc.Peek() {
+	case '{':
+		l.setFormat("v2")
+		return sc.ObjectBytes(func(nameB []byte) error {
+			name := l.specName(kind, nameB)
+			var err error
+			if buf, err = sc.Capture(buf[:0]); err != nil {
+				return err
+			}
+			into[name] = l.addSpec(kind, name, buf)
+			return nil
+		})
+	case '[':
+		l.setFormat("v1")
+		i := 0
+		return sc.Array(func() error {
+			var err error
+			if buf, err = sc.Capture(buf[:0]); err != nil {
+				return err
+			}
+			if name, err := v1Name(buf); err != nil || name == "" {
+				l.skip(fmt.Sprintf("%s[%d]", section, i))
+			} else {
+				into[name] = l.addSpec(kind, name, buf)
+			}
+			i++
+			return nil
+		})
+	case 'n':
+		return sc.Skip()
+	}
+	if err := sc.Skip(); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s must be an object or an array", section)
+}
+
+func (l *loader) setFormat(f string) {
+	if l.format == "" {
+		l.format = f
+	}
+}
+
+// v1Name reads a v1 spec's "name" the way encoding/json fills a string field (the key
+// matched case-insensitively, the last one wins, null leaves it empty, another type is an
+// error), without decoding the rest of the spec.
+func v1Name(raw []byte) (string, error) {
+	c := jsonscan.New(raw)
+	var name []byte
+	err := c.Object(func(key []byte) error {
+		if fieldKey(key) != "name" {
+			return c.Skip()
+		}
+		var err error
+		name, _, err = readStr(&c, "name", name)
+		return err
+	})
+	if err == nil && c.Next() != 0 {
+		err = c.Fail("data after the spec")
+	}
+	return string(name), err
+}
