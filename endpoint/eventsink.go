@@ -42,7 +42,7 @@ func NewEventSink(opts EventSinkOptions) (*EventSink, error) {
 // NewEventSinkFor wraps an existing logger (the manager shares one per project).
 func NewEventSinkFor(l *eventlog.Logger) *EventSink { return &EventSink{log: l} }
 
-// LogExposure queues one exposure event for the logged user (§4.3).
+// LogExposure queues one exposure event for the logged user (docs/semantics.md §4.3).
 func (s *EventSink) LogExposure(user []byte, exp evaluator.Exposure, dedupeKey string) {
 	s.log.EnqueueExposure(eventlog.Event{
 		EventName:          exp.EventName,

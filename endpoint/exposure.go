@@ -15,7 +15,7 @@ func (s *Server) logExposure(p *serving.Project, u *evalUser, e evaluator.Exposu
 	p.Events.LogExposure(u.loggedUser(), e, ExposureDedupeKey(u.identity, e))
 }
 
-// ExposureDedupeKey identifies an exposure for dedupe as Server Core does (§4.4): the spec
+// ExposureDedupeKey identifies an exposure for dedupe as Server Core does (docs/semantics.md §4.4): the spec
 // name, rule id, the user's identity (userID and custom IDs, not other attributes) and the
 // outcome (gate value, rulePassed, or the layer parameter and allocated experiment). identity
 // is the user's "u:<userID>;<idType>:<id>..." rendering.

@@ -14,14 +14,14 @@ type gcirRequest struct {
 	User json.RawMessage `json:"user"`
 	// Hash is the name hashing algorithm: djb2 (default), sha256 or none.
 	Hash string `json:"hash"`
-	// ClientSDKKey selects the target app (§6.2); defaults to the presented key when that
+	// ClientSDKKey selects the target app (docs/semantics.md §6.2); defaults to the presented key when that
 	// is a client key.
 	ClientSDKKey string `json:"clientSDKKey"`
 	TargetAppID  string `json:"targetAppID"`
 }
 
 // clientInitialize serves POST /v1/get_client_initialize_response: every entity evaluated
-// for the user in the client SDKs' initialize format (§6.2). It logs no exposures: the
+// for the user in the client SDKs' initialize format (docs/semantics.md §6.2). It logs no exposures: the
 // client SDK logs them when values are used.
 func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 	key := apiKey(r)

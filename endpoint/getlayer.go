@@ -14,8 +14,8 @@ type layerResponse struct {
 }
 
 // getLayer serves POST /v1/get_layer. The caller receives every parameter, so every
-// parameter is exposed (a layer exposure per parameter, §4.3) unless exposure logging is
-// disabled.
+// parameter is exposed (a layer exposure per parameter, docs/semantics.md §2.10.3) unless
+// exposure logging is disabled.
 func (s *Server) getLayer(w http.ResponseWriter, r *http.Request) {
 	p, req, u, ok := s.decodeEval(w, r)
 	if !ok {

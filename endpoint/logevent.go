@@ -8,7 +8,7 @@ import (
 	"strconv"
 )
 
-// logEventRequest is /v1/log_event's body (§6.1); events keep every field they arrive with
+// logEventRequest is /v1/log_event's body (docs/semantics.md §6.1); events keep every field they arrive with
 // so SDK-generated exposure events are forwarded intact.
 type logEventRequest struct {
 	Events []map[string]json.RawMessage `json:"events"`

@@ -12,7 +12,7 @@ type ofrepRequest struct {
 }
 
 // Statsig user fields an OFREP context may set directly; every other key becomes a custom
-// field (§2.2).
+// field (docs/semantics.md §2.2).
 var ofrepStringFields = []string{"email", "ip", "userAgent", "country", "locale", "appVersion"}
 
 // ofrepError is an OFREP failure: code is one of the protocol's error codes.

@@ -16,7 +16,7 @@ import (
 // maxNameLen bounds entity names in requests; Statsig names are far shorter.
 const maxNameLen = 256
 
-// evalRequest is the body shared by the Statsig HTTP API's evaluating calls (§6.1).
+// evalRequest is the body shared by the Statsig HTTP API's evaluating calls (docs/semantics.md §6.1).
 type evalRequest struct {
 	GateName        string          `json:"gateName"`
 	GateNames       []string        `json:"gateNames"`
@@ -74,7 +74,7 @@ type evalUser struct {
 	raw  []byte
 	// logged is the user as exposures log it (privateAttributes removed), built on first use.
 	logged []byte
-	// identity identifies the user for exposure dedupe (§4.4): userID and custom IDs.
+	// identity identifies the user for exposure dedupe (docs/semantics.md §4.4): userID and custom IDs.
 	identity string
 }
 
@@ -107,7 +107,7 @@ func parseUser(raw json.RawMessage) (*evalUser, *apiError) {
 }
 
 // identityOf renders userID and the sorted custom IDs (strings and numbers only); ok is
-// false when all are empty. Exposure de-duplication keys on it (§4.4).
+// false when all are empty. Exposure de-duplication keys on it (docs/semantics.md §4.4).
 func identityOf(u *evaluator.User) (string, bool) {
 	var b strings.Builder
 	uid := u.UserID.IDString()

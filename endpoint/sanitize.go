@@ -7,7 +7,7 @@ import (
 )
 
 // sanitizeUser returns the user object as it may be logged: privateAttributes removed
-// (§4.2), under any spelling encoding/json would accept for it (keys match
+// (docs/semantics.md §4.2), under any spelling encoding/json would accept for it (keys match
 // case-insensitively and may be escaped). raw must be a JSON object; anything undecodable
 // logs as {}.
 func sanitizeUser(raw []byte) []byte {

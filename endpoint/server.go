@@ -134,7 +134,7 @@ func (s *Server) onPanic(route string, v any) {
 }
 
 func (s *Server) routes() {
-	// Statsig HTTP API (§6.1).
+	// Statsig HTTP API (docs/semantics.md §6.1).
 	s.handle("POST", "/v1/check_gate", "check_gate", s.checkGate)
 	s.handle("POST", "/v1/get_config", "get_config", s.getConfig)
 	s.handle("POST", "/v1/get_experiment", "get_experiment", s.getExperiment)
@@ -143,7 +143,7 @@ func (s *Server) routes() {
 	s.handle("POST", "/v1/rgstr", "log_event", s.logEvent)
 	s.handle("POST", "/v1/get_client_initialize_response", "get_client_initialize_response", s.clientInitialize)
 
-	// Forward proxy for unmodified SDKs (§1.1, §3).
+	// Forward proxy for unmodified SDKs (docs/semantics.md §1.1, §3).
 	for _, v := range []string{"v1", "v2"} {
 		base := "/" + v + "/download_config_specs"
 		h := s.downloadConfigSpecs(v)

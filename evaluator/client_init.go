@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 )
 
-// ClientInitOptions select how a client initialize response is built (§6.2).
+// ClientInitOptions select how a client initialize response is built (docs/semantics.md §6.2).
 type ClientInitOptions struct {
 	// HashAlgorithm for entity names: "djb2" (default), "sha256" or "none".
 	HashAlgorithm string
@@ -158,7 +158,7 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// clientAppID picks the app a client initialize response is filtered to (§6.2). filter is
+// clientAppID picks the app a client initialize response is filtered to (docs/semantics.md §6.2). filter is
 // false when neither a client key nor a target app was given.
 func (s *Specs) clientAppID(o ClientInitOptions) (appID string, filter bool) {
 	if o.TargetAppID != "" {

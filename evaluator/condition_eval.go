@@ -61,7 +61,7 @@ func (c *evalCtx) evalCondition(cond *condition) {
 	c.boolv = ok
 }
 
-// envValue implements environment_field lookup (§2.4).
+// envValue implements environment_field lookup (docs/semantics.md §2.4).
 func (c *evalCtx) envValue(field, lfield string) Value {
 	if v, ok := c.u.StatsigEnvironment[field]; ok {
 		return v

@@ -17,7 +17,7 @@ import (
 	"github.com/statsig-operator/statsig-operator/evaluator/internal/sets"
 )
 
-// target is a condition's targetValue, pre-processed once at load time (§2.1 "Target values").
+// target is a condition's targetValue, pre-processed once at load time (docs/semantics.md §2.1 "Target values").
 // What most conditions need is inline; what few need (originals of a list that differ from
 // its set, string maps, regexes) sits behind x, so the condition stays small.
 type target struct {

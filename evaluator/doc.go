@@ -19,10 +19,9 @@
 // (lower-cased sets, parsed numbers, versions and times, compiled regular expressions), shares
 // identical conditions and return values within a snapshot and with LoadOptions.Previous, and
 // produces an immutable Specs. Specs.Skipped names the specs left out because they failed to
-// decode. Evaluation follows §2 of the semantics reference in
-// shared/docs/statsig-semantics.md, including Server Core's quirks (disabled specs still run
-// their rules, unsupported conditions keep a stale value, secondary exposures are not
-// de-duplicated). User-agent parsing (evaluator/uaparser) and IP → country lookup
+// decode. Evaluation follows §2 of docs/semantics.md, including Server Core's quirks
+// (disabled specs still run their rules, unsupported conditions keep a stale value, secondary
+// exposures are not de-duplicated). User-agent parsing (evaluator/uaparser) and IP → country lookup
 // (evaluator/ipcountry, IP2Location LITE data) are built in and can be turned off.
 //
 // # Layout

@@ -8,7 +8,7 @@ import (
 const maxDepth = 300
 
 // evalCtx is the one mutable result record Server Core shares across a top-level evaluation,
-// including nested gate and delegate evaluations (§2.5): the sharing is observable, so it is
+// including nested gate and delegate evaluations (docs/semantics.md §2.5): the sharing is observable, so it is
 // reproduced. Contexts are pooled; nothing here escapes a call except copied results.
 type evalCtx struct {
 	e *Evaluator
@@ -98,7 +98,7 @@ func (c *evalCtx) now() int64 {
 	return c.nowMs
 }
 
-// evaluate runs the §2.5 algorithm for one entity.
+// evaluate runs the docs/semantics.md §2.5 algorithm for one entity.
 func (c *evalCtx) evaluate(name string, kind Kind) {
 	c.evaluateSpec(name, kind, c.s.lookup(kind, name))
 }
@@ -194,7 +194,7 @@ func (c *evalCtx) finalize(sp *spec, r *rule) {
 	}
 }
 
-// delegateTo hands a layer's evaluation to the experiment that owns the user (§2.10.1).
+// delegateTo hands a layer's evaluation to the experiment that owns the user (docs/semantics.md §2.10.1).
 func (c *evalCtx) delegateTo(name string, ds *spec) {
 	c.undelN, c.undelSet = len(c.sec), true
 	c.depth++
@@ -248,7 +248,7 @@ func (c *evalCtx) memoized(name string) *memoEntry {
 	return nil
 }
 
-// nestedGate evaluates pass_gate / fail_gate (§2.6).
+// nestedGate evaluates pass_gate / fail_gate (docs/semantics.md §2.6).
 func (c *evalCtx) nestedGate(cond *condition, fail bool) {
 	name := cond.gateName()
 	var nb bool

@@ -17,7 +17,7 @@ func evaluatorFor(t *testing.T, rel string, opts Options) *Evaluator {
 func user(t *testing.T, raw string) *User { t.Helper(); return mustUser(t, json.RawMessage(raw)) }
 
 // TestServerCoreFixtureExpectations ports the expectations of Server Core's own tests on the
-// smaller fixtures (listed in shared/fixtures/statsig/README.md and §8 of the semantics).
+// smaller fixtures (listed in test/fixtures/testdata/statsig/README.md and docs/semantics.md §8).
 func TestServerCoreFixtureExpectations(t *testing.T) {
 	tests := []struct {
 		fixture, gate, user string
@@ -80,7 +80,7 @@ func TestDisableUserAgentParsingAndCountryLookup(t *testing.T) {
 }
 
 // TestLayerParameterExposures uses the go-sdk v1 layer fixture: explicit parameters carry the
-// allocated experiment, implicit ones do not (§2.10.3); missing parameters log nothing.
+// allocated experiment, implicit ones do not (docs/semantics.md §2.10.3); missing parameters log nothing.
 func TestLayerParameterExposures(t *testing.T) {
 	e := evaluatorFor(t, "go-sdk/layer_exposure_download_config_specs.json", Options{})
 	if got := e.Specs().Format(); got != "v1" {

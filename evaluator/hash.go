@@ -7,7 +7,7 @@ import (
 	"strconv"
 )
 
-// h64 is Statsig's allocation hash: the first 8 bytes of SHA-256, big-endian (§2.7).
+// h64 is Statsig's allocation hash: the first 8 bytes of SHA-256, big-endian (docs/semantics.md §2.7).
 func h64(s string) uint64 {
 	sum := sha256.Sum256([]byte(s))
 	return binary.BigEndian.Uint64(sum[:8])

@@ -1,6 +1,6 @@
 package evaluator
 
-// evaluateNewLayer is the useNewLayerEval algorithm (§2.10.2): every rule whose conditions
+// evaluateNewLayer is the useNewLayerEval algorithm (docs/semantics.md §2.10.2): every rule whose conditions
 // and pass percentage pass contributes parameters (first writer wins); at most one experiment
 // is delegated to, and only when its parameters do not collide with ones already set; the
 // layer defaults fill the rest with rule id "default".

@@ -40,7 +40,7 @@ type rawRule struct {
 }
 
 // resolve points the rules' condition-id placeholders (nil) at this payload's compiled
-// conditions (a missing id is an unsupported condition, §2.6), keeps the condition map's copy
+// conditions (a missing id is an unsupported condition, docs/semantics.md §2.6), keeps the condition map's copy
 // of each id, and returns the number of conditions.
 func (l *loader) resolve(sp *spec, ids []string) int {
 	k, total := 0, 0

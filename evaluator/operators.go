@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// apply runs a condition's operator on the user-side value v (§2.9). supported is false for
+// apply runs a condition's operator on the user-side value v (docs/semantics.md §2.9). supported is false for
 // unknown or missing operators.
 func (c *evalCtx) apply(cond *condition, v Value) (ok, supported bool) {
 	t := &cond.target
@@ -150,7 +150,7 @@ func lowerASCIIFast(s string) string {
 	return s
 }
 
-// equalTyped is eq: typed by the target (§2.9).
+// equalTyped is eq: typed by the target (docs/semantics.md §2.9).
 func equalTyped(v Value, t *target) bool {
 	switch t.kind {
 	case kindNull:

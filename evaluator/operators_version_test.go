@@ -97,7 +97,7 @@ func FuzzCompareVersionTo(f *testing.F) {
 }
 
 // The version operators on a loaded condition: each operator's outcome, and a string target
-// only (a numeric or list target fails, §2.9).
+// only (a numeric or list target fails, docs/semantics.md §2.9).
 func TestVersionOperators(t *testing.T) {
 	ops := []string{"version_gt", "version_gte", "version_lt", "version_lte", "version_eq", "version_neq"}
 	cases := []struct {

@@ -96,7 +96,7 @@ func (l LayerResult) Get(param string) (json.RawMessage, bool) {
 	return v, ok
 }
 
-// Exposure is one exposure event to log (§4.3); the caller attaches the user.
+// Exposure is one exposure event to log (docs/semantics.md §4.3); the caller attaches the user.
 type Exposure struct {
 	EventName          string
 	Metadata           map[string]string
@@ -146,7 +146,7 @@ func (r ConfigResult) Exposure() Exposure {
 	return Exposure{EventName: ConfigExposureEvent, Metadata: m, SecondaryExposures: exposures(r.SecondaryExposures), Time: time.Now().UnixMilli()}
 }
 
-// ParameterExposure builds the exposure for reading one layer parameter (§2.10.3). ok is
+// ParameterExposure builds the exposure for reading one layer parameter (docs/semantics.md §2.10.3). ok is
 // false when the parameter does not exist (nothing is logged for it).
 func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	if _, ok := l.Get(param); !ok {

@@ -120,7 +120,7 @@ func (u User) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// UnitID returns the unit ID for an ID type (§2.3): userID for "userID" (any case), else the
+// UnitID returns the unit ID for an ID type (docs/semantics.md §2.3): userID for "userID" (any case), else the
 // custom ID as given, then lower-cased.
 func (u *User) UnitID(idType string) Value {
 	if strings.EqualFold(idType, "userid") {
@@ -147,7 +147,7 @@ func (u *User) unitIDString(idType string, isUser bool) string {
 	return u.UnitID(idType).str
 }
 
-// lookup implements user_field lookup (§2.2).
+// lookup implements user_field lookup (docs/semantics.md §2.2).
 func (e *Evaluator) lookup(u *User, field string) Value {
 	lf := field
 	if hasUpper(field) {

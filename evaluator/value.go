@@ -11,9 +11,9 @@ import (
 	"unicode/utf8"
 )
 
-// Value is a user-side value with the typed views Server Core's operators read (§2.1 of the
-// semantics): a string view, a float view, an int view, a timestamp view, a bool view and
-// array elements. Views are computed once, when the user is decoded.
+// Value is a user-side value with the typed views Server Core's operators read
+// (docs/semantics.md §2.1): a string view, a float view, an int view, a timestamp view, a
+// bool view and array elements. Views are computed once, when the user is decoded.
 type Value struct {
 	kind   uint8
 	hasStr bool

@@ -22,7 +22,7 @@ import (
 // SecondaryExposure is a nested gate an exposure depended on.
 type SecondaryExposure = evaluator.SecondaryExposure
 
-// Event is one event as Statsig's log_event API takes it (§4.1). Exposures carry
+// Event is one event as Statsig's log_event API takes it (docs/semantics.md §4.1). Exposures carry
 // "statsigMetadata": {} and "value": null; custom events "statsigMetadata": null and
 // "secondaryExposures": null.
 type Event struct {
@@ -149,7 +149,7 @@ func New(opts Options) (*Logger, error) {
 	return l, nil
 }
 
-// clientSender posts batches with the statsig client (headers per §4.1).
+// clientSender posts batches with the statsig client (headers per docs/semantics.md §4.1).
 type clientSender struct {
 	c   *statsig.Client
 	key string
@@ -356,7 +356,7 @@ func (l *Logger) send(ctx context.Context, b *batch) error {
 	return nil
 }
 
-// encode renders the §4.1 body, gzip-compressed.
+// encode renders the docs/semantics.md §4.1 body, gzip-compressed.
 func (l *Logger) encode(b *batch) ([]byte, error) {
 	payload := struct {
 		Events          []Event        `json:"events"`

@@ -14,7 +14,7 @@ func TestLookup(t *testing.T) {
 		ip   string
 		want string // "" means not ok
 	}{
-		{"8.8.8.8", "US"}, // observed from Server Core (reference §2.14)
+		{"8.8.8.8", "US"}, // observed from Server Core (docs/semantics.md §2.14)
 		{"8.8.4.4", "US"}, // Google DNS
 		{"9.9.9.9", "US"}, // Quad9
 		{"1.1.1.1", "US"}, // Cloudflare; IP2Location LITE places it in the US
