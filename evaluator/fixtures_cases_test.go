@@ -17,7 +17,7 @@ func evaluatorFor(t *testing.T, rel string, opts Options) *Evaluator {
 func user(t *testing.T, raw string) *User { t.Helper(); return mustUser(t, json.RawMessage(raw)) }
 
 // TestServerCoreFixtureExpectations ports the expectations of Server Core's own tests on the
-// smaller fixtures (listed in shared/fixtures/statsig/README.md and §8 of the semantics).
+// smaller fixtures (listed in test/fixtures/testdata/statsig/README.md and §8 of the semantics).
 func TestServerCoreFixtureExpectations(t *testing.T) {
 	tests := []struct {
 		fixture, gate, user string
