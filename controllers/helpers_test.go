@@ -3,6 +3,7 @@ package controllers
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 
 	"github.com/klauspost/compress/zstd"
 	. "github.com/onsi/gomega"
@@ -14,9 +15,11 @@ import (
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/snapshot"
+	"github.com/statsig-operator/statsig-operator/test/fixtures"
 )
 
-const fixtureDCS = "/work/shared/fixtures/statsig/go-sdk/download_config_specs.json"
+// fixtureDCS is the go-sdk's v1 payload from the repository's fixtures (test/fixtures).
+var fixtureDCS = filepath.Join(fixtures.Root(), "go-sdk", "download_config_specs.json")
 
 func readFixture(path string) []byte {
 	b, err := os.ReadFile(path)

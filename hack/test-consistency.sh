@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Differential test against Statsig Server Core: the shared bench harness generates payloads
+# Differential test against Statsig Server Core: the bench harness (hack/bench) generates payloads
 # (several seeds, plus the -edge and -keep-disabled-rules variants), serves them on loopback, and
 # dumps evaluations from @statsig/statsig-node-core (npm) and from our evaluator
 # (hack/benchrunner); diff.py compares them. Fails unless every run agrees 100% on at least
 # MIN_PAIRS (user, entity) pairs.
 #
-# Env: SEEDS [1 2 3], DUMP_USERS [60], MIN_PAIRS [20000], SHARED [../shared beside the repo]
+# Env: SEEDS [1 2 3], DUMP_USERS [60], MIN_PAIRS [20000],
+#      STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator] (the harness copy and its node_modules)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared=${SHARED:-$(cd "$root/.." && pwd)/shared}
-[[ -x "$shared/bench/run.sh" || -f "$shared/bench/run.sh" ]] || { echo "test-consistency: $shared/bench not found (set SHARED)"; exit 1; }
+bench="$root/hack/bench"
+[[ -f "$bench/run.sh" ]] || { echo "test-consistency: $bench/run.sh not found"; exit 1; }
 command -v node >/dev/null && command -v npm >/dev/null || { echo "test-consistency: node and npm are required"; exit 1; }
 command -v python3 >/dev/null || { echo "test-consistency: python3 is required"; exit 1; }
 
@@ -20,10 +21,11 @@ cache=${STATSIG_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/statsig-operator
 out=$(mktemp -d "${TMPDIR:-/tmp}/statsig-consistency-XXXXXX")
 runner="$out/peer-ours"
 
-# Run the harness from a private copy: it writes binaries, payloads and node_modules beside itself.
+# Run the harness from a private copy: it writes binaries, payloads and node_modules beside itself
+# (the copy keeps the working tree clean and node_modules cached between runs).
 harness="$cache/bench-harness"
 mkdir -p "$harness"
-(cd "$shared/bench" && tar --exclude=./bin --exclude=./data --exclude=./results --exclude='./peers/*/node_modules' -cf - .) | (cd "$harness" && tar -xf -)
+(cd "$bench" && tar --exclude=./bin --exclude=./data --exclude=./results --exclude='./peers/*/node_modules' -cf - .) | (cd "$harness" && tar -xf -)
 
 echo "test-consistency: building hack/benchrunner"
 (cd "$root/hack/benchrunner" && go build -o "$runner" .)

@@ -9,18 +9,18 @@ import (
 	"time"
 
 	"github.com/statsig-operator/statsig-operator/statsig"
+	"github.com/statsig-operator/statsig-operator/test/fixtures"
 	"github.com/statsig-operator/statsig-operator/test/standin"
 )
 
 const key = "secret-client-test-0123456789"
 
-const fixtures = "/work/shared/fixtures/statsig/"
-
+// fixture returns a file of the repository's Statsig fixtures (test/fixtures).
 func fixture(t *testing.T, rel string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(fixtures + rel)
+	b, err := os.ReadFile(fixtures.Path(t, rel))
 	if err != nil {
-		t.Skipf("fixture not available: %v", err)
+		t.Fatal(err)
 	}
 	return b
 }

@@ -17,5 +17,5 @@ require (
 
 replace (
 	github.com/statsig-operator/statsig-operator => ../..
-	statsigbench/peers/goharness => ../../../shared/bench/peers/goharness
+	statsigbench/peers/goharness => ../bench/peers/goharness
 )

@@ -1,10 +1,11 @@
-// Command benchrunner slots the operator's evaluator into the shared Statsig peer harness
-// (../shared/bench): it downloads the payload from the harness's loopback server with the
+// Command benchrunner slots the operator's evaluator into the Statsig peer harness
+// (hack/bench): it downloads the payload from the harness's loopback server with the
 // operator's own Statsig client, which hands the body to evaluator.Load while it downloads
 // (StreamConfigSpecs: the body is not spooled, as the runner needs only the snapshot), keeps
 // polling like the SDKs do, and answers the harness's evaluation and dump calls.
 //
-//	PEERS="go-sdk node-core node-legacy ours" PEER_CMD_ours=$(pwd)/bin/peer-ours ../shared/bench/run.sh
+//	(cd hack/benchrunner && go build -o ../../bin/peer-ours .)
+//	PEERS="go-sdk node-core node-legacy ours" PEER_CMD_ours=$(pwd)/bin/peer-ours hack/bench/run.sh
 //
 // -format v2 (default, compared with Server Core) or v1.
 package main

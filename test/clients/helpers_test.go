@@ -4,35 +4,17 @@ import (
 	"context"
 	"net"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/statsig-operator/statsig-operator/endpoint"
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/test/fixtures"
 )
 
-// fixture returns shared/fixtures/statsig/<rel>: STATSIG_FIXTURES, else a sibling
-// shared/fixtures of some parent directory.
-func fixture(t *testing.T, rel string) string {
-	t.Helper()
-	if dir := os.Getenv("STATSIG_FIXTURES"); dir != "" {
-		if _, err := os.Stat(filepath.Join(dir, "statsig")); err == nil {
-			dir = filepath.Join(dir, "statsig")
-		}
-		return filepath.Join(dir, rel)
-	}
-	wd, _ := os.Getwd()
-	for dir := wd; filepath.Dir(dir) != dir; dir = filepath.Dir(dir) {
-		cand := filepath.Join(dir, "shared", "fixtures", "statsig")
-		if _, err := os.Stat(cand); err == nil {
-			return filepath.Join(cand, rel)
-		}
-	}
-	t.Skip("shared/fixtures not found; set STATSIG_FIXTURES")
-	return ""
-}
+// fixture returns the path of a file of the repository's Statsig fixtures (test/fixtures).
+func fixture(t *testing.T, rel string) string { t.Helper(); return fixtures.Path(t, rel) }
 
 // serve starts the endpoint on loopback with one project loaded from a fixture and returns
 // its base URL; the server stops with the test.

@@ -6,29 +6,21 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/statsig-operator/statsig-operator/test/fixtures"
 	"github.com/statsig-operator/statsig-operator/test/standin"
 )
 
 const key = "secret-standin-test"
 
-var fixtures = filepath.Join("..", "..", "..", "shared", "fixtures", "statsig")
-
-func init() {
-	// The repository may be checked out anywhere; /work/shared is the team's location.
-	if _, err := os.Stat(fixtures); err != nil {
-		fixtures = "/work/shared/fixtures/statsig"
-	}
-}
-
+// fixture returns a file of the repository's Statsig fixtures (test/fixtures).
 func fixture(t *testing.T, rel string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtures, rel))
+	b, err := os.ReadFile(fixtures.Path(t, rel))
 	if err != nil {
-		t.Skipf("fixture not available: %v", err)
+		t.Fatal(err)
 	}
 	return b
 }
