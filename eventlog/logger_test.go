@@ -143,11 +143,11 @@ func TestNonRetryableIsDroppedAndCounted(t *testing.T) {
 func TestFloodIsBounded(t *testing.T) {
 	r := newReceiver(t)
 	r.failNext(t, 503, 1<<30)
-	l := newLogger(
-		t,
-		r,
-		func(o *Options) { o.MaxPendingBatches = 3; o.InitialBackoff = time.Hour; o.MaxBackoff = time.Hour },
-	)
+	l := newLogger(t, r, func(o *Options) {
+		o.MaxPendingBatches = 3
+		o.InitialBackoff = time.Hour
+		o.MaxBackoff = time.Hour
+	})
 	for i := range 10000 {
 		l.Enqueue(custom(i))
 	}

@@ -129,13 +129,8 @@ func TestSetPayloadMovesTimeForward(t *testing.T) {
 
 func TestGzipWhenAccepted(t *testing.T) {
 	s := start(t)
-	code, h, b := do(
-		t,
-		"GET",
-		s.SpecsURL(standin.V2)+"/"+key+".json",
-		map[string]string{"Accept-Encoding": "br, gzip"},
-		nil,
-	)
+	file := s.SpecsURL(standin.V2) + "/" + key + ".json"
+	code, h, b := do(t, "GET", file, map[string]string{"Accept-Encoding": "br, gzip"}, nil)
 	if code != 200 || h.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("status %d encoding %q", code, h.Get("Content-Encoding"))
 	}
