@@ -9,6 +9,12 @@ BIN ?= bin
 # from the Go module proxy and cached outside the repo by hack/envtest-assets.sh.
 ENVTEST_ASSETS = $(shell hack/envtest-assets.sh)
 GO_TEST_FLAGS ?= -count=1 -timeout 30m
+# golangci-lint: pinned as a Go tool in hack/tools/go.mod (a separate module, so its dependencies
+# stay out of go.mod), built once and cached by hack/golangci-lint.sh. Extra flags, e.g.
+# GOLANGCI_LINT_FLAGS="--concurrency 2" or "--fix".
+GOLANGCI_LINT_FLAGS ?=
+# The Go modules `make lint` checks: the operator and the separate test/helper modules.
+LINT_MODULES ?= . test/chart test/clients hack/benchrunner
 # Size of the generated payload the controller suite syncs end to end (10mb or 62mb).
 LARGE_PAYLOAD ?= 62mb
 
@@ -60,6 +66,14 @@ vet: ## Run go vet (main module and the separate test and harness modules).
 	cd hack/bench/peers/goharness && $(GO) vet ./...
 	cd hack/bench/peers/gosdk && $(GO) vet ./...
 	cd test/clients && $(GO) vet ./...
+
+.PHONY: lint
+lint: ## Run golangci-lint (.golangci.yml) on the main module and the separate test/helper modules.
+	@lint="$$(hack/golangci-lint.sh)"; status=0; \
+	for m in $(LINT_MODULES); do \
+		echo "golangci-lint run ($$m)"; \
+		(cd "$$m" && "$$lint" run --config "$(CURDIR)/.golangci.yml" $(GOLANGCI_LINT_FLAGS) ./...) || status=1; \
+	done; exit $$status
 
 .PHONY: verify-generated
 verify-generated: manifests generate sync-chart-crds ## Fail when generated files differ from what is committed.

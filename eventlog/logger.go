@@ -273,20 +273,15 @@ func (l *Logger) loop() {
 		ready := len(l.pending) > 0 && !time.Now().Before(l.nextTry)
 		l.mu.Unlock()
 		if ready {
-			l.deliver(context.Background(), false)
+			// A failed batch is already rescheduled (or dropped, counted and logged) by deliver;
+			// the next tick retries it.
+			_ = l.deliver(context.Background(), false)
 		}
 	}
 }
 
 func (l *Logger) tickInterval() time.Duration {
-	d := l.opts.FlushInterval / 4
-	if d > time.Second {
-		d = time.Second
-	}
-	if d < 10*time.Millisecond {
-		d = 10 * time.Millisecond
-	}
-	return d
+	return max(min(l.opts.FlushInterval/4, time.Second), 10*time.Millisecond)
 }
 
 // deliver sends pending batches in order. With force (flush, shutdown) it ignores the backoff

@@ -37,7 +37,8 @@ func (r *receiver) requests() []standin.Request {
 // failNext answers the next n log_event requests with status.
 func (r *receiver) failNext(t *testing.T, status, n int) {
 	t.Helper()
-	if err := r.si.InjectFault(standin.RouteLogEvent, standin.Fault{Kind: standin.StatusCode, Status: status, Times: n}); err != nil {
+	f := standin.Fault{Kind: standin.StatusCode, Status: status, Times: n}
+	if err := r.si.InjectFault(standin.RouteLogEvent, f); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -107,7 +108,7 @@ func TestDelivery(t *testing.T) {
 func TestShutdownDrainsEverything(t *testing.T) {
 	r := newReceiver(t)
 	l := newLogger(t, r, func(o *Options) { o.MaxQueueSize = 2000 })
-	for i := 0; i < 1234; i++ {
+	for i := range 1234 {
 		l.Enqueue(custom(i))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -126,11 +127,11 @@ func TestNonRetryableIsDroppedAndCounted(t *testing.T) {
 	r.failNext(t, 400, 1)
 	reg := prometheus.NewRegistry()
 	l := newLogger(t, r, func(o *Options) { o.Registerer = reg })
-	for i := 0; i < 10; i++ {
+	for i := range 10 {
 		l.Enqueue(custom(i))
 	}
 	waitFor(t, "drop", func() bool { return testutil.ToFloat64(l.m.dropped.WithLabelValues("non_retryable")) == 10 })
-	for i := 0; i < 10; i++ {
+	for i := range 10 {
 		l.Enqueue(custom(i))
 	}
 	_ = l.Shutdown(context.Background())
@@ -142,8 +143,12 @@ func TestNonRetryableIsDroppedAndCounted(t *testing.T) {
 func TestFloodIsBounded(t *testing.T) {
 	r := newReceiver(t)
 	r.failNext(t, 503, 1<<30)
-	l := newLogger(t, r, func(o *Options) { o.MaxPendingBatches = 3; o.InitialBackoff = time.Hour; o.MaxBackoff = time.Hour })
-	for i := 0; i < 10000; i++ {
+	l := newLogger(t, r, func(o *Options) {
+		o.MaxPendingBatches = 3
+		o.InitialBackoff = time.Hour
+		o.MaxBackoff = time.Hour
+	})
+	for i := range 10000 {
 		l.Enqueue(custom(i))
 	}
 	if p := l.Pending(); p > 10*3+10 {
@@ -162,7 +167,7 @@ func TestFloodIsBounded(t *testing.T) {
 func TestDisableAllLoggingSendsNothing(t *testing.T) {
 	r := newReceiver(t)
 	l := newLogger(t, r, func(o *Options) { o.DisableAllLogging = true })
-	for i := 0; i < 50; i++ {
+	for i := range 50 {
 		l.Enqueue(custom(i))
 		l.EnqueueExposure(custom(i), "k")
 	}
@@ -176,7 +181,7 @@ func TestDisableAllLoggingSendsNothing(t *testing.T) {
 func TestExposureDedupe(t *testing.T) {
 	r := newReceiver(t)
 	l := newLogger(t, r, func(o *Options) { o.DedupeTTL = 50 * time.Millisecond })
-	for i := 0; i < 5; i++ {
+	for range 5 {
 		l.EnqueueExposure(Event{EventName: "statsig::gate_exposure", User: json.RawMessage(`{"userID":"a"}`)}, "gate|a")
 	}
 	l.EnqueueExposure(Event{EventName: "statsig::gate_exposure", User: json.RawMessage(`{"userID":"b"}`)}, "gate|b")

@@ -86,8 +86,7 @@ func (s *Set) Start(ctx context.Context) error {
 	s.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, l := range loggers {
-		wg.Add(1)
-		go func() { defer wg.Done(); s.drain(l) }()
+		wg.Go(func() { s.drain(l) })
 	}
 	wg.Wait()
 	return nil

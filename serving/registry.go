@@ -5,9 +5,10 @@
 package serving
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"crypto/subtle"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -125,7 +126,7 @@ func (r *Registry) List() []*Project {
 	for _, p := range ix.byName {
 		out = append(out, p)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	slices.SortFunc(out, func(a, b *Project) int { return cmp.Compare(a.Name, b.Name) })
 	return out
 }
 

@@ -69,17 +69,15 @@ func TestRegistryReplacesKeysAndNotifiesOnNewRevision(t *testing.T) {
 func TestRegistryConcurrentReaders(t *testing.T) {
 	r := NewRegistry()
 	var wg sync.WaitGroup
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := 0; j < 2000; j++ {
+	for range 4 {
+		wg.Go(func() {
+			for range 2000 {
 				_ = r.ByKey("k")
 				_ = r.List()
 			}
-		}()
+		})
 	}
-	for j := 0; j < 200; j++ {
+	for range 200 {
 		r.Set(project("a", "r", "k"))
 	}
 	wg.Wait()

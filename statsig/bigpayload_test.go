@@ -14,7 +14,8 @@ func bigPayload(n int) []byte {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		fmt.Fprintf(&b, `"gate_%d":{"name":"gate_%d","type":"feature_gate","salt":"s%d","enabled":true,"defaultValue":false,"rules":[],"idType":"userID","entity":"feature_gate"}`, i, i, i)
+		fmt.Fprintf(&b, `"gate_%d":{"name":"gate_%d","type":"feature_gate","salt":"s%d","enabled":true,`+
+			`"defaultValue":false,"rules":[],"idType":"userID","entity":"feature_gate"}`, i, i, i)
 	}
 	b.WriteString(`},"dynamic_configs":{},"layer_configs":{},"condition_map":{},"experiment_to_layer":{}}`)
 	return b.Bytes()

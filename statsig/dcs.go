@@ -39,7 +39,13 @@ func (c *Client) DownloadConfigSpecs(ctx context.Context, key string, since Sinc
 // that gets a body; if an attempt fails mid-body, its reader returns that error (never a
 // clean EOF) and the attempt's result is discarded. The successful attempt's consume result
 // is Response.ConsumeErr; the download completes even when consume stops reading early.
-func (c *Client) DownloadConfigSpecsStreaming(ctx context.Context, key string, since Since, initial bool, consume func(io.Reader) error) (*Response, error) {
+func (c *Client) DownloadConfigSpecsStreaming(
+	ctx context.Context,
+	key string,
+	since Since,
+	initial bool,
+	consume func(io.Reader) error,
+) (*Response, error) {
 	return c.downloadConfigSpecs(ctx, key, since, initial, consume, true)
 }
 
@@ -47,11 +53,24 @@ func (c *Client) DownloadConfigSpecsStreaming(ctx context.Context, key string, s
 // makes of the body (an SDK-like evaluator): the body is neither spooled nor hashed, which
 // saves writing and hashing every byte of a large payload once more. Response.Open returns
 // ErrNotKept and Response.SHA256 is zero; Size, NoUpdates and the limits work as usual.
-func (c *Client) StreamConfigSpecs(ctx context.Context, key string, since Since, initial bool, consume func(io.Reader) error) (*Response, error) {
+func (c *Client) StreamConfigSpecs(
+	ctx context.Context,
+	key string,
+	since Since,
+	initial bool,
+	consume func(io.Reader) error,
+) (*Response, error) {
 	return c.downloadConfigSpecs(ctx, key, since, initial, consume, false)
 }
 
-func (c *Client) downloadConfigSpecs(ctx context.Context, key string, since Since, initial bool, consume func(io.Reader) error, keep bool) (*Response, error) {
+func (c *Client) downloadConfigSpecs(
+	ctx context.Context,
+	key string,
+	since Since,
+	initial bool,
+	consume func(io.Reader) error,
+	keep bool,
+) (*Response, error) {
 	primary := c.specsURL(c.opts.SpecsURL, key, since)
 	resp, attempts, err := c.downloadWithRetries(ctx, key, primary, initial, consume, keep)
 	if err == nil {
@@ -66,7 +85,11 @@ func (c *Client) downloadConfigSpecs(ctx context.Context, key string, since Sinc
 	fallback := c.specsURL(c.defaultSpecsURL, key, since)
 	resp, ferr := c.downloadOnce(ctx, key, fallback, c.timeout(initial), consume, keep)
 	if ferr != nil {
-		return nil, fmt.Errorf("%w; fallback: %w", op, &Error{Op: "download_config_specs", Endpoint: redactor(key).str(fallback), Err: ferr})
+		return nil, fmt.Errorf(
+			"%w; fallback: %w",
+			op,
+			&Error{Op: "download_config_specs", Endpoint: redactor(key).str(fallback), Err: ferr},
+		)
 	}
 	c.noteBackground(initial, true)
 	resp.Attempts, resp.FromFallback = attempts+1, true
@@ -117,7 +140,13 @@ func (c *Client) timeout(initial bool) time.Duration {
 	return c.opts.RequestTimeout
 }
 
-func (c *Client) downloadWithRetries(ctx context.Context, key, u string, initial bool, consume func(io.Reader) error, keep bool) (*Response, int, error) {
+func (c *Client) downloadWithRetries(
+	ctx context.Context,
+	key, u string,
+	initial bool,
+	consume func(io.Reader) error,
+	keep bool,
+) (*Response, int, error) {
 	retries := backgroundRetries
 	if initial {
 		retries = 0
@@ -138,7 +167,13 @@ func (c *Client) downloadWithRetries(ctx context.Context, key, u string, initial
 }
 
 // downloadOnce makes one request and spools the decoded body (unless !keep).
-func (c *Client) downloadOnce(ctx context.Context, key, u string, timeout time.Duration, consume func(io.Reader) error, keep bool) (*Response, error) {
+func (c *Client) downloadOnce(
+	ctx context.Context,
+	key, u string,
+	timeout time.Duration,
+	consume func(io.Reader) error,
+	keep bool,
+) (*Response, error) {
 	resp, body, err := c.open(ctx, request{
 		method: http.MethodGet, url: u, key: key, timeout: timeout,
 		header: http.Header{"Accept-Encoding": {"gzip"}},
@@ -146,19 +181,19 @@ func (c *Client) downloadOnce(ctx context.Context, key, u string, timeout time.D
 	if err != nil {
 		return nil, err
 	}
-	defer body.Close()
+	defer closeQuietly(body)
 	if err := checkJSON(resp.Header); err != nil {
 		return nil, err
 	}
 	enc := resp.Header.Get("Content-Encoding")
-	if (enc == "" || enc == "identity") && resp.ContentLength > c.opts.MaxBodySize {
+	if (enc == "" || enc == encodingIdentity) && resp.ContentLength > c.opts.MaxBodySize {
 		return nil, fmt.Errorf("%w: Content-Length %d exceeds %d", ErrBodyTooLarge, resp.ContentLength, c.opts.MaxBodySize)
 	}
 	dec, err := decode(enc, body)
 	if err != nil {
 		return nil, err
 	}
-	defer dec.Close()
+	defer closeQuietly(dec)
 	sp := newSpool(c.opts.MemorySpoolLimit, c.opts.MaxBodySize, c.opts.TempDir, c.opts.DisableDiskAccess)
 	if !keep {
 		sp.discard()

@@ -22,7 +22,7 @@ func TestDownloadRequestAndBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Close()
+	defer mustClose(t, resp)
 	reqs := s.RequestsTo(standin.RouteDCSV2)
 	if len(reqs) != 1 {
 		t.Fatalf("%d requests", len(reqs))
@@ -46,7 +46,8 @@ func TestDownloadRequestAndBody(t *testing.T) {
 	if len(r.Header.Get("STATSIG-SERVER-SESSION-ID")) != 36 {
 		t.Errorf("session id %q", r.Header.Get("STATSIG-SERVER-SESSION-ID"))
 	}
-	if ms, err := strconv.ParseInt(r.Header.Get("STATSIG-CLIENT-TIME"), 10, 64); err != nil || time.Since(time.UnixMilli(ms)) > time.Minute {
+	if ms, err := strconv.ParseInt(r.Header.Get("STATSIG-CLIENT-TIME"), 10, 64); err != nil ||
+		time.Since(time.UnixMilli(ms)) > time.Minute {
 		t.Errorf("client time %q", r.Header.Get("STATSIG-CLIENT-TIME"))
 	}
 	payload := s.Payload(standin.V2)
@@ -58,7 +59,8 @@ func TestDownloadRequestAndBody(t *testing.T) {
 	if !bytes.Equal(got, payload) || resp.Size() != int64(len(payload)) || resp.SHA256() != sha256.Sum256(payload) {
 		t.Fatal("decoded body differs from the payload")
 	}
-	if resp.ContentEncoding != "gzip" || resp.WireBytes >= resp.Size() || resp.NoUpdates || resp.OnDisk() || resp.Attempts != 1 {
+	if resp.ContentEncoding != "gzip" || resp.WireBytes >= resp.Size() || resp.NoUpdates || resp.OnDisk() ||
+		resp.Attempts != 1 {
 		t.Fatalf("response %+v", resp)
 	}
 
@@ -67,19 +69,25 @@ func TestDownloadRequestAndBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer up.Close()
+	defer mustClose(t, up)
 	if !up.NoUpdates {
 		t.Fatal("NoUpdates not detected")
 	}
 	// the same when the body is streamed and not kept
-	streamed, err := c.StreamConfigSpecs(context.Background(), key, statsig.Since{Time: s.Time(standin.V2)}, false, func(r io.Reader) error {
-		_, err := io.Copy(io.Discard, r)
-		return err
-	})
+	streamed, err := c.StreamConfigSpecs(
+		context.Background(),
+		key,
+		statsig.Since{Time: s.Time(standin.V2)},
+		false,
+		func(r io.Reader) error {
+			_, err := io.Copy(io.Discard, r)
+			return err
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer streamed.Close()
+	defer mustClose(t, streamed)
 	if !streamed.NoUpdates {
 		t.Fatal("NoUpdates not detected on a streamed body")
 	}
@@ -96,10 +104,28 @@ func TestRetries(t *testing.T) {
 		unauthoriz bool
 	}{
 		{name: "background recovers", fault: standin.Fault{Kind: standin.Status500, Times: 2}, requests: 3, ok: true},
-		{name: "background gives up after 3 retries", fault: standin.Fault{Kind: standin.Status500, Times: 10}, requests: 4, retryable: true},
-		{name: "initial does not retry", fault: standin.Fault{Kind: standin.Status500, Times: 1}, initial: true, requests: 1, retryable: true},
+		{
+			name:      "background gives up after 3 retries",
+			fault:     standin.Fault{Kind: standin.Status500, Times: 10},
+			requests:  4,
+			retryable: true,
+		},
+		{
+			name:      "initial does not retry",
+			fault:     standin.Fault{Kind: standin.Status500, Times: 1},
+			initial:   true,
+			requests:  1,
+			retryable: true,
+		},
 		{name: "401 is retried", fault: standin.Fault{Kind: standin.Status401, Times: 1}, requests: 2, ok: true},
-		{name: "401 initial", fault: standin.Fault{Kind: standin.Status401, Times: 1}, initial: true, requests: 1, retryable: true, unauthoriz: true},
+		{
+			name:       "401 initial",
+			fault:      standin.Fault{Kind: standin.Status401, Times: 1},
+			initial:    true,
+			requests:   1,
+			retryable:  true,
+			unauthoriz: true,
+		},
 		{name: "403 never retried", fault: standin.Fault{Kind: standin.Status403, Times: 1}, requests: 1, unauthoriz: true},
 		{name: "400 never retried", fault: standin.Fault{Kind: standin.StatusCode, Status: 400, Times: 1}, requests: 1},
 		{name: "405 never retried", fault: standin.Fault{Kind: standin.StatusCode, Status: 405, Times: 1}, requests: 1},
@@ -127,11 +153,10 @@ func TestRetries(t *testing.T) {
 				if resp.Attempts != tc.requests {
 					t.Errorf("Attempts %d", resp.Attempts)
 				}
-				resp.Close()
+				mustClose(t, resp)
 				return
 			}
-			var se *statsig.StatusError
-			if !errors.As(err, &se) {
+			if _, ok := errors.AsType[*statsig.StatusError](err); !ok {
 				t.Fatalf("want a StatusError, got %v", err)
 			}
 			if statsig.IsRetryable(err) != tc.retryable || statsig.IsUnauthorized(err) != tc.unauthoriz {
@@ -148,7 +173,8 @@ func TestDownloadFailures(t *testing.T) {
 		want  error
 	}{
 		{"hang", standin.Fault{Kind: standin.Timeout}, statsig.ErrTimeout},
-		{"slow drip", standin.Fault{Kind: standin.SlowDrip, DripBytes: 64, DripInterval: 10 * time.Millisecond}, statsig.ErrTimeout},
+		{"slow drip", standin.Fault{Kind: standin.SlowDrip, DripBytes: 64, DripInterval: 10 * time.Millisecond},
+			statsig.ErrTimeout},
 		{"truncated", standin.Fault{Kind: standin.Truncated}, statsig.ErrTruncated},
 		{"html", standin.Fault{Kind: standin.WrongContentType}, statsig.ErrContentType},
 		{"1 GiB body", standin.Fault{Kind: standin.HugeBody}, statsig.ErrBodyTooLarge},
@@ -188,7 +214,7 @@ func TestCorruptJSONIsTheCallersToJudge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Close()
+	defer mustClose(t, resp)
 	if resp.NoUpdates || resp.Size() == 0 {
 		t.Fatalf("response %+v", resp)
 	}
@@ -209,7 +235,7 @@ func TestFallbackToStatsigAPI(t *testing.T) {
 	if !resp.FromFallback || resp.Attempts != 2 {
 		t.Fatalf("response %+v", resp)
 	}
-	resp.Close()
+	mustClose(t, resp)
 	// Background: only every 5th consecutive failure falls back.
 	for i := 1; i <= 4; i++ {
 		_, err := c.DownloadConfigSpecs(ctx, key, statsig.Since{}, false)
@@ -226,7 +252,7 @@ func TestFallbackToStatsigAPI(t *testing.T) {
 	if err != nil || !resp.FromFallback {
 		t.Fatalf("5th failure should fall back: %v", err)
 	}
-	resp.Close()
+	mustClose(t, resp)
 	if len(s.RequestsTo(standin.RouteDCSV2)) != before+1 || c.ConsecutiveFailures() != 0 {
 		t.Fatalf("fallback requests %d, failures %d", len(s.RequestsTo(standin.RouteDCSV2))-before, c.ConsecutiveFailures())
 	}
@@ -275,7 +301,7 @@ func TestSpooling(t *testing.T) {
 					t.Fatal(err)
 				}
 				got, _ := io.ReadAll(rc)
-				rc.Close()
+				mustClose(t, rc)
 				if !bytes.Equal(got, want) {
 					t.Fatalf("body differs (%d vs %d bytes)", len(got), len(want))
 				}
@@ -283,7 +309,7 @@ func TestSpooling(t *testing.T) {
 			if resp.SHA256() != sha256.Sum256(want) {
 				t.Fatal("SHA256 differs")
 			}
-			resp.Close()
+			mustClose(t, resp)
 			if _, err := resp.Open(); !errors.Is(err, statsig.ErrClosed) {
 				t.Fatalf("Open after Close: %v", err)
 			}
@@ -297,8 +323,15 @@ func TestKeyNotInTransportErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close() // nothing listens: connection refused
-	c, err := statsig.New(statsig.Options{SpecsURL: "http://" + addr + "/v2/download_config_specs", IDListsURL: "http://" + addr + "/v1/get_id_lists", LogEventURL: "http://" + addr + "/v1/log_event", RetryBackoff: time.Millisecond})
+	mustClose(t, ln) // nothing listens: connection refused
+	c, err := statsig.New(
+		statsig.Options{
+			SpecsURL:     "http://" + addr + "/v2/download_config_specs",
+			IDListsURL:   "http://" + addr + "/v1/get_id_lists",
+			LogEventURL:  "http://" + addr + "/v1/log_event",
+			RetryBackoff: time.Millisecond,
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

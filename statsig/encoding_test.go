@@ -41,7 +41,7 @@ func TestResponseEncodings(t *testing.T) {
 				if tc.enc != "" {
 					w.Header().Set("Content-Encoding", tc.enc)
 				}
-				w.Write(tc.body)
+				_, _ = w.Write(tc.body)
 			}))
 			defer srv.Close()
 			c, _ := statsig.New(statsig.Options{SpecsURL: srv.URL + "/v2/download_config_specs"})
@@ -52,7 +52,7 @@ func TestResponseEncodings(t *testing.T) {
 			if err != nil {
 				return
 			}
-			defer resp.Close()
+			defer mustClose(t, resp)
 			rc, _ := resp.Open()
 			got, _ := io.ReadAll(rc)
 			if string(got) != string(tc.body) && string(got) != string(payload) {
@@ -98,7 +98,8 @@ func TestOptionsValidation(t *testing.T) {
 		}
 	}
 	c, err := statsig.New(statsig.Options{Format: statsig.FormatV1, SpecsURL: "null"})
-	if err != nil || c.Options().SpecsURL != statsig.DefaultSpecsURLV1 || c.Options().IDListsURL != statsig.DefaultIDListsURL {
+	if err != nil || c.Options().SpecsURL != statsig.DefaultSpecsURLV1 ||
+		c.Options().IDListsURL != statsig.DefaultIDListsURL {
 		t.Fatalf("defaults: %v %+v", err, c.Options())
 	}
 	if _, err := c.DownloadConfigSpecs(context.Background(), "", statsig.Since{}, true); err == nil {

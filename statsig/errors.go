@@ -75,8 +75,7 @@ func IsRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	var se *StatusError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*StatusError](err); ok {
 		return se.Retryable()
 	}
 	return !errors.Is(err, ErrBodyTooLarge) && !errors.Is(err, errCanceled)
@@ -113,8 +112,7 @@ func (k redactor) str(s string) string {
 // err strips the URL wrapper net/http adds (it carries the key in v1/v2 paths) and
 // replaces any error still mentioning the key by a redacted copy.
 func (k redactor) err(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
 		err = ue.Err
 	}
 	if msg := err.Error(); k.str(msg) != msg {

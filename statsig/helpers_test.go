@@ -1,6 +1,7 @@
 package statsig_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,6 +15,15 @@ import (
 )
 
 const key = "secret-client-test-0123456789"
+
+// mustClose closes c and fails the test when that fails (closing a Response removes its
+// spool file, so an error there is worth seeing).
+func mustClose(t testing.TB, c io.Closer) {
+	t.Helper()
+	if err := c.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+}
 
 // fixture returns a file of the repository's Statsig fixtures (test/fixtures).
 func fixture(t *testing.T, rel string) []byte {

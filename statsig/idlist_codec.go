@@ -29,18 +29,19 @@ type listHeader struct {
 // bytes, so the encoding can be content-addressed.
 func (s *IDListState) WriteTo(w io.Writer) (int64, error) {
 	cw := &countingWriter{w: bufio.NewWriterSize(w, 64<<10)}
-	fmt.Fprintln(cw, idListMagic)
+	cw.line([]byte(idListMagic))
 	for _, name := range s.Names() {
 		l := s.lists[name]
-		h, err := json.Marshal(listHeader{Name: name, Size: l.info.Size, URL: l.info.URL, CreationTime: l.info.CreationTime, FileID: l.info.FileID, Count: len(l.ids)})
+		h, err := json.Marshal(listHeader{
+			Name: name, Size: l.info.Size, URL: l.info.URL, CreationTime: l.info.CreationTime,
+			FileID: l.info.FileID, Count: len(l.ids),
+		})
 		if err != nil {
 			return cw.n, err
 		}
-		cw.Write(h)
-		cw.Write([]byte{'\n'})
+		cw.line(h)
 		for _, id := range slices.Sorted(maps.Keys(l.ids)) {
-			io.WriteString(cw, id)
-			cw.Write([]byte{'\n'})
+			cw.line([]byte(id))
 		}
 	}
 	if cw.err != nil {
@@ -117,7 +118,10 @@ func ReadIDListState(r io.Reader) (*IDListState, error) {
 			}
 			ids[id] = struct{}{}
 		}
-		s.lists[h.Name] = &idList{info: IDListInfo{Name: h.Name, Size: h.Size, URL: h.URL, CreationTime: h.CreationTime, FileID: h.FileID}, ids: ids}
+		s.lists[h.Name] = &idList{
+			info: IDListInfo{Name: h.Name, Size: h.Size, URL: h.URL, CreationTime: h.CreationTime, FileID: h.FileID},
+			ids:  ids,
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("decode ID lists: %w", err)
@@ -130,6 +134,13 @@ type countingWriter struct {
 	w   io.Writer
 	n   int64
 	err error
+}
+
+// line writes p and a newline. Its error is not returned: the first one is kept in c.err,
+// which the caller checks once, after the last line.
+func (c *countingWriter) line(p []byte) {
+	_, _ = c.Write(p)
+	_, _ = c.Write([]byte{'\n'})
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {

@@ -135,10 +135,10 @@ func (s *IDListState) decide(e IDListInfo) (a action, start int64, reset bool) {
 	cur := s.lists[e.Name]
 	switch {
 	case cur == nil:
-		reset = true
+		// unknown list: download from byte 0 (below)
 	case e.FileID != cur.info.FileID && e.CreationTime >= cur.info.CreationTime,
 		e.FileID == cur.info.FileID && e.CreationTime > cur.info.CreationTime:
-		reset = true
+		// replaced file: download from byte 0 (below)
 	case e.FileID != cur.info.FileID:
 		return keep, 0, false
 	case e.Size > cur.info.Size:
@@ -224,7 +224,7 @@ func (s *IDListState) fetchOne(d IDListDownload, get IDListFetcher) (*idList, er
 	if err != nil {
 		return nil, err
 	}
-	defer body.Close()
+	defer closeQuietly(body)
 	base := map[string]struct{}{}
 	switch {
 	case d.Reset || body.Start == 0:

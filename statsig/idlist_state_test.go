@@ -43,10 +43,13 @@ func TestIDListPlan(t *testing.T) {
 		{"unchanged", IDListInfo{FileID: "f1", CreationTime: 100, Size: 20}, nil},
 		{"grown", IDListInfo{FileID: "f1", CreationTime: 100, Size: 30}, []IDListDownload{{Start: 20}}},
 		{"shrunk, same file", IDListInfo{FileID: "f1", CreationTime: 100, Size: 10}, nil},
-		{"new fileID, same time", IDListInfo{FileID: "f2", CreationTime: 100, Size: 5}, []IDListDownload{{Start: 0, Reset: true}}},
-		{"new fileID, newer", IDListInfo{FileID: "f2", CreationTime: 200, Size: 50}, []IDListDownload{{Start: 0, Reset: true}}},
+		{"new fileID, same time", IDListInfo{FileID: "f2", CreationTime: 100, Size: 5},
+			[]IDListDownload{{Start: 0, Reset: true}}},
+		{"new fileID, newer", IDListInfo{FileID: "f2", CreationTime: 200, Size: 50},
+			[]IDListDownload{{Start: 0, Reset: true}}},
 		{"new fileID, older (stale)", IDListInfo{FileID: "f0", CreationTime: 50, Size: 50}, nil},
-		{"same fileID, newer time", IDListInfo{FileID: "f1", CreationTime: 200, Size: 20}, []IDListDownload{{Start: 0, Reset: true}}},
+		{"same fileID, newer time", IDListInfo{FileID: "f1", CreationTime: 200, Size: 20},
+			[]IDListDownload{{Start: 0, Reset: true}}},
 		{"replaced by an empty file", IDListInfo{FileID: "f2", CreationTime: 200, Size: 0}, nil},
 	}
 	for _, tc := range tests {
@@ -63,7 +66,8 @@ func TestIDListPlan(t *testing.T) {
 			}
 		})
 	}
-	if got := cur.Plan(map[string]IDListInfo{"b": {Size: 9}}); len(got) != 1 || got[0].Name != "b" || !got[0].Reset || got[0].Start != 0 {
+	if got := cur.Plan(map[string]IDListInfo{"b": {Size: 9}}); len(got) != 1 || got[0].Name != "b" || !got[0].Reset ||
+		got[0].Start != 0 {
 		t.Fatalf("unknown list: %+v", got)
 	}
 }
@@ -100,16 +104,20 @@ func TestIDListUpdate(t *testing.T) {
 			sizes:    map[string]int64{"list_1": 20},
 		},
 		{
-			name:     "incremental from byte 20",
-			cur:      state(map[string]idList{"list_1": {info: IDListInfo{FileID: "123", Size: 20}, ids: ids("ungWv48B", "Ngi8oeRO")}}),
+			name: "incremental from byte 20",
+			cur: state(
+				map[string]idList{"list_1": {info: IDListInfo{FileID: "123", Size: 20}, ids: ids("ungWv48B", "Ngi8oeRO")}},
+			),
 			manifest: map[string]IDListInfo{"list_1": {FileID: "123", Size: 30}},
 			bodies:   map[string]string{"list_1": list1Updated},
 			want:     map[string][]string{"list_1": {"Ngi8oeRO"}},
 			sizes:    map[string]int64{"list_1": 30},
 		},
 		{
-			name:     "reset on new fileID",
-			cur:      state(map[string]idList{"list_1": {info: IDListInfo{FileID: "123", Size: 20}, ids: ids("ungWv48B", "Ngi8oeRO")}}),
+			name: "reset on new fileID",
+			cur: state(
+				map[string]idList{"list_1": {info: IDListInfo{FileID: "123", Size: 20}, ids: ids("ungWv48B", "Ngi8oeRO")}},
+			),
 			manifest: map[string]IDListInfo{"list_1": {FileID: "456", Size: 10, CreationTime: 1}},
 			bodies:   map[string]string{"list_1": "+zzzzzzzz\n"},
 			want:     map[string][]string{"list_1": {"zzzzzzzz"}},
@@ -202,9 +210,12 @@ func TestIDListRangeIgnored(t *testing.T) {
 	// The server sent the whole file although bytes 20- were asked for: start over.
 	cur := state(map[string]idList{"l": {info: IDListInfo{FileID: "1", Size: 20}, ids: ids("old")}})
 	full := "+ungWv48B\n+Ngi8oeRO\n-ungWv48B\n"
-	next, err := cur.Update(map[string]IDListInfo{"l": {FileID: "1", Size: 30}}, func(d IDListDownload) (*IDListBody, error) {
-		return &IDListBody{ReadCloser: io.NopCloser(strings.NewReader(full)), Start: 0}, nil
-	})
+	next, err := cur.Update(
+		map[string]IDListInfo{"l": {FileID: "1", Size: 30}},
+		func(d IDListDownload) (*IDListBody, error) {
+			return &IDListBody{ReadCloser: io.NopCloser(strings.NewReader(full)), Start: 0}, nil
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

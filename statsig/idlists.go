@@ -31,7 +31,11 @@ func (c *Client) GetIDListManifest(ctx context.Context, key string) (map[string]
 	}
 	m, ferr := c.manifestOnce(ctx, key, http.MethodGet, cdn)
 	if ferr != nil {
-		return nil, fmt.Errorf("%w; fallback: %w", op, &Error{Op: "get_id_lists", Endpoint: redactor(key).str(cdn), Err: ferr})
+		return nil, fmt.Errorf(
+			"%w; fallback: %w",
+			op,
+			&Error{Op: "get_id_lists", Endpoint: redactor(key).str(cdn), Err: ferr},
+		)
 	}
 	return m, nil
 }
@@ -45,7 +49,7 @@ func (c *Client) manifestOnce(ctx context.Context, key, method, u string) (map[s
 	if err != nil {
 		return nil, err
 	}
-	defer body.Close()
+	defer closeQuietly(body)
 	if err := checkJSON(resp.Header); err != nil {
 		return nil, err
 	}
@@ -88,7 +92,10 @@ func (c *Client) DownloadIDList(ctx context.Context, key string, info IDListInfo
 	if !byQuery && start > 0 {
 		eff = rangeStart(resp, start)
 	}
-	return &IDListBody{ReadCloser: &limitedBody{limitReader: limitReader{r: body, left: c.opts.MaxBodySize}, c: body}, Start: eff}, nil
+	return &IDListBody{
+		ReadCloser: &limitedBody{limitReader: limitReader{r: body, left: c.opts.MaxBodySize}, c: body},
+		Start:      eff,
+	}, nil
 }
 
 // rangeStart is where a ranged answer begins: 0 when the server ignored the Range header.

@@ -63,7 +63,8 @@ func TestSyncIDListsIncremental(t *testing.T) {
 				t.Fatalf("file requests %+v", files)
 			}
 			f := files[0]
-			if f.Query.Get("range") != tc.rangeQ || f.Header.Get("Range") != tc.rangeH || f.Header.Get("statsig-id-list-file-size") != tc.sizeHdr {
+			if f.Query.Get("range") != tc.rangeQ || f.Header.Get("Range") != tc.rangeH ||
+				f.Header.Get("statsig-id-list-file-size") != tc.sizeHdr {
 				t.Fatalf("file request query=%q headers=%v", f.RawQuery, f.Header)
 			}
 			// Nothing new: no file request, same state.
@@ -128,7 +129,8 @@ func TestManifestFallbackAndErrors(t *testing.T) {
 		t.Fatalf("fallback manifest: %v %+v", err, m)
 	}
 	reqs := s.RequestsTo(standin.RouteIDListManifest)
-	if len(reqs) != 2 || reqs[0].Method != "POST" || reqs[1].Method != "GET" || reqs[1].Path != "/v1/get_id_lists/"+key+".json" {
+	if len(reqs) != 2 || reqs[0].Method != "POST" || reqs[1].Method != "GET" ||
+		reqs[1].Path != "/v1/get_id_lists/"+key+".json" {
 		t.Fatalf("requests %+v", reqs)
 	}
 

@@ -17,10 +17,16 @@ const maxLogEventAnswer = 64 << 10
 // encoding ("gzip", "zstd", or "" for plain JSON). Success is a 2xx answer whose JSON body
 // does not say "success": false; an empty 2xx body counts as success. Non-2xx answers
 // return a *StatusError (see IsRetryable).
-func (c *Client) PostLogEvent(ctx context.Context, key string, body []byte, encoding string, eventCount, retryCount int) error {
+func (c *Client) PostLogEvent(
+	ctx context.Context,
+	key string,
+	body []byte,
+	encoding string,
+	eventCount, retryCount int,
+) error {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	if encoding != "" && encoding != "identity" {
+	if encoding != "" && encoding != encodingIdentity {
 		h.Set("Content-Encoding", encoding)
 	}
 	h.Set("statsig-event-count", strconv.Itoa(eventCount))
@@ -32,16 +38,26 @@ func (c *Client) PostLogEvent(ctx context.Context, key string, body []byte, enco
 	fail := func(err error) error {
 		return &Error{Op: "log_event", Endpoint: k.str(c.opts.LogEventURL), Err: err}
 	}
-	resp, rb, err := c.open(ctx, request{method: http.MethodPost, url: c.opts.LogEventURL, key: key, body: body, header: h, timeout: c.opts.RequestTimeout})
+	resp, rb, err := c.open(
+		ctx,
+		request{
+			method:  http.MethodPost,
+			url:     c.opts.LogEventURL,
+			key:     key,
+			body:    body,
+			header:  h,
+			timeout: c.opts.RequestTimeout,
+		},
+	)
 	if err != nil {
 		return fail(err)
 	}
-	defer rb.Close()
+	defer closeQuietly(rb)
 	dec, err := decode(resp.Header.Get("Content-Encoding"), rb)
 	if err != nil {
 		return fail(err)
 	}
-	defer dec.Close()
+	defer closeQuietly(dec)
 	ans, err := io.ReadAll(io.LimitReader(dec, maxLogEventAnswer))
 	if err != nil {
 		return fail(decodeErr(err))

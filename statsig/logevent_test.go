@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -18,8 +19,14 @@ func TestPostLogEvent(t *testing.T) {
 	c := newClient(t, s, nil)
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-	zw.Write([]byte(`{"events":[{"eventName":"custom","value":1,"user":{"userID":"u"},"time":1}],"statsigMetadata":{"sdkType":"statsig-operator"}}`))
-	zw.Close()
+	batch := `{"events":[{"eventName":"custom","value":1,"user":{"userID":"u"},"time":1}],` +
+		`"statsigMetadata":{"sdkType":"statsig-operator"}}`
+	if _, err := io.WriteString(zw, batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.PostLogEvent(context.Background(), key, gz.Bytes(), "gzip", 1, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +34,10 @@ func TestPostLogEvent(t *testing.T) {
 		t.Fatalf("events %+v", s.Events())
 	}
 	r := s.RequestsTo(standin.RouteLogEvent)[0]
-	for h, v := range map[string]string{"Content-Encoding": "gzip", "Content-Type": "application/json", "statsig-event-count": "1", "statsig-retry-count": "2", "STATSIG-API-KEY": key, "STATSIG-SDK-TYPE": "statsig-operator"} {
+	for h, v := range map[string]string{
+		"Content-Encoding": "gzip", "Content-Type": "application/json", "statsig-event-count": "1",
+		"statsig-retry-count": "2", "STATSIG-API-KEY": key, "STATSIG-SDK-TYPE": "statsig-operator",
+	} {
 		if r.Header.Get(h) != v {
 			t.Errorf("header %s = %q, want %q", h, r.Header.Get(h), v)
 		}
@@ -73,7 +83,7 @@ func TestPostLogEventSuccessRule(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(tc.code)
-				w.Write([]byte(tc.answer))
+				_, _ = io.WriteString(w, tc.answer)
 			}))
 			defer srv.Close()
 			c, _ := statsig.New(statsig.Options{LogEventURL: srv.URL + "/v1/log_event"})

@@ -114,16 +114,12 @@ func New(o Options) (*Client, error) {
 	if o.Format == FormatV1 {
 		def = DefaultSpecsURLV1
 	}
-	if o.SpecsURL == "" || o.SpecsURL == "null" {
-		o.SpecsURL = def
-	}
-	if o.IDListsURL == "" || o.IDListsURL == "null" {
-		o.IDListsURL = DefaultIDListsURL
-	}
-	if o.LogEventURL == "" || o.LogEventURL == "null" {
-		o.LogEventURL = DefaultLogEventURL
-	}
-	for name, u := range map[string]string{"specs URL": o.SpecsURL, "ID lists URL": o.IDListsURL, "log event URL": o.LogEventURL} {
+	o.SpecsURL = urlOrDefault(o.SpecsURL, def)
+	o.IDListsURL = urlOrDefault(o.IDListsURL, DefaultIDListsURL)
+	o.LogEventURL = urlOrDefault(o.LogEventURL, DefaultLogEventURL)
+	for name, u := range map[string]string{
+		"specs URL": o.SpecsURL, "ID lists URL": o.IDListsURL, "log event URL": o.LogEventURL,
+	} {
 		if err := checkURL(u); err != nil {
 			return nil, fmt.Errorf("statsig: %s: %w", name, err)
 		}
@@ -195,4 +191,13 @@ func newUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// urlOrDefault returns u, or def when u is unset: "" or "null" (what the SDKs' options take
+// for "use the default").
+func urlOrDefault(u, def string) string {
+	if u == "" || u == "null" {
+		return def
+	}
+	return u
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -74,9 +75,7 @@ func (c *Client) open(ctx context.Context, rq request) (*http.Response, *bodyRea
 		cancel()
 		return nil, nil, k.err(err)
 	}
-	for name, vs := range rq.header {
-		req.Header[name] = vs
-	}
+	maps.Copy(req.Header, rq.header)
 	c.setHeaders(req.Header, rq.key)
 	if rq.body != nil && len(rq.body) == 0 {
 		req.ContentLength = 0
@@ -89,11 +88,18 @@ func (c *Client) open(ctx context.Context, rq request) (*http.Response, *bodyRea
 	}
 	br := &bodyReader{rc: resp.Body, parent: ctx, actx: actx, cancel: cancel, timeout: rq.timeout, k: k}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		defer br.Close()
+		defer closeQuietly(br)
 		return nil, nil, &StatusError{Code: resp.StatusCode, Body: errorSnippet(resp, br, k)}
 	}
 	return resp, br, nil
 }
+
+// encodingIdentity is the Content-Encoding of an uncompressed body (as is "").
+const encodingIdentity = "identity"
+
+// closeQuietly closes a response body (or a decoder over one) once it has been read or
+// abandoned: what was read has already been checked, so a close error carries nothing to act on.
+func closeQuietly(c io.Closer) { _ = c.Close() }
 
 // errorSnippet reads the start of an error body, decompressing it when needed.
 func errorSnippet(resp *http.Response, r io.Reader, k redactor) string {
@@ -111,7 +117,10 @@ func errorSnippet(resp *http.Response, r io.Reader, k redactor) string {
 func classify(parent, actx context.Context, timeout time.Duration, err error, k redactor) error {
 	var ne net.Error
 	switch {
-	case errors.Is(err, ErrBodyTooLarge), errors.Is(err, ErrTruncated), errors.Is(err, ErrEncoding), errors.Is(err, ErrTimeout):
+	case errors.Is(err, ErrBodyTooLarge),
+		errors.Is(err, ErrTruncated),
+		errors.Is(err, ErrEncoding),
+		errors.Is(err, ErrTimeout):
 		return err
 	case parent.Err() != nil:
 		return &canceledError{cause: parent.Err()}
@@ -169,7 +178,7 @@ func checkJSON(h http.Header) error {
 // decode wraps r in the decoder named by a Content-Encoding header.
 func decode(enc string, r io.Reader) (io.ReadCloser, error) {
 	switch strings.ToLower(strings.TrimSpace(enc)) {
-	case "", "identity":
+	case "", encodingIdentity:
 		return io.NopCloser(r), nil
 	case "gzip", "x-gzip":
 		zr, err := gzip.NewReader(r)
@@ -184,7 +193,12 @@ func decode(enc string, r io.Reader) (io.ReadCloser, error) {
 		}
 		return zr, nil
 	case "zstd":
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdMaxWindow), zstd.WithDecoderLowmem(true))
+		zr, err := zstd.NewReader(
+			r,
+			zstd.WithDecoderConcurrency(1),
+			zstd.WithDecoderMaxWindow(zstdMaxWindow),
+			zstd.WithDecoderLowmem(true),
+		)
 		if err != nil {
 			return nil, fmt.Errorf("%w: zstd: %v", ErrEncoding, err)
 		}

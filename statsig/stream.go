@@ -67,7 +67,11 @@ type chunkPipe struct {
 }
 
 func newChunkPipe() *chunkPipe {
-	return &chunkPipe{ch: make(chan []byte, streamDepth), free: make(chan []byte, streamDepth+2), gone: make(chan struct{})}
+	return &chunkPipe{
+		ch:   make(chan []byte, streamDepth),
+		free: make(chan []byte, streamDepth+2),
+		gone: make(chan struct{}),
+	}
 }
 
 func (p *chunkPipe) write(b []byte) error {

@@ -33,11 +33,40 @@ func TestDownloadStreaming(t *testing.T) {
 			_, _ = io.ReadFull(r, b)
 			return b, errParse
 		}, wantCons: errParse, calls: 1}},
-		{"consumer stops without reading", sc{initial: true, consume: func(io.Reader) ([]byte, error) { return nil, nil }, calls: 1}},
-		{"truncated body then retry", sc{fault: &standin.Fault{Kind: standin.Truncated, Times: 1}, consume: readAll, calls: 2, wantAll: true}},
-		{"truncated initial", sc{fault: &standin.Fault{Kind: standin.Truncated, Times: 1}, initial: true, consume: readAll, wantErr: statsig.ErrTruncated, calls: 1}},
-		{"body too large", sc{fault: &standin.Fault{Kind: standin.HugeBody, Times: 1}, initial: true, consume: readAll, wantErr: statsig.ErrBodyTooLarge, calls: 1}},
-		{"error status: no consumer", sc{fault: &standin.Fault{Kind: standin.Status403, Times: 1}, initial: true, consume: readAll, wantErr: errAny, calls: 0}},
+		{"consumer stops without reading",
+			sc{initial: true, consume: func(io.Reader) ([]byte, error) { return nil, nil }, calls: 1}},
+		{"truncated body then retry",
+			sc{fault: &standin.Fault{Kind: standin.Truncated, Times: 1}, consume: readAll, calls: 2, wantAll: true}},
+		{
+			"truncated initial",
+			sc{
+				fault:   &standin.Fault{Kind: standin.Truncated, Times: 1},
+				initial: true,
+				consume: readAll,
+				wantErr: statsig.ErrTruncated,
+				calls:   1,
+			},
+		},
+		{
+			"body too large",
+			sc{
+				fault:   &standin.Fault{Kind: standin.HugeBody, Times: 1},
+				initial: true,
+				consume: readAll,
+				wantErr: statsig.ErrBodyTooLarge,
+				calls:   1,
+			},
+		},
+		{
+			"error status: no consumer",
+			sc{
+				fault:   &standin.Fault{Kind: standin.Status403, Times: 1},
+				initial: true,
+				consume: readAll,
+				wantErr: errAny,
+				calls:   0,
+			},
+		},
 	}
 	for _, tc := range tests {
 		for _, keep := range []bool{true, false} {
@@ -108,7 +137,7 @@ func testStreaming(t *testing.T, tc streamCase, keep bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Close()
+	defer mustClose(t, resp)
 	if !errors.Is(resp.ConsumeErr, tc.wantCons) || (tc.wantCons == nil && resp.ConsumeErr != nil) {
 		t.Fatalf("ConsumeErr %v, want %v", resp.ConsumeErr, tc.wantCons)
 	}
@@ -128,7 +157,7 @@ func testStreaming(t *testing.T, tc streamCase, keep bool) {
 	if tc.wantAll && !bytes.Equal(seen, payload) {
 		t.Fatalf("consumer saw %d bytes, want the %d of the payload", len(seen), len(payload))
 	}
-	resp.Close()
+	mustClose(t, resp)
 	s.Close()
 	waitGoroutines(t, before)
 }

@@ -3,6 +3,7 @@ package v1alpha1
 import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Default values of the Statsig server SDK options (Statsig Server Core), used by the CRD
@@ -406,5 +407,8 @@ type StatsigSpecList struct {
 }
 
 func init() {
-	SchemeBuilder.Register(&StatsigSpec{}, &StatsigSpecList{})
+	SchemeBuilder.Register(func(s *runtime.Scheme) error {
+		s.AddKnownTypes(GroupVersion, &StatsigSpec{}, &StatsigSpecList{})
+		return nil
+	})
 }

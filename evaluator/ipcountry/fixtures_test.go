@@ -1,8 +1,9 @@
 package ipcountry
 
 import (
-	"github.com/statsig-operator/statsig-operator/test/fixtures"
 	"testing"
+
+	"github.com/statsig-operator/statsig-operator/test/fixtures"
 )
 
 // fixturesDir is the shared fixtures directory (see test/fixtures).

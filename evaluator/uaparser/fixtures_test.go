@@ -1,10 +1,11 @@
 package uaparser
 
 import (
-	"github.com/statsig-operator/statsig-operator/test/fixtures"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/statsig-operator/statsig-operator/test/fixtures"
 )
 
 // fixturesDir is the shared fixtures directory (see test/fixtures).

@@ -57,6 +57,7 @@ func replayOS(s *scan, tags []token) (string, string) {
 	return "Other", unknownVersion
 }
 
+//nolint:gocyclo // a literal transcription of Server Core's parse_browser loop, kept flat to compare
 func replayBrowser(s *scan, tags []token) (string, string) {
 	if s.hasPossibleBrowser {
 		return s.possibleBrowser.tag, s.possibleBrowser.render()

@@ -1,3 +1,4 @@
+//nolint:goconst // tokens and names are spelled out as in Server Core's source, to compare it line by line
 package uaparser
 
 // os mirrors Server Core's parse_os decision order.

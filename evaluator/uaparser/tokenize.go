@@ -1,3 +1,4 @@
+//nolint:goconst // tokens and names are spelled out as in Server Core's source, to compare it line by line
 package uaparser
 
 import "strings"
@@ -18,6 +19,8 @@ func (s *scan) run(ua string) {
 }
 
 // step handles one window position; the caller then advances by one word.
+//
+//nolint:gocyclo // one flat switch over the current word, transcribing Server Core's tokenizer
 func (s *scan) step(w *window, curr, next1, next2, next3 string) {
 	switch {
 	case strings.HasPrefix(curr, "AppleTV"):
@@ -106,8 +109,8 @@ func (s *scan) step(w *window, curr, next1, next2, next3 string) {
 		// noise word
 	case curr == "Better" && next1 == "Uptime" && next2 == "Bot":
 		s.noteBot("Better Uptime Bot", "")
-	case curr == "Radius" && next1 == "Compilance" && next2 == "Bot":
-		s.noteBot("Radius Compilance Bot", "")
+	case curr == "Radius" && next1 == "Compilance" && next2 == "Bot": //nolint:misspell // the bot's real UA
+		s.noteBot("Radius Compilance Bot", "") //nolint:misspell // as Server Core names it
 	case curr == "AdsBot-Google-Mobile":
 		s.noteBot("AdsBot-Google", "")
 	case curr == "Uptime" && next1 == "Monitoring" && next2 == "Bot":

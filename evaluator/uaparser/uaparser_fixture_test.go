@@ -36,7 +36,7 @@ type mustPassCase struct {
 
 func loadMustPass(t testing.TB) []mustPassCase {
 	lines := strings.Split(strings.TrimRight(string(readFixture(t, "test_must_pass_user_agents.txt")), "\n"), "\n")
-	var out []mustPassCase
+	out := make([]mustPassCase, 0, len(lines)-1)
 	for i, line := range lines[1:] { // header first
 		f := strings.Split(line, "|")
 		if len(f) != 11 {

@@ -14,24 +14,41 @@ var parseCases = []struct {
 }{
 	{"empty", "", Result{"Other", "0.0.0", "Other", "0.0.0"}},
 	{"separators only", " ; ;;  ", Result{"Other", "0.0.0", "Other", "0.0.0"}},
-	{"SC windows 10", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/134.0.0.0 Safari/537.36 Trailer/93.3.8652.5",
-		Result{"Windows", "10", "Chrome", "134.0.0.0"}},
-	{"SC windows 8.1", "Mozilla/5.0 (Windows NT 6.3; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/41.0.2226.0 Safari/537.36",
+	{
+		"SC windows 10",
+		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/134.0.0.0 Safari/537.36 Trailer/93.3.8652.5", //nolint:lll // a real user agent, kept whole
+		Result{"Windows", "10", "Chrome", "134.0.0.0"},
+	},
+	{"SC windows 8.1",
+		"Mozilla/5.0 (Windows NT 6.3; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/41.0.2226.0 Safari/537.36",
 		Result{"Windows", "8.1", "Chrome", "41.0.2226.0"}},
 	{"windows xp via NT 5.1", "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1)", Result{"Windows", "XP", "IE", "8.0"}},
 	{"windows NT 6.2 unmapped", "Mozilla/5.0 (Windows NT 6.2)", Result{"Windows", "0.0.0", "Other", "0.0.0"}},
 	{"windows XP word maps to unknown", "Foo (Windows XP)", Result{"Windows", "0.0.0", "Other", "0.0.0"}},
-	{"SC ios", "Mozilla/5.0 (iPhone; CPU iPhone OS 16_7_10 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.",
-		Result{"iOS", "16.7.10", "Mobile Safari", "16.6"}},
-	{"SC macos", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.10 Safari/605.1.1",
-		Result{"Mac OS X", "10.15.7", "Safari", "17.10"}},
+	{
+		"SC ios",
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 16_7_10 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.", //nolint:lll // a real user agent, kept whole
+		Result{"iOS", "16.7.10", "Mobile Safari", "16.6"},
+	},
+	{
+		"SC macos",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.10 Safari/605.1.1", //nolint:lll // a real user agent, kept whole
+		Result{"Mac OS X", "10.15.7", "Safari", "17.10"},
+	},
 	{"SC macos no X", "Codex Desktop/0.93.0-alpha.13 (Mac OS 26.2.0; arm64) unknown",
 		Result{"Mac OS X", "26.2.0", "Other", "0.0.0"}},
-	{"SC ipados", "Whatnot v26.26.0 (42), iPadOS 26.5, iPad13,19", Result{"iOS", "26.5", "Mobile Safari UI/WKWebView", "0.0.0"}},
-	{"SC ubuntu", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/604.1 (KHTML, like Gecko) Version/11.0 Safari/604.1 Ubuntu/17.04 (3.24.1-0ubuntu1) Epiphany/3.24.1",
-		Result{"Ubuntu", "17.04", "Safari", "11.0"}},
-	{"SC chrome mac", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/137.0.0.0 Safari/537.36",
-		Result{"Mac OS X", "10.15.7", "Chrome", "137.0.0.0"}},
+	{"SC ipados", "Whatnot v26.26.0 (42), iPadOS 26.5, iPad13,19",
+		Result{"iOS", "26.5", "Mobile Safari UI/WKWebView", "0.0.0"}},
+	{
+		"SC ubuntu",
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/604.1 (KHTML, like Gecko) Version/11.0 Safari/604.1 Ubuntu/17.04 (3.24.1-0ubuntu1) Epiphany/3.24.1", //nolint:lll // a real user agent, kept whole
+		Result{"Ubuntu", "17.04", "Safari", "11.0"},
+	},
+	{
+		"SC chrome mac",
+		"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/137.0.0.0 Safari/537.36", //nolint:lll // a real user agent, kept whole
+		Result{"Mac OS X", "10.15.7", "Chrome", "137.0.0.0"},
+	},
 	{"SC firefox mac", "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:139.0) Gecko/20100101 Firefox/139.0",
 		Result{"Mac OS X", "10.15", "Firefox", "139.0"}},
 	{"SC chatgpt ios browser version", "ChatGPT/1.2025.322 (iOS 18.6.2; iPhone12,1; build 19585375154)",
@@ -49,7 +66,8 @@ var parseCases = []struct {
 	{"lone separator renders empty", "Chrome/.", Result{"Other", "0.0.0", "Chrome", ""}},
 	{"chrome without version falls back to android", "Android 9 Chrome", Result{"Android", "9", "Android", "9"}},
 	{"cfnetwork first tag", "MyApp/3.1 CFNetwork/1410.0.3 Darwin/22.6.0", Result{"iOS", "0.0.0", "MyApp", "3.1"}},
-	{"networking extension", "NetworkingExtension/8618 CFNetwork/1410 Darwin/22", Result{"iOS", "0.0.0", "CFNetwork", "22"}},
+	{"networking extension", "NetworkingExtension/8618 CFNetwork/1410 Darwin/22",
+		Result{"iOS", "0.0.0", "CFNetwork", "22"}},
 }
 
 func TestParse(t *testing.T) {

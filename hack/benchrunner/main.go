@@ -50,7 +50,9 @@ func (p *ours) Init(a *goharness.Args) goharness.InitResult {
 	if p.format == "v1" {
 		specsURL, format = a.Server+"/v1/download_config_specs", statsig.FormatV1
 	}
-	c, err := statsig.New(statsig.Options{SpecsURL: specsURL, Format: format, Transport: goharness.TheGuard, InitTimeout: 2 * time.Minute})
+	c, err := statsig.New(
+		statsig.Options{SpecsURL: specsURL, Format: format, Transport: goharness.TheGuard, InitTimeout: 2 * time.Minute},
+	)
 	if err != nil {
 		return goharness.InitResult{Err: err}
 	}
@@ -67,7 +69,8 @@ func (p *ours) Init(a *goharness.Args) goharness.InitResult {
 		}
 	}()
 	return goharness.InitResult{OK: true, Source: "Network", Notes: []string{
-		"statsig.Client.StreamConfigSpecs hands the decoded body to evaluator.Load while it downloads (not spooled: the runner needs only the snapshot); the previous snapshot is shared",
+		"statsig.Client.StreamConfigSpecs hands the decoded body to evaluator.Load while it downloads " +
+			"(not spooled: the runner needs only the snapshot); the previous snapshot is shared",
 	}}
 }
 
@@ -148,7 +151,12 @@ func (p *ours) DumpLayer(u any, name string, params []string) goharness.LayerRes
 			ps[param] = nil
 		}
 	}
-	return goharness.LayerResult{RuleID: l.RuleID, GroupName: l.GroupName, AllocatedExperiment: l.AllocatedExperiment, Params: ps}
+	return goharness.LayerResult{
+		RuleID:              l.RuleID,
+		GroupName:           l.GroupName,
+		AllocatedExperiment: l.AllocatedExperiment,
+		Params:              ps,
+	}
 }
 
 func (p *ours) Shutdown(bool) {}

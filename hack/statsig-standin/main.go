@@ -88,7 +88,7 @@ func run(listen, v2, v1, keys, forbidden, addrFile string, lists []string) error
 
 func split(s string) []string {
 	var out []string
-	for _, p := range strings.Split(s, ",") {
+	for p := range strings.SplitSeq(s, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
 		}

@@ -57,7 +57,10 @@ func TestApplyToAPIServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	ns := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: namespace}}
+	ns := &corev1.Namespace{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: metav1.ObjectMeta{Name: namespace},
+	}
 	if err := c.Create(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +116,8 @@ func applyAll(ctx context.Context, t *testing.T, c client.Client, objs []*unstru
 
 func apply(ctx context.Context, t *testing.T, c client.Client, o *unstructured.Unstructured) {
 	t.Helper()
-	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(o.DeepCopy()), fieldOwner, client.ForceOwnership); err != nil {
+	ac := client.ApplyConfigurationFromUnstructured(o.DeepCopy())
+	if err := c.Apply(ctx, ac, fieldOwner, client.ForceOwnership); err != nil {
 		t.Errorf("server-side apply %s %s/%s: %v", o.GetKind(), o.GetNamespace(), o.GetName(), err)
 	}
 }
@@ -203,7 +207,16 @@ func checkPermissions(ctx context.Context, t *testing.T, c client.Client, perms 
 			time.Sleep(200 * time.Millisecond)
 		}
 		if sar.Status.Allowed != p.allowed {
-			t.Errorf("%s %s %q in %q (name %q): allowed = %v, want %v", p.verb, p.group, p.resource, p.namespace, p.name, sar.Status.Allowed, p.allowed)
+			t.Errorf(
+				"%s %s %q in %q (name %q): allowed = %v, want %v",
+				p.verb,
+				p.group,
+				p.resource,
+				p.namespace,
+				p.name,
+				sar.Status.Allowed,
+				p.allowed,
+			)
 		}
 	}
 }

@@ -59,7 +59,10 @@ func helm(t *testing.T) string {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("CI is set, so the chart tests must run: %v", helmErr)
 		}
-		t.Skipf("skipping chart tests: Helm could not be built from the Go module proxy (%v); in CI this is a failure", helmErr)
+		t.Skipf(
+			"skipping chart tests: Helm could not be built from the Go module proxy (%v); in CI this is a failure",
+			helmErr,
+		)
 	}
 	return helmBin
 }
@@ -85,7 +88,8 @@ func valuesFile(name string) string { return filepath.Join("testdata", "values",
 // render runs `helm template` for the release used everywhere in these tests.
 func render(t *testing.T, valueSet string, extra ...string) (string, error) {
 	t.Helper()
-	args := []string{"template", releaseName, chartDir, "--namespace", namespace, "-f", valuesFile(valueSet)}
+	args := make([]string, 0, 7+len(extra))
+	args = append(args, "template", releaseName, chartDir, "--namespace", namespace, "-f", valuesFile(valueSet))
 	return runHelm(t, append(args, extra...)...)
 }
 

@@ -1,11 +1,11 @@
 package chart_test
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -100,17 +100,13 @@ func rbacGrants(t *testing.T, objs []*unstructured.Unstructured) []string {
 			}
 		}
 	}
-	var out []string
-	for g := range set {
-		out = append(out, g)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(set))
 }
 
 func strs(v any) []string {
-	var out []string
-	for _, s := range asSlice(v) {
+	vs := asSlice(v)
+	out := make([]string, 0, len(vs))
+	for _, s := range vs {
 		out = append(out, s.(string))
 	}
 	return out
@@ -124,8 +120,8 @@ func asSlice(v any) []any {
 // webhookEssentials keeps the fields of a webhook configuration that decide what reaches the
 // operator and how; caBundle and fields the apiserver defaults are left out.
 func webhookEssentials(o *unstructured.Unstructured) []map[string]any {
-	var out []map[string]any
 	hooks, _, _ := unstructured.NestedSlice(o.Object, "webhooks")
+	out := make([]map[string]any, 0, len(hooks))
 	for _, h := range hooks {
 		h := h.(map[string]any)
 		svc, _, _ := unstructured.NestedMap(h, "clientConfig", "service")
@@ -135,8 +131,9 @@ func webhookEssentials(o *unstructured.Unstructured) []map[string]any {
 			"objectSelector": h["objectSelector"], "namespaceSelector": h["namespaceSelector"],
 			"service": []any{svc["name"], svc["namespace"], svc["path"]},
 		}
-		var rules []any
-		for _, r := range asSlice(h["rules"]) {
+		hookRules := asSlice(h["rules"])
+		rules := make([]any, 0, len(hookRules))
+		for _, r := range hookRules {
 			r := r.(map[string]any)
 			rules = append(rules, []any{r["apiGroups"], r["apiVersions"], r["operations"], r["resources"]})
 		}
@@ -156,8 +153,9 @@ func containerEssentials(t *testing.T, d *unstructured.Unstructured) map[string]
 	c := containers[0].(map[string]any)
 	args := strs(c["args"])
 	slices.Sort(args)
-	var mounts []string
-	for _, m := range asSlice(c["volumeMounts"]) {
+	volumeMounts := asSlice(c["volumeMounts"])
+	mounts := make([]string, 0, len(volumeMounts))
+	for _, m := range volumeMounts {
 		mounts = append(mounts, m.(map[string]any)["mountPath"].(string))
 	}
 	slices.Sort(mounts)
@@ -204,7 +202,10 @@ func TestKustomizeAgreesWithChart(t *testing.T) {
 				continue
 			}
 			if !reflect.DeepEqual(c.Object["spec"], k.Object["spec"]) {
-				t.Errorf("CRD %s: chart and config/default specs differ (run `make manifests` and hack/sync-chart-crds.sh)", c.GetName())
+				t.Errorf(
+					"CRD %s: chart and config/default specs differ (run `make manifests` and hack/sync-chart-crds.sh)",
+					c.GetName(),
+				)
 			}
 		}
 	})
@@ -279,12 +280,17 @@ func TestKustomizeOptionalComponents(t *testing.T) {
 		{"NetworkPolicy", "statsig-operator-allow-webhook", "{.spec.ingress[0].ports[0].port}", "9443"},
 		{"NetworkPolicy", "statsig-operator-allow-metrics", "{.spec.ingress[0].ports[0].port}", "8080"},
 		{"Certificate", "statsig-operator-webhook-cert", "{.spec.secretName}", "statsig-operator-webhook-cert"},
-		{"Certificate", "statsig-operator-webhook-cert", "{.spec.dnsNames[0]}", "statsig-operator-webhook.statsig-system.svc"},
+		{"Certificate", "statsig-operator-webhook-cert", "{.spec.dnsNames[0]}",
+			"statsig-operator-webhook.statsig-system.svc"},
 		{"Issuer", "statsig-operator-selfsigned", "{.metadata.namespace}", namespace},
-		{"MutatingWebhookConfiguration", "statsig-operator-mutating", "{.metadata.annotations.cert-manager\\.io/inject-ca-from}", "statsig-system/statsig-operator-webhook-cert"},
-		{"ValidatingWebhookConfiguration", "statsig-operator-validating", "{.metadata.annotations.cert-manager\\.io/inject-ca-from}", "statsig-system/statsig-operator-webhook-cert"},
-		{"Deployment", "statsig-operator", "{.spec.template.spec.containers[0].args[?(@==\"--cert-mode=cert-manager\")]}", "--cert-mode=cert-manager"},
-		{"Deployment", "statsig-operator", "{.spec.template.spec.volumes[?(@.name==\"webhook-certs\")].secret.secretName}", "statsig-operator-webhook-cert"},
+		{"MutatingWebhookConfiguration", "statsig-operator-mutating",
+			"{.metadata.annotations.cert-manager\\.io/inject-ca-from}", "statsig-system/statsig-operator-webhook-cert"},
+		{"ValidatingWebhookConfiguration", "statsig-operator-validating",
+			"{.metadata.annotations.cert-manager\\.io/inject-ca-from}", "statsig-system/statsig-operator-webhook-cert"},
+		{"Deployment", "statsig-operator", "{.spec.template.spec.containers[0].args[?(@==\"--cert-mode=cert-manager\")]}",
+			"--cert-mode=cert-manager"},
+		{"Deployment", "statsig-operator", "{.spec.template.spec.volumes[?(@.name==\"webhook-certs\")].secret.secretName}",
+			"statsig-operator-webhook-cert"},
 	}
 	for _, tc := range cases {
 		obj := find(objs, tc.kind, tc.name)

@@ -14,7 +14,14 @@ import (
 )
 
 // valueSets are the value files under testdata/values; each has a golden rendering.
-var valueSets = []string{"default", "cert-manager", "external-cert", "restricted", "sample-statsigspec", "sample-inline-key"}
+var valueSets = []string{
+	"default",
+	"cert-manager",
+	"external-cert",
+	"restricted",
+	"sample-statsigspec",
+	"sample-inline-key",
+}
 
 func TestLint(t *testing.T) {
 	for _, vs := range valueSets {
@@ -24,7 +31,7 @@ func TestLint(t *testing.T) {
 				t.Fatalf("%v\n%s", err, out)
 			}
 			// Informational notes (icon is recommended) are fine; warnings and errors are not.
-			for _, line := range strings.Split(out, "\n") {
+			for line := range strings.SplitSeq(out, "\n") {
 				if strings.HasPrefix(line, "[WARNING]") || strings.HasPrefix(line, "[ERROR]") {
 					t.Errorf("helm lint: %s", line)
 				}
@@ -53,8 +60,12 @@ func TestGolden(t *testing.T) {
 				t.Fatalf("%v (run `go test -run TestGolden -update` in test/chart to create it)", err)
 			}
 			if !bytes.Equal(want, []byte(out)) {
-				t.Errorf("rendering of %s differs from %s; review the change and run `go test -run TestGolden -update` in test/chart\n%s",
-					vs, golden, firstDiff(string(want), out))
+				t.Errorf(
+					"rendering of %s differs from %s; review the change and run `go test -run TestGolden -update` in test/chart\n%s",
+					vs,
+					golden,
+					firstDiff(string(want), out),
+				)
 			}
 		})
 	}
@@ -95,19 +106,23 @@ func TestRenderedContract(t *testing.T) {
 		{"default", "Deployment", "statsig-operator", "{.spec.template.spec.serviceAccountName}", "statsig-operator"},
 		{"default", "Deployment", "statsig-operator", "{.spec.template.spec.securityContext.runAsNonRoot}", "true"},
 		{"default", "Deployment", "statsig-operator", "{.spec.template.spec.securityContext.runAsUser}", "65532"},
-		{"default", "Deployment", "statsig-operator", "{.spec.template.spec.securityContext.seccompProfile.type}", "RuntimeDefault"},
+		{"default", "Deployment", "statsig-operator", "{.spec.template.spec.securityContext.seccompProfile.type}",
+			"RuntimeDefault"},
 		{"default", "Deployment", "statsig-operator", ctr + ".securityContext.readOnlyRootFilesystem}", "true"},
 		{"default", "Deployment", "statsig-operator", ctr + ".securityContext.allowPrivilegeEscalation}", "false"},
 		{"default", "Deployment", "statsig-operator", ctr + ".securityContext.capabilities.drop[0]}", "ALL"},
 		{"default", "Deployment", "statsig-operator", ctr + ".livenessProbe.httpGet.path}", "/healthz"},
 		{"default", "Deployment", "statsig-operator", ctr + ".readinessProbe.httpGet.path}", "/readyz"},
 		{"default", "Deployment", "statsig-operator", ctr + ".ports[?(@.name==\"probes\")].containerPort}", "8081"},
-		{"default", "Deployment", "statsig-operator", ctr + ".env[?(@.name==\"POD_NAMESPACE\")].valueFrom.fieldRef.fieldPath}", "metadata.namespace"},
+		{"default", "Deployment", "statsig-operator",
+			ctr + ".env[?(@.name==\"POD_NAMESPACE\")].valueFrom.fieldRef.fieldPath}", "metadata.namespace"},
 		{"default", "Deployment", "statsig-operator", ctr + ".args[?(@==\"--leader-elect=true\")]}", "--leader-elect=true"},
 		{"default", "Deployment", "statsig-operator", ctr + ".args[?(@==\"--cert-mode=self\")]}", "--cert-mode=self"},
 		{"default", "Deployment", "statsig-operator", ctr + ".resources.limits.memory}", "512Mi"},
-		{"default", "Deployment", "statsig-operator", "{.spec.template.spec.volumes[?(@.name==\"webhook-certs\")].emptyDir}", "{}"},
-		{"default", "Deployment", "statsig-operator", "{.spec.template.spec.topologySpreadConstraints[0].topologyKey}", "kubernetes.io/hostname"},
+		{"default", "Deployment", "statsig-operator", "{.spec.template.spec.volumes[?(@.name==\"webhook-certs\")].emptyDir}",
+			"{}"},
+		{"default", "Deployment", "statsig-operator", "{.spec.template.spec.topologySpreadConstraints[0].topologyKey}",
+			"kubernetes.io/hostname"},
 		{"default", "PodDisruptionBudget", "statsig-operator", "{.spec.minAvailable}", "1"},
 		{"default", "Service", "statsig-operator-webhook", "{.spec.ports[0].port}", "443"},
 		{"default", "Service", "statsig-operator-webhook", "{.spec.ports[0].targetPort}", "webhook"},
@@ -120,29 +135,41 @@ func TestRenderedContract(t *testing.T) {
 		{"default", mwh, mwhN, "{.webhooks[0].sideEffects}", "None"},
 		{"default", mwh, mwhN, "{.webhooks[0].timeoutSeconds}", "5"},
 		{"default", mwh, mwhN, "{.webhooks[0].objectSelector.matchLabels.statsig-operator\\.io/inject}", "enabled"},
-		{"default", mwh, mwhN, "{.webhooks[0].namespaceSelector.matchExpressions[0].values}", `["kube-system","statsig-system"]`},
+		{"default", mwh, mwhN, "{.webhooks[0].namespaceSelector.matchExpressions[0].values}",
+			`["kube-system","statsig-system"]`},
 		{"default", mwh, mwhN, "{.webhooks[0].rules[0].operations}", `["CREATE"]`},
 		{"default", vwh, vwhN, "{.webhooks[0].name}", "statsigspecs.statsig-operator.io"},
-		{"default", vwh, vwhN, "{.webhooks[0].clientConfig.service.path}", "/validate-flags-statsig-operator-io-v1alpha1-statsigspec"},
+		{"default", vwh, vwhN, "{.webhooks[0].clientConfig.service.path}",
+			"/validate-flags-statsig-operator-io-v1alpha1-statsigspec"},
 		{"default", vwh, vwhN, "{.webhooks[0].rules[0].operations}", `["CREATE","UPDATE"]`},
-		{"default", "CustomResourceDefinition", "statsigspecs.flags.statsig-operator.io", "{.metadata.annotations.helm\\.sh/resource-policy}", "keep"},
-		{"cert-manager", mwh, mwhN, "{.metadata.annotations.cert-manager\\.io/inject-ca-from}", "statsig-system/statsig-operator-webhook-cert"},
-		{"cert-manager", vwh, vwhN, "{.metadata.annotations.cert-manager\\.io/inject-ca-from}", "statsig-system/statsig-operator-webhook-cert"},
-		{"cert-manager", "Certificate", "statsig-operator-webhook-cert", "{.spec.dnsNames[0]}", "statsig-operator-webhook.statsig-system.svc"},
-		{"cert-manager", "Certificate", "statsig-operator-webhook-cert", "{.spec.issuerRef.name}", "statsig-operator-selfsigned"},
+		{"default", "CustomResourceDefinition", "statsigspecs.flags.statsig-operator.io",
+			"{.metadata.annotations.helm\\.sh/resource-policy}", "keep"},
+		{"cert-manager", mwh, mwhN, "{.metadata.annotations.cert-manager\\.io/inject-ca-from}",
+			"statsig-system/statsig-operator-webhook-cert"},
+		{"cert-manager", vwh, vwhN, "{.metadata.annotations.cert-manager\\.io/inject-ca-from}",
+			"statsig-system/statsig-operator-webhook-cert"},
+		{"cert-manager", "Certificate", "statsig-operator-webhook-cert", "{.spec.dnsNames[0]}",
+			"statsig-operator-webhook.statsig-system.svc"},
+		{"cert-manager", "Certificate", "statsig-operator-webhook-cert", "{.spec.issuerRef.name}",
+			"statsig-operator-selfsigned"},
 		{"cert-manager", "Issuer", "statsig-operator-selfsigned", "{.spec.selfSigned}", "{}"},
-		{"cert-manager", "Deployment", "statsig-operator", ctr + ".args[?(@==\"--cert-mode=cert-manager\")]}", "--cert-mode=cert-manager"},
-		{"cert-manager", "Deployment", "statsig-operator", "{.spec.template.spec.volumes[?(@.name==\"webhook-certs\")].secret.secretName}", "statsig-operator-webhook-cert"},
+		{"cert-manager", "Deployment", "statsig-operator", ctr + ".args[?(@==\"--cert-mode=cert-manager\")]}",
+			"--cert-mode=cert-manager"},
+		{"cert-manager", "Deployment", "statsig-operator",
+			"{.spec.template.spec.volumes[?(@.name==\"webhook-certs\")].secret.secretName}", "statsig-operator-webhook-cert"},
 		{"external-cert", mwh, mwhN, "{.webhooks[0].clientConfig.caBundle}", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="},
 		{"external-cert", mwh, mwhN, "{.webhooks[0].failurePolicy}", "Fail"},
-		{"external-cert", "Deployment", "statsig-operator", "{.spec.template.spec.volumes[?(@.name==\"webhook-certs\")].secret.secretName}", "my-webhook-tls"},
-		{"restricted", "Deployment", "statsig-operator", ctr + ".args[?(@==\"--workload-controller=false\")]}", "--workload-controller=false"},
+		{"external-cert", "Deployment", "statsig-operator",
+			"{.spec.template.spec.volumes[?(@.name==\"webhook-certs\")].secret.secretName}", "my-webhook-tls"},
+		{"restricted", "Deployment", "statsig-operator", ctr + ".args[?(@==\"--workload-controller=false\")]}",
+			"--workload-controller=false"},
 		{"restricted", "ServiceMonitor", "statsig-operator", "{.spec.endpoints[0].port}", "metrics"},
 		{"restricted", "ServiceMonitor", "statsig-operator", "{.metadata.labels.release}", "kube-prometheus-stack"},
 		{"restricted", "NetworkPolicy", "statsig-operator", "{.spec.ingress[0].ports[0].port}", "9443"},
 		{"restricted", "NetworkPolicy", "statsig-operator", "{.spec.egress[0].ports[0].port}", "53"},
 		{"restricted", "ClusterRole", "statsig-operator", "{.rules[?(@.apiGroups[0]==\"apps\")].verbs}", ""},
-		{"restricted", "ClusterRole", "statsig-operator", "{.rules[?(@.resources[0]==\"configmaps\")].verbs}", `["get","list","watch"]`},
+		{"restricted", "ClusterRole", "statsig-operator", "{.rules[?(@.resources[0]==\"configmaps\")].verbs}",
+			`["get","list","watch"]`},
 		{"restricted", "Role", "statsig-operator", "{.rules[?(@.resources[0]==\"configmaps\")].verbs}", ""},
 		{"sample-statsigspec", "StatsigSpec", "my-project", "{.spec.secretKeyRef.name}", "statsig-server-key"},
 		{"sample-statsigspec", "StatsigSpec", "my-project", "{.spec.secretKeyRef.namespace}", "statsig-system"},
@@ -181,13 +208,25 @@ func TestRejectedValues(t *testing.T) {
 		{"bad failure policy", []string{"webhook.failurePolicy=Open"}, "value must be one of 'Ignore', 'Fail'"},
 		{"timeout too long", []string{"webhook.timeoutSeconds=31"}, "timeoutSeconds"},
 		{"replicas without leader election", []string{"leaderElection.enabled=false"}, "needs leaderElection.enabled"},
-		{"two certificate sources", []string{"certManager.enabled=true", "webhook.externalCert.secretName=x", "webhook.externalCert.caBundle=eA=="}, "mutually exclusive"},
+		{"two certificate sources",
+			[]string{"certManager.enabled=true", "webhook.externalCert.secretName=x", "webhook.externalCert.caBundle=eA=="},
+			"mutually exclusive"},
 		{"external cert without CA", []string{"webhook.externalCert.secretName=x"}, "caBundle is required"},
-		{"ServiceMonitor without metrics", []string{"metrics.enabled=false", "metrics.serviceMonitor.enabled=true"}, "needs metrics.enabled"},
+		{"ServiceMonitor without metrics", []string{"metrics.enabled=false", "metrics.serviceMonitor.enabled=true"},
+			"needs metrics.enabled"},
 		{"StatsigSpec without key", []string{"statsigSpec.create=true"}, "needs statsigSpec.secretKey.existingSecret"},
-		{"StatsigSpec with two keys", []string{"statsigSpec.create=true", "statsigSpec.secretKey.existingSecret=k", "statsigSpec.secretKey.value=secret-x"}, "not both"},
+		{
+			"StatsigSpec with two keys",
+			[]string{
+				"statsigSpec.create=true",
+				"statsigSpec.secretKey.existingSecret=k",
+				"statsigSpec.secretKey.value=secret-x",
+			},
+			"not both",
+		},
 		{"secretKeyRef in spec", []string{"statsigSpec.spec.secretKeyRef.name=k"}, "'not' failed"},
-		{"client key instead of server key", []string{"statsigSpec.secretKey.value=client-abc"}, "statsigSpec/secretKey/value"},
+		{"client key instead of server key", []string{"statsigSpec.secretKey.value=client-abc"},
+			"statsigSpec/secretKey/value"},
 		{"image digest malformed", []string{"image.digest=latest"}, "image/digest"},
 	}
 	for _, tc := range cases {
@@ -224,7 +263,10 @@ func TestChartCRDsInSync(t *testing.T) {
 		}
 		got, err := os.ReadFile(filepath.Join(chartDir, "files", "crds", filepath.Base(base)))
 		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("charts/statsig-operator/files/crds/%s differs from config/crd/bases: run hack/sync-chart-crds.sh", filepath.Base(base))
+			t.Errorf(
+				"charts/statsig-operator/files/crds/%s differs from config/crd/bases: run hack/sync-chart-crds.sh",
+				filepath.Base(base),
+			)
 		}
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
-	"sort"
+	"slices"
 	"testing"
 
 	statsig "github.com/statsig-io/go-sdk"
@@ -31,17 +31,21 @@ func v1Names(t *testing.T, raw []byte) (gates, configs, layers []string) {
 	for _, l := range p.LayerConfigs {
 		layers = append(layers, l.Name)
 	}
-	sort.Strings(gates)
-	sort.Strings(configs)
-	sort.Strings(layers)
+	slices.Sort(gates)
+	slices.Sort(configs)
+	slices.Sort(layers)
 	return gates, configs, layers
 }
 
 var goSDKUsers = []statsig.User{
 	{UserID: "123", Email: "testuser@statsig.com"},
 	{UserID: "9", Email: "jkw@statsig.com", Country: "US", AppVersion: "1.2.3"},
-	{UserID: "4", Email: "a@gmail.com", Custom: map[string]interface{}{"level": 9}},
-	{UserID: "abc", IpAddress: "1.0.0.0", UserAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"},
+	{UserID: "4", Email: "a@gmail.com", Custom: map[string]any{"level": 9}},
+	{
+		UserID:    "abc",
+		IpAddress: "1.0.0.0",
+		UserAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36", //nolint:lll // a real user agent, kept whole
+	},
 	{CustomIDs: map[string]string{"stableID": "device-1", "companyID": "statsig"}},
 }
 
@@ -59,11 +63,23 @@ func goSDKThroughProxy(t *testing.T, rel string) {
 		t.Fatal(err)
 	}
 	base := serve(t, rel, goSDKKey, nil)
-	off := statsig.StatsigLoggerOptions{DisableInitDiagnostics: true, DisableSyncDiagnostics: true, DisableApiDiagnostics: true}
-	proxied, details := statsig.NewClientWithDetails(goSDKKey, &statsig.Options{API: base + "/v1", StatsigLoggerOptions: off})
+	off := statsig.StatsigLoggerOptions{
+		DisableInitDiagnostics: true,
+		DisableSyncDiagnostics: true,
+		DisableApiDiagnostics:  true,
+	}
+	proxied, details := statsig.NewClientWithDetails(
+		goSDKKey,
+		&statsig.Options{API: base + "/v1", StatsigLoggerOptions: off},
+	)
 	defer proxied.Shutdown()
 	if !details.Success || details.Source != statsig.SourceNetwork {
-		t.Fatalf("go-sdk did not initialize from the proxy: success=%v source=%s err=%v", details.Success, details.Source, details.Error)
+		t.Fatalf(
+			"go-sdk did not initialize from the proxy: success=%v source=%s err=%v",
+			details.Success,
+			details.Source,
+			details.Error,
+		)
 	}
 	direct := statsig.NewClientWithOptions(goSDKKey, &statsig.Options{LocalMode: true, BootstrapValues: string(raw)})
 	defer direct.Shutdown()
@@ -77,20 +93,37 @@ func goSDKThroughProxy(t *testing.T, rel string) {
 		for _, g := range gates {
 			got, want := proxied.GetGateWithExposureLoggingDisabled(u, g), direct.GetGateWithExposureLoggingDisabled(u, g)
 			if got.Value != want.Value || got.RuleID != want.RuleID {
-				t.Errorf("gate %s user %s: proxied %v/%s, direct %v/%s", g, u.UserID, got.Value, got.RuleID, want.Value, want.RuleID)
+				t.Errorf(
+					"gate %s user %s: proxied %v/%s, direct %v/%s",
+					g,
+					u.UserID,
+					got.Value,
+					got.RuleID,
+					want.Value,
+					want.RuleID,
+				)
 			}
 			n++
 		}
 		for _, c := range configs {
 			got, want := proxied.GetConfigWithExposureLoggingDisabled(u, c), direct.GetConfigWithExposureLoggingDisabled(u, c)
 			if got.RuleID != want.RuleID || got.GroupName != want.GroupName || !reflect.DeepEqual(got.Value, want.Value) {
-				t.Errorf("config %s user %s: proxied %s %v, direct %s %v", c, u.UserID, got.RuleID, got.Value, want.RuleID, want.Value)
+				t.Errorf(
+					"config %s user %s: proxied %s %v, direct %s %v",
+					c,
+					u.UserID,
+					got.RuleID,
+					got.Value,
+					want.RuleID,
+					want.Value,
+				)
 			}
 			n++
 		}
 		for _, l := range layers {
 			got, want := proxied.GetLayerWithExposureLoggingDisabled(u, l), direct.GetLayerWithExposureLoggingDisabled(u, l)
-			if got.RuleID != want.RuleID || got.AllocatedExperimentName != want.AllocatedExperimentName || !reflect.DeepEqual(got.Value, want.Value) {
+			if got.RuleID != want.RuleID || got.AllocatedExperimentName != want.AllocatedExperimentName ||
+				!reflect.DeepEqual(got.Value, want.Value) {
 				t.Errorf("layer %s user %s: proxied %s, direct %s", l, u.UserID, got.RuleID, want.RuleID)
 			}
 			n++

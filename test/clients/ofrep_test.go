@@ -31,8 +31,10 @@ func TestOFREPProvider(t *testing.T) {
 		wantRule string
 	}{
 		{"public gate passes everyone", "test_public", openfeature.NewEvaluationContext("user-1", nil), true, ""},
-		{"email gate", "test_email", openfeature.NewEvaluationContext("user-2", map[string]any{"email": "someone@statsig.com"}), true, ""},
-		{"email gate fails others", "test_email", openfeature.NewEvaluationContext("user-3", map[string]any{"email": "someone@example.com"}), false, ""},
+		{"email gate", "test_email",
+			openfeature.NewEvaluationContext("user-2", map[string]any{"email": "someone@statsig.com"}), true, ""},
+		{"email gate fails others", "test_email",
+			openfeature.NewEvaluationContext("user-3", map[string]any{"email": "someone@example.com"}), false, ""},
 	}
 	for _, tt := range tests {
 		d, err := client.BooleanValueDetails(ctx, tt.flag, !tt.want, tt.ec)
@@ -48,7 +50,12 @@ func TestOFREPProvider(t *testing.T) {
 		}
 	}
 
-	obj, err := client.ObjectValueDetails(ctx, "test_email_config", map[string]any{}, openfeature.NewEvaluationContext("user-4", map[string]any{"email": "x@statsig.com"}))
+	obj, err := client.ObjectValueDetails(
+		ctx,
+		"test_email_config",
+		map[string]any{},
+		openfeature.NewEvaluationContext("user-4", map[string]any{"email": "x@statsig.com"}),
+	)
 	if err != nil {
 		t.Fatalf("object flag: %v", err)
 	}

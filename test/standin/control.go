@@ -23,10 +23,11 @@ const maxControlBody = 1 << 30
 //	GET    /_standin/events                             received events
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	name := q.Get("name") // gate or ID list
 	fail := func(code int, err error) { writeJSON(w, code, map[string]any{"error": err.Error()}) }
 	switch op := r.Method + " " + r.URL.Path; op {
 	case "POST /_standin/bump":
-		writeJSON(w, http.StatusOK, map[string]any{"time": s.Bump()})
+		writeJSON(w, http.StatusOK, map[string]any{timeField: s.Bump()})
 	case "POST /_standin/payload":
 		f, err := parseFormat(q.Get("format"))
 		if err != nil {
@@ -41,27 +42,27 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			fail(http.StatusBadRequest, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"format": f, "time": s.Time(f), "bytes": len(b)})
+		writeJSON(w, http.StatusOK, map[string]any{"format": f, timeField: s.Time(f), "bytes": len(b)})
 	case "POST /_standin/gate":
 		pct, err := strconv.ParseFloat(q.Get("pass_percentage"), 64)
-		if err != nil || q.Get("name") == "" {
+		if err != nil || name == "" {
 			fail(http.StatusBadRequest, fmt.Errorf("want name=<gate>&pass_percentage=<0-100>"))
 			return
 		}
-		if err := s.SetGate(q.Get("name"), pct); err != nil {
+		if err := s.SetGate(name, pct); err != nil {
 			fail(http.StatusNotFound, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"gate": q.Get("name"), "pass_percentage": pct, "time": s.Stats().Time})
+		writeJSON(w, http.StatusOK, map[string]any{"gate": name, "pass_percentage": pct, timeField: s.Stats().Time})
 	case "POST /_standin/idlist":
 		b, err := io.ReadAll(io.LimitReader(r.Body, maxControlBody))
-		if err != nil || q.Get("name") == "" {
+		if err != nil || name == "" {
 			fail(http.StatusBadRequest, fmt.Errorf("want name=<list> and the list lines as body"))
 			return
 		}
 		if q.Get("append") == "true" {
-			if !s.AppendIDList(q.Get("name"), b) {
-				fail(http.StatusNotFound, fmt.Errorf("no ID list %q", q.Get("name")))
+			if !s.AppendIDList(name, b) {
+				fail(http.StatusNotFound, fmt.Errorf("no ID list %q", name))
 				return
 			}
 		} else {
@@ -73,9 +74,9 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			if fileID == "" {
 				fileID = strconv.FormatInt(ct, 36)
 			}
-			s.SetIDList(q.Get("name"), b, fileID, ct)
+			s.SetIDList(name, b, fileID, ct)
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"name": q.Get("name")})
+		writeJSON(w, http.StatusOK, map[string]any{"name": name})
 	case "POST /_standin/fault":
 		times, _ := strconv.Atoi(q.Get("times"))
 		status, _ := strconv.Atoi(q.Get("status"))

@@ -3,6 +3,7 @@ package standin
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,7 +22,13 @@ type Stats struct {
 }
 
 func newStats() Stats {
-	return Stats{Requests: map[string]int{}, FullPayloads: map[string]int{}, BytesSent: map[string]int64{}, FaultsServed: map[string]int{}, Time: map[string]int64{}}
+	return Stats{
+		Requests:     map[string]int{},
+		FullPayloads: map[string]int{},
+		BytesSent:    map[string]int64{},
+		FaultsServed: map[string]int{},
+		Time:         map[string]int64{},
+	}
 }
 
 // Stats returns a copy of the counters.
@@ -29,19 +36,13 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := newStats()
-	for k, v := range s.stats.Requests {
-		out.Requests[k] = v
-	}
-	for k, v := range s.stats.FullPayloads {
-		out.FullPayloads[k] = v
-	}
-	for k, v := range s.stats.BytesSent {
-		out.BytesSent[k] = v
-	}
-	for k, v := range s.stats.FaultsServed {
-		out.FaultsServed[k] = v
-	}
-	out.NoUpdates, out.LogEventRequests, out.EventsReceived = s.stats.NoUpdates, s.stats.LogEventRequests, s.stats.EventsReceived
+	maps.Copy(out.Requests, s.stats.Requests)
+	maps.Copy(out.FullPayloads, s.stats.FullPayloads)
+	maps.Copy(out.BytesSent, s.stats.BytesSent)
+	maps.Copy(out.FaultsServed, s.stats.FaultsServed)
+	out.NoUpdates = s.stats.NoUpdates
+	out.LogEventRequests = s.stats.LogEventRequests
+	out.EventsReceived = s.stats.EventsReceived
 	for f, v := range s.variants {
 		out.Time[string(f)] = v.time
 	}
@@ -59,7 +60,9 @@ func (s *Server) dcsHandler(f Format) http.HandlerFunc {
 			var b struct {
 				SinceTime int64 `json:"sinceTime"`
 			}
-			if raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20)); err == nil && len(raw) > 0 && json.Unmarshal(raw, &b) == nil && b.SinceTime > since {
+			if raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20)); err == nil && len(raw) > 0 &&
+				json.Unmarshal(raw, &b) == nil &&
+				b.SinceTime > since {
 				since = b.SinceTime
 			}
 		}
@@ -78,7 +81,7 @@ func (s *Server) dcsHandler(f Format) http.HandlerFunc {
 		}
 		body, enc := v.body, ""
 		if acceptsGzip(r) {
-			body, enc = v.gzipped(), "gzip"
+			body, enc = v.gzipped(), encodingGzip
 		}
 		s.stats.FullPayloads[string(f)]++
 		s.stats.BytesSent[string(f)] += int64(len(body))
@@ -93,13 +96,21 @@ func (s *Server) dcsHandler(f Format) http.HandlerFunc {
 }
 
 func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
 		name, _, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(name, "gzip") {
+		if strings.EqualFold(name, encodingGzip) {
 			return true
 		}
 	}
 	return false
+}
+
+// encodingGzip is the gzip Content-Encoding, the one compression the CDN serves.
+const encodingGzip = "gzip"
+
+// writeFailure answers like the Statsig API does when it refuses a request.
+func writeFailure(w http.ResponseWriter, code int, message string) {
+	writeJSON(w, code, map[string]any{"success": false, "message": message})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -35,11 +35,32 @@ func TestDCS(t *testing.T) {
 	}{
 		{name: "v2 full", method: "GET", url: v2, code: 200, time: t2},
 		{name: "v2 older since", method: "GET", url: v2 + "?sinceTime=" + strconv.FormatInt(t2-1, 10), code: 200, time: t2},
-		{name: "v2 current since", method: "GET", url: v2 + "?sinceTime=" + strconv.FormatInt(t2, 10), code: 200, noUpdate: true},
+		{
+			name:     "v2 current since",
+			method:   "GET",
+			url:      v2 + "?sinceTime=" + strconv.FormatInt(t2, 10),
+			code:     200,
+			noUpdate: true,
+		},
 		{name: "v2 same checksum", method: "GET", url: v2 + "?checksum=" + checksum, code: 200, noUpdate: true},
 		{name: "v1 full", method: "GET", url: v1, code: 200, time: t1},
-		{name: "v1 header key", method: "GET", url: s.SpecsURL(standin.V1), hdr: map[string]string{"STATSIG-API-KEY": key}, code: 200, time: t1},
-		{name: "v1 POST since in body", method: "POST", url: s.SpecsURL(standin.V1), hdr: map[string]string{"STATSIG-API-KEY": key}, body: `{"sinceTime":` + strconv.FormatInt(t1, 10) + `}`, code: 200, noUpdate: true},
+		{
+			name:   "v1 header key",
+			method: "GET",
+			url:    s.SpecsURL(standin.V1),
+			hdr:    map[string]string{"STATSIG-API-KEY": key},
+			code:   200,
+			time:   t1,
+		},
+		{
+			name:     "v1 POST since in body",
+			method:   "POST",
+			url:      s.SpecsURL(standin.V1),
+			hdr:      map[string]string{"STATSIG-API-KEY": key},
+			body:     `{"sinceTime":` + strconv.FormatInt(t1, 10) + `}`,
+			code:     200,
+			noUpdate: true,
+		},
 		{name: "unknown key", method: "GET", url: s.SpecsURL(standin.V2) + "/secret-other.json", code: 401},
 		{name: "forbidden key", method: "GET", url: s.SpecsURL(standin.V2) + "/secret-forbidden.json", code: 403},
 		{name: "no key", method: "GET", url: s.SpecsURL(standin.V1), code: 401},
@@ -84,7 +105,8 @@ func TestBumpChangesTimeAndChecksum(t *testing.T) {
 		t.Fatal("bump changed more than time and checksum")
 	}
 	// The control API bumps too.
-	if code, _, b := do(t, "POST", s.URL()+"/_standin/bump", nil, nil); code != 200 || !bytes.Contains(b, []byte(strconv.FormatInt(t0+2000, 10))) {
+	if code, _, b := do(t, "POST", s.URL()+"/_standin/bump", nil, nil); code != 200 ||
+		!bytes.Contains(b, []byte(strconv.FormatInt(t0+2000, 10))) {
 		t.Fatalf("control bump: %d %s", code, b)
 	}
 }
@@ -107,7 +129,8 @@ func TestSetPayloadMovesTimeForward(t *testing.T) {
 
 func TestGzipWhenAccepted(t *testing.T) {
 	s := start(t)
-	code, h, b := do(t, "GET", s.SpecsURL(standin.V2)+"/"+key+".json", map[string]string{"Accept-Encoding": "br, gzip"}, nil)
+	file := s.SpecsURL(standin.V2) + "/" + key + ".json"
+	code, h, b := do(t, "GET", file, map[string]string{"Accept-Encoding": "br, gzip"}, nil)
 	if code != 200 || h.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("status %d encoding %q", code, h.Get("Content-Encoding"))
 	}
@@ -122,7 +145,8 @@ func TestGzipWhenAccepted(t *testing.T) {
 	if st := s.Stats(); st.FullPayloads["v2"] != 1 || st.Requests["dcs_v2"] != 1 {
 		t.Fatalf("stats %+v", st)
 	}
-	if reqs := s.RequestsTo(standin.RouteDCSV2); len(reqs) != 1 || reqs[0].Header.Get("Accept-Encoding") != "br, gzip" || reqs[0].Method != http.MethodGet {
+	if reqs := s.RequestsTo(standin.RouteDCSV2); len(reqs) != 1 || reqs[0].Header.Get("Accept-Encoding") != "br, gzip" ||
+		reqs[0].Method != http.MethodGet {
 		t.Fatalf("request log %+v", reqs)
 	}
 }

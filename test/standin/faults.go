@@ -98,9 +98,9 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, route Route,
 	switch f.Kind {
 	case Status500, Status401, Status403:
 		code, _ := strconv.Atoi(string(f.Kind))
-		writeJSON(w, code, map[string]any{"success": false, "message": http.StatusText(code)})
+		writeFailure(w, code, http.StatusText(code))
 	case StatusCode:
-		writeJSON(w, f.Status, map[string]any{"success": false, "message": http.StatusText(f.Status)})
+		writeFailure(w, f.Status, http.StatusText(f.Status))
 	case Timeout:
 		select {
 		case <-r.Context().Done():
@@ -125,7 +125,9 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, route Route,
 	case WrongContentType:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte("<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>\n"))
+		_, _ = w.Write(
+			[]byte("<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>\n"),
+		)
 	case HugeBody:
 		s.huge(w, r, f.HugeSize)
 	}
@@ -142,7 +144,10 @@ func (s *Server) faultBody(route Route) []byte {
 	if v := s.variants[f]; v != nil && (route == RouteDCSV1 || route == RouteDCSV2 || route == RouteAll) {
 		return v.body
 	}
-	return []byte(`{"has_updates":true,"time":1,"feature_gates":{},"dynamic_configs":{},"layer_configs":{},"condition_map":{},"experiment_to_layer":{}}`)
+	return []byte(
+		`{"has_updates":true,"time":1,"feature_gates":{},"dynamic_configs":{},"layer_configs":{},` +
+			`"condition_map":{},"experiment_to_layer":{}}`,
+	)
 }
 
 // drip sends body a few bytes at a time until done, the client leaves or the server closes.

@@ -28,15 +28,19 @@ func TestFaults(t *testing.T) {
 				t.Fatalf("want a client timeout, got resp=%v err=%v", resp, err)
 			}
 		}},
-		{"slow drip", standin.Fault{Kind: standin.SlowDrip, DripBytes: 4, DripInterval: 20 * time.Millisecond}, func(t *testing.T, resp *http.Response, err error) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := io.ReadAll(resp.Body)
-			if !errors.Is(err, context.DeadlineExceeded) || len(b) == 0 || len(b) > 200 {
-				t.Fatalf("want a few bytes then a timeout, got %d bytes, %v", len(b), err)
-			}
-		}},
+		{
+			"slow drip",
+			standin.Fault{Kind: standin.SlowDrip, DripBytes: 4, DripInterval: 20 * time.Millisecond},
+			func(t *testing.T, resp *http.Response, err error) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := io.ReadAll(resp.Body)
+				if !errors.Is(err, context.DeadlineExceeded) || len(b) == 0 || len(b) > 200 {
+					t.Fatalf("want a few bytes then a timeout, got %d bytes, %v", len(b), err)
+				}
+			},
+		},
 		{"truncated", standin.Fault{Kind: standin.Truncated}, func(t *testing.T, resp *http.Response, err error) {
 			if err != nil {
 				t.Fatal(err)
@@ -52,21 +56,29 @@ func TestFaults(t *testing.T) {
 				t.Fatalf("want invalid JSON labelled JSON: %s", b)
 			}
 		}},
-		{"wrong content type", standin.Fault{Kind: standin.WrongContentType}, func(t *testing.T, resp *http.Response, err error) {
-			b := body200(t, resp, err)
-			if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(b), "<html>") {
-				t.Fatalf("want an HTML page, got %q %s", resp.Header.Get("Content-Type"), b)
-			}
-		}},
-		{"huge body", standin.Fault{Kind: standin.HugeBody, HugeSize: 8 << 20}, func(t *testing.T, resp *http.Response, err error) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			n, err := io.Copy(io.Discard, resp.Body)
-			if err != nil || n != 8<<20 {
-				t.Fatalf("want 8 MiB, got %d, %v", n, err)
-			}
-		}},
+		{
+			"wrong content type",
+			standin.Fault{Kind: standin.WrongContentType},
+			func(t *testing.T, resp *http.Response, err error) {
+				b := body200(t, resp, err)
+				if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(b), "<html>") {
+					t.Fatalf("want an HTML page, got %q %s", resp.Header.Get("Content-Type"), b)
+				}
+			},
+		},
+		{
+			"huge body",
+			standin.Fault{Kind: standin.HugeBody, HugeSize: 8 << 20},
+			func(t *testing.T, resp *http.Response, err error) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				n, err := io.Copy(io.Discard, resp.Body)
+				if err != nil || n != 8<<20 {
+					t.Fatalf("want 8 MiB, got %d, %v", n, err)
+				}
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,7 +92,7 @@ func TestFaults(t *testing.T) {
 			req, _ := http.NewRequestWithContext(ctx, "GET", s.SpecsURL(standin.V2)+"/"+key+".json", nil)
 			resp, err := http.DefaultTransport.RoundTrip(req)
 			if resp != nil {
-				defer resp.Body.Close()
+				defer func() { _ = resp.Body.Close() }()
 			}
 			tc.check(t, resp, err)
 			// Times: 1 → the next request is served normally.
@@ -147,14 +159,15 @@ func TestHangingRequestEndsOnClose(t *testing.T) {
 	go func() {
 		resp, err := http.Get(s.SpecsURL(standin.V2) + "/" + key + ".json")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 		}
 		done <- err
 	}()
 	time.Sleep(50 * time.Millisecond)
 	s.Close()
 	select {
-	case <-done:
+	case err := <-done:
+		t.Logf("hanging request ended by Close: %v", err)
 	case <-time.After(3 * time.Second):
 		t.Fatal("hanging request survived Close")
 	}

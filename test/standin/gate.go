@@ -139,7 +139,14 @@ func flipSpec(raw json.RawMessage, pct float64, conditions func(idType string) a
 }
 
 func publicCondition(idType string) map[string]any {
-	return map[string]any{"type": "public", "targetValue": nil, "operator": nil, "field": nil, "additionalValues": nil, "idType": idType}
+	return map[string]any{
+		"type":             "public",
+		"targetValue":      nil,
+		"operator":         nil,
+		"field":            nil,
+		"additionalValues": nil,
+		"idType":           idType,
+	}
 }
 
 // marshal encodes without HTML escaping and without the trailing newline.

@@ -54,7 +54,9 @@ func TestSetGateBothFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := p2.FeatureGates[gate2]
-	if !g.Enabled || len(g.Rules) != 1 || g.Rules[0].PassPercentage != 25 || len(g.Rules[0].Conditions) != 1 || p2.ConditionMap[g.Rules[0].Conditions[0]].Type != "public" || p2.Time != s.Time(standin.V2) {
+	if !g.Enabled || len(g.Rules) != 1 || g.Rules[0].PassPercentage != 25 || len(g.Rules[0].Conditions) != 1 ||
+		p2.ConditionMap[g.Rules[0].Conditions[0]].Type != "public" ||
+		p2.Time != s.Time(standin.V2) {
 		t.Fatalf("v2 gate after flip: %+v", g)
 	}
 	if len(p2.FeatureGates) != len(v2.FeatureGates) {
@@ -82,7 +84,9 @@ func TestSetGateBothFormats(t *testing.T) {
 		t.Fatalf("v1 gate after flip: %+v", p1.FeatureGates[0])
 	}
 
-	for _, tc := range []struct{ q string }{{"name=nope&pass_percentage=5"}, {"name=" + gate2 + "&pass_percentage=500"}, {"pass_percentage=5"}} {
+	for _, tc := range []struct{ q string }{
+		{"name=nope&pass_percentage=5"}, {"name=" + gate2 + "&pass_percentage=500"}, {"pass_percentage=5"},
+	} {
 		if code, _, _ := do(t, "POST", s.URL()+"/_standin/gate?"+tc.q, nil, nil); code == 200 {
 			t.Errorf("gate %s accepted", tc.q)
 		}

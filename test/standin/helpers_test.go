@@ -58,7 +58,7 @@ func do(t *testing.T, method, url string, hdr map[string]string, body []byte) (i
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatalf("%s %s: read: %v", method, url, err)

@@ -3,6 +3,7 @@ package standin
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -30,7 +31,7 @@ func (s *Server) AppendIDList(name string, more []byte) bool {
 	if l == nil {
 		return false
 	}
-	l.data = append(l.data[:len(l.data):len(l.data)], more...)
+	l.data = append(slices.Clip(l.data), more...)
 	return true
 }
 
@@ -50,6 +51,15 @@ func (s *Server) SetIDListBaseURL(base string) {
 	s.listBase = strings.TrimRight(base, "/")
 }
 
+// manifestEntry describes one list in the get_id_lists answer.
+type manifestEntry struct {
+	Name         string `json:"name"`
+	Size         int    `json:"size"`
+	URL          string `json:"url"`
+	CreationTime int64  `json:"creationTime"`
+	FileID       string `json:"fileID"`
+}
+
 // serveManifest answers get_id_lists with every list.
 func (s *Server) serveManifest(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
@@ -57,11 +67,11 @@ func (s *Server) serveManifest(w http.ResponseWriter, r *http.Request) {
 	if base == "" {
 		base = s.url + "/id_lists"
 	}
-	m := map[string]any{}
+	m := make(map[string]manifestEntry, len(s.lists))
 	for name, l := range s.lists {
-		m[name] = map[string]any{
-			"name": name, "size": len(l.data), "url": base + "/" + url.PathEscape(name),
-			"creationTime": l.creationTime, "fileID": l.fileID,
+		m[name] = manifestEntry{
+			Name: name, Size: len(l.data), URL: base + "/" + url.PathEscape(name),
+			CreationTime: l.creationTime, FileID: l.fileID,
 		}
 	}
 	s.mu.Unlock()
@@ -105,7 +115,8 @@ func (s *Server) serveListFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Length", strconv.FormatInt(end-start, 10))
 	code := http.StatusOK
 	if spec != "" && header {
-		w.Header().Set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+strconv.FormatInt(end-1, 10)+"/"+strconv.Itoa(len(data)))
+		rng := strconv.FormatInt(start, 10) + "-" + strconv.FormatInt(end-1, 10)
+		w.Header().Set("Content-Range", "bytes "+rng+"/"+strconv.Itoa(len(data)))
 		code = http.StatusPartialContent
 	}
 	w.WriteHeader(code)

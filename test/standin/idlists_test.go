@@ -20,8 +20,22 @@ func TestIDLists(t *testing.T) {
 		contentRng string
 	}{
 		{name: "whole file", url: file, code: 200, body: full},
-		{name: "Range header", url: file, hdr: map[string]string{"Range": "bytes=20-"}, code: 206, body: full[20:], contentRng: "bytes 20-29/30"},
-		{name: "Range with end", url: file, hdr: map[string]string{"Range": "bytes=0-9"}, code: 206, body: full[:10], contentRng: "bytes 0-9/30"},
+		{
+			name:       "Range header",
+			url:        file,
+			hdr:        map[string]string{"Range": "bytes=20-"},
+			code:       206,
+			body:       full[20:],
+			contentRng: "bytes 20-29/30",
+		},
+		{
+			name:       "Range with end",
+			url:        file,
+			hdr:        map[string]string{"Range": "bytes=0-9"},
+			code:       206,
+			body:       full[:10],
+			contentRng: "bytes 0-9/30",
+		},
 		{name: "range query", url: file + "?range=20-", code: 200, body: full[20:]},
 		{name: "range past end", url: file, hdr: map[string]string{"Range": "bytes=30-"}, code: 416},
 		{name: "bad range", url: file + "?range=x-", code: 416},
@@ -82,7 +96,8 @@ func TestIDListManifest(t *testing.T) {
 		t.Fatalf("size after append %+v", m)
 	}
 	s.SetIDListBaseURL("https://api.statsigcdn.com/id_lists")
-	if m := get("POST", s.IDListsURL(), map[string]string{"STATSIG-API-KEY": key}); m["list_1"].URL != "https://api.statsigcdn.com/id_lists/list_1" {
+	m := get("POST", s.IDListsURL(), map[string]string{"STATSIG-API-KEY": key})
+	if m["list_1"].URL != "https://api.statsigcdn.com/id_lists/list_1" {
 		t.Fatalf("base URL %+v", m)
 	}
 	s.RemoveIDList("list_1")

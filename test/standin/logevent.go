@@ -56,7 +56,7 @@ func (s *Server) serveLogEvent(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"success": false, "message": err.Error()})
+		writeFailure(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	b := LogEventBatch{Encoding: enc, StatsigMetadata: batch.StatsigMetadata}
@@ -67,7 +67,7 @@ func (s *Server) serveLogEvent(w http.ResponseWriter, r *http.Request) {
 		dec := json.NewDecoder(bytes.NewReader(e))
 		dec.UseNumber()
 		if err := dec.Decode(&ev); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]any{"success": false, "message": "event: " + err.Error()})
+			writeFailure(w, http.StatusBadRequest, "event: "+err.Error())
 			return
 		}
 		b.Events = append(b.Events, ev)
@@ -92,7 +92,7 @@ func decodeBody(enc string, raw []byte) ([]byte, error) {
 	if enc == "" || enc == "identity" {
 		switch {
 		case bytes.HasPrefix(raw, []byte{0x1f, 0x8b}):
-			enc = "gzip"
+			enc = encodingGzip
 		case bytes.HasPrefix(raw, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 			enc = "zstd"
 		}
@@ -104,7 +104,7 @@ func decodeBody(enc string, raw []byte) ([]byte, error) {
 			return nil, fmt.Errorf("body larger than %d bytes", maxLogEventBody)
 		}
 		return raw, nil
-	case "gzip", "x-gzip":
+	case encodingGzip, "x-gzip":
 		zr, err := gzip.NewReader(bytes.NewReader(raw))
 		if err != nil {
 			return nil, fmt.Errorf("gzip: %w", err)

@@ -10,11 +10,19 @@ import (
 )
 
 func TestLogEvent(t *testing.T) {
-	batch := []byte(`{"events":[{"eventName":"statsig::gate_exposure","value":null,"metadata":{"gate":"g","gateValue":"true"},"user":{"userID":"u1"},"time":1795392063951,"secondaryExposures":[]},{"eventName":"custom","value":3,"metadata":null,"user":{"userID":"u2"},"time":1}],"statsigMetadata":{"sdkType":"statsig-operator"}}`)
+	batch := []byte(`{"events":[` +
+		`{"eventName":"statsig::gate_exposure","value":null,"metadata":{"gate":"g","gateValue":"true"},` +
+		`"user":{"userID":"u1"},"time":1795392063951,"secondaryExposures":[]},` +
+		`{"eventName":"custom","value":3,"metadata":null,"user":{"userID":"u2"},"time":1}],` +
+		`"statsigMetadata":{"sdkType":"statsig-operator"}}`)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write(batch)
-	zw.Close()
+	if _, err := zw.Write(batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	ze, _ := zstd.NewWriter(nil)
 	zs := ze.EncodeAll(batch, nil)
 	tests := []struct {
@@ -35,7 +43,12 @@ func TestLogEvent(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := start(t)
-			hdr := map[string]string{"STATSIG-API-KEY": key, "statsig-event-count": "2", "statsig-retry-count": "1", "Content-Type": "application/json"}
+			hdr := map[string]string{
+				"STATSIG-API-KEY":     key,
+				"statsig-event-count": "2",
+				"statsig-retry-count": "1",
+				"Content-Type":        "application/json",
+			}
 			if tc.enc != "" {
 				hdr["Content-Encoding"] = tc.enc
 			}
@@ -53,11 +66,15 @@ func TestLogEvent(t *testing.T) {
 				t.Fatalf("answer %s", b)
 			}
 			evs := s.Events()
-			if len(evs) != 2 || s.EventCount() != 2 || evs[0].EventName != "statsig::gate_exposure" || evs[0].Metadata["gate"] != "g" || evs[1].User["userID"] != "u2" || evs[0].Time.String() != "1795392063951" {
+			if len(evs) != 2 || s.EventCount() != 2 || evs[0].EventName != "statsig::gate_exposure" ||
+				evs[0].Metadata["gate"] != "g" ||
+				evs[1].User["userID"] != "u2" ||
+				evs[0].Time.String() != "1795392063951" {
 				t.Fatalf("events %+v", evs)
 			}
 			bs := s.LogEventBatches()
-			if len(bs) != 1 || bs[0].EventCount != 2 || bs[0].RetryCount != 1 || bs[0].StatsigMetadata["sdkType"] != "statsig-operator" {
+			if len(bs) != 1 || bs[0].EventCount != 2 || bs[0].RetryCount != 1 ||
+				bs[0].StatsigMetadata["sdkType"] != "statsig-operator" {
 				t.Fatalf("batches %+v", bs)
 			}
 			code, _, b = do(t, "GET", s.URL()+"/_standin/events", nil, nil)
@@ -71,7 +88,8 @@ func TestLogEvent(t *testing.T) {
 
 func TestLogEventNeedsKey(t *testing.T) {
 	s := start(t)
-	if code, _, _ := do(t, "POST", s.LogEventURL(), map[string]string{"STATSIG-API-KEY": "secret-wrong"}, []byte(`{"events":[]}`)); code != 401 {
+	hdr := map[string]string{"STATSIG-API-KEY": "secret-wrong"}
+	if code, _, _ := do(t, "POST", s.LogEventURL(), hdr, []byte(`{"events":[]}`)); code != 401 {
 		t.Fatalf("status %d, want 401", code)
 	}
 }

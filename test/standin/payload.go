@@ -30,6 +30,9 @@ func parseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown format %q (want v1 or v2)", s)
 }
 
+// timeField is the payload's top-level time; control answers report times under the same name.
+const timeField = "time"
+
 // variant is one loaded payload. Only the top-level "time" (and "checksum", when present)
 // change on Bump; they are patched in place at known offsets, so a bump costs one copy.
 type variant struct {
@@ -70,7 +73,7 @@ func newVariant(raw []byte) (*variant, error) {
 		end := int(dec.InputOffset())
 		at := span{end - len(val), end}
 		switch name {
-		case "time":
+		case timeField:
 			n, err := strconv.ParseFloat(string(val), 64)
 			if err != nil {
 				return nil, fmt.Errorf("payload \"time\" is not a number: %s", val)

@@ -167,7 +167,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if route != RouteIDListFile {
 		if code := s.checkKey(key); code != 0 {
-			writeJSON(w, code, map[string]any{"success": false, "message": http.StatusText(code)})
+			writeFailure(w, code, http.StatusText(code))
 			return
 		}
 	}
@@ -183,7 +183,8 @@ func (s *Server) route(r *http.Request) (Route, string, http.HandlerFunc) {
 	}
 	for _, f := range []Format{V2, V1} {
 		prefix := "/" + string(f) + "/download_config_specs/"
-		if rest, ok := strings.CutPrefix(p, prefix); ok && get && strings.HasSuffix(rest, ".json") && !strings.Contains(rest, "/") {
+		if rest, ok := strings.CutPrefix(p, prefix); ok && get && strings.HasSuffix(rest, ".json") &&
+			!strings.Contains(rest, "/") {
 			return dcsRoute(f), strings.TrimSuffix(rest, ".json"), s.dcsHandler(f)
 		}
 	}

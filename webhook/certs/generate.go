@@ -25,8 +25,11 @@ func newCA(now time.Time, validity time.Duration) (KeyPair, error) {
 		return KeyPair{}, err
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "statsig-operator-webhook-ca", Organization: []string{"statsig-operator"}},
+		SerialNumber: serial(),
+		Subject: pkix.Name{
+			CommonName:   "statsig-operator-webhook-ca",
+			Organization: []string{"statsig-operator"},
+		},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(validity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,

@@ -112,9 +112,9 @@ func (r *Rotator) Ensure(ctx context.Context) error {
 	r.defaults()
 	var data map[string][]byte
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	for range 5 {
 		data, err = r.ensureSecret(ctx)
-		if err == nil || !(apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)) {
+		if err == nil || (!apierrors.IsConflict(err) && !apierrors.IsAlreadyExists(err)) {
 			break
 		}
 	}
@@ -141,7 +141,9 @@ func (r *Rotator) ensureSecret(ctx context.Context) (map[string][]byte, error) {
 	}
 	if !exists {
 		s = corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: r.Namespace, Name: r.SecretName,
-			Labels: map[string]string{"app.kubernetes.io/managed-by": "statsig-operator"}}, Type: corev1.SecretTypeTLS, Data: next}
+			Labels: map[string]string{
+				"app.kubernetes.io/managed-by": "statsig-operator",
+			}}, Type: corev1.SecretTypeTLS, Data: next}
 		if err := r.Writer.Create(ctx, &s, client.FieldOwner(fieldMgr)); err != nil {
 			return nil, err
 		}
@@ -159,7 +161,12 @@ func (r *Rotator) ensureSecret(ctx context.Context) (map[string][]byte, error) {
 // Renew returns data with a CA and serving certificate valid for at least renewBefore at
 // now (creating what is missing, expiring, or not matching dnsNames); changed reports
 // whether anything was replaced.
-func Renew(data map[string][]byte, dnsNames []string, now time.Time, caValidity, certValidity, renewBefore time.Duration) (map[string][]byte, bool, error) {
+func Renew(
+	data map[string][]byte,
+	dnsNames []string,
+	now time.Time,
+	caValidity, certValidity, renewBefore time.Duration,
+) (map[string][]byte, bool, error) {
 	ca := KeyPair{Cert: firstPEM(data[KeyCA]), Key: data[KeyCAKey]}
 	caCert, _, caErr := parse(ca)
 	needCA := caErr != nil || now.Add(renewBefore).After(caCert.NotAfter)
@@ -272,7 +279,8 @@ func (r *Rotator) patch(ctx context.Context, name string, obj client.Object, mut
 	if !mutate() {
 		return nil
 	}
-	if err := r.Writer.Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{}), client.FieldOwner(fieldMgr)); err != nil {
+	mergePatch := client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})
+	if err := r.Writer.Patch(ctx, obj, mergePatch, client.FieldOwner(fieldMgr)); err != nil {
 		return fmt.Errorf("patch caBundle of %s: %w", name, err)
 	}
 	r.Log.Info("Patched webhook caBundle", "configuration", name)

@@ -16,7 +16,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -61,7 +60,13 @@ var _ = AfterSuite(func() {
 })
 
 func clientConfig() admissionregistrationv1.WebhookClientConfig {
-	return admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Namespace: "statsig-system", Name: "statsig-operator-webhook", Path: ptr.To("/x")}}
+	return admissionregistrationv1.WebhookClientConfig{
+		Service: &admissionregistrationv1.ServiceReference{
+			Namespace: "statsig-system",
+			Name:      "statsig-operator-webhook",
+			Path:      new("/x"),
+		},
+	}
 }
 
 var _ = Describe("Rotator", Ordered, func() {
@@ -69,11 +74,25 @@ var _ = Describe("Rotator", Ordered, func() {
 		none := admissionregistrationv1.SideEffectClassNone
 		Expect(k8sClient.Create(ctx, &admissionregistrationv1.MutatingWebhookConfiguration{
 			ObjectMeta: metav1.ObjectMeta{Name: "statsig-operator-mutating"},
-			Webhooks:   []admissionregistrationv1.MutatingWebhook{{Name: "pods.statsig-operator.io", ClientConfig: clientConfig(), SideEffects: &none, AdmissionReviewVersions: []string{"v1"}}},
+			Webhooks: []admissionregistrationv1.MutatingWebhook{
+				{
+					Name:                    "pods.statsig-operator.io",
+					ClientConfig:            clientConfig(),
+					SideEffects:             &none,
+					AdmissionReviewVersions: []string{"v1"},
+				},
+			},
 		})).To(Succeed())
 		Expect(k8sClient.Create(ctx, &admissionregistrationv1.ValidatingWebhookConfiguration{
 			ObjectMeta: metav1.ObjectMeta{Name: "statsig-operator-validating"},
-			Webhooks:   []admissionregistrationv1.ValidatingWebhook{{Name: "statsigspecs.statsig-operator.io", ClientConfig: clientConfig(), SideEffects: &none, AdmissionReviewVersions: []string{"v1"}}},
+			Webhooks: []admissionregistrationv1.ValidatingWebhook{
+				{
+					Name:                    "statsigspecs.statsig-operator.io",
+					ClientConfig:            clientConfig(),
+					SideEffects:             &none,
+					AdmissionReviewVersions: []string{"v1"},
+				},
+			},
 		})).To(Succeed())
 
 		now := time.Now()
@@ -88,7 +107,9 @@ var _ = Describe("Rotator", Ordered, func() {
 
 		secret := func() *corev1.Secret {
 			var s corev1.Secret
-			Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: "statsig-system", Name: "statsig-operator-webhook-cert"}, &s)).To(Succeed())
+			Expect(
+				k8sClient.Get(ctx, client.ObjectKey{Namespace: "statsig-system", Name: "statsig-operator-webhook-cert"}, &s),
+			).To(Succeed())
 			return &s
 		}
 		bundles := func() [][]byte {
@@ -147,7 +168,10 @@ var _ = Describe("Rotator", Ordered, func() {
 			MutatingConfigs: []string{"statsig-operator-mutating"}, ValidatingConfigs: []string{"statsig-operator-validating"},
 		}
 		Expect(r.Ensure(ctx)).To(Succeed())
-		mgr, err := ctrl.NewManager(restCfg, ctrl.Options{Scheme: testEnv.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
+		mgr, err := ctrl.NewManager(
+			restCfg,
+			ctrl.Options{Scheme: testEnv.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}},
+		)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(webhook.WatchCABundles(mgr, r)).To(Succeed())
 		mctx, stop := context.WithCancel(ctx)
