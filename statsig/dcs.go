@@ -30,7 +30,7 @@ type Since struct {
 // to 3 retries with backoff, fallback every 5th consecutive failure). The caller must
 // Close the Response.
 func (c *Client) DownloadConfigSpecs(ctx context.Context, key string, since Since, initial bool) (*Response, error) {
-	return c.downloadConfigSpecs(ctx, key, since, initial, nil, true)
+	return c.downloadConfigSpecs(ctx, key, since, initial, nil)
 }
 
 // DownloadConfigSpecsStreaming is DownloadConfigSpecs with consume reading the decoded body
@@ -46,21 +46,7 @@ func (c *Client) DownloadConfigSpecsStreaming(
 	initial bool,
 	consume func(io.Reader) error,
 ) (*Response, error) {
-	return c.downloadConfigSpecs(ctx, key, since, initial, consume, true)
-}
-
-// StreamConfigSpecs is DownloadConfigSpecsStreaming for a caller that needs only what consume
-// makes of the body (an SDK-like evaluator): the body is neither spooled nor hashed, which
-// saves writing and hashing every byte of a large payload once more. Response.Open returns
-// ErrNotKept and Response.SHA256 is zero; Size, NoUpdates and the limits work as usual.
-func (c *Client) StreamConfigSpecs(
-	ctx context.Context,
-	key string,
-	since Since,
-	initial bool,
-	consume func(io.Reader) error,
-) (*Response, error) {
-	return c.downloadConfigSpecs(ctx, key, since, initial, consume, false)
+	return c.downloadConfigSpecs(ctx, key, since, initial, consume)
 }
 
 func (c *Client) downloadConfigSpecs(
@@ -69,10 +55,9 @@ func (c *Client) downloadConfigSpecs(
 	since Since,
 	initial bool,
 	consume func(io.Reader) error,
-	keep bool,
 ) (*Response, error) {
 	primary := c.specsURL(c.opts.SpecsURL, key, since)
-	resp, attempts, err := c.downloadWithRetries(ctx, key, primary, initial, consume, keep)
+	resp, attempts, err := c.downloadWithRetries(ctx, key, primary, initial, consume)
 	if err == nil {
 		c.noteBackground(initial, true)
 		resp.Attempts = attempts
@@ -83,7 +68,7 @@ func (c *Client) downloadConfigSpecs(
 		return nil, op
 	}
 	fallback := c.specsURL(c.defaultSpecsURL, key, since)
-	resp, ferr := c.downloadOnce(ctx, key, fallback, c.timeout(initial), consume, keep)
+	resp, ferr := c.downloadOnce(ctx, key, fallback, c.timeout(initial), consume)
 	if ferr != nil {
 		return nil, fmt.Errorf(
 			"%w; fallback: %w",
@@ -145,14 +130,13 @@ func (c *Client) downloadWithRetries(
 	key, u string,
 	initial bool,
 	consume func(io.Reader) error,
-	keep bool,
 ) (*Response, int, error) {
 	retries := backgroundRetries
 	if initial {
 		retries = 0
 	}
 	for attempt := 0; ; attempt++ {
-		resp, err := c.downloadOnce(ctx, key, u, c.timeout(initial), consume, keep)
+		resp, err := c.downloadOnce(ctx, key, u, c.timeout(initial), consume)
 		if err == nil || attempt >= retries || !IsRetryable(err) {
 			return resp, attempt + 1, err
 		}
@@ -166,13 +150,12 @@ func (c *Client) downloadWithRetries(
 	}
 }
 
-// downloadOnce makes one request and spools the decoded body (unless !keep).
+// downloadOnce makes one request and spools the decoded body.
 func (c *Client) downloadOnce(
 	ctx context.Context,
 	key, u string,
 	timeout time.Duration,
 	consume func(io.Reader) error,
-	keep bool,
 ) (*Response, error) {
 	resp, body, err := c.open(ctx, request{
 		method: http.MethodGet, url: u, key: key, timeout: timeout,
@@ -195,9 +178,6 @@ func (c *Client) downloadOnce(
 	}
 	defer closeQuietly(dec)
 	sp := newSpool(c.opts.MemorySpoolLimit, c.opts.MaxBodySize, c.opts.TempDir, c.opts.DisableDiskAccess)
-	if !keep {
-		sp.discard()
-	}
 	var consumeErr error
 	if consume == nil {
 		err = sp.fill(dec)
@@ -209,9 +189,7 @@ func (c *Client) downloadOnce(
 		return nil, decodeErr(err)
 	}
 	out := &Response{StatusCode: resp.StatusCode, ContentEncoding: enc, WireBytes: body.n, sp: sp, ConsumeErr: consumeErr}
-	if sp.h != nil {
-		copy(out.sum[:], sp.h.Sum(nil))
-	}
+	copy(out.sum[:], sp.h.Sum(nil))
 	if sp.size <= noUpdatesProbeLimit {
 		out.NoUpdates = noUpdates(sp.mem)
 	}

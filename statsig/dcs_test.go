@@ -73,8 +73,8 @@ func TestDownloadRequestAndBody(t *testing.T) {
 	if !up.NoUpdates {
 		t.Fatal("NoUpdates not detected")
 	}
-	// the same when the body is streamed and not kept
-	streamed, err := c.StreamConfigSpecs(
+	// the same when the body is streamed to a consumer
+	streamed, err := c.DownloadConfigSpecsStreaming(
 		context.Background(),
 		key,
 		statsig.Since{Time: s.Time(standin.V2)},

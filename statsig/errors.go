@@ -26,8 +26,6 @@ var (
 	ErrRejected = errors.New("events rejected")
 	// ErrClosed means the Response was used after Close.
 	ErrClosed = errors.New("response closed")
-	// ErrNotKept means the body of a StreamConfigSpecs Response was not kept to be read again.
-	ErrNotKept = errors.New("response body not kept")
 )
 
 // neverRetried are statuses Statsig SDKs never retry.

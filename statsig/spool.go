@@ -20,7 +20,7 @@ type spool struct {
 	mem  []byte
 	f    *os.File
 	size int64
-	h    hash.Hash // nil: the body is not kept (only counted, and probed while small)
+	h    hash.Hash
 
 	mu     sync.Mutex
 	closed bool
@@ -30,22 +30,10 @@ func newSpool(memLimit, max int64, dir string, noDisk bool) *spool {
 	return &spool{memLimit: memLimit, max: max, dir: dir, noDisk: noDisk, h: sha256.New()}
 }
 
-// discard makes the spool keep nothing but the size, and a body small enough for the
-// has_updates probe.
-func (s *spool) discard() { s.h = nil }
-
 // Write appends p, spilling to disk past memLimit and failing past max.
 func (s *spool) Write(p []byte) (int, error) {
 	if s.size+int64(len(p)) > s.max {
 		return 0, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, s.max)
-	}
-	if s.h == nil {
-		if s.size += int64(len(p)); s.size <= noUpdatesProbeLimit {
-			s.mem = append(s.mem, p...)
-		} else {
-			s.mem = nil
-		}
-		return len(p), nil
 	}
 	s.h.Write(p)
 	if s.f == nil && (s.noDisk || s.size+int64(len(p)) <= s.memLimit || !s.spill()) {
@@ -90,9 +78,6 @@ func (s *spool) open() (io.ReadCloser, error) {
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, ErrClosed
-	}
-	if s.h == nil {
-		return nil, ErrNotKept
 	}
 	if s.f != nil {
 		return io.NopCloser(io.NewSectionReader(s.f, 0, s.size)), nil

@@ -69,13 +69,7 @@ func TestDownloadStreaming(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		for _, keep := range []bool{true, false} {
-			name := tc.name
-			if !keep {
-				name += " (not kept)"
-			}
-			t.Run(name, func(t *testing.T) { testStreaming(t, tc.streamCase, keep) })
-		}
+		t.Run(tc.name, func(t *testing.T) { testStreaming(t, tc.streamCase) })
 	}
 }
 
@@ -90,8 +84,8 @@ type streamCase struct {
 	big      bool  // a 432 KB payload: many chunks, spooled to disk
 }
 
-// testStreaming runs one case with DownloadConfigSpecsStreaming (keep) or StreamConfigSpecs.
-func testStreaming(t *testing.T, tc streamCase, keep bool) {
+// testStreaming runs one case with DownloadConfigSpecsStreaming.
+func testStreaming(t *testing.T, tc streamCase) {
 	before := runtime.NumGoroutine()
 	s := newStandin(t)
 	if tc.big {
@@ -108,11 +102,7 @@ func testStreaming(t *testing.T, tc streamCase, keep bool) {
 	var calls int
 	var seen []byte
 	var seenErrs []error
-	download := c.DownloadConfigSpecsStreaming
-	if !keep {
-		download = c.StreamConfigSpecs
-	}
-	resp, err := download(context.Background(), key, statsig.Since{}, tc.initial, func(r io.Reader) error {
+	resp, err := c.DownloadConfigSpecsStreaming(context.Background(), key, statsig.Since{}, tc.initial, func(r io.Reader) error {
 		calls++
 		b, err := tc.consume(r)
 		seen = b
@@ -145,14 +135,10 @@ func testStreaming(t *testing.T, tc streamCase, keep bool) {
 	if resp.Size() != int64(len(payload)) {
 		t.Fatalf("Size %d, want %d", resp.Size(), len(payload))
 	}
-	if keep {
-		rc, _ := resp.Open()
-		spooled, _ := io.ReadAll(rc)
-		if !bytes.Equal(spooled, payload) || resp.SHA256() != sha256.Sum256(payload) {
-			t.Fatal("the spool differs from the payload")
-		}
-	} else if _, err := resp.Open(); !errors.Is(err, statsig.ErrNotKept) || resp.SHA256() != [32]byte{} || resp.OnDisk() {
-		t.Fatalf("a body not kept: Open error %v, want ErrNotKept; SHA256 and OnDisk unset", err)
+	rc, _ := resp.Open()
+	spooled, _ := io.ReadAll(rc)
+	if !bytes.Equal(spooled, payload) || resp.SHA256() != sha256.Sum256(payload) {
+		t.Fatal("the spool differs from the payload")
 	}
 	if tc.wantAll && !bytes.Equal(seen, payload) {
 		t.Fatalf("consumer saw %d bytes, want the %d of the payload", len(seen), len(payload))

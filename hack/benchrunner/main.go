@@ -1,8 +1,9 @@
 // Command benchrunner slots the operator's evaluator into the Statsig peer harness
 // (hack/bench): it downloads the payload from the harness's loopback server with the
-// operator's own Statsig client, which hands the body to evaluator.Load while it downloads
-// (StreamConfigSpecs: the body is not spooled, as the runner needs only the snapshot), keeps
-// polling like the SDKs do, and answers the harness's evaluation and dump calls.
+// operator's own Statsig client on the controller's path (DownloadConfigSpecsStreaming: the
+// body is spooled and hashed as the controller needs it to store the snapshot, and handed to
+// evaluator.Load while it downloads), keeps polling like the SDKs do, and answers the
+// harness's evaluation and dump calls.
 //
 //	(cd hack/benchrunner && go build -o ../../bin/peer-ours .)
 //	PEERS="go-sdk node-core node-legacy ours" PEER_CMD_ours=$(pwd)/bin/peer-ours hack/bench/run.sh
@@ -69,8 +70,8 @@ func (p *ours) Init(a *goharness.Args) goharness.InitResult {
 		}
 	}()
 	return goharness.InitResult{OK: true, Source: "Network", Notes: []string{
-		"statsig.Client.StreamConfigSpecs hands the decoded body to evaluator.Load while it downloads " +
-			"(not spooled: the runner needs only the snapshot); the previous snapshot is shared",
+		"statsig.Client.DownloadConfigSpecsStreaming (the controller's path: spooled and hashed) hands " +
+			"the decoded body to evaluator.Load while it downloads; the previous snapshot is shared",
 	}}
 }
 
@@ -79,7 +80,7 @@ func (p *ours) sync(key string, initial bool) error {
 	defer p.mu.Unlock()
 	// parse while downloading: evaluator.Load reads the decoded body as it arrives
 	var specs *evaluator.Specs
-	resp, err := p.client.StreamConfigSpecs(context.Background(), key, statsig.Since{Time: p.lcut.Load()}, initial,
+	resp, err := p.client.DownloadConfigSpecsStreaming(context.Background(), key, statsig.Since{Time: p.lcut.Load()}, initial,
 		func(r io.Reader) error {
 			var err error
 			specs, err = evaluator.Load(r, evaluator.LoadOptions{Previous: p.ev.Specs()})
