@@ -242,3 +242,20 @@ func BenchmarkEnqueue(b *testing.B) {
 type discard struct{}
 
 func (discard) Send(context.Context, []byte, string, int, int) error { return nil }
+
+// Loggers on one registry share its collectors (no package-level state decides that).
+func TestLoggersShareRegistryMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	a, b := registerMetrics(reg), registerMetrics(reg)
+	if a.sent != b.sent || a.dropped != b.dropped || a.queued != b.queued {
+		t.Fatal("a second logger on the same registry got its own collectors")
+	}
+	a.sent.Add(2)
+	b.sent.Add(3)
+	if got := testutil.ToFloat64(a.sent); got != 5 {
+		t.Fatalf("events_sent_total = %v, want 5", got)
+	}
+	if other := registerMetrics(prometheus.NewRegistry()); other.sent == a.sent {
+		t.Fatal("another registry shares collectors")
+	}
+}

@@ -1,7 +1,7 @@
 package eventlog
 
 import (
-	"sync"
+	"errors"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -16,21 +16,12 @@ type metrics struct {
 	queued   prometheus.Gauge
 }
 
-var (
-	metricsMu   sync.Mutex
-	metricsByRg = map[prometheus.Registerer]*metrics{}
-)
-
-// registerMetrics returns the logger metrics registered on reg, shared by every Logger that
-// uses the same registerer (one per StatsigSpec in the manager).
+// registerMetrics returns the logger metrics registered on reg. Every Logger that uses the
+// same registerer (one per StatsigSpec in the manager) shares the collectors already
+// registered there: the registry itself is the shared state, no package variable is.
 func registerMetrics(reg prometheus.Registerer) *metrics {
 	if reg == nil {
 		reg = prometheus.DefaultRegisterer
-	}
-	metricsMu.Lock()
-	defer metricsMu.Unlock()
-	if m, ok := metricsByRg[reg]; ok {
-		return m
 	}
 	ns := "statsig_operator_eventlog_"
 	m := &metrics{
@@ -66,12 +57,26 @@ func registerMetrics(reg prometheus.Registerer) *metrics {
 			prometheus.GaugeOpts{Name: ns + "queue_depth", Help: "Events waiting to be sent (last changed logger)."},
 		),
 	}
-	for _, c := range []prometheus.Collector{m.enqueued, m.deduped, m.dropped, m.sent, m.batches, m.bytes, m.queued} {
-		// A registration error (the names already taken on reg by another component) leaves the
-		// counters working but unexported; it must not stop event logging. (The check that used to
-		// be here told AlreadyRegisteredError apart and then ignored every error alike.)
-		_ = reg.Register(c)
-	}
-	metricsByRg[reg] = m
+	m.enqueued = register(reg, m.enqueued)
+	m.deduped = register(reg, m.deduped)
+	m.dropped = register(reg, m.dropped)
+	m.sent = register(reg, m.sent)
+	m.batches = register(reg, m.batches)
+	m.bytes = register(reg, m.bytes)
+	m.queued = register(reg, m.queued)
 	return m
+}
+
+// register registers c on reg and returns it, or the collector of the same kind already
+// registered under its name. Any other registration error leaves c working but unexported; it
+// must not stop event logging.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	err := reg.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing
+		}
+	}
+	return c
 }
