@@ -25,7 +25,8 @@ bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd)
 
 # kwok lives in its own version-keyed directory (built first if missing); the control-plane
 # directory links to it, relatively so the cache can move, and the link says which version it is.
-kwok_link="../../kwok/$(basename "$("$root/hack/kwok-assets.sh")")"
+kwok_dir=$("$root/hack/kwok-assets.sh")
+kwok_link="../../kwok/${kwok_dir##*/}"
 k8s_complete() { for b in "${bins[@]}"; do [[ -x "$out/$b" ]] || return 1; done; }
 kwok_linked() { [[ "$(readlink "$out/kwok" 2>/dev/null)" == "$kwok_link/kwok" && -x "$out/kwok" && -s "$out/kwok-stages.yaml" ]]; }
 complete() { k8s_complete && kwok_linked; }

@@ -107,7 +107,8 @@ func run(operator, dir, standinAddr, endpointAddr string, smoke bool) error {
 	op := exec.CommandContext(ctx, operator, "--leader-elect=false",
 		"--metrics-bind-address=127.0.0.1:8080", "--health-probe-bind-address=127.0.0.1:8081",
 		"--endpoint-bind-address="+endpointAddr, "--namespace=statsig-system",
-		"--cert-mode=external", "--webhook-cert-dir="+wh.LocalServingCertDir, "--webhook-port="+strconv.Itoa(wh.LocalServingPort))
+		"--cert-mode=external", "--webhook-cert-dir="+wh.LocalServingCertDir,
+		"--webhook-host="+wh.LocalServingHost, "--webhook-port="+strconv.Itoa(wh.LocalServingPort))
 	op.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "POD_NAMESPACE=statsig-system")
 	logFile, err := os.Create(filepath.Join(abs, "operator.log"))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -42,13 +43,16 @@ func StartKwok(ctx context.Context, kubeconfig, workDir, logFile string) (wait f
 		"--kubeconfig=" + kubeconfig,
 		"--config=" + filepath.Join(dir, "kwok-stages.yaml"),
 		"--manage-nodes-with-annotation-selector=" + KwokNodeAnnotation + "=fake",
+		// Leases, as kubelets keep them: kwok's default (0) keeps none, and then
+		// node-lifecycle-controller marks the nodes NotReady and their pods unready after 50s.
+		"--node-lease-duration-seconds=40",
 		// Pod IPs come from here; the default /24 runs out in the 200-pod e2e spec.
 		"--cidr=10.244.0.0/16",
 	}, []string{"KWOK_WORKDIR=" + workDir}, logFile)
 }
 
 // CreateNodes creates n kwok Nodes (kwok-node-0, ...) and waits until the scheduler can use
-// them: Ready and without taints.
+// them and they stay usable: Ready, without taints, and with a Lease kwok renews.
 func CreateNodes(ctx context.Context, c client.Client, n int, timeout time.Duration) error {
 	for i := range n {
 		name := fmt.Sprintf("kwok-node-%d", i)
@@ -71,18 +75,27 @@ func CreateNodes(ctx context.Context, c client.Client, n int, timeout time.Durat
 			last = err.Error()
 			return false, nil
 		}
+		var leases coordinationv1.LeaseList
+		if err := c.List(ctx, &leases, client.InNamespace(corev1.NamespaceNodeLease)); err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		held := map[string]bool{}
+		for _, l := range leases.Items {
+			held[l.Name] = l.Spec.RenewTime != nil
+		}
 		ready := 0
 		for _, node := range nodes.Items {
-			if schedulable(node) {
+			if schedulable(node) && held[node.Name] {
 				ready++
 			} else {
-				last = fmt.Sprintf("node %s: conditions %v, taints %v", node.Name, node.Status.Conditions, node.Spec.Taints)
+				last = fmt.Sprintf("node %s: lease %v, conditions %v, taints %v", node.Name, held[node.Name], node.Status.Conditions, node.Spec.Taints)
 			}
 		}
 		return ready >= n, nil
 	})
 	if err != nil {
-		return fmt.Errorf("nodes not Ready and untainted within %s (%s): %w", timeout, last, err)
+		return fmt.Errorf("nodes not Ready, untainted and leased within %s (%s): %w", timeout, last, err)
 	}
 	return nil
 }
