@@ -1,7 +1,8 @@
 // Command demo runs the whole operator locally with no cluster, no Docker and no internet:
 // a real etcd, kube-apiserver, kube-controller-manager and kube-scheduler, and kwok simulating
-// two nodes that run the pods (all built by hack/envtest-assets.sh), the Statsig stand-in serving config/samples/statsig/dcs_v2.json, the operator with every
-// role, the sample StatsigSpec and an annotated Deployment. Ctrl-C stops everything it started.
+// two nodes that run the pods (all built by hack/envtest-assets.sh), the Statsig stand-in
+// serving config/samples/statsig/dcs_v2.json, the operator with every role, the sample
+// StatsigSpec and an annotated Deployment. Ctrl-C stops everything it started.
 package main
 
 import (
