@@ -5,8 +5,9 @@ SHELL := /usr/bin/env bash -o pipefail
 GO ?= go
 CONTROLLER_GEN ?= $(GO) tool controller-gen
 BIN ?= bin
-# The offline control plane (kube-apiserver, etcd, kube-controller-manager, kubectl), built
-# from the Go module proxy and cached outside the repo by hack/envtest-assets.sh.
+# The offline control plane (kube-apiserver, etcd, kube-controller-manager, kube-scheduler,
+# kubectl, and kwok for simulated nodes), built from the Go module proxy and cached outside the
+# repo by hack/envtest-assets.sh.
 ENVTEST_ASSETS = $(shell hack/envtest-assets.sh)
 GO_TEST_FLAGS ?= -count=1 -timeout 30m
 # golangci-lint: pinned as a Go tool in hack/tools/go.mod (a separate module, so its dependencies
@@ -81,7 +82,7 @@ verify-generated: manifests generate sync-chart-crds ## Fail when generated file
 	@test -z "$$(git status --porcelain -- api config)" || { git status --porcelain -- api config; echo "untracked generated files: run 'make generate manifests' and commit"; exit 1; }
 
 .PHONY: envtest-assets
-envtest-assets: ## Build (once, ~10 min cold) and cache kube-apiserver, etcd, kube-controller-manager and kubectl.
+envtest-assets: ## Build (once, ~10 min cold) and cache kube-apiserver, etcd, kube-controller-manager, kube-scheduler, kubectl and kwok.
 	@hack/envtest-assets.sh >/dev/null
 
 .PHONY: sync-chart-crds

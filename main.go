@@ -43,7 +43,7 @@ func init() {
 
 type config struct {
 	controller, webhook, endpoint, workloadController bool
-	metricsAddr, probeAddr, endpointAddr              string
+	metricsAddr, probeAddr, endpointAddr, webhookHost string
 	webhookPort                                       int
 	certDir, certMode                                 string
 	leaderElect, enableHTTP2                          bool
@@ -62,6 +62,7 @@ func main() {
 	flag.StringVar(&c.metricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
 	flag.StringVar(&c.probeAddr, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
 	flag.StringVar(&c.endpointAddr, "endpoint-bind-address", ":8090", "Address of the evaluation endpoint.")
+	flag.StringVar(&c.webhookHost, "webhook-host", "", "Address the admission webhook server listens on (default: every interface).")
 	flag.IntVar(&c.webhookPort, "webhook-port", 9443, "Port of the admission webhook server.")
 	flag.StringVar(&c.certDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs", "Directory of the webhook serving certificate.")
 	flag.StringVar(&c.certMode, "cert-mode", "self", "Webhook certificates: self (the operator issues and rotates them), cert-manager or external.")
@@ -99,7 +100,7 @@ func run(c config) error {
 		LeaderElection:          c.leaderElect,
 		LeaderElectionID:        "statsig-operator.flags.statsig-operator.io",
 		LeaderElectionNamespace: leNS,
-		WebhookServer:           ctrlwebhook.NewServer(ctrlwebhook.Options{Port: c.webhookPort, CertDir: c.certDir, TLSOpts: tlsOpts}),
+		WebhookServer:           ctrlwebhook.NewServer(ctrlwebhook.Options{Host: c.webhookHost, Port: c.webhookPort, CertDir: c.certDir, TLSOpts: tlsOpts}),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)

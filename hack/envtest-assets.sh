@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds the envtest control plane (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl,
-# etcd) from the
-# Go module proxy, because setup-envtest's downloads are unreachable here. Results are cached outside
-# the repo, keyed by version; a warm run only prints the directory. Safe to run concurrently (flock).
+# etcd) from the Go module proxy, because setup-envtest's downloads are unreachable here, and links
+# in kwok and its stages (hack/kwok-assets.sh, cached under its own version). Results are cached
+# outside the repo, keyed by version; a warm run only prints the directory. Safe to run
+# concurrently (flock).
 #
 # Usage: hack/envtest-assets.sh          -> prints the directory to use as KUBEBUILDER_ASSETS
 # Env:   K8S_VERSION (default: from go.mod's k8s.io/api), ETCD_VERSION (default: what that
-#        k8s.io/kubernetes release requires), STATSIG_OPERATOR_CACHE (default ~/.cache/statsig-operator)
+#        k8s.io/kubernetes release requires), KWOK_VERSION (see hack/kwok-assets.sh),
+#        STATSIG_OPERATOR_CACHE (default ~/.cache/statsig-operator)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +23,13 @@ cache=${STATSIG_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/statsig-operator
 out="$cache/k8s/${K8S_VERSION}-${goos}-${goarch}"
 bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd)
 
-complete() { for b in "${bins[@]}"; do [[ -x "$out/$b" ]] || return 1; done; }
+# kwok lives in its own version-keyed directory (built first if missing); the control-plane
+# directory links to it, relatively so the cache can move, and the link says which version it is.
+kwok_dir=$("$root/hack/kwok-assets.sh")
+kwok_link="../../kwok/${kwok_dir##*/}"
+k8s_complete() { for b in "${bins[@]}"; do [[ -x "$out/$b" ]] || return 1; done; }
+kwok_linked() { [[ "$(readlink "$out/kwok" 2>/dev/null)" == "$kwok_link/kwok" && -x "$out/kwok" && -s "$out/kwok-stages.yaml" ]]; }
+complete() { k8s_complete && kwok_linked; }
 if complete; then echo "$out"; exit 0; fi
 
 mkdir -p "$cache/k8s"
@@ -30,6 +38,13 @@ flock 9                      # another build may be running: wait for it, then r
 if complete; then echo "$out"; exit 0; fi
 
 log() { echo "envtest-assets: $*" >&2; }
+link_kwok() {
+  # Stages first, binary last: a reader that sees the new kwok link also sees its stages.
+  for f in kwok-stages.yaml kwok; do
+    ln -sfn "$kwok_link/$f" "$out/.$f.tmp" && mv -fT "$out/.$f.tmp" "$out/$f"
+  done
+}
+if k8s_complete; then link_kwok; echo "$out"; exit 0; fi
 work=$(mktemp -d "$cache/k8s/.build-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export GOFLAGS=-mod=mod GOWORK=off CGO_ENABLED=0
@@ -122,5 +137,6 @@ GO
 
 # Publish atomically: readers see either no directory or a complete one.
 rm -rf "$out.tmp" && mv "$work/bin" "$out.tmp" && rm -rf "$out" && mv "$out.tmp" "$out"
+link_kwok
 log "cached in $out"
 echo "$out"

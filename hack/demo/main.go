@@ -1,7 +1,8 @@
 // Command demo runs the whole operator locally with no cluster, no Docker and no internet:
-// a real etcd, kube-apiserver and kube-controller-manager (built by hack/envtest-assets.sh),
-// the Statsig stand-in serving config/samples/statsig/dcs_v2.json, the operator with every
-// role, the sample StatsigSpec and an annotated Deployment. Ctrl-C stops everything it started.
+// a real etcd, kube-apiserver, kube-controller-manager and kube-scheduler, and kwok simulating
+// two nodes that run the pods (all built by hack/envtest-assets.sh), the Statsig stand-in
+// serving config/samples/statsig/dcs_v2.json, the operator with every role, the sample
+// StatsigSpec and an annotated Deployment. Ctrl-C stops everything it started.
 package main
 
 import (
@@ -31,7 +32,7 @@ func main() {
 	dir := flag.String("dir", ".demo", "Directory for the kubeconfig and logs.")
 	standinAddr := flag.String("standin-listen", "127.0.0.1:18000", "Address of the Statsig stand-in.")
 	endpointAddr := flag.String("endpoint-listen", "127.0.0.1:8090", "Address of the operator's evaluation endpoint.")
-	smoke := flag.Bool("smoke", false, "Exit once the annotated pods carry their results (used by tests).")
+	smoke := flag.Bool("smoke", false, "Exit once the annotated pods are Running with their results.")
 	flag.Parse()
 	if err := run(*operator, *dir, *standinAddr, *endpointAddr, *smoke); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
@@ -46,7 +47,6 @@ func run(operator, dir, standinAddr, endpointAddr string, smoke bool) error {
 		return err
 	}
 	abs, _ := filepath.Abs(dir)
-	kubeconfig := filepath.Join(abs, "kubeconfig")
 	root := envtestutil.RepoRoot()
 
 	step("Starting the Statsig stand-in on " + standinAddr)
@@ -71,16 +71,14 @@ func run(operator, dir, standinAddr, endpointAddr string, smoke bool) error {
 		return fmt.Errorf("start the control plane: %w", err)
 	}
 	defer func() { step("Stopping the control plane"); _ = env.Stop() }()
-	if err := envtestutil.WriteAdminKubeconfig(env, kubeconfig); err != nil {
-		return err
-	}
 
-	step("Starting kube-controller-manager (Deployments, ReplicaSets, ...)")
-	kcmWait, err := envtestutil.StartControllerManager(ctx, kubeconfig, envtestutil.WorkloadControllers, filepath.Join(abs, "kube-controller-manager.log"))
+	step("Starting kube-controller-manager, kube-scheduler and kwok with 2 simulated nodes")
+	cluster, err := envtestutil.StartCluster(ctx, env, abs, 2)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = kcmWait() }()
+	defer func() { step("Stopping kube-controller-manager, kube-scheduler and kwok"); _ = cluster.Stop() }()
+	kubeconfig := cluster.Kubeconfig
 
 	assets, _ := envtestutil.AssetsDir()
 	kubectlBin := filepath.Join(assets, "kubectl")
@@ -110,7 +108,8 @@ func run(operator, dir, standinAddr, endpointAddr string, smoke bool) error {
 	op := exec.CommandContext(ctx, operator, "--leader-elect=false",
 		"--metrics-bind-address=127.0.0.1:8080", "--health-probe-bind-address=127.0.0.1:8081",
 		"--endpoint-bind-address="+endpointAddr, "--namespace=statsig-system",
-		"--cert-mode=external", "--webhook-cert-dir="+wh.LocalServingCertDir, "--webhook-port="+strconv.Itoa(wh.LocalServingPort))
+		"--cert-mode=external", "--webhook-cert-dir="+wh.LocalServingCertDir,
+		"--webhook-host="+wh.LocalServingHost, "--webhook-port="+strconv.Itoa(wh.LocalServingPort))
 	op.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "POD_NAMESPACE=statsig-system")
 	logFile, err := os.Create(filepath.Join(abs, "operator.log"))
 	if err != nil {
@@ -140,21 +139,25 @@ Everything is running. In another terminal:
 
   export KUBECONFIG=%[1]s
   %[2]s get ssp                                   # Ready, Revision, Gates, Configs, Experiments
-  %[2]s -n demo get pods -o custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[0].image
+  %[2]s get nodes                                 # two nodes simulated by kwok
+  %[2]s -n demo get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName,PHASE:.status.phase,IMAGE:.spec.containers[0].image
   %[2]s -n demo get pod -l app=checkout -o yaml | grep -A1 STATSIG_     # injected results
   curl -s -H 'content-type: application/json' -H 'statsig-api-key: %[3]s' -d '{"gateName":"new_checkout","user":{"userID":"u1"}}' http://%[4]s/v1/check_gate
   curl -s -H 'content-type: application/json' -H 'Authorization: Bearer %[3]s' -d '{"context":{"targetingKey":"u1"}}' http://%[4]s/ofrep/v1/evaluate/flags/button_color
-  # "Flip" new_checkout off in the stand-in and watch the workload controller roll the Deployment:
+  # "Flip" new_checkout off in the stand-in; within a few seconds (2 s sync interval) the
+  # workload controller rolls the Deployment and the rolling update runs to completion:
   curl -s -X POST '%[5]s/_standin/gate?name=new_checkout&pass_percentage=0'
-  %[2]s -n demo get rs -w
+  sleep 5; %[2]s -n demo rollout status deployment/checkout
+  %[2]s -n demo get rs                            # the new ReplicaSet has every replica
+  %[2]s -n demo get pod -l app=checkout -o yaml | grep -A1 STATSIG_GATE_NEW_CHECKOUT   # now "false"
 
-Logs: %[6]s/operator.log. Press Ctrl-C to stop everything.
+Logs: %[6]s/*.log (operator, kube-controller-manager, kube-scheduler, kwok). Press Ctrl-C to stop everything.
 `, kubeconfig, k, demoKey, endpointAddr, si.URL(), abs)
 	if smoke {
 		if err := waitPods(ctx, kubectlBin, kubeconfig, 90*time.Second); err != nil {
 			return err
 		}
-		step("Smoke check passed: annotated pods carry their results")
+		step("Smoke check passed: annotated pods are Running and carry their results")
 		stop()
 	}
 	select {

@@ -28,14 +28,13 @@ func waitReady(ctx context.Context, url string, timeout time.Duration) error {
 	return fmt.Errorf("%s did not become ready within %s", url, timeout)
 }
 
-// waitPods waits until the demo Deployment's pods exist and carry injected results.
+// waitPods waits until the demo Deployment's pods exist, run and carry injected results.
 func waitPods(ctx context.Context, kubectl, kubeconfig string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		out, _ := exec.CommandContext(ctx, kubectl, "--kubeconfig", kubeconfig, "-n", "demo", "get", "pods", "-l", "app=checkout",
-			"-o", "jsonpath={range .items[*]}{.spec.containers[0].env[*].name}{\"\\n\"}{end}").Output()
-		lines := strings.Fields(strings.TrimSpace(string(out)))
-		if len(lines) > 0 && strings.Contains(string(out), "STATSIG_GATE_NEW_CHECKOUT") {
+			"-o", "jsonpath={range .items[*]}{.status.phase} {.spec.containers[0].env[*].name}{\"\\n\"}{end}").Output()
+		if podsDone(string(out)) {
 			return nil
 		}
 		select {
@@ -44,5 +43,17 @@ func waitPods(ctx context.Context, kubectl, kubeconfig string, timeout time.Dura
 		case <-time.After(time.Second):
 		}
 	}
-	return fmt.Errorf("the demo pods did not get their results within %s", timeout)
+	return fmt.Errorf("the demo pods were not Running with their results within %s", timeout)
+}
+
+// podsDone reports whether there are pods and every line ("<phase> <env names>") is a Running
+// pod with results (no output splits into one empty line, which fails).
+func podsDone(out string) bool {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "Running ") || !strings.Contains(l, "STATSIG_GATE_NEW_CHECKOUT") {
+			return false
+		}
+	}
+	return true
 }

@@ -3,10 +3,10 @@ package e2e_test
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -39,12 +39,12 @@ var (
 	sink      *injecttest.Sink
 	ctx       context.Context
 	cancel    context.CancelFunc
-	kcmWait   func() error
+	cluster   *envtestutil.Cluster
 )
 
 func TestE2E(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "End-to-end suite (kube-apiserver + kube-controller-manager)")
+	RunSpecs(t, "End-to-end suite (kube-apiserver, kube-controller-manager, kube-scheduler, kwok nodes)")
 }
 
 var _ = BeforeSuite(func() {
@@ -59,17 +59,9 @@ var _ = BeforeSuite(func() {
 	k8sClient, err = client.New(cfg, client.Options{Scheme: testEnv.Scheme})
 	Expect(err).NotTo(HaveOccurred())
 
-	dir := GinkgoT().TempDir()
-	kubeconfig := filepath.Join(dir, "kubeconfig")
-	Expect(envtestutil.WriteAdminKubeconfig(testEnv, kubeconfig)).To(Succeed())
-	kcmWait, err = envtestutil.StartControllerManager(ctx, kubeconfig, envtestutil.WorkloadControllers, filepath.Join(dir, "kcm.log"))
+	// Two simulated nodes: pods are scheduled, run and become Ready, so rollouts finish.
+	cluster, err = envtestutil.StartCluster(ctx, testEnv, GinkgoT().TempDir(), 2)
 	Expect(err).NotTo(HaveOccurred())
-	DeferCleanup(func() {
-		if CurrentSpecReport().Failed() {
-			b, _ := os.ReadFile(filepath.Join(dir, "kcm.log"))
-			AddReportEntry("kube-controller-manager log (tail)", tail(string(b), 4000))
-		}
-	})
 
 	wio := &testEnv.WebhookInstallOptions
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
@@ -105,14 +97,27 @@ var _ = BeforeSuite(func() {
 	}, 30*time.Second).Should(Succeed())
 })
 
+// A failed spec reports the end of each component's log.
+var _ = AfterEach(func() {
+	if CurrentSpecReport().Failed() && cluster != nil {
+		for _, name := range envtestutil.ClusterComponents {
+			b, _ := os.ReadFile(cluster.LogFile(name))
+			AddReportEntry(name+" log (tail)", tail(string(b), 4000))
+		}
+	}
+})
+
 var _ = AfterSuite(func() {
 	cancel()
-	if kcmWait != nil {
-		_ = kcmWait()
+	// Stop everything even when one part fails, so no process outlives the suite.
+	var errs []error
+	if cluster != nil {
+		errs = append(errs, cluster.Stop())
 	}
 	if testEnv != nil {
-		Expect(testEnv.Stop()).To(Succeed())
+		errs = append(errs, testEnv.Stop())
 	}
+	Expect(errors.Join(errs...)).To(Succeed())
 })
 
 // gatesOn is the project with new_checkout on or off for everyone and a 30% canary gate.

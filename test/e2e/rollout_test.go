@@ -26,8 +26,7 @@ func deployment(name string, replicas int32, ann, podAnn map[string]string) *app
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Annotations: ann},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr.To(replicas),
-			// No kubelet runs, so pods never become ready: Recreate lets rollouts finish.
-			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RecreateDeploymentStrategyType},
+			// The default RollingUpdate strategy: kwok makes pods Ready, so rollouts finish.
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: podAnn},
@@ -41,6 +40,26 @@ func podsOf(name string) []corev1.Pod {
 	var pods corev1.PodList
 	Expect(k8sClient.List(ctx, &pods, client.InNamespace("shop"), client.MatchingLabels{"app": name})).To(Succeed())
 	return pods.Items
+}
+
+// rolledOut is what `kubectl rollout status` waits for: the latest spec observed, every
+// replica updated and available, and no pod of an older ReplicaSet left.
+func rolledOut(g Gomega, d *appsv1.Deployment) {
+	var got appsv1.Deployment
+	g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(d), &got)).To(Succeed())
+	st := got.Status
+	g.Expect(st.ObservedGeneration).To(BeNumerically(">=", got.Generation))
+	g.Expect(st.UpdatedReplicas).To(Equal(*got.Spec.Replicas), "updated replicas")
+	g.Expect(st.Replicas).To(Equal(st.UpdatedReplicas), "no old replicas")
+	g.Expect(st.AvailableReplicas).To(Equal(st.UpdatedReplicas), "available replicas")
+}
+
+// runningAndReady checks a pod was scheduled onto a kwok node and reported Ready.
+func runningAndReady(g Gomega, p corev1.Pod) {
+	g.Expect(p.Spec.NodeName).To(HavePrefix("kwok-node-"), "pod %s scheduled", p.Name)
+	g.Expect(p.Status.Phase).To(Equal(corev1.PodRunning), "pod %s phase", p.Name)
+	g.Expect(p.Status.Conditions).To(ContainElement(And(
+		HaveField("Type", corev1.PodReady), HaveField("Status", corev1.ConditionTrue))), "pod %s Ready", p.Name)
 }
 
 func envValue(c corev1.Container, name string) (string, bool) {
@@ -60,6 +79,7 @@ var _ = Describe("Deployments", Ordered, func() {
 			pods := podsOf("web")
 			g.Expect(pods).To(HaveLen(3))
 			for _, p := range pods {
+				runningAndReady(g, p)
 				v, _ := envValue(p.Spec.Containers[0], "STATSIG_GATE_NEW_CHECKOUT")
 				g.Expect(v).To(Equal("true"))
 				var res inject.Results
@@ -70,7 +90,7 @@ var _ = Describe("Deployments", Ordered, func() {
 		}, 60*time.Second, 250*time.Millisecond).Should(Succeed())
 	})
 
-	It("is rolled by the workload controller when a new revision flips its gate", func() {
+	It("is rolled by the workload controller to completion when a new revision flips its gate", func() {
 		d := deployment("checkout", 2, map[string]string{inject.AnnGates: "new_checkout"}, nil)
 		Expect(k8sClient.Create(ctx, d)).To(Succeed())
 		var firstRS string
@@ -78,9 +98,11 @@ var _ = Describe("Deployments", Ordered, func() {
 			var got appsv1.Deployment
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(d), &got)).To(Succeed())
 			g.Expect(got.Spec.Template.Annotations).To(HaveKey(inject.AnnResultsHash))
+			rolledOut(g, d)
 			pods := podsOf("checkout")
 			g.Expect(pods).To(HaveLen(2))
 			for _, p := range pods {
+				runningAndReady(g, p)
 				v, _ := envValue(p.Spec.Containers[0], "STATSIG_GATE_NEW_CHECKOUT")
 				g.Expect(v).To(Equal("true"))
 				firstRS = p.OwnerReferences[0].Name
@@ -89,23 +111,23 @@ var _ = Describe("Deployments", Ordered, func() {
 
 		publish("rev2", gatesOn(false))
 		DeferCleanup(publish, "rev1", gatesOn(true))
+		// A finished rolling update: only the new ReplicaSet's pods are left, all Running and
+		// Ready with the flipped result, and the old ReplicaSet is scaled to zero.
 		Eventually(func(g Gomega) {
-			var rss appsv1.ReplicaSetList
-			g.Expect(k8sClient.List(ctx, &rss, client.InNamespace("shop"), client.MatchingLabels{"app": "checkout"})).To(Succeed())
-			g.Expect(len(rss.Items)).To(BeNumerically(">=", 2), "a new ReplicaSet appears")
-			var fresh []corev1.Pod
-			for _, p := range podsOf("checkout") {
-				if p.OwnerReferences[0].Name != firstRS {
-					fresh = append(fresh, p)
-				}
-			}
-			g.Expect(fresh).NotTo(BeEmpty())
-			for _, p := range fresh {
+			rolledOut(g, d)
+			pods := podsOf("checkout")
+			g.Expect(pods).To(HaveLen(2), "old pods are gone")
+			for _, p := range pods {
+				g.Expect(p.OwnerReferences[0].Name).NotTo(Equal(firstRS), "pod %s is from the new ReplicaSet", p.Name)
+				runningAndReady(g, p)
 				v, _ := envValue(p.Spec.Containers[0], "STATSIG_GATE_NEW_CHECKOUT")
 				g.Expect(v).To(Equal("false"))
 				g.Expect(p.Annotations[inject.AnnResults]).To(ContainSubstring(`"revision":"rev2"`))
 			}
-		}, 60*time.Second, 250*time.Millisecond).Should(Succeed())
+			var old appsv1.ReplicaSet
+			g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: "shop", Name: firstRS}, &old)).To(Succeed())
+			g.Expect(old.Status.Replicas).To(BeZero(), "old ReplicaSet scaled down")
+		}, 90*time.Second, 250*time.Millisecond).Should(Succeed())
 	})
 
 	// Per-pod units: each pod's admission request UID is hashed on its own, so the number

@@ -23,8 +23,8 @@ func RepoRoot() string {
 }
 
 // AssetsDir returns the directory holding kube-apiserver, etcd (and kubectl,
-// kube-controller-manager): $KUBEBUILDER_ASSETS when set, else the newest cached build of
-// hack/envtest-assets.sh for this platform.
+// kube-controller-manager, kube-scheduler, kwok and kwok-stages.yaml): $KUBEBUILDER_ASSETS
+// when set, else the newest cached build of hack/envtest-assets.sh for this platform.
 func AssetsDir() (string, error) {
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
 		return dir, nil
