@@ -71,9 +71,7 @@ func registerMetrics(reg prometheus.Registerer) *metrics {
 // registered under its name. Any other registration error leaves c working but unexported; it
 // must not stop event logging.
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	err := reg.Register(c)
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
+	if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](reg.Register(c)); ok {
 		if existing, ok := are.ExistingCollector.(C); ok {
 			return existing
 		}

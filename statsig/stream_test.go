@@ -102,13 +102,19 @@ func testStreaming(t *testing.T, tc streamCase) {
 	var calls int
 	var seen []byte
 	var seenErrs []error
-	resp, err := c.DownloadConfigSpecsStreaming(context.Background(), key, statsig.Since{}, tc.initial, func(r io.Reader) error {
-		calls++
-		b, err := tc.consume(r)
-		seen = b
-		seenErrs = append(seenErrs, err)
-		return err
-	})
+	resp, err := c.DownloadConfigSpecsStreaming(
+		context.Background(),
+		key,
+		statsig.Since{},
+		tc.initial,
+		func(r io.Reader) error {
+			calls++
+			b, err := tc.consume(r)
+			seen = b
+			seenErrs = append(seenErrs, err)
+			return err
+		},
+	)
 	noKey(t, err)
 	if calls != tc.calls {
 		t.Errorf("consume called %d times, want %d", calls, tc.calls)

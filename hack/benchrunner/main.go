@@ -52,7 +52,12 @@ func (p *ours) Init(a *goharness.Args) goharness.InitResult {
 		specsURL, format = a.Server+"/v1/download_config_specs", statsig.FormatV1
 	}
 	c, err := statsig.New(
-		statsig.Options{SpecsURL: specsURL, Format: format, Transport: goharness.TheGuard, InitTimeout: 2 * time.Minute},
+		statsig.Options{
+			SpecsURL:    specsURL,
+			Format:      format,
+			Transport:   goharness.TheGuard,
+			InitTimeout: 2 * time.Minute,
+		},
 	)
 	if err != nil {
 		return goharness.InitResult{Err: err}
@@ -80,12 +85,17 @@ func (p *ours) sync(key string, initial bool) error {
 	defer p.mu.Unlock()
 	// parse while downloading: evaluator.Load reads the decoded body as it arrives
 	var specs *evaluator.Specs
-	resp, err := p.client.DownloadConfigSpecsStreaming(context.Background(), key, statsig.Since{Time: p.lcut.Load()}, initial,
+	resp, err := p.client.DownloadConfigSpecsStreaming(
+		context.Background(),
+		key,
+		statsig.Since{Time: p.lcut.Load()},
+		initial,
 		func(r io.Reader) error {
 			var err error
 			specs, err = evaluator.Load(r, evaluator.LoadOptions{Previous: p.ev.Specs()})
 			return err
-		})
+		},
+	)
 	if err != nil {
 		return err
 	}

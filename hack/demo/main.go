@@ -15,7 +15,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -51,7 +50,8 @@ func run(operator, dir, standinAddr, endpointAddr string, smoke bool) error {
 
 	step("Starting the Statsig stand-in on " + standinAddr)
 	si := standin.New(standin.Options{Keys: []string{demoKey}})
-	if err := si.SetPayloadFile(standin.V2, filepath.Join(root, "config", "samples", "statsig", "dcs_v2.json")); err != nil {
+	samplePayload := filepath.Join(root, "config", "samples", "statsig", "dcs_v2.json")
+	if err := si.SetPayloadFile(standin.V2, samplePayload); err != nil {
 		return err
 	}
 	if err := si.StartOn(standinAddr); err != nil {
@@ -82,24 +82,25 @@ func run(operator, dir, standinAddr, endpointAddr string, smoke bool) error {
 
 	assets, _ := envtestutil.AssetsDir()
 	kubectlBin := filepath.Join(assets, "kubectl")
-	kubectl := func(stdin string, args ...string) error {
+	kubectl := func(args ...string) error {
 		cmd := exec.CommandContext(ctx, kubectlBin, append([]string{"--kubeconfig", kubeconfig}, args...)...)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if stdin != "" {
-			cmd.Stdin = strings.NewReader(stdin)
-		}
 		return cmd.Run()
 	}
 
 	step("Applying config/samples (Secret + StatsigSpec), pointed at the stand-in")
-	if err := kubectl("", "create", "namespace", "statsig-system"); err != nil {
+	if err := kubectl("create", "namespace", "statsig-system"); err != nil {
 		return err
 	}
-	if err := kubectl("", "apply", "-f", filepath.Join(root, "config", "samples")); err != nil {
+	if err := kubectl("apply", "-f", filepath.Join(root, "config", "samples")); err != nil {
 		return err
 	}
-	patch := fmt.Sprintf(`{"spec":{"specsURL":"%s","logEventURL":"%s","specsSyncIntervalMs":2000}}`, si.SpecsURL(standin.V2), si.LogEventURL())
-	if err := kubectl("", "patch", "statsigspec", "my-project", "--type=merge", "-p", patch); err != nil {
+	patch := fmt.Sprintf(
+		`{"spec":{"specsURL":"%s","logEventURL":"%s","specsSyncIntervalMs":2000}}`,
+		si.SpecsURL(standin.V2),
+		si.LogEventURL(),
+	)
+	if err := kubectl("patch", "statsigspec", "my-project", "--type=merge", "-p", patch); err != nil {
 		return err
 	}
 
@@ -130,10 +131,11 @@ func run(operator, dir, standinAddr, endpointAddr string, smoke bool) error {
 		return fmt.Errorf("%w (see %s/operator.log)", err, abs)
 	}
 	step("Applying the annotated Deployment (config/samples/demo)")
-	if err := kubectl("", "apply", "-f", filepath.Join(root, "config", "samples", "demo")); err != nil {
+	if err := kubectl("apply", "-f", filepath.Join(root, "config", "samples", "demo")); err != nil {
 		return err
 	}
 	k := kubectlBin + " --kubeconfig " + kubeconfig
+	//nolint:lll // the hints are commands to copy into a shell as they are
 	fmt.Printf(`
 Everything is running. In another terminal:
 
@@ -168,7 +170,9 @@ Logs: %[6]s/*.log (operator, kube-controller-manager, kube-scheduler, kwok). Pre
 		}
 	}
 	step("Shutting down")
-	<-opDone
+	if err := <-opDone; err != nil && !errors.Is(err, context.Canceled) && ctx.Err() == nil {
+		return fmt.Errorf("operator exited: %w (see %s/operator.log)", err, abs)
+	}
 	return nil
 }
 

@@ -32,8 +32,9 @@ func waitReady(ctx context.Context, url string, timeout time.Duration) error {
 func waitPods(ctx context.Context, kubectl, kubeconfig string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		out, _ := exec.CommandContext(ctx, kubectl, "--kubeconfig", kubeconfig, "-n", "demo", "get", "pods", "-l", "app=checkout",
-			"-o", "jsonpath={range .items[*]}{.status.phase} {.spec.containers[0].env[*].name}{\"\\n\"}{end}").Output()
+		const podLines = `jsonpath={range .items[*]}{.status.phase} {.spec.containers[0].env[*].name}{"\n"}{end}`
+		out, _ := exec.CommandContext(ctx, kubectl, "--kubeconfig", kubeconfig,
+			"-n", "demo", "get", "pods", "-l", "app=checkout", "-o", podLines).Output()
 		if podsDone(string(out)) {
 			return nil
 		}
@@ -49,8 +50,7 @@ func waitPods(ctx context.Context, kubectl, kubeconfig string, timeout time.Dura
 // podsDone reports whether there are pods and every line ("<phase> <env names>") is a Running
 // pod with results (no output splits into one empty line, which fails).
 func podsDone(out string) bool {
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	for _, l := range lines {
+	for l := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
 		if !strings.HasPrefix(l, "Running ") || !strings.Contains(l, "STATSIG_GATE_NEW_CHECKOUT") {
 			return false
 		}

@@ -68,21 +68,43 @@ var _ = BeforeSuite(func() {
 		Scheme:                 testEnv.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		WebhookServer:          crwebhook.NewServer(crwebhook.Options{Host: wio.LocalServingHost, Port: wio.LocalServingPort, CertDir: wio.LocalServingCertDir, TLSOpts: []func(*tls.Config){webhook.DisableHTTP2}}),
+		WebhookServer: crwebhook.NewServer(
+			crwebhook.Options{
+				Host:    wio.LocalServingHost,
+				Port:    wio.LocalServingPort,
+				CertDir: wio.LocalServingCertDir,
+				TLSOpts: []func(*tls.Config){webhook.DisableHTTP2},
+			},
+		),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	registry = serving.NewRegistry()
 	sink = &injecttest.Sink{}
 	publish("rev1", gatesOn(true))
-	Expect(webhook.Setup(mgr, webhook.Options{Registry: registry, Namespace: operatorNamespace, CertMode: webhook.CertModeExternal})).To(Succeed())
-	Expect(workload.Setup(mgr, workload.Options{Registry: registry, Namespace: operatorNamespace, MaxUpdatesPerSecond: 50, Burst: 50})).To(Succeed())
+	Expect(
+		webhook.Setup(
+			mgr,
+			webhook.Options{Registry: registry, Namespace: operatorNamespace, CertMode: webhook.CertModeExternal},
+		),
+	).To(Succeed())
+	Expect(
+		workload.Setup(
+			mgr,
+			workload.Options{Registry: registry, Namespace: operatorNamespace, MaxUpdatesPerSecond: 50, Burst: 50},
+		),
+	).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
 	addr := net.JoinHostPort(wio.LocalServingHost, fmt.Sprint(wio.LocalServingPort))
 	Eventually(func() error {
-		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true})
+		conn, err := tls.DialWithDialer(
+			&net.Dialer{Timeout: time.Second},
+			"tcp",
+			addr,
+			&tls.Config{InsecureSkipVerify: true},
+		)
 		if err != nil {
 			return err
 		}

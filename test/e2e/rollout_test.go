@@ -10,7 +10,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/statsig-operator/statsig-operator/inject"
@@ -25,7 +24,7 @@ func deployment(name string, replicas int32, ann, podAnn map[string]string) *app
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Annotations: ann},
 		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To(replicas),
+			Replicas: new(replicas),
 			// The default RollingUpdate strategy: kwok makes pods Ready, so rollouts finish.
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
@@ -62,13 +61,14 @@ func runningAndReady(g Gomega, p corev1.Pod) {
 		HaveField("Type", corev1.PodReady), HaveField("Status", corev1.ConditionTrue))), "pod %s Ready", p.Name)
 }
 
-func envValue(c corev1.Container, name string) (string, bool) {
+// envValue is the value of the container's env var name ("" when it has none).
+func envValue(c corev1.Container, name string) string {
 	for _, e := range c.Env {
 		if e.Name == name {
-			return e.Value, true
+			return e.Value
 		}
 	}
-	return "", false
+	return ""
 }
 
 var _ = Describe("Deployments", Ordered, func() {
@@ -80,7 +80,7 @@ var _ = Describe("Deployments", Ordered, func() {
 			g.Expect(pods).To(HaveLen(3))
 			for _, p := range pods {
 				runningAndReady(g, p)
-				v, _ := envValue(p.Spec.Containers[0], "STATSIG_GATE_NEW_CHECKOUT")
+				v := envValue(p.Spec.Containers[0], "STATSIG_GATE_NEW_CHECKOUT")
 				g.Expect(v).To(Equal("true"))
 				var res inject.Results
 				g.Expect(json.Unmarshal([]byte(p.Annotations[inject.AnnResults]), &res)).To(Succeed())
@@ -103,7 +103,7 @@ var _ = Describe("Deployments", Ordered, func() {
 			g.Expect(pods).To(HaveLen(2))
 			for _, p := range pods {
 				runningAndReady(g, p)
-				v, _ := envValue(p.Spec.Containers[0], "STATSIG_GATE_NEW_CHECKOUT")
+				v := envValue(p.Spec.Containers[0], "STATSIG_GATE_NEW_CHECKOUT")
 				g.Expect(v).To(Equal("true"))
 				firstRS = p.OwnerReferences[0].Name
 			}
@@ -120,7 +120,7 @@ var _ = Describe("Deployments", Ordered, func() {
 			for _, p := range pods {
 				g.Expect(p.OwnerReferences[0].Name).NotTo(Equal(firstRS), "pod %s is from the new ReplicaSet", p.Name)
 				runningAndReady(g, p)
-				v, _ := envValue(p.Spec.Containers[0], "STATSIG_GATE_NEW_CHECKOUT")
+				v := envValue(p.Spec.Containers[0], "STATSIG_GATE_NEW_CHECKOUT")
 				g.Expect(v).To(Equal("false"))
 				g.Expect(p.Annotations[inject.AnnResults]).To(ContainSubstring(`"revision":"rev2"`))
 			}

@@ -51,7 +51,8 @@ func (c *Cluster) start(ctx context.Context, env *envtest.Environment, nodes int
 		}
 		return err
 	}
-	if err := add(StartControllerManager(ctx, c.Kubeconfig, WorkloadControllers, c.LogFile("kube-controller-manager"))); err != nil {
+	kcm := c.LogFile("kube-controller-manager")
+	if err := add(StartControllerManager(ctx, c.Kubeconfig, WorkloadControllers, kcm)); err != nil {
 		return err
 	}
 	if err := add(StartScheduler(ctx, c.Kubeconfig, c.LogFile("kube-scheduler"))); err != nil {

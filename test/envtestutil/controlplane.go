@@ -43,7 +43,12 @@ func WriteAdminKubeconfig(env *envtest.Environment, path string) error {
 // StartControllerManager starts kube-controller-manager (built by hack/envtest-assets.sh)
 // with the given controllers against the kubeconfig. It stops when ctx is cancelled; the
 // returned wait function waits for the process to exit.
-func StartControllerManager(ctx context.Context, kubeconfig string, controllers []string, logFile string) (wait func() error, err error) {
+func StartControllerManager(
+	ctx context.Context,
+	kubeconfig string,
+	controllers []string,
+	logFile string,
+) (wait func() error, err error) {
 	return startAsset(ctx, "kube-controller-manager", []string{
 		"--kubeconfig=" + kubeconfig,
 		"--authentication-kubeconfig=" + kubeconfig,

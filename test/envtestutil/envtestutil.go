@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -39,13 +39,16 @@ func AssetsDir() (string, error) {
 		cache = filepath.Join(base, "statsig-operator")
 	}
 	matches, _ := filepath.Glob(filepath.Join(cache, "k8s", "v*-"+runtime.GOOS+"-"+runtime.GOARCH))
-	sort.Strings(matches)
-	for i := len(matches) - 1; i >= 0; i-- {
-		if _, err := os.Stat(filepath.Join(matches[i], "kube-apiserver")); err == nil {
-			return matches[i], nil
+	slices.Sort(matches)
+	for _, m := range slices.Backward(matches) {
+		if _, err := os.Stat(filepath.Join(m, "kube-apiserver")); err == nil {
+			return m, nil
 		}
 	}
-	return "", fmt.Errorf("no envtest binaries: run `make envtest-assets` (builds kube-apiserver and etcd into %s) or set KUBEBUILDER_ASSETS", cache)
+	return "", fmt.Errorf(
+		"no envtest binaries: run `make envtest-assets` (builds kube-apiserver and etcd into %s) or set KUBEBUILDER_ASSETS",
+		cache,
+	)
 }
 
 // NewEnvironment returns an envtest environment that installs the project's CRDs from
@@ -67,4 +70,8 @@ func NewEnvironment() (*envtest.Environment, error) {
 }
 
 // StatsigSpecGVR is the resource of StatsigSpecs, for tests that use dynamic clients.
-var StatsigSpecGVR = schema.GroupVersionResource{Group: flagsv1alpha1.GroupVersion.Group, Version: flagsv1alpha1.GroupVersion.Version, Resource: "statsigspecs"}
+var StatsigSpecGVR = schema.GroupVersionResource{
+	Group:    flagsv1alpha1.GroupVersion.Group,
+	Version:  flagsv1alpha1.GroupVersion.Version,
+	Resource: "statsigspecs",
+}

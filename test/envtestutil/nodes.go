@@ -19,7 +19,7 @@ const KwokNodeAnnotation = "kwok.x-k8s.io/node"
 
 // StartScheduler starts kube-scheduler against the kubeconfig; it serves nothing (no
 // secure port) and stops when ctx is cancelled.
-func StartScheduler(ctx context.Context, kubeconfig, logFile string) (wait func() error, err error) {
+func StartScheduler(ctx context.Context, kubeconfig, logFile string) (waitFn func() error, err error) {
 	return startAsset(ctx, "kube-scheduler", []string{
 		"--kubeconfig=" + kubeconfig,
 		"--authentication-kubeconfig=" + kubeconfig,
@@ -34,7 +34,7 @@ func StartScheduler(ctx context.Context, kubeconfig, logFile string) (wait func(
 // (status and leases) and moves their pods to Running/Ready, and finishes deleting them, with
 // the default stages kwokctl would use (kwok-stages.yaml, cached by hack/kwok-assets.sh). It
 // opens no port. workDir replaces ~/.kwok so a user's kwok config is not picked up.
-func StartKwok(ctx context.Context, kubeconfig, workDir, logFile string) (wait func() error, err error) {
+func StartKwok(ctx context.Context, kubeconfig, workDir, logFile string) (waitFn func() error, err error) {
 	dir, err := AssetsDir()
 	if err != nil {
 		return nil, err
@@ -89,7 +89,8 @@ func CreateNodes(ctx context.Context, c client.Client, n int, timeout time.Durat
 			if schedulable(node) && held[node.Name] {
 				ready++
 			} else {
-				last = fmt.Sprintf("node %s: lease %v, conditions %v, taints %v", node.Name, held[node.Name], node.Status.Conditions, node.Spec.Taints)
+				last = fmt.Sprintf("node %s: lease %v, conditions %v, taints %v",
+					node.Name, held[node.Name], node.Status.Conditions, node.Spec.Taints)
 			}
 		}
 		return ready >= n, nil
