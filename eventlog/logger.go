@@ -124,7 +124,11 @@ type Logger struct {
 	closed      bool
 
 	sendMu sync.Mutex // one delivery at a time keeps batches in order
-	wake   chan struct{}
+	// bg bounds the background deliveries; Shutdown cancels it when its own deadline ends
+	// while a background send still waits on Statsig.
+	bg       context.Context
+	cancelBG context.CancelFunc
+	wake     chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
 }
@@ -137,6 +141,7 @@ func New(opts Options) (*Logger, error) {
 		dedupe: map[string]struct{}{}, dedupeReset: time.Now(), backoff: opts.InitialBackoff,
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
+	l.bg, l.cancelBG = context.WithCancel(context.Background())
 	l.sender = opts.Sender
 	if l.sender == nil && !opts.DisableAllLogging {
 		c, err := statsig.New(statsig.Options{LogEventURL: opts.URL, SessionID: l.sessionID})
@@ -275,7 +280,7 @@ func (l *Logger) loop() {
 		if ready {
 			// A failed batch is already rescheduled (or dropped, counted and logged) by deliver;
 			// the next tick retries it.
-			_ = l.deliver(context.Background(), false)
+			_ = l.deliver(l.bg, false)
 		}
 	}
 }
@@ -302,6 +307,14 @@ func (l *Logger) deliver(ctx context.Context, force bool) error {
 
 		err := l.send(ctx, b)
 		l.mu.Lock()
+		if err != nil && ctx.Err() != nil {
+			// Abandoned (shutdown deadline), not failed: the batch stays first in line, and
+			// Shutdown counts what is still undelivered.
+			l.pending = append([]*batch{b}, l.pending...)
+			l.pendingN += len(b.events)
+			l.mu.Unlock()
+			return err
+		}
 		if err == nil {
 			l.backoff = max(l.backoff/2, l.opts.InitialBackoff)
 			l.nextTry = time.Time{}
@@ -381,7 +394,10 @@ func (l *Logger) Flush(ctx context.Context) error {
 }
 
 // Shutdown stops accepting events and delivers everything queued, retrying failed batches
-// until ctx ends; what is still undelivered then is dropped and counted.
+// until ctx ends; what is still undelivered then is dropped, counted
+// (events_dropped_total{reason="shutdown_timeout"}) and reported in the error. It returns
+// soon after ctx ends even while Statsig does not answer: a background send in flight is
+// abandoned, not waited for.
 func (l *Logger) Shutdown(ctx context.Context) error {
 	l.mu.Lock()
 	if l.closed {
@@ -392,7 +408,13 @@ func (l *Logger) Shutdown(ctx context.Context) error {
 	l.cutLocked("shutdown")
 	l.mu.Unlock()
 	close(l.stop)
-	<-l.done
+	defer l.cancelBG()
+	select {
+	case <-l.done:
+	case <-ctx.Done():
+		l.cancelBG()
+		<-l.done
+	}
 	for {
 		err := l.deliver(ctx, true)
 		l.mu.Lock()

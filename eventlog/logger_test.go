@@ -259,3 +259,38 @@ func TestLoggersShareRegistryMetrics(t *testing.T) {
 		t.Fatal("another registry shares collectors")
 	}
 }
+
+// A background delivery that hangs on Statsig does not hold Shutdown past its deadline: the
+// batch is abandoned, counted as shutdown_timeout and reported.
+func TestShutdownHonoursDeadlineWhileUpstreamHangs(t *testing.T) {
+	r := newReceiver(t)
+	if err := r.si.InjectFault(standin.RouteLogEvent, standin.Fault{Kind: standin.Timeout, Times: 100}); err != nil {
+		t.Fatal(err)
+	}
+	l := newLogger(t, r, func(o *Options) { o.FlushInterval = 20 * time.Millisecond })
+	for i := range 25 {
+		l.Enqueue(custom(i))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(r.requests()) == 0 && time.Now().Before(deadline) { // a background send is in flight
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(r.requests()) == 0 {
+		t.Fatal("no background delivery started")
+	}
+	const budget = 300 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+	start := time.Now()
+	err := l.Shutdown(ctx)
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("Shutdown reported no undelivered events")
+	}
+	if took > budget+time.Second {
+		t.Fatalf("Shutdown took %v with a %v budget", took, budget)
+	}
+	if lost := testutil.ToFloat64(l.m.dropped.WithLabelValues("shutdown_timeout")); lost != 25 {
+		t.Fatalf("shutdown_timeout dropped %v events, want all 25 counted", lost)
+	}
+}
