@@ -129,8 +129,8 @@ type Logger struct {
 	bg       context.Context
 	cancelBG context.CancelFunc
 	wake     chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 // New starts a Logger.
