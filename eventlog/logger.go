@@ -35,6 +35,9 @@ type Event struct {
 	SecondaryExposures []SecondaryExposure `json:"secondaryExposures"`
 }
 
+// DefaultMaxQueueBytes bounds the events a Logger holds (queued and waiting to be sent).
+const DefaultMaxQueueBytes = 64 << 20
+
 // Sender delivers one compressed batch.
 type Sender interface {
 	Send(ctx context.Context, body []byte, encoding string, eventCount, retryCount int) error
@@ -57,6 +60,10 @@ type Options struct {
 	// MaxPendingBatches bounds memory: beyond MaxQueueSize×MaxPendingBatches queued events the
 	// oldest are dropped and counted (100).
 	MaxPendingBatches int
+	// MaxQueueBytes bounds memory in bytes too (DefaultMaxQueueBytes): beyond it the oldest
+	// events are dropped and counted (reason queue_bytes). Sizes are estimated from the
+	// events' fields, close to their JSON encoding.
+	MaxQueueBytes int64
 	// DedupeTTL clears the exposure de-duplication set this often (60 s).
 	DedupeTTL time.Duration
 	// DedupeMaxKeys caps the de-duplication set (100 000).
@@ -81,6 +88,9 @@ func (o *Options) defaults() {
 	if o.MaxPendingBatches <= 0 {
 		o.MaxPendingBatches = 100
 	}
+	if o.MaxQueueBytes <= 0 {
+		o.MaxQueueBytes = DefaultMaxQueueBytes
+	}
 	if o.DedupeTTL <= 0 {
 		o.DedupeTTL = 60 * time.Second
 	}
@@ -100,6 +110,7 @@ func (o *Options) defaults() {
 
 type batch struct {
 	events  []Event
+	bytes   int64 // estimated size of events
 	retries int
 	flush   string
 }
@@ -117,6 +128,8 @@ type Logger struct {
 	oldest      time.Time
 	pending     []*batch
 	pendingN    int
+	queueBytes  int64 // estimated size of queue
+	pendingB    int64 // estimated size of pending
 	dedupe      map[string]struct{}
 	dedupeReset time.Time
 	backoff     time.Duration
@@ -184,11 +197,13 @@ func (l *Logger) Enqueue(ev Event) {
 		l.oldest = time.Now()
 	}
 	l.queue = append(l.queue, ev)
+	l.queueBytes += ev.approxBytes()
 	full := len(l.queue) >= l.opts.MaxQueueSize
-	if full {
+	if full || l.queueBytes+l.pendingB > l.opts.MaxQueueBytes {
 		l.cutLocked("scheduled:full_batch")
 	}
 	l.m.queued.Set(float64(len(l.queue) + l.pendingN))
+	l.m.queuedBytes.Set(float64(l.queueBytes + l.pendingB))
 	l.mu.Unlock()
 	l.m.enqueued.WithLabelValues(kind).Inc()
 	if full {
@@ -234,23 +249,39 @@ func (l *Logger) cutLocked(flushType string) {
 	if len(l.queue) == 0 {
 		return
 	}
-	l.pending = append(l.pending, &batch{events: l.queue, flush: flushType})
+	l.pending = append(l.pending, &batch{events: l.queue, bytes: l.queueBytes, flush: flushType})
 	l.pendingN += len(l.queue)
-	l.queue = nil
+	l.pendingB += l.queueBytes
+	l.queue, l.queueBytes = nil, 0
 	limit := l.opts.MaxQueueSize * l.opts.MaxPendingBatches
 	for l.pendingN > limit && len(l.pending) > 0 {
-		over := l.pendingN - limit
-		b := l.pending[0]
-		if over >= len(b.events) {
-			l.pending = l.pending[1:]
-			l.pendingN -= len(b.events)
-			l.m.dropped.WithLabelValues("queue_full").Add(float64(len(b.events)))
-			continue
-		}
-		b.events = b.events[over:]
-		l.pendingN -= over
-		l.m.dropped.WithLabelValues("queue_full").Add(float64(over))
+		l.dropOldestLocked(l.pendingN-limit, "queue_full")
 	}
+	for l.pendingB > l.opts.MaxQueueBytes && len(l.pending) > 0 {
+		l.dropOldestLocked(1, "queue_bytes")
+	}
+}
+
+// dropOldestLocked drops up to n of the oldest pending events (at most one batch), counting
+// them under reason.
+func (l *Logger) dropOldestLocked(n int, reason string) {
+	b := l.pending[0]
+	if n >= len(b.events) {
+		l.pending = l.pending[1:]
+		l.pendingN -= len(b.events)
+		l.pendingB -= b.bytes
+		l.m.dropped.WithLabelValues(reason).Add(float64(len(b.events)))
+		return
+	}
+	var gone int64
+	for i := range n {
+		gone += b.events[i].approxBytes()
+	}
+	b.events = b.events[n:]
+	b.bytes -= gone
+	l.pendingN -= n
+	l.pendingB -= gone
+	l.m.dropped.WithLabelValues(reason).Add(float64(n))
 }
 
 func (l *Logger) signal() {
@@ -303,6 +334,7 @@ func (l *Logger) deliver(ctx context.Context, force bool) error {
 		b := l.pending[0]
 		l.pending = l.pending[1:]
 		l.pendingN -= len(b.events)
+		l.pendingB -= b.bytes
 		l.mu.Unlock()
 
 		err := l.send(ctx, b)
@@ -312,6 +344,7 @@ func (l *Logger) deliver(ctx context.Context, force bool) error {
 			// Shutdown counts what is still undelivered.
 			l.pending = append([]*batch{b}, l.pending...)
 			l.pendingN += len(b.events)
+			l.pendingB += b.bytes
 			l.mu.Unlock()
 			return err
 		}
@@ -319,6 +352,7 @@ func (l *Logger) deliver(ctx context.Context, force bool) error {
 			l.backoff = max(l.backoff/2, l.opts.InitialBackoff)
 			l.nextTry = time.Time{}
 			l.m.queued.Set(float64(len(l.queue) + l.pendingN))
+			l.m.queuedBytes.Set(float64(l.queueBytes + l.pendingB))
 			l.mu.Unlock()
 			continue
 		}
@@ -336,6 +370,7 @@ func (l *Logger) deliver(ctx context.Context, force bool) error {
 			b.retries++
 			l.pending = append([]*batch{b}, l.pending...)
 			l.pendingN += len(b.events)
+			l.pendingB += b.bytes
 		}
 		l.nextTry = time.Now().Add(l.backoff)
 		l.backoff = min(l.backoff*2, l.opts.MaxBackoff)
@@ -427,7 +462,7 @@ func (l *Logger) Shutdown(ctx context.Context) error {
 		case <-ctx.Done():
 			l.mu.Lock()
 			l.m.dropped.WithLabelValues("shutdown_timeout").Add(float64(l.pendingN))
-			l.pending, l.pendingN = nil, 0
+			l.pending, l.pendingN, l.pendingB = nil, 0, 0
 			l.mu.Unlock()
 			return fmt.Errorf("shutdown: %d events undelivered: %w", left, ctx.Err())
 		case <-time.After(min(l.opts.InitialBackoff, 200*time.Millisecond)):

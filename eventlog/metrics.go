@@ -14,6 +14,8 @@ type metrics struct {
 	batches  *prometheus.CounterVec
 	bytes    prometheus.Counter
 	queued   prometheus.Gauge
+
+	queuedBytes prometheus.Gauge
 }
 
 // registerMetrics returns the logger metrics registered on reg. Every Logger that uses the
@@ -39,7 +41,7 @@ func registerMetrics(reg prometheus.Registerer) *metrics {
 			prometheus.CounterOpts{
 				Name: ns + "events_dropped_total",
 				Help: "Events dropped, by reason " +
-					"(queue_full, retries_exhausted, non_retryable, shutdown_timeout, shutdown, disabled).",
+					"(queue_full, queue_bytes, retries_exhausted, non_retryable, shutdown_timeout, shutdown, disabled).",
 			},
 			[]string{"reason"},
 		),
@@ -64,6 +66,9 @@ func registerMetrics(reg prometheus.Registerer) *metrics {
 	m.batches = register(reg, m.batches)
 	m.bytes = register(reg, m.bytes)
 	m.queued = register(reg, m.queued)
+	m.queuedBytes = register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: ns + "queue_bytes", Help: "Estimated bytes of the events waiting to be sent (last changed logger).",
+	}))
 	return m
 }
 
