@@ -163,6 +163,7 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 			FlushInterval:     time.Duration(spec.Spec.EventLoggingFlushIntervalMs) * time.Millisecond,
 			MaxQueueSize:      int(spec.Spec.EventLoggingMaxQueueSize),
 			MaxPendingBatches: int(spec.Spec.EventLoggingMaxPendingBatches),
+			MaxQueueBytes:     spec.Spec.EventLoggingMaxQueueBytes,
 			DedupeMaxKeys:     int(spec.Spec.ExposureDedupeMaxKeys),
 		})
 		if err != nil {

@@ -64,7 +64,8 @@ func (s *Set) Remove(name string) {
 func sameOptions(a, b Options) bool {
 	return a.URL == b.URL && a.APIKey == b.APIKey && a.DisableAllLogging == b.DisableAllLogging &&
 		a.FlushInterval == b.FlushInterval && a.MaxQueueSize == b.MaxQueueSize &&
-		a.MaxPendingBatches == b.MaxPendingBatches && a.DedupeMaxKeys == b.DedupeMaxKeys && a.Sender == b.Sender
+		a.MaxPendingBatches == b.MaxPendingBatches && a.MaxQueueBytes == b.MaxQueueBytes &&
+		a.DedupeMaxKeys == b.DedupeMaxKeys && a.Sender == b.Sender
 }
 
 func (s *Set) drain(l *Logger) {

@@ -216,6 +216,15 @@ type StatsigSpecSpec struct {
 	// +kubebuilder:validation:Maximum=1000
 	EventLoggingMaxPendingBatches int32 `json:"eventLoggingMaxPendingBatches,omitempty"`
 
+	// EventLoggingMaxQueueBytes bounds the same memory in bytes (an operator option, not a
+	// Statsig one): events queued and waiting to be sent take at most this much (estimated from
+	// their JSON size) in each replica; beyond it the oldest are dropped and counted.
+	// +optional
+	// +kubebuilder:default=67108864
+	// +kubebuilder:validation:Minimum=1048576
+	// +kubebuilder:validation:Maximum=1073741824
+	EventLoggingMaxQueueBytes int64 `json:"eventLoggingMaxQueueBytes,omitempty"`
+
 	// ExposureDedupeMaxKeys caps the exposure de-duplication cache (exposure_dedupe_max_keys).
 	// +optional
 	// +kubebuilder:default=100000
