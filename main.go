@@ -74,6 +74,7 @@ func main() {
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	logMemoryLimit(applyMemoryLimit())
 	if err := run(c); err != nil {
 		ctrl.Log.WithName("setup").Error(err, "Operator stopped with an error")
 		os.Exit(1)
@@ -206,6 +207,7 @@ func serve(args []string) int {
 	opts.BindFlags(fs)
 	_ = fs.Parse(args)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	logMemoryLimit(applyMemoryLimit())
 	if *specsFile == "" {
 		fmt.Fprintln(os.Stderr, "serve: --specs-file is required")
 		return 2
