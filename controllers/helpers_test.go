@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/klauspost/compress/zstd"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -27,19 +26,12 @@ func readFixture(path string) []byte {
 	return b
 }
 
-func zstdBytes(b []byte) []byte {
-	enc, err := zstd.NewWriter(nil)
-	Expect(err).NotTo(HaveOccurred())
-	return enc.EncodeAll(b, nil)
-}
-
-func keySecret(name, key string) *corev1.Secret {
+func keySecret(name, key string) {
 	s := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: name},
 		Data:       map[string][]byte{flagsv1alpha1.DefaultSecretKeyField: []byte(key)},
 	}
 	Expect(k8sClient.Create(ctx, s)).To(Succeed())
-	return s
 }
 
 // newSpec returns a StatsigSpec with the CRD's defaults that matter to the controller.

@@ -13,8 +13,8 @@ import (
 
 // reconcileIDLists syncs the ID lists when enabled and due: one all-or-nothing round through
 // statsig.IDListState, stored as its own revisioned snapshot. It returns the wait until the
-// next round.
-func (run *syncRun) reconcileIDLists(ctx context.Context) (time.Duration, error) {
+// next round; a failed round shows in the status, never as an error.
+func (run *syncRun) reconcileIDLists(ctx context.Context) time.Duration {
 	spec, st := run.spec, run.state
 	if !spec.Spec.EnableIDLists || spec.Spec.Source.Type == flagsv1alpha1.SourceConfigMap || spec.Spec.Source.Type == flagsv1alpha1.SourceSecret {
 		if spec.Status.IDListsRevision != "" {
@@ -24,15 +24,15 @@ func (run *syncRun) reconcileIDLists(ctx context.Context) (time.Duration, error)
 			}
 		}
 		st.ids, st.nextIDPoll = nil, time.Time{}
-		return 0, nil
+		return 0
 	}
 	if run.key == "" {
-		return 0, nil // the specs sync already reported the missing key
+		return 0 // the specs sync already reported the missing key
 	}
 	now := time.Now()
 	inputs := st.inputs
 	if st.idInputs == inputs && !st.nextIDPoll.IsZero() && now.Before(st.nextIDPoll) {
-		return st.nextIDPoll.Sub(now), nil
+		return st.nextIDPoll.Sub(now)
 	}
 	st.idInputs = inputs
 	fail := run.syncIDLists(ctx)
@@ -50,7 +50,7 @@ func (run *syncRun) reconcileIDLists(ctx context.Context) (time.Duration, error)
 	if st.lastFailReason == "" {
 		setConditions(&spec.Status, spec.Generation, st.idFail)
 	}
-	return time.Until(st.nextIDPoll), nil
+	return time.Until(st.nextIDPoll)
 }
 
 func (run *syncRun) syncIDLists(ctx context.Context) *syncError {

@@ -3,6 +3,7 @@ package controllers
 import (
 	"encoding/base64"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -35,9 +36,7 @@ func forwardProxy(user, pass string, served *atomic.Int32) *httptest.Server {
 		}
 		defer func() { _ = resp.Body.Close() }()
 		served.Add(1)
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
+		maps.Copy(w.Header(), resp.Header)
 		w.WriteHeader(resp.StatusCode)
 		_, _ = io.Copy(w, resp.Body)
 	}))

@@ -209,7 +209,7 @@ func TestPerPodRolloutShare(t *testing.T) {
 		t.Fatal(problems)
 	}
 	passed := 0
-	for i := 0; i < 2000; i++ {
+	for i := range 2000 {
 		o, problems := inject.Evaluate(p, &req, inject.Subject{Workload: "w", PodID: fmt.Sprintf("uid-%d", i)}, "")
 		if len(problems) > 0 {
 			t.Fatal(problems)

@@ -3,7 +3,7 @@ package inject
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -140,7 +140,7 @@ func parseRollout(ann map[string]string, problems []string) (*Rollout, []string)
 	for k := range ann {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	variants := 0
 	for _, k := range keys {
 		switch {
@@ -180,7 +180,7 @@ func parseRollout(ann map[string]string, problems []string) (*Rollout, []string)
 func parseList(v string) ([]string, string) {
 	seen := map[string]bool{}
 	var out []string
-	for _, part := range strings.Split(v, ",") {
+	for part := range strings.SplitSeq(v, ",") {
 		n := strings.TrimSpace(part)
 		if n == "" {
 			continue
@@ -199,7 +199,7 @@ func parseList(v string) ([]string, string) {
 	if len(out) > maxNames {
 		return nil, fmt.Sprintf("lists %d names, more than the %d allowed", len(out), maxNames)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out, ""
 }
 

@@ -1,7 +1,7 @@
 package serving
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
 )
@@ -29,7 +29,7 @@ func newEntities(specs *evaluator.Specs) *Entities {
 	}
 	for _, k := range entityKinds {
 		names := specs.Names(k)
-		sort.Strings(names)
+		slices.Sort(names)
 		for _, n := range names {
 			if _, dup := e.kinds[n]; dup {
 				continue

@@ -108,9 +108,7 @@ func (s *Store) Write(ctx context.Context, owner *flagsv1alpha1.StatsigSpec, kin
 		next = make(chan int)
 	)
 	for range min(writeParallelism, n-1) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range next {
 				wrote, err := write(i)
 				mu.Lock()
@@ -120,7 +118,7 @@ func (s *Store) Write(ctx context.Context, owner *flagsv1alpha1.StatsigSpec, kin
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	for i := 1; i < n; i++ {
 		next <- i

@@ -127,7 +127,7 @@ var _ = Describe("Store", func() {
 
 	It("garbage-collects every revision but the kept ones", func() {
 		spec := newSpec("store-gc")
-		var revs []string
+		revs := make([]string, 0, 3)
 		for i := range 3 {
 			blob, err := Compress(bytes.NewReader(payload(200<<10, uint64(10+i))), store.MaxCompressed())
 			Expect(err).NotTo(HaveOccurred())

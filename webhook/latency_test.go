@@ -3,7 +3,7 @@ package webhook_test
 import (
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +32,7 @@ var _ = Describe("Admission latency through the apiserver", func() {
 		const n = 1000
 		measure := func(labelled bool) (p50, p99 time.Duration) {
 			d := make([]time.Duration, 0, n)
-			for i := 0; i < n; i++ {
+			for range n {
 				pod := newPod(ann)
 				if !labelled {
 					delete(pod.Labels, inject.LabelInject)
@@ -44,12 +44,12 @@ var _ = Describe("Admission latency through the apiserver", func() {
 					Expect(pod.Annotations).To(HaveKey(inject.AnnResults))
 				}
 			}
-			sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+			slices.Sort(d)
 			return d[n/2], d[n*99/100]
 		}
 		b50, b99 := measure(false)
 		// Steady state: the apiserver's first calls open its connection to the webhook.
-		for i := 0; i < 20; i++ {
+		for range 20 {
 			Expect(k8sClient.Create(ctx, newPod(ann))).To(Succeed())
 		}
 		before := webhookDurations()
@@ -80,7 +80,7 @@ func webhookDurations() map[string]float64 {
 	body, err := io.ReadAll(resp.Body)
 	Expect(err).NotTo(HaveOccurred())
 	out := map[string]float64{}
-	for _, line := range strings.Split(string(body), "\n") {
+	for line := range strings.SplitSeq(string(body), "\n") {
 		if !strings.HasPrefix(line, "apiserver_admission_webhook_admission_duration_seconds_") ||
 			!strings.Contains(line, `name="pods.statsig-operator.io"`) {
 			continue

@@ -54,6 +54,12 @@ func (v *StatsigSpecValidator) validate(ctx context.Context, ssp *flagsv1alpha1.
 	return v.warnings(ctx, &ssp.Spec)
 }
 
+// The kinds of object a keyRef names.
+const (
+	kindSecret    = "Secret"
+	kindConfigMap = "ConfigMap"
+)
+
 type keyRef struct {
 	field, kind, namespace, name, key string
 }
@@ -63,16 +69,16 @@ func (v *StatsigSpecValidator) warnings(ctx context.Context, spec *flagsv1alpha1
 	if key == "" {
 		key = flagsv1alpha1.DefaultSecretKeyField
 	}
-	refs := []keyRef{{"spec.secretKeyRef", "Secret", spec.SecretKeyRef.Namespace, spec.SecretKeyRef.Name, key}}
+	refs := []keyRef{{"spec.secretKeyRef", kindSecret, spec.SecretKeyRef.Namespace, spec.SecretKeyRef.Name, key}}
 	if s := spec.Source.Secret; s != nil {
-		refs = append(refs, keyRef{"spec.source.secret", "Secret", s.Namespace, s.Name, s.Key})
+		refs = append(refs, keyRef{"spec.source.secret", kindSecret, s.Namespace, s.Name, s.Key})
 	}
 	if c := spec.Source.ConfigMap; c != nil {
-		refs = append(refs, keyRef{"spec.source.configMap", "ConfigMap", c.Namespace, c.Name, c.Key})
+		refs = append(refs, keyRef{"spec.source.configMap", kindConfigMap, c.Namespace, c.Name, c.Key})
 	}
 	if p := spec.Proxy; p != nil && p.CredentialsSecretRef != nil {
 		r := p.CredentialsSecretRef
-		refs = append(refs, keyRef{"spec.proxy.credentialsSecretRef", "Secret", r.Namespace, r.Name, r.Key})
+		refs = append(refs, keyRef{"spec.proxy.credentialsSecretRef", kindSecret, r.Namespace, r.Name, r.Key})
 	}
 	var out []string
 	for _, r := range refs {
@@ -96,7 +102,7 @@ func (v *StatsigSpecValidator) check(ctx context.Context, r keyRef) string {
 	nn := types.NamespacedName{Namespace: ns, Name: r.name}
 	var err error
 	switch r.kind {
-	case "Secret":
+	case kindSecret:
 		var s corev1.Secret
 		if err = v.Reader.Get(ctx, nn, &s); err == nil {
 			keys = map[string]bool{}
@@ -107,7 +113,7 @@ func (v *StatsigSpecValidator) check(ctx context.Context, r keyRef) string {
 				keys[k] = true
 			}
 		}
-	case "ConfigMap":
+	case kindConfigMap:
 		var c corev1.ConfigMap
 		if err = v.Reader.Get(ctx, nn, &c); err == nil {
 			keys = map[string]bool{}

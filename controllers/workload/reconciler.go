@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -139,7 +139,9 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if err := r.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(ac), client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-			return ctrl.Result{Requeue: true}, nil
+			// A rate-limited requeue on purpose: the retry goes through the controller's limiter
+			// (per-item backoff and the updates-per-second bucket), which RequeueAfter bypasses.
+			return ctrl.Result{Requeue: true}, nil //nolint:staticcheck // SA1019: keeps the limiter, see above
 		}
 		return ctrl.Result{}, err
 	}
@@ -178,7 +180,7 @@ func desiredEnv(tmpl *corev1.PodTemplateSpec, out *inject.Outcome, owned map[str
 				for k := range env {
 					keys = append(keys, k)
 				}
-				sort.Strings(keys)
+				slices.Sort(keys)
 				for _, k := range keys {
 					vars = append(vars, inject.EnvVar{Name: k, Value: env[k]})
 				}

@@ -160,7 +160,7 @@ var _ = Describe("Workload controller", Ordered, func() {
 		const n = 1000
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, 16)
-		for i := 0; i < n; i++ {
+		for i := range n {
 			wg.Add(1)
 			sem <- struct{}{}
 			go func(i int) {

@@ -10,7 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -147,8 +147,8 @@ func (c *Consumer) secretRefs(spec *flagsv1alpha1.StatsigSpec) []string {
 }
 
 func (c *Consumer) splitRef(ref string) (ns, name string) {
-	if i := strings.IndexByte(ref, '/'); i >= 0 {
-		return ref[:i], ref[i+1:]
+	if ns, name, ok := strings.Cut(ref, "/"); ok {
+		return ns, name
 	}
 	return c.namespace, ref
 }
@@ -298,7 +298,7 @@ func (c *Consumer) keys(ctx context.Context, spec *flagsv1alpha1.StatsigSpec) []
 			for n := range ck.Data {
 				names = append(names, n)
 			}
-			sort.Strings(names)
+			slices.Sort(names)
 			for _, n := range names {
 				if v := strings.TrimSpace(string(ck.Data[n])); v != "" {
 					keys = append(keys, v)

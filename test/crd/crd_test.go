@@ -205,7 +205,7 @@ var _ = Describe("StatsigSpec CRD", func() {
 		Expect(resp.StatusCode).To(Equal(http.StatusOK))
 		var table metav1.Table
 		Expect(json.NewDecoder(resp.Body).Decode(&table)).To(Succeed())
-		var names []string
+		names := make([]string, 0, len(table.ColumnDefinitions))
 		for _, c := range table.ColumnDefinitions {
 			names = append(names, c.Name)
 		}
