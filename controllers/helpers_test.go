@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -49,7 +50,10 @@ func newSpec(name, keySecretName string) *flagsv1alpha1.StatsigSpec {
 
 func configMapSpec(name, keySecretName, cmName string) *flagsv1alpha1.StatsigSpec {
 	s := newSpec(name, keySecretName)
-	s.Spec.Source = flagsv1alpha1.SourceSpec{Type: flagsv1alpha1.SourceConfigMap, ConfigMap: &flagsv1alpha1.PayloadKeySelector{Name: cmName, Key: "dcs.json"}}
+	s.Spec.Source = flagsv1alpha1.SourceSpec{
+		Type:      flagsv1alpha1.SourceConfigMap,
+		ConfigMap: &flagsv1alpha1.PayloadKeySelector{Name: cmName, Key: "dcs.json"},
+	}
 	return s
 }
 
@@ -67,7 +71,8 @@ func condition(s *flagsv1alpha1.StatsigSpec, typ string) *metav1.Condition {
 // chunk (create, update, delete) changes the map.
 func chunkVersions(g Gomega, specName string) map[string]string {
 	var list corev1.SecretList
-	g.Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS), client.MatchingLabels{snapshot.LabelSpec: specName})).To(Succeed())
+	g.Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS), client.MatchingLabels{snapshot.LabelSpec: specName})).
+		To(Succeed())
 	out := map[string]string{}
 	for _, s := range list.Items {
 		out[s.Name] = s.ResourceVersion
@@ -96,4 +101,16 @@ func eventsFor(name, reason string) []eventsv1.Event {
 		}
 	}
 	return out
+}
+
+// specsAndStatusWrites is what the controller wrote to the apiserver for a StatsigSpec's specs
+// snapshot and status, from the bytesWritten metric.
+func specsAndStatusWrites(spec string) float64 {
+	return testutil.ToFloat64(bytesWritten.WithLabelValues(spec, "specs")) +
+		testutil.ToFloat64(bytesWritten.WithLabelValues(spec, "status"))
+}
+
+// lastPolled is the lastPoll metric of a StatsigSpec.
+func lastPolled(spec string) float64 {
+	return testutil.ToFloat64(lastPoll.WithLabelValues(spec))
 }

@@ -43,7 +43,8 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(syncDuration, syncFailures, payloadBytes, lastSuccess, lastPoll, bytesWritten, revisionAge)
+	metrics.Registry.MustRegister(syncDuration, syncFailures, payloadBytes, lastSuccess, lastPoll, bytesWritten,
+		revisionAge)
 }
 
 // revisionAgeCollector reports, at scrape time, how long each StatsigSpec's served revision

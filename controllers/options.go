@@ -87,9 +87,11 @@ func setup(mgr ctrl.Manager, opts Options) (*StatsigSpecReconciler, error) {
 	mapSecret := handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, s *corev1.Secret) []reconcile.Request {
 		return specsReferencing(ctx, mgr.GetClient(), "Secret", s)
 	})
-	mapConfigMap := handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, cm *corev1.ConfigMap) []reconcile.Request {
-		return specsReferencing(ctx, mgr.GetClient(), "ConfigMap", cm)
-	})
+	mapConfigMap := handler.TypedEnqueueRequestsFromMapFunc(
+		func(ctx context.Context, cm *corev1.ConfigMap) []reconcile.Request {
+			return specsReferencing(ctx, mgr.GetClient(), "ConfigMap", cm)
+		},
+	)
 	err := ctrl.NewControllerManagedBy(mgr).
 		Named(controllerName).
 		For(&flagsv1alpha1.StatsigSpec{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).

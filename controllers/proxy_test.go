@@ -55,7 +55,10 @@ var _ = Describe("A StatsigSpec behind a proxy", func() {
 			Data:       map[string][]byte{"auth": []byte("ops:s3cret")},
 		})).To(Succeed())
 		spec := statsigSpec("proxied", "proxied-key", srv, standin.V1)
-		spec.Spec.Proxy = &flagsv1alpha1.ProxySpec{URL: proxy.URL, CredentialsSecretRef: &flagsv1alpha1.SecretKeySelector{Name: "proxy-creds", Key: "auth"}}
+		spec.Spec.Proxy = &flagsv1alpha1.ProxySpec{
+			URL:                  proxy.URL,
+			CredentialsSecretRef: &flagsv1alpha1.SecretKeySelector{Name: "proxy-creds", Key: "auth"},
+		}
 		Expect(k8sClient.Create(ctx, spec)).To(Succeed())
 		Eventually(func(g Gomega) {
 			s := getSpec(g, "proxied")

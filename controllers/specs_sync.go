@@ -151,7 +151,8 @@ func (run *syncRun) syncSpecs(ctx context.Context, full bool) *syncError {
 			return fail
 		}
 		if v == nil {
-			return failf(flagsv1alpha1.ReasonInvalidPayload, nil, "The source holds {\"has_updates\":false} instead of a payload: store a full download_config_specs response.")
+			return failf(flagsv1alpha1.ReasonInvalidPayload, nil,
+				"The source holds {\"has_updates\":false} instead of a payload: store a full download_config_specs response.")
 		}
 		if fail := run.storeSpecs(ctx, blob, v, p.source); fail != nil {
 			return fail

@@ -124,7 +124,12 @@ func parseRollout(ann map[string]string, problems []string) (*Rollout, []string)
 		problems = append(problems, fmt.Sprintf("annotation %s: %s", key, fmt.Sprintf(format, args...)))
 	}
 	gate, hasGate := ann[AnnRolloutGate]
-	r := &Rollout{Gate: strings.TrimSpace(gate), Unit: Unit{Kind: UnitPod}, Images: map[string]string{}, Env: map[string]map[string]string{}}
+	r := &Rollout{
+		Gate:   strings.TrimSpace(gate),
+		Unit:   Unit{Kind: UnitPod},
+		Images: map[string]string{},
+		Env:    map[string]map[string]string{},
+	}
 	if hasGate && !validName(r.Gate) {
 		bad(AnnRolloutGate, "%q is not a gate name", gate)
 	}

@@ -20,7 +20,12 @@ type Entities struct {
 	list  []Entity
 }
 
-var entityKinds = []evaluator.Kind{evaluator.KindGate, evaluator.KindDynamicConfig, evaluator.KindExperiment, evaluator.KindLayer}
+var entityKinds = []evaluator.Kind{
+	evaluator.KindGate,
+	evaluator.KindDynamicConfig,
+	evaluator.KindExperiment,
+	evaluator.KindLayer,
+}
 
 func newEntities(specs *evaluator.Specs) *Entities {
 	e := &Entities{specs: specs, kinds: map[string]evaluator.Kind{}}

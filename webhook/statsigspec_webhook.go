@@ -34,12 +34,18 @@ type StatsigSpecValidator struct {
 var _ admission.Validator[*flagsv1alpha1.StatsigSpec] = (*StatsigSpecValidator)(nil)
 
 // ValidateCreate allows, with one warning per missing reference.
-func (v *StatsigSpecValidator) ValidateCreate(ctx context.Context, ssp *flagsv1alpha1.StatsigSpec) (admission.Warnings, error) {
+func (v *StatsigSpecValidator) ValidateCreate(
+	ctx context.Context,
+	ssp *flagsv1alpha1.StatsigSpec,
+) (admission.Warnings, error) {
 	return v.validate(ctx, ssp), nil
 }
 
 // ValidateUpdate allows, with one warning per missing reference of the new object.
-func (v *StatsigSpecValidator) ValidateUpdate(ctx context.Context, _, ssp *flagsv1alpha1.StatsigSpec) (admission.Warnings, error) {
+func (v *StatsigSpecValidator) ValidateUpdate(
+	ctx context.Context,
+	_, ssp *flagsv1alpha1.StatsigSpec,
+) (admission.Warnings, error) {
 	return v.validate(ctx, ssp), nil
 }
 
@@ -127,11 +133,13 @@ func (v *StatsigSpecValidator) check(ctx context.Context, r keyRef) string {
 	}
 	switch {
 	case apierrors.IsNotFound(err):
-		return fmt.Sprintf("%s: %s %s/%s does not exist; the StatsigSpec will not sync until it does", r.field, r.kind, ns, r.name)
+		return fmt.Sprintf("%s: %s %s/%s does not exist; the StatsigSpec will not sync until it does",
+			r.field, r.kind, ns, r.name)
 	case err != nil:
 		return fmt.Sprintf("%s: could not check %s %s/%s: %v", r.field, r.kind, ns, r.name, err)
 	case r.key != "" && !keys[r.key]:
-		return fmt.Sprintf("%s: %s %s/%s has no key %q; the StatsigSpec will not sync until it does", r.field, r.kind, ns, r.name, r.key)
+		return fmt.Sprintf("%s: %s %s/%s has no key %q; the StatsigSpec will not sync until it does",
+			r.field, r.kind, ns, r.name, r.key)
 	}
 	return ""
 }

@@ -1,4 +1,6 @@
-// Package injecttest builds small served projects (a real download_config_specs v2 payload loaded into the real evaluator) and an exposure recorder, for the webhook, workload and e2e tests.
+// Package injecttest builds small served projects (a real download_config_specs v2 payload
+// loaded into the real evaluator) and an exposure recorder, for the webhook, workload and e2e
+// tests.
 package injecttest
 
 import (
@@ -27,7 +29,15 @@ type Payload struct {
 //nolint:goconst // the keys and values spell out the payload's JSON, like a fixture file would
 func (p Payload) DCS() []byte {
 	rule := func(id string, pass float64, ret any, group string) map[string]any {
-		r := map[string]any{"name": id, "id": id, "passPercentage": pass, "conditions": []string{"public"}, "returnValue": ret, "salt": id + "-salt", "idType": "userID"}
+		r := map[string]any{
+			"name":           id,
+			"id":             id,
+			"passPercentage": pass,
+			"conditions":     []string{"public"},
+			"returnValue":    ret,
+			"salt":           id + "-salt",
+			"idType":         "userID",
+		}
 		if group != "" {
 			r["groupName"] = group
 			r["isExperimentGroup"] = true
@@ -85,7 +95,13 @@ func Project(name, revision string, p Payload, sink serving.EventSink) (*serving
 	}
 	ev := evaluator.New(evaluator.Options{})
 	ev.SetSpecs(specs)
-	return &serving.Project{Name: name, Revision: revision, Evaluator: ev, Events: sink, DisableAllLogging: sink == nil}, nil
+	return &serving.Project{
+		Name:              name,
+		Revision:          revision,
+		Evaluator:         ev,
+		Events:            sink,
+		DisableAllLogging: sink == nil,
+	}, nil
 }
 
 // Sink records exposures.
