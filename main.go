@@ -58,18 +58,26 @@ func main() {
 	flag.BoolVar(&c.controller, "controller", true, "Run the StatsigSpec sync controller (leader-elected).")
 	flag.BoolVar(&c.webhook, "webhook", true, "Run the admission webhooks.")
 	flag.BoolVar(&c.endpoint, "endpoint", true, "Run the in-cluster evaluation endpoint.")
-	flag.BoolVar(&c.workloadController, "workload-controller", true, "Re-evaluate annotated Deployments, StatefulSets and DaemonSets on new revisions (needs --webhook).")
-	flag.StringVar(&c.metricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 disables it.")
+	flag.BoolVar(&c.workloadController, "workload-controller", true,
+		"Re-evaluate annotated Deployments, StatefulSets and DaemonSets on new revisions (needs --webhook).")
+	flag.StringVar(&c.metricsAddr, "metrics-bind-address", ":8080",
+		"Address of the Prometheus metrics endpoint; 0 disables it.")
 	flag.StringVar(&c.probeAddr, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
 	flag.StringVar(&c.endpointAddr, "endpoint-bind-address", ":8090", "Address of the evaluation endpoint.")
-	flag.StringVar(&c.webhookHost, "webhook-host", "", "Address the admission webhook server listens on (default: every interface).")
+	flag.StringVar(&c.webhookHost, "webhook-host", "",
+		"Address the admission webhook server listens on (default: every interface).")
 	flag.IntVar(&c.webhookPort, "webhook-port", 9443, "Port of the admission webhook server.")
-	flag.StringVar(&c.certDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs", "Directory of the webhook serving certificate.")
-	flag.StringVar(&c.certMode, "cert-mode", "self", "Webhook certificates: self (the operator issues and rotates them), cert-manager or external.")
+	flag.StringVar(&c.certDir, "webhook-cert-dir", "/tmp/k8s-webhook-server/serving-certs",
+		"Directory of the webhook serving certificate.")
+	flag.StringVar(&c.certMode, "cert-mode", "self",
+		"Webhook certificates: self (the operator issues and rotates them), cert-manager or external.")
 	flag.BoolVar(&c.leaderElect, "leader-elect", true, "Elect a leader so that only one replica runs the controllers.")
-	flag.StringVar(&c.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader-election lease (default: the operator namespace).")
-	flag.BoolVar(&c.enableHTTP2, "enable-http2", false, "Serve HTTP/2 on the webhook and metrics servers (off: CVE-2023-44487, and HTTP/1.1 is faster for admission).")
-	flag.StringVar(&c.namespace, "namespace", envOr("POD_NAMESPACE", "statsig-system"), "The operator's namespace (snapshots, key Secrets, webhook certificate).")
+	flag.StringVar(&c.leaderElectionNamespace, "leader-election-namespace", "",
+		"Namespace of the leader-election lease (default: the operator namespace).")
+	flag.BoolVar(&c.enableHTTP2, "enable-http2", false,
+		"Serve HTTP/2 on the webhook and metrics servers (off: CVE-2023-44487, and HTTP/1.1 is faster for admission).")
+	flag.StringVar(&c.namespace, "namespace", envOr("POD_NAMESPACE", "statsig-system"),
+		"The operator's namespace (snapshots, key Secrets, webhook certificate).")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -101,7 +109,9 @@ func run(c config) error {
 		LeaderElection:          c.leaderElect,
 		LeaderElectionID:        "statsig-operator.flags.statsig-operator.io",
 		LeaderElectionNamespace: leNS,
-		WebhookServer:           ctrlwebhook.NewServer(ctrlwebhook.Options{Host: c.webhookHost, Port: c.webhookPort, CertDir: c.certDir, TLSOpts: tlsOpts}),
+		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
+			Host: c.webhookHost, Port: c.webhookPort, CertDir: c.certDir, TLSOpts: tlsOpts,
+		}),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
@@ -123,7 +133,8 @@ func run(c config) error {
 		handoff = serving.NewHandoff()
 	}
 	if c.controller {
-		if err := controllers.SetupStatsigSpecReconciler(mgr, controllers.Options{Namespace: c.namespace, Refs: refs, Handoff: handoff}); err != nil {
+		opts := controllers.Options{Namespace: c.namespace, Refs: refs, Handoff: handoff}
+		if err := controllers.SetupStatsigSpecReconciler(mgr, opts); err != nil {
 			return fmt.Errorf("set up the StatsigSpec controller: %w", err)
 		}
 	}
@@ -133,7 +144,8 @@ func run(c config) error {
 		}
 	}
 	if c.webhook {
-		if err := webhook.Setup(mgr, webhook.Options{Registry: registry, Namespace: c.namespace, CertMode: c.certMode, CertDir: c.certDir}); err != nil {
+		opts := webhook.Options{Registry: registry, Namespace: c.namespace, CertMode: c.certMode, CertDir: c.certDir}
+		if err := webhook.Setup(mgr, opts); err != nil {
 			return fmt.Errorf("set up the webhooks: %w", err)
 		}
 		if c.workloadController {
@@ -142,7 +154,8 @@ func run(c config) error {
 			}
 		}
 	}
-	log.Info("Starting manager", "controller", c.controller, "webhook", c.webhook, "endpoint", c.endpoint, "namespace", c.namespace)
+	log.Info("Starting manager",
+		"controller", c.controller, "webhook", c.webhook, "endpoint", c.endpoint, "namespace", c.namespace)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 
@@ -173,7 +186,8 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 		}
 		return endpoint.NewEventSinkFor(l)
 	}
-	cons, err := consumer.New(mgr, consumer.Options{Registry: registry, Refs: d.refs, Handoff: d.handoff, EventSink: eventSink})
+	cons, err := consumer.New(mgr,
+		consumer.Options{Registry: registry, Refs: d.refs, Handoff: d.handoff, EventSink: eventSink})
 	if err != nil {
 		return fmt.Errorf("set up the snapshot consumer: %w", err)
 	}
@@ -186,7 +200,12 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 	if !c.endpoint {
 		return nil
 	}
-	srv, err := endpoint.NewServer(endpoint.Options{Addr: c.endpointAddr, Registry: registry, Logger: ctrl.Log.WithName("endpoint"), Metrics: metrics.Registry})
+	srv, err := endpoint.NewServer(endpoint.Options{
+		Addr:     c.endpointAddr,
+		Registry: registry,
+		Logger:   ctrl.Log.WithName("endpoint"),
+		Metrics:  metrics.Registry,
+	})
 	if err != nil {
 		return fmt.Errorf("set up the endpoint: %w", err)
 	}
@@ -198,11 +217,13 @@ func serve(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	specsFile := fs.String("specs-file", "", "download_config_specs payload (v2 or v1 JSON).")
 	listen := fs.String("listen", endpoint.DefaultAddr, "Address to serve on.")
-	key := fs.String("key", envOr("STATSIG_SERVER_KEY", "secret-local"), "API key clients must present (also sent with events); env STATSIG_SERVER_KEY.")
+	key := fs.String("key", envOr("STATSIG_SERVER_KEY", "secret-local"),
+		"API key clients must present (also sent with events); env STATSIG_SERVER_KEY.")
 	logEventURL := fs.String("log-event-url", "", "Where exposures and custom events go (Statsig's default when empty).")
 	disableLogging := fs.Bool("disable-logging", true, "Send no events (the default for local development).")
 	environment := fs.String("environment", "", "Environment tier for environment_field conditions.")
-	addrFile := fs.String("addr-file", "", "Write the address listened on to this file (useful with --listen 127.0.0.1:0).")
+	addrFile := fs.String("addr-file", "",
+		"Write the address listened on to this file (useful with --listen 127.0.0.1:0).")
 	opts := zap.Options{Development: true}
 	opts.BindFlags(fs)
 	_ = fs.Parse(args)

@@ -5,8 +5,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/klauspost/compress/zstd"
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -27,19 +27,12 @@ func readFixture(path string) []byte {
 	return b
 }
 
-func zstdBytes(b []byte) []byte {
-	enc, err := zstd.NewWriter(nil)
-	Expect(err).NotTo(HaveOccurred())
-	return enc.EncodeAll(b, nil)
-}
-
-func keySecret(name, key string) *corev1.Secret {
+func keySecret(name, key string) {
 	s := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: name},
 		Data:       map[string][]byte{flagsv1alpha1.DefaultSecretKeyField: []byte(key)},
 	}
 	Expect(k8sClient.Create(ctx, s)).To(Succeed())
-	return s
 }
 
 // newSpec returns a StatsigSpec with the CRD's defaults that matter to the controller.
@@ -57,7 +50,10 @@ func newSpec(name, keySecretName string) *flagsv1alpha1.StatsigSpec {
 
 func configMapSpec(name, keySecretName, cmName string) *flagsv1alpha1.StatsigSpec {
 	s := newSpec(name, keySecretName)
-	s.Spec.Source = flagsv1alpha1.SourceSpec{Type: flagsv1alpha1.SourceConfigMap, ConfigMap: &flagsv1alpha1.PayloadKeySelector{Name: cmName, Key: "dcs.json"}}
+	s.Spec.Source = flagsv1alpha1.SourceSpec{
+		Type:      flagsv1alpha1.SourceConfigMap,
+		ConfigMap: &flagsv1alpha1.PayloadKeySelector{Name: cmName, Key: "dcs.json"},
+	}
 	return s
 }
 
@@ -75,7 +71,8 @@ func condition(s *flagsv1alpha1.StatsigSpec, typ string) *metav1.Condition {
 // chunk (create, update, delete) changes the map.
 func chunkVersions(g Gomega, specName string) map[string]string {
 	var list corev1.SecretList
-	g.Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS), client.MatchingLabels{snapshot.LabelSpec: specName})).To(Succeed())
+	g.Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS), client.MatchingLabels{snapshot.LabelSpec: specName})).
+		To(Succeed())
 	out := map[string]string{}
 	for _, s := range list.Items {
 		out[s.Name] = s.ResourceVersion
@@ -104,4 +101,16 @@ func eventsFor(name, reason string) []eventsv1.Event {
 		}
 	}
 	return out
+}
+
+// specsAndStatusWrites is what the controller wrote to the apiserver for a StatsigSpec's specs
+// snapshot and status, from the bytesWritten metric.
+func specsAndStatusWrites(spec string) float64 {
+	return testutil.ToFloat64(bytesWritten.WithLabelValues(spec, "specs")) +
+		testutil.ToFloat64(bytesWritten.WithLabelValues(spec, "status"))
+}
+
+// lastPolled is the lastPoll metric of a StatsigSpec.
+func lastPolled(spec string) float64 {
+	return testutil.ToFloat64(lastPoll.WithLabelValues(spec))
 }

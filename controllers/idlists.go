@@ -13,10 +13,11 @@ import (
 
 // reconcileIDLists syncs the ID lists when enabled and due: one all-or-nothing round through
 // statsig.IDListState, stored as its own revisioned snapshot. It returns the wait until the
-// next round.
-func (run *syncRun) reconcileIDLists(ctx context.Context) (time.Duration, error) {
+// next round; a failed round shows in the status, never as an error.
+func (run *syncRun) reconcileIDLists(ctx context.Context) time.Duration {
 	spec, st := run.spec, run.state
-	if !spec.Spec.EnableIDLists || spec.Spec.Source.Type == flagsv1alpha1.SourceConfigMap || spec.Spec.Source.Type == flagsv1alpha1.SourceSecret {
+	if !spec.Spec.EnableIDLists || spec.Spec.Source.Type == flagsv1alpha1.SourceConfigMap ||
+		spec.Spec.Source.Type == flagsv1alpha1.SourceSecret {
 		if spec.Status.IDListsRevision != "" {
 			spec.Status.IDListsRevision = ""
 			if spec.Status.Counts != nil {
@@ -24,15 +25,15 @@ func (run *syncRun) reconcileIDLists(ctx context.Context) (time.Duration, error)
 			}
 		}
 		st.ids, st.nextIDPoll = nil, time.Time{}
-		return 0, nil
+		return 0
 	}
 	if run.key == "" {
-		return 0, nil // the specs sync already reported the missing key
+		return 0 // the specs sync already reported the missing key
 	}
 	now := time.Now()
 	inputs := st.inputs
 	if st.idInputs == inputs && !st.nextIDPoll.IsZero() && now.Before(st.nextIDPoll) {
-		return st.nextIDPoll.Sub(now), nil
+		return st.nextIDPoll.Sub(now)
 	}
 	st.idInputs = inputs
 	fail := run.syncIDLists(ctx)
@@ -50,7 +51,7 @@ func (run *syncRun) reconcileIDLists(ctx context.Context) (time.Duration, error)
 	if st.lastFailReason == "" {
 		setConditions(&spec.Status, spec.Generation, st.idFail)
 	}
-	return time.Until(st.nextIDPoll), nil
+	return time.Until(st.nextIDPoll)
 }
 
 func (run *syncRun) syncIDLists(ctx context.Context) *syncError {
@@ -75,7 +76,8 @@ func (run *syncRun) syncIDLists(ctx context.Context) *syncError {
 		if statsig.IsUnauthorized(err) {
 			reason = flagsv1alpha1.ReasonUnauthorized
 		}
-		return failf(reason, err, "Syncing the ID lists failed (%v); no list was changed in this round and the previous lists keep being served.", err)
+		return failf(reason, err,
+			"Syncing the ID lists failed (%v); no list was changed in this round and the previous lists keep being served.", err)
 	}
 	st.ids = next
 	if next == prev && spec.Status.IDListsRevision != "" {
@@ -88,7 +90,8 @@ func (run *syncRun) syncIDLists(ctx context.Context) *syncError {
 	blob, err := snapshot.Compress(&buf, run.r.Store.MaxCompressed())
 	if err != nil {
 		if errors.Is(err, snapshot.ErrTooLarge) {
-			return failf(flagsv1alpha1.ReasonPayloadTooLarge, err, "The ID lists compress to more than %d bytes: remove unused ID lists.", run.r.Store.MaxCompressed())
+			return failf(flagsv1alpha1.ReasonPayloadTooLarge, err,
+				"The ID lists compress to more than %d bytes: remove unused ID lists.", run.r.Store.MaxCompressed())
 		}
 		return failf(flagsv1alpha1.ReasonIDListsFailed, err, "Compressing the ID lists failed: %v", err)
 	}
@@ -97,11 +100,14 @@ func (run *syncRun) syncIDLists(ctx context.Context) *syncError {
 	}
 	res, err := run.r.Store.Write(ctx, spec, snapshot.KindIDLists, blob, snapshot.Manifest{})
 	if err != nil {
-		return failf(flagsv1alpha1.ReasonStoreFailed, err, "Storing the ID lists failed (%s): check the operator's RBAC on Secrets in namespace %s.", reasonOf(err), run.r.Store.Namespace)
+		return failf(flagsv1alpha1.ReasonStoreFailed, err,
+			"Storing the ID lists failed (%s): check the operator's RBAC on Secrets in namespace %s.",
+			reasonOf(err), run.r.Store.Namespace)
 	}
 	bytesWritten.WithLabelValues(spec.Name, string(snapshot.KindIDLists)).Add(float64(res.BytesWritten))
 	payloadBytes.WithLabelValues(spec.Name, string(snapshot.KindIDLists), "raw").Set(float64(res.Manifest.Size))
-	payloadBytes.WithLabelValues(spec.Name, string(snapshot.KindIDLists), "compressed").Set(float64(res.Manifest.CompressedSize))
+	payloadBytes.WithLabelValues(spec.Name, string(snapshot.KindIDLists), "compressed").
+		Set(float64(res.Manifest.CompressedSize))
 	spec.Status.IDListsRevision = res.Manifest.Revision
 	if spec.Status.Counts == nil {
 		spec.Status.Counts = &flagsv1alpha1.EntityCounts{}

@@ -29,7 +29,8 @@ var _ = Describe("The first sync", func() {
 		}, 10*time.Second, 50*time.Millisecond).Should(Succeed())
 		reqs := srv.RequestsTo(standin.RouteDCSV1)
 		Expect(reqs).To(HaveLen(1), "no retries on the first sync")
-		Expect(time.Since(reqs[0].Time)).To(BeNumerically("<", 1500*time.Millisecond), "the 300 ms init timeout applies, not the 2 s poll timeout")
+		Expect(time.Since(reqs[0].Time)).To(BeNumerically("<", 1500*time.Millisecond),
+			"the 300 ms init timeout applies, not the 2 s poll timeout")
 
 		By("the next poll (background rules) succeeds")
 		Eventually(func(g Gomega) {

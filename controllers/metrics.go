@@ -8,38 +8,43 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
+// labelSpec is the metric label, and the log key, that carries a StatsigSpec's name.
+const labelSpec = "statsigspec"
+
 // Metric labels never carry the secret key: only StatsigSpec names, reasons and kinds.
 var (
 	syncDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "statsig_operator_sync_duration_seconds",
 		Help:    "Duration of config-spec syncs (download, validate, store), by StatsigSpec and result.",
 		Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
-	}, []string{"statsigspec", "result"})
+	}, []string{labelSpec, "result"})
 	syncFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "statsig_operator_sync_failures_total",
 		Help: "Failed syncs by StatsigSpec and condition reason.",
-	}, []string{"statsigspec", "reason"})
+	}, []string{labelSpec, "reason"})
 	payloadBytes = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "statsig_operator_payload_bytes",
 		Help: "Size of the served payload by StatsigSpec, kind (specs, idlists) and encoding (raw, compressed).",
-	}, []string{"statsigspec", "kind", "encoding"})
+	}, []string{labelSpec, "kind", "encoding"})
 	lastSuccess = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "statsig_operator_last_successful_sync_timestamp_seconds",
 		Help: "Unix time of the last successful sync (changed or unchanged payload), by StatsigSpec.",
-	}, []string{"statsigspec"})
+	}, []string{labelSpec})
 	lastPoll = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "statsig_operator_last_poll_timestamp_seconds",
 		Help: "Unix time of the last poll of the source, successful or not, by StatsigSpec.",
-	}, []string{"statsigspec"})
+	}, []string{labelSpec})
 	bytesWritten = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "statsig_operator_apiserver_bytes_written_total",
-		Help: "Bytes the controller wrote to the apiserver (snapshot chunks and status), by StatsigSpec and kind (specs, idlists, status).",
-	}, []string{"statsigspec", "kind"})
+		Help: "Bytes the controller wrote to the apiserver (snapshot chunks and status), " +
+			"by StatsigSpec and kind (specs, idlists, status).",
+	}, []string{labelSpec, "kind"})
 	revisionAge = newRevisionAgeCollector()
 )
 
 func init() {
-	metrics.Registry.MustRegister(syncDuration, syncFailures, payloadBytes, lastSuccess, lastPoll, bytesWritten, revisionAge)
+	metrics.Registry.MustRegister(syncDuration, syncFailures, payloadBytes, lastSuccess, lastPoll, bytesWritten,
+		revisionAge)
 }
 
 // revisionAgeCollector reports, at scrape time, how long each StatsigSpec's served revision
@@ -52,7 +57,9 @@ type revisionAgeCollector struct {
 
 func newRevisionAgeCollector() *revisionAgeCollector {
 	return &revisionAgeCollector{
-		desc:  prometheus.NewDesc("statsig_operator_revision_age_seconds", "Seconds since the served revision of a StatsigSpec was stored (or since this controller first saw it).", []string{"statsigspec"}, nil),
+		desc: prometheus.NewDesc("statsig_operator_revision_age_seconds",
+			"Seconds since the served revision of a StatsigSpec was stored (or since this controller first saw it).",
+			[]string{labelSpec}, nil),
 		since: map[string]time.Time{},
 	}
 }
@@ -87,10 +94,10 @@ func (c *revisionAgeCollector) forget(name string) {
 // forgetMetrics removes a deleted StatsigSpec's series.
 func forgetMetrics(name string) {
 	for _, v := range []*prometheus.GaugeVec{payloadBytes, lastSuccess, lastPoll} {
-		v.DeletePartialMatch(prometheus.Labels{"statsigspec": name})
+		v.DeletePartialMatch(prometheus.Labels{labelSpec: name})
 	}
-	syncFailures.DeletePartialMatch(prometheus.Labels{"statsigspec": name})
-	bytesWritten.DeletePartialMatch(prometheus.Labels{"statsigspec": name})
-	syncDuration.DeletePartialMatch(prometheus.Labels{"statsigspec": name})
+	syncFailures.DeletePartialMatch(prometheus.Labels{labelSpec: name})
+	bytesWritten.DeletePartialMatch(prometheus.Labels{labelSpec: name})
+	syncDuration.DeletePartialMatch(prometheus.Labels{labelSpec: name})
 	revisionAge.forget(name)
 }

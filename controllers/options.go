@@ -55,6 +55,9 @@ func SetupStatsigSpecReconciler(mgr ctrl.Manager, opts Options) error {
 	return err
 }
 
+// controllerName names the StatsigSpec controller in controller-runtime's logs and metrics.
+const controllerName = "statsigspec"
+
 func setup(mgr ctrl.Manager, opts Options) (*StatsigSpecReconciler, error) {
 	if opts.Namespace == "" {
 		return nil, errors.New("controllers: Options.Namespace is required")
@@ -84,11 +87,13 @@ func setup(mgr ctrl.Manager, opts Options) (*StatsigSpecReconciler, error) {
 	mapSecret := handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, s *corev1.Secret) []reconcile.Request {
 		return specsReferencing(ctx, mgr.GetClient(), "Secret", s)
 	})
-	mapConfigMap := handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, cm *corev1.ConfigMap) []reconcile.Request {
-		return specsReferencing(ctx, mgr.GetClient(), "ConfigMap", cm)
-	})
+	mapConfigMap := handler.TypedEnqueueRequestsFromMapFunc(
+		func(ctx context.Context, cm *corev1.ConfigMap) []reconcile.Request {
+			return specsReferencing(ctx, mgr.GetClient(), "ConfigMap", cm)
+		},
+	)
 	err := ctrl.NewControllerManagedBy(mgr).
-		Named("statsigspec").
+		Named(controllerName).
 		For(&flagsv1alpha1.StatsigSpec{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A deleted or edited chunk of the served revision is repaired on the next reconcile.
 		Owns(&corev1.Secret{}, builder.WithPredicates(chunkPredicate())).

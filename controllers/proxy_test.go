@@ -3,6 +3,7 @@ package controllers
 import (
 	"encoding/base64"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -35,9 +36,7 @@ func forwardProxy(user, pass string, served *atomic.Int32) *httptest.Server {
 		}
 		defer func() { _ = resp.Body.Close() }()
 		served.Add(1)
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
+		maps.Copy(w.Header(), resp.Header)
 		w.WriteHeader(resp.StatusCode)
 		_, _ = io.Copy(w, resp.Body)
 	}))
@@ -56,7 +55,10 @@ var _ = Describe("A StatsigSpec behind a proxy", func() {
 			Data:       map[string][]byte{"auth": []byte("ops:s3cret")},
 		})).To(Succeed())
 		spec := statsigSpec("proxied", "proxied-key", srv, standin.V1)
-		spec.Spec.Proxy = &flagsv1alpha1.ProxySpec{URL: proxy.URL, CredentialsSecretRef: &flagsv1alpha1.SecretKeySelector{Name: "proxy-creds", Key: "auth"}}
+		spec.Spec.Proxy = &flagsv1alpha1.ProxySpec{
+			URL:                  proxy.URL,
+			CredentialsSecretRef: &flagsv1alpha1.SecretKeySelector{Name: "proxy-creds", Key: "auth"},
+		}
 		Expect(k8sClient.Create(ctx, spec)).To(Succeed())
 		Eventually(func(g Gomega) {
 			s := getSpec(g, "proxied")

@@ -28,13 +28,17 @@ func (run *syncRun) compress(open func() (io.ReadCloser, error)) (*snapshot.Blob
 	r := run.r
 	body, err := open()
 	if err != nil {
-		return nil, failf(flagsv1alpha1.ReasonStoreFailed, err, "Reading the downloaded payload failed (%v): check the operator's temporary directory.", err)
+		return nil, failf(flagsv1alpha1.ReasonStoreFailed, err,
+			"Reading the downloaded payload failed (%v): check the operator's temporary directory.", err)
 	}
 	defer func() { _ = body.Close() }()
 	blob, err := snapshot.Compress(body, r.Store.MaxCompressed())
 	if err != nil {
 		if errors.Is(err, snapshot.ErrTooLarge) {
-			return nil, failf(flagsv1alpha1.ReasonPayloadTooLarge, err, "The payload compresses to more than %d bytes, more than the snapshot store holds: remove unused gates and configs, or raise the controller's maximum chunk count.", r.Store.MaxCompressed())
+			return nil, failf(flagsv1alpha1.ReasonPayloadTooLarge, err,
+				"The payload compresses to more than %d bytes, more than the snapshot store holds: "+
+					"remove unused gates and configs, or raise the controller's maximum chunk count.",
+				r.Store.MaxCompressed())
 		}
 		return nil, failf(flagsv1alpha1.ReasonStoreFailed, err, "Compressing the payload failed: %v", err)
 	}
@@ -44,7 +48,10 @@ func (run *syncRun) compress(open func() (io.ReadCloser, error)) (*snapshot.Blob
 // validateAndCompress loads the payload into the evaluator (or takes pre, the load made
 // while it downloaded) and compresses it in parallel. v is nil for a {"has_updates":false}
 // body; the blob is only used when validation passed.
-func (run *syncRun) validateAndCompress(open func() (io.ReadCloser, error), pre *loadResult) (*validated, *snapshot.Blob, *syncError) {
+func (run *syncRun) validateAndCompress(
+	open func() (io.ReadCloser, error),
+	pre *loadResult,
+) (*validated, *snapshot.Blob, *syncError) {
 	type compressed struct {
 		blob *snapshot.Blob
 		fail *syncError
@@ -69,18 +76,27 @@ func (run *syncRun) validateAndCompress(open func() (io.ReadCloser, error), pre 
 // to it. Chunks are written first; status.revision changes only after every chunk exists, so
 // readers never see a half-written revision. A payload whose sha256 equals the served one
 // writes nothing.
-func (run *syncRun) storeSpecs(ctx context.Context, blob *snapshot.Blob, v *validated, source flagsv1alpha1.SyncSource) *syncError {
+func (run *syncRun) storeSpecs(
+	ctx context.Context,
+	blob *snapshot.Blob,
+	v *validated,
+	source flagsv1alpha1.SyncSource,
+) *syncError {
 	r := run.r
 	status := &run.spec.Status
 	if status.Payload != nil && status.Payload.SHA256 == blob.SHA256 && run.storedComplete {
 		return nil
 	}
-	res, err := r.Store.Write(ctx, run.spec, snapshot.KindSpecs, blob, snapshot.Manifest{Format: v.format, Time: v.time, Checksum: v.checksum})
+	res, err := r.Store.Write(ctx, run.spec, snapshot.KindSpecs, blob,
+		snapshot.Manifest{Format: v.format, Time: v.time, Checksum: v.checksum})
 	if err != nil {
 		if errors.Is(err, snapshot.ErrTooLarge) {
-			return failf(flagsv1alpha1.ReasonPayloadTooLarge, err, "%v: remove unused gates and configs, or raise the controller's maximum chunk count.", err)
+			return failf(flagsv1alpha1.ReasonPayloadTooLarge, err,
+				"%v: remove unused gates and configs, or raise the controller's maximum chunk count.", err)
 		}
-		return failf(flagsv1alpha1.ReasonStoreFailed, err, "Storing the snapshot failed (%s): check the operator's RBAC on Secrets in namespace %s.", reasonOf(err), r.Store.Namespace)
+		return failf(flagsv1alpha1.ReasonStoreFailed, err,
+			"Storing the snapshot failed (%s): check the operator's RBAC on Secrets in namespace %s.",
+			reasonOf(err), r.Store.Namespace)
 	}
 	bytesWritten.WithLabelValues(run.spec.Name, string(snapshot.KindSpecs)).Add(float64(res.BytesWritten))
 	m := res.Manifest
@@ -119,7 +135,8 @@ func (run *syncRun) storeSpecs(ctx context.Context, blob *snapshot.Blob, v *vali
 func (run *syncRun) gc(ctx context.Context) error {
 	st := run.spec.Status
 	staleSpecs, err1 := run.r.Store.Stale(ctx, run.spec.Name, snapshot.KindSpecs, st.Revision, st.PreviousRevision)
-	staleIDs, err2 := run.r.Store.Stale(ctx, run.spec.Name, snapshot.KindIDLists, st.IDListsRevision, run.before.IDListsRevision)
+	staleIDs, err2 := run.r.Store.Stale(ctx, run.spec.Name, snapshot.KindIDLists, st.IDListsRevision,
+		run.before.IDListsRevision)
 	if err := errors.Join(err1, err2); err != nil || (len(staleSpecs) == 0 && len(staleIDs) == 0) {
 		return err
 	}
@@ -128,10 +145,12 @@ func (run *syncRun) gc(ctx context.Context) error {
 		return client.IgnoreNotFound(err)
 	}
 	ls := live.Status
-	_, err1 = run.r.Store.GC(ctx, run.spec.Name, snapshot.KindSpecs, ls.Revision, ls.PreviousRevision, st.Revision, st.PreviousRevision)
+	_, err1 = run.r.Store.GC(ctx, run.spec.Name, snapshot.KindSpecs, ls.Revision, ls.PreviousRevision, st.Revision,
+		st.PreviousRevision)
 	// The ID-list revision replaced in this run stays until the next one, for readers that
 	// are still assembling it.
-	_, err2 = run.r.Store.GC(ctx, run.spec.Name, snapshot.KindIDLists, ls.IDListsRevision, st.IDListsRevision, run.before.IDListsRevision)
+	_, err2 = run.r.Store.GC(ctx, run.spec.Name, snapshot.KindIDLists, ls.IDListsRevision, st.IDListsRevision,
+		run.before.IDListsRevision)
 	if err := errors.Join(err1, err2); err != nil {
 		return fmt.Errorf("snapshot gc: %w", err)
 	}

@@ -55,7 +55,8 @@ func refKey(kind, ns, name string) string { return kind + "/" + ns + "/" + name 
 // specsReferencing maps a changed Secret or ConfigMap to the StatsigSpecs that read it.
 func specsReferencing(ctx context.Context, c client.Reader, kind string, obj client.Object) []reconcile.Request {
 	var list flagsv1alpha1.StatsigSpecList
-	if err := c.List(ctx, &list, client.MatchingFields{refsIndex: refKey(kind, obj.GetNamespace(), obj.GetName())}); err != nil {
+	key := refKey(kind, obj.GetNamespace(), obj.GetName())
+	if err := c.List(ctx, &list, client.MatchingFields{refsIndex: key}); err != nil {
 		return nil
 	}
 	reqs := make([]reconcile.Request, 0, len(list.Items))
@@ -66,7 +67,12 @@ func specsReferencing(ctx context.Context, c client.Reader, kind string, obj cli
 }
 
 // readSecretKey reads one key of a referenced Secret, returning a condition-ready error.
-func readSecretKey(ctx context.Context, refs *snapshot.Refs, sel flagsv1alpha1.SecretKeySelector, what string) (string, string, *syncError) {
+func readSecretKey(
+	ctx context.Context,
+	refs *snapshot.Refs,
+	sel flagsv1alpha1.SecretKeySelector,
+	what string,
+) (string, string, *syncError) {
 	key := sel.Key
 	if key == "" {
 		key = flagsv1alpha1.DefaultSecretKeyField
@@ -78,13 +84,18 @@ func readSecretKey(ctx context.Context, refs *snapshot.Refs, sel flagsv1alpha1.S
 	var sec corev1.Secret
 	if err := refs.Get(ctx, ns, sel.Name, &sec); err != nil {
 		if apierrors.IsNotFound(err) {
-			return "", "", failf(flagsv1alpha1.ReasonSecretNotFound, err, "Secret %s/%s holding the %s was not found: create it with the key %q.", ns, sel.Name, what, key)
+			return "", "", failf(flagsv1alpha1.ReasonSecretNotFound, err,
+				"Secret %s/%s holding the %s was not found: create it with the key %q.", ns, sel.Name, what, key)
 		}
-		return "", "", failf(flagsv1alpha1.ReasonSecretNotFound, err, "Secret %s/%s holding the %s could not be read (%s): check the operator's RBAC for that namespace.", ns, sel.Name, what, reasonOf(err))
+		return "", "", failf(flagsv1alpha1.ReasonSecretNotFound, err,
+			"Secret %s/%s holding the %s could not be read (%s): check the operator's RBAC for that namespace.",
+			ns, sel.Name, what, reasonOf(err))
 	}
 	v := strings.TrimSpace(string(sec.Data[key]))
 	if v == "" {
-		return "", "", failf(flagsv1alpha1.ReasonSecretKeyMissing, nil, "Secret %s/%s has no key %q (or it is empty): add the %s under that key or set the key in the StatsigSpec.", ns, sel.Name, key, what)
+		return "", "", failf(flagsv1alpha1.ReasonSecretKeyMissing, nil,
+			"Secret %s/%s has no key %q (or it is empty): add the %s under that key or set the key in the StatsigSpec.",
+			ns, sel.Name, key, what)
 	}
 	return v, sec.ResourceVersion, nil
 }
@@ -118,14 +129,17 @@ func sourceVersion(ctx context.Context, refs *snapshot.Refs, src flagsv1alpha1.S
 		obj, sel, kind = &corev1.Secret{}, src.Secret, "Secret"
 	}
 	if sel == nil {
-		return "", failf(flagsv1alpha1.ReasonSourceNotFound, nil, "source.type %q has no payload object: set source.configMap or source.secret.", src.Type)
+		return "", failf(flagsv1alpha1.ReasonSourceNotFound, nil,
+			"source.type %q has no payload object: set source.configMap or source.secret.", src.Type)
 	}
 	if err := refs.Get(ctx, sel.Namespace, sel.Name, obj); err != nil {
 		ns := sel.Namespace
 		if ns == "" {
 			ns = refs.Namespace()
 		}
-		return "", failf(flagsv1alpha1.ReasonSourceNotFound, err, "%s %s/%s holding the payload could not be read (%s): create it with the key %q.", kind, ns, sel.Name, reasonOf(err), sel.Key)
+		return "", failf(flagsv1alpha1.ReasonSourceNotFound, err,
+			"%s %s/%s holding the payload could not be read (%s): create it with the key %q.",
+			kind, ns, sel.Name, reasonOf(err), sel.Key)
 	}
 	return obj.GetResourceVersion(), nil
 }
@@ -135,7 +149,11 @@ const maxSourceBytes = 512 << 20
 
 // readSourcePayload reads the payload of a ConfigMap or Secret source, decompressing gzip
 // or zstd when the bytes start with their magic numbers.
-func readSourcePayload(ctx context.Context, refs *snapshot.Refs, src flagsv1alpha1.SourceSpec) (*sourcePayload, *syncError) {
+func readSourcePayload(
+	ctx context.Context,
+	refs *snapshot.Refs,
+	src flagsv1alpha1.SourceSpec,
+) (*sourcePayload, *syncError) {
 	var (
 		raw  []byte
 		rv   string
@@ -149,7 +167,8 @@ func readSourcePayload(ctx context.Context, refs *snapshot.Refs, src flagsv1alph
 		sel, kind, from = src.Secret, "Secret", flagsv1alpha1.SyncSourceSecret
 	}
 	if sel == nil || (src.Type != flagsv1alpha1.SourceConfigMap && src.Type != flagsv1alpha1.SourceSecret) {
-		return nil, failf(flagsv1alpha1.ReasonSourceNotFound, nil, "source.type %q has no payload object: set source.configMap or source.secret.", src.Type)
+		return nil, failf(flagsv1alpha1.ReasonSourceNotFound, nil,
+			"source.type %q has no payload object: set source.configMap or source.secret.", src.Type)
 	}
 	if src.Type == flagsv1alpha1.SourceConfigMap {
 		var cm corev1.ConfigMap
@@ -173,14 +192,18 @@ func readSourcePayload(ctx context.Context, refs *snapshot.Refs, src flagsv1alph
 		ns = refs.Namespace()
 	}
 	if err != nil {
-		return nil, failf(flagsv1alpha1.ReasonSourceNotFound, err, "%s %s/%s holding the payload could not be read (%s): create it with the key %q.", kind, ns, sel.Name, reasonOf(err), sel.Key)
+		return nil, failf(flagsv1alpha1.ReasonSourceNotFound, err,
+			"%s %s/%s holding the payload could not be read (%s): create it with the key %q.",
+			kind, ns, sel.Name, reasonOf(err), sel.Key)
 	}
 	if !ok || len(raw) == 0 {
-		return nil, failf(flagsv1alpha1.ReasonSourceNotFound, nil, "%s %s/%s has no key %q: put the download_config_specs JSON under that key.", kind, ns, sel.Name, sel.Key)
+		return nil, failf(flagsv1alpha1.ReasonSourceNotFound, nil,
+			"%s %s/%s has no key %q: put the download_config_specs JSON under that key.", kind, ns, sel.Name, sel.Key)
 	}
 	data, derr := decompressPayload(raw)
 	if derr != nil {
-		return nil, failf(flagsv1alpha1.ReasonInvalidPayload, derr, "%s %s/%s key %q could not be decompressed (%v): store plain, gzip or zstd JSON.", kind, ns, sel.Name, sel.Key, derr)
+		return nil, failf(flagsv1alpha1.ReasonInvalidPayload, derr,
+			"%s %s/%s key %q could not be decompressed (%v): store plain, gzip or zstd JSON.", kind, ns, sel.Name, sel.Key, derr)
 	}
 	return &sourcePayload{data: data, resourceVersion: rv, source: from}, nil
 }

@@ -6,7 +6,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -22,12 +21,18 @@ var _ = Describe("A StatsigSpec with a ConfigMap source", Ordered, func() {
 
 	It("stores the payload, flips the status and is served by the consumer", func() {
 		keySecret("cm-project-key", "secret-cm-project")
-		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: "cm-project-dcs"}, Data: map[string]string{"dcs.json": string(readFixture(fixtureDCS))}}
+		cm := &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: "cm-project-dcs"},
+			Data:       map[string]string{"dcs.json": string(readFixture(fixtureDCS))},
+		}
 		Expect(k8sClient.Create(ctx, cm)).To(Succeed())
 		spec := configMapSpec(name, "cm-project-key", "cm-project-dcs")
 		spec.Annotations = map[string]string{flagsv1alpha1.AnnotationClientKeysSecret: "cm-project-client-keys"}
 		Expect(k8sClient.Create(ctx, spec)).To(Succeed())
-		Expect(k8sClient.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: "cm-project-client-keys"}, Data: map[string][]byte{"web": []byte("client-web-key")}})).To(Succeed())
+		Expect(k8sClient.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: "cm-project-client-keys"},
+			Data:       map[string][]byte{"web": []byte("client-web-key")},
+		})).To(Succeed())
 
 		Eventually(func(g Gomega) {
 			s := getSpec(g, name)
@@ -45,7 +50,8 @@ var _ = Describe("A StatsigSpec with a ConfigMap source", Ordered, func() {
 		By("every chunk is owned by the StatsigSpec (deletion cleans up through the garbage collector)")
 		spec = getSpec(Default, name)
 		var list corev1.SecretList
-		Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS), client.MatchingLabels{snapshot.LabelSpec: name})).To(Succeed())
+		Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS), client.MatchingLabels{snapshot.LabelSpec: name})).
+			To(Succeed())
 		Expect(list.Items).NotTo(BeEmpty())
 		for _, s := range list.Items {
 			Expect(s.OwnerReferences).To(ContainElement(HaveField("UID", spec.UID)))
@@ -54,7 +60,8 @@ var _ = Describe("A StatsigSpec with a ConfigMap source", Ordered, func() {
 		By("the consumer serves the revision and evaluates a gate")
 		Eventually(func() string { return servedRevision(name) }, 10*time.Second).Should(Equal(firstRev))
 		p := op.registry.Get(name)
-		Expect(p.Evaluator.CheckGate(&evaluator.User{UserID: evaluator.StringValue("u1")}, "always_on_gate").Value).To(BeTrue())
+		Expect(p.Evaluator.CheckGate(&evaluator.User{UserID: evaluator.StringValue("u1")}, "always_on_gate").Value).
+			To(BeTrue())
 		Expect(op.registry.ByKey("secret-cm-project")).To(BeIdenticalTo(p))
 		Expect(op.registry.ByKey("client-web-key")).To(BeIdenticalTo(p))
 		Expect(op.consumer.ReadyzCheck()(httptest.NewRequest("GET", "/readyz", nil))).To(Succeed())
@@ -63,13 +70,13 @@ var _ = Describe("A StatsigSpec with a ConfigMap source", Ordered, func() {
 	It("writes nothing to the apiserver on unchanged polls", func() {
 		before := getSpec(Default, name).ResourceVersion
 		chunks := chunkVersions(Default, name)
-		written := testutil.ToFloat64(bytesWritten.WithLabelValues(name, "specs")) + testutil.ToFloat64(bytesWritten.WithLabelValues(name, "status"))
-		polled := testutil.ToFloat64(lastPoll.WithLabelValues(name))
+		written := specsAndStatusWrites(name)
+		polled := lastPolled(name)
 		// Three poll intervals of 1 s.
-		Eventually(func() float64 { return testutil.ToFloat64(lastPoll.WithLabelValues(name)) }, 10*time.Second).Should(BeNumerically(">=", polled+2))
+		Eventually(func() float64 { return lastPolled(name) }, 10*time.Second).Should(BeNumerically(">=", polled+2))
 		Expect(getSpec(Default, name).ResourceVersion).To(Equal(before))
 		Expect(chunkVersions(Default, name)).To(Equal(chunks))
-		Expect(testutil.ToFloat64(bytesWritten.WithLabelValues(name, "specs")) + testutil.ToFloat64(bytesWritten.WithLabelValues(name, "status"))).To(Equal(written))
+		Expect(specsAndStatusWrites(name)).To(Equal(written))
 	})
 
 	It("keeps serving the last good revision when the payload becomes invalid", func() {
@@ -125,10 +132,14 @@ var _ = Describe("Two StatsigSpecs", func() {
 		keySecret("iso-b-key", "secret-iso-b")
 		dcs := string(readFixture(fixtureDCS))
 		for _, n := range []string{"iso-a", "iso-b"} {
-			Expect(k8sClient.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: n + "-dcs"}, Data: map[string]string{"dcs.json": dcs}})).To(Succeed())
+			Expect(k8sClient.Create(ctx, &corev1.ConfigMap{
+				ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: n + "-dcs"},
+				Data:       map[string]string{"dcs.json": dcs},
+			})).To(Succeed())
 			Expect(k8sClient.Create(ctx, configMapSpec(n, n+"-key", n+"-dcs"))).To(Succeed())
 		}
-		Eventually(func() bool { return servedRevision("iso-a") != "" && servedRevision("iso-b") != "" }, 20*time.Second).Should(BeTrue())
+		Eventually(func() bool { return servedRevision("iso-a") != "" && servedRevision("iso-b") != "" },
+			20*time.Second).Should(BeTrue())
 		Expect(op.registry.ByKey("secret-iso-a").Name).To(Equal("iso-a"))
 		Expect(op.registry.ByKey("secret-iso-b").Name).To(Equal("iso-b"))
 

@@ -59,7 +59,8 @@ func (run *syncRun) reconcileSpecs(ctx context.Context) (time.Duration, error) {
 			spec.Status.Source = flagsv1alpha1.SyncSourceLastKnownGood
 		}
 		if st.lastFailReason != fail.reason {
-			logf.FromContext(ctx).Info("Sync failed", "statsigspec", spec.Name, "reason", fail.reason, "message", fail.message, "servingRevision", spec.Status.Revision)
+			logf.FromContext(ctx).Info("Sync failed", labelSpec, spec.Name, "reason", fail.reason,
+				"message", fail.message, "servingRevision", spec.Status.Revision)
 		}
 		st.lastFailReason = fail.reason
 	} else {
@@ -93,7 +94,8 @@ func (run *syncRun) checkStored(ctx context.Context) (forced bool, err error) {
 		run.manifest, run.storedComplete = m, true
 		return false, nil
 	case errors.Is(err, snapshot.ErrIncomplete), errors.Is(err, snapshot.ErrCorrupt):
-		logf.FromContext(ctx).Info("Stored revision is incomplete, downloading it again", "statsigspec", run.spec.Name, "revision", rev, "detail", err.Error())
+		logf.FromContext(ctx).Info("Stored revision is incomplete, downloading it again",
+			labelSpec, run.spec.Name, "revision", rev, "detail", err.Error())
 		return true, nil
 	default:
 		return false, err
@@ -149,7 +151,8 @@ func (run *syncRun) syncSpecs(ctx context.Context, full bool) *syncError {
 			return fail
 		}
 		if v == nil {
-			return failf(flagsv1alpha1.ReasonInvalidPayload, nil, "The source holds {\"has_updates\":false} instead of a payload: store a full download_config_specs response.")
+			return failf(flagsv1alpha1.ReasonInvalidPayload, nil,
+				"The source holds {\"has_updates\":false} instead of a payload: store a full download_config_specs response.")
 		}
 		if fail := run.storeSpecs(ctx, blob, v, p.source); fail != nil {
 			return fail
@@ -184,7 +187,7 @@ func (run *syncRun) syncSpecs(ctx context.Context, full bool) *syncError {
 	if fail := run.storeSpecs(ctx, blob, v, res.source); fail != nil {
 		return fail
 	}
-	logf.FromContext(ctx).V(1).Info("Stored revision", "statsigspec", spec.Name, "revision", spec.Status.Revision,
+	logf.FromContext(ctx).V(1).Info("Stored revision", labelSpec, spec.Name, "revision", spec.Status.Revision,
 		"downloadAndLoad", t1.Sub(t0).String(), "validateAndCompress", t2.Sub(t1).String(), "store", time.Since(t2).String())
 	spec.Status.Source = res.source
 	return nil

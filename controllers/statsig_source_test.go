@@ -5,7 +5,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -56,9 +55,10 @@ var _ = Describe("A StatsigSpec synced from Statsig", Ordered, func() {
 			g.Expect(condition(s, flagsv1alpha1.ConditionReady).Message).To(ContainSubstring("upstream-key"))
 		}, 10*time.Second, 100*time.Millisecond).Should(Succeed())
 		By("one Event per transition, not one per poll")
-		Eventually(func() int { return len(eventsFor(name, flagsv1alpha1.ReasonSecretNotFound)) }, 10*time.Second).Should(Equal(1))
-		polled := testutil.ToFloat64(lastPoll.WithLabelValues(name))
-		Eventually(func() float64 { return testutil.ToFloat64(lastPoll.WithLabelValues(name)) }, 10*time.Second).Should(BeNumerically(">=", polled+2))
+		Eventually(func() int { return len(eventsFor(name, flagsv1alpha1.ReasonSecretNotFound)) },
+			10*time.Second).Should(Equal(1))
+		polled := lastPolled(name)
+		Eventually(func() float64 { return lastPolled(name) }, 10*time.Second).Should(BeNumerically(">=", polled+2))
 		Expect(eventsFor(name, flagsv1alpha1.ReasonSecretNotFound)).To(HaveLen(1))
 
 		keySecret("upstream-key", "secret-upstream-1")
@@ -71,7 +71,8 @@ var _ = Describe("A StatsigSpec synced from Statsig", Ordered, func() {
 		}, 10*time.Second, 100*time.Millisecond).Should(Succeed())
 		expectServing(name, rev)
 		p := op.registry.Get(name)
-		Expect(p.Evaluator.CheckGate(&evaluator.User{UserID: evaluator.StringValue("u1")}, "always_on_gate").Value).To(BeTrue())
+		Expect(p.Evaluator.CheckGate(&evaluator.User{UserID: evaluator.StringValue("u1")}, "always_on_gate").Value).
+			To(BeTrue())
 		Expect(op.registry.ByKey("secret-upstream-1")).To(BeIdenticalTo(p))
 		Expect(p.Payload.Size).To(Equal(getSpec(Default, name).Status.Payload.Bytes))
 	})
@@ -80,7 +81,8 @@ var _ = Describe("A StatsigSpec synced from Statsig", Ordered, func() {
 		before := getSpec(Default, name).ResourceVersion
 		chunks := chunkVersions(Default, name)
 		srv.ResetRequests()
-		Eventually(func() int { return len(srv.RequestsTo(standin.RouteDCSV1)) }, 10*time.Second).Should(BeNumerically(">=", 3))
+		Eventually(func() int { return len(srv.RequestsTo(standin.RouteDCSV1)) },
+			10*time.Second).Should(BeNumerically(">=", 3))
 		for _, r := range srv.RequestsTo(standin.RouteDCSV1) {
 			Expect(r.Query.Get("sinceTime")).NotTo(BeEmpty())
 		}
@@ -100,7 +102,8 @@ var _ = Describe("A StatsigSpec synced from Statsig", Ordered, func() {
 		expectServing(name, next)
 		Eventually(func(g Gomega) {
 			var list corev1.SecretList
-			g.Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS), client.MatchingLabels{"statsig-operator.io/spec": name})).To(Succeed())
+			g.Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS),
+				client.MatchingLabels{"statsig-operator.io/spec": name})).To(Succeed())
 			revs := map[string]bool{}
 			for _, s := range list.Items {
 				revs[s.Labels["statsig-operator.io/revision"]] = true
@@ -155,7 +158,8 @@ var _ = Describe("A StatsigSpec synced from Statsig", Ordered, func() {
 		sec.Data[flagsv1alpha1.DefaultSecretKeyField] = []byte("secret-not-accepted")
 		Expect(k8sClient.Update(ctx, &sec)).To(Succeed())
 		Eventually(func(g Gomega) {
-			g.Expect(condition(getSpec(g, name), flagsv1alpha1.ConditionSynced).Reason).To(Equal(flagsv1alpha1.ReasonUnauthorized))
+			g.Expect(condition(getSpec(g, name), flagsv1alpha1.ConditionSynced).Reason).
+				To(Equal(flagsv1alpha1.ReasonUnauthorized))
 		}, 10*time.Second, 100*time.Millisecond).Should(Succeed())
 
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: testNS, Name: "upstream-key"}, &sec)).To(Succeed())
@@ -180,7 +184,8 @@ var _ = Describe("A StatsigSpec synced from Statsig", Ordered, func() {
 			}
 			return ""
 		}, 20*time.Second, 100*time.Millisecond).Should(Equal(rev))
-		Expect(reg.Get(name).Evaluator.CheckGate(&evaluator.User{UserID: evaluator.StringValue("u1")}, "always_on_gate").Value).To(BeTrue())
+		u1 := &evaluator.User{UserID: evaluator.StringValue("u1")}
+		Expect(reg.Get(name).Evaluator.CheckGate(u1, "always_on_gate").Value).To(BeTrue())
 	})
 })
 
@@ -202,19 +207,21 @@ var _ = Describe("A large generated payload", func() {
 			rev = s.Status.Revision
 		}, 120*time.Second, 200*time.Millisecond).Should(Succeed())
 		var list corev1.SecretList
-		Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS), client.MatchingLabels{"statsig-operator.io/spec": "large"})).To(Succeed())
+		Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS),
+			client.MatchingLabels{"statsig-operator.io/spec": "large"})).To(Succeed())
 		for _, s := range list.Items {
 			Expect(len(s.Data["chunk"])).To(BeNumerically("<=", snapshot.DefaultChunkSize))
 		}
 		expectServing("large", rev)
 		s := getSpec(Default, "large")
-		GinkgoWriter.Printf("large payload: %d bytes raw, %d compressed, %d chunks\n", s.Status.Payload.Bytes, s.Status.Payload.CompressedBytes, s.Status.Payload.Chunks)
+		GinkgoWriter.Printf("large payload: %d bytes raw, %d compressed, %d chunks\n",
+			s.Status.Payload.Bytes, s.Status.Payload.CompressedBytes, s.Status.Payload.Chunks)
 
 		By("unchanged polls write nothing")
-		written := testutil.ToFloat64(bytesWritten.WithLabelValues("large", "specs")) + testutil.ToFloat64(bytesWritten.WithLabelValues("large", "status"))
-		polled := testutil.ToFloat64(lastPoll.WithLabelValues("large"))
-		Eventually(func() float64 { return testutil.ToFloat64(lastPoll.WithLabelValues("large")) }, 10*time.Second).Should(BeNumerically(">=", polled+2))
-		Expect(testutil.ToFloat64(bytesWritten.WithLabelValues("large", "specs")) + testutil.ToFloat64(bytesWritten.WithLabelValues("large", "status"))).To(Equal(written))
+		written := specsAndStatusWrites("large")
+		polled := lastPolled("large")
+		Eventually(func() float64 { return lastPolled("large") }, 10*time.Second).Should(BeNumerically(">=", polled+2))
+		Expect(specsAndStatusWrites("large")).To(Equal(written))
 		steady, steadyLive := rssBytes(), steadyHeap()
 
 		// The time to serve a change is measured and reported (docs/performance.md), not asserted:
@@ -224,11 +231,17 @@ var _ = Describe("A large generated payload", func() {
 		stop := peakRSS()
 		start := time.Now()
 		srv.Bump()
-		Eventually(func() bool { r := servedRevision("large"); return r != "" && r != rev }, 60*time.Second, 50*time.Millisecond).Should(BeTrue())
+		Eventually(func() bool { r := servedRevision("large"); return r != "" && r != rev },
+			60*time.Second, 50*time.Millisecond).Should(BeTrue())
 		took := time.Since(start)
 		peak, peakLive := stop()
-		GinkgoWriter.Printf("large payload: controller sync (download, validate+compress, store) took %.2fs\n", histogramSum("large")-syncSum)
-		GinkgoWriter.Printf("large payload: bump to served in %s; process RSS steady %d MiB, peak during sync %d MiB; live heap steady %d MiB, peak %d MiB (the stand-in's copies of the payload are in all four)\n", took, steady>>20, peak>>20, steadyLive>>20, peakLive>>20)
+		GinkgoWriter.Printf("large payload: controller sync (download, validate+compress, store) took %.2fs\n",
+			histogramSum("large")-syncSum)
+		GinkgoWriter.Printf(
+			"large payload: bump to served in %s; process RSS steady %d MiB, peak during sync %d MiB; "+
+				"live heap steady %d MiB, peak %d MiB (the stand-in's copies of the payload are in all four)\n",
+			took, steady>>20, peak>>20, steadyLive>>20, peakLive>>20,
+		)
 		AddReportEntry("bump-to-served", took.String())
 		Expect(k8sClient.Delete(ctx, s)).To(Succeed())
 	})

@@ -63,16 +63,13 @@ func (r *StatsigSpecReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	idWait, err := run.reconcileIDLists(ctx)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
+	idWait := run.reconcileIDLists(ctx)
 	if err := r.writeStatus(ctx, &spec, orig); err != nil {
 		return ctrl.Result{}, err
 	}
 	// After the flip: the served and previous revisions stay, anything else goes.
 	if err := run.gc(ctx); err != nil {
-		log.Error(err, "Failed to delete old snapshot revisions", "statsigspec", spec.Name)
+		log.Error(err, "Failed to delete old snapshot revisions", labelSpec, spec.Name)
 	}
 	return ctrl.Result{RequeueAfter: minPositive(specsWait, idWait)}, nil
 }

@@ -31,22 +31,28 @@ func failf(reason string, err error, format string, args ...any) *syncError {
 // leaves the status byte-for-byte equal and nothing is written.
 func setConditions(st *flagsv1alpha1.StatsigSpecStatus, generation int64, fail *syncError) {
 	set := func(t string, s metav1.ConditionStatus, reason, msg string) {
-		meta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: generation})
+		meta.SetStatusCondition(&st.Conditions,
+			metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: generation})
 	}
 	served := st.Revision != ""
 	switch {
 	case fail == nil:
 		set(flagsv1alpha1.ConditionSynced, metav1.ConditionTrue, flagsv1alpha1.ReasonSynced, "The last sync succeeded.")
-		set(flagsv1alpha1.ConditionReady, metav1.ConditionTrue, flagsv1alpha1.ReasonSnapshotServed, fmt.Sprintf("Revision %s is stored and served.", st.Revision))
-		set(flagsv1alpha1.ConditionDegraded, metav1.ConditionFalse, flagsv1alpha1.ReasonHealthy, "The served revision is current.")
+		set(flagsv1alpha1.ConditionReady, metav1.ConditionTrue, flagsv1alpha1.ReasonSnapshotServed,
+			fmt.Sprintf("Revision %s is stored and served.", st.Revision))
+		set(flagsv1alpha1.ConditionDegraded, metav1.ConditionFalse, flagsv1alpha1.ReasonHealthy,
+			"The served revision is current.")
 	case served:
 		set(flagsv1alpha1.ConditionSynced, metav1.ConditionFalse, fail.reason, fail.message)
-		set(flagsv1alpha1.ConditionReady, metav1.ConditionTrue, flagsv1alpha1.ReasonSnapshotServed, fmt.Sprintf("Revision %s (last known good) is stored and served.", st.Revision))
-		set(flagsv1alpha1.ConditionDegraded, metav1.ConditionTrue, flagsv1alpha1.ReasonServingLastKnownGood, fmt.Sprintf("Serving last known good revision %s: %s", st.Revision, fail.message))
+		set(flagsv1alpha1.ConditionReady, metav1.ConditionTrue, flagsv1alpha1.ReasonSnapshotServed,
+			fmt.Sprintf("Revision %s (last known good) is stored and served.", st.Revision))
+		set(flagsv1alpha1.ConditionDegraded, metav1.ConditionTrue, flagsv1alpha1.ReasonServingLastKnownGood,
+			fmt.Sprintf("Serving last known good revision %s: %s", st.Revision, fail.message))
 	default:
 		set(flagsv1alpha1.ConditionSynced, metav1.ConditionFalse, fail.reason, fail.message)
 		set(flagsv1alpha1.ConditionReady, metav1.ConditionFalse, fail.reason, "No snapshot is stored yet: "+fail.message)
-		set(flagsv1alpha1.ConditionDegraded, metav1.ConditionFalse, flagsv1alpha1.ReasonNoSnapshot, "Nothing is served yet, so nothing older is served.")
+		set(flagsv1alpha1.ConditionDegraded, metav1.ConditionFalse, flagsv1alpha1.ReasonNoSnapshot,
+			"Nothing is served yet, so nothing older is served.")
 	}
 }
 

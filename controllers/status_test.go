@@ -20,8 +20,10 @@ func TestSetConditions(t *testing.T) {
 		readyReason, degReason string
 	}{
 		{"success", "abc", nil, "True", "True", "False", flagsv1alpha1.ReasonSnapshotServed, flagsv1alpha1.ReasonHealthy},
-		{"failure with a stored revision serves last known good", "abc", unauthorized, "True", "False", "True", flagsv1alpha1.ReasonSnapshotServed, flagsv1alpha1.ReasonServingLastKnownGood},
-		{"failure before any revision", "", unauthorized, "False", "False", "False", flagsv1alpha1.ReasonUnauthorized, flagsv1alpha1.ReasonNoSnapshot},
+		{"failure with a stored revision serves last known good", "abc", unauthorized, "True", "False", "True",
+			flagsv1alpha1.ReasonSnapshotServed, flagsv1alpha1.ReasonServingLastKnownGood},
+		{"failure before any revision", "", unauthorized, "False", "False", "False",
+			flagsv1alpha1.ReasonUnauthorized, flagsv1alpha1.ReasonNoSnapshot},
 	}
 	for _, tt := range tests {
 		st := &flagsv1alpha1.StatsigSpecStatus{Revision: tt.revision}
@@ -82,8 +84,14 @@ func TestRedact(t *testing.T) {
 func TestReferencedObjects(t *testing.T) {
 	spec := &flagsv1alpha1.StatsigSpec{Spec: flagsv1alpha1.StatsigSpecSpec{
 		SecretKeyRef: flagsv1alpha1.SecretKeySelector{Name: "key"},
-		Source:       flagsv1alpha1.SourceSpec{Type: flagsv1alpha1.SourceConfigMap, ConfigMap: &flagsv1alpha1.PayloadKeySelector{Namespace: "other", Name: "dcs", Key: "dcs.json"}},
-		Proxy:        &flagsv1alpha1.ProxySpec{URL: "http://p:3128", CredentialsSecretRef: &flagsv1alpha1.SecretKeySelector{Name: "proxy"}},
+		Source: flagsv1alpha1.SourceSpec{
+			Type:      flagsv1alpha1.SourceConfigMap,
+			ConfigMap: &flagsv1alpha1.PayloadKeySelector{Namespace: "other", Name: "dcs", Key: "dcs.json"},
+		},
+		Proxy: &flagsv1alpha1.ProxySpec{
+			URL:                  "http://p:3128",
+			CredentialsSecretRef: &flagsv1alpha1.SecretKeySelector{Name: "proxy"},
+		},
 	}}
 	got := referencedObjects(spec, "ops")
 	want := []string{"Secret/ops/key", "ConfigMap/other/dcs", "Secret/ops/proxy"}

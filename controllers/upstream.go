@@ -43,7 +43,8 @@ func (run *syncRun) upstreamClient(ctx context.Context) (*statsig.Client, *syncE
 	if p := spec.Proxy; p != nil {
 		u, err := url.Parse(p.URL)
 		if err != nil {
-			return nil, failf(flagsv1alpha1.ReasonUpstreamUnavailable, err, "proxy.url %q does not parse: use an absolute http(s) URL.", p.URL)
+			return nil, failf(flagsv1alpha1.ReasonUpstreamUnavailable, err,
+				"proxy.url %q does not parse: use an absolute http(s) URL.", p.URL)
 		}
 		if c := run.state.proxyCreds; c != "" {
 			user, pass, _ := cut(c, ':')
@@ -53,11 +54,14 @@ func (run *syncRun) upstreamClient(ctx context.Context) (*statsig.Client, *syncE
 		if ref := p.CABundleConfigMapRef; ref != nil {
 			var cm corev1.ConfigMap
 			if err := run.r.Refs.Get(ctx, ref.Namespace, ref.Name, &cm); err != nil {
-				return nil, failf(flagsv1alpha1.ReasonSourceNotFound, err, "ConfigMap %s holding the proxy CA bundle could not be read (%s): create it with the key %q.", ref.Name, reasonOf(err), ref.Key)
+				return nil, failf(flagsv1alpha1.ReasonSourceNotFound, err,
+					"ConfigMap %s holding the proxy CA bundle could not be read (%s): create it with the key %q.",
+					ref.Name, reasonOf(err), ref.Key)
 			}
 			pool := x509.NewCertPool()
 			if !pool.AppendCertsFromPEM([]byte(cm.Data[ref.Key])) {
-				return nil, failf(flagsv1alpha1.ReasonSourceNotFound, nil, "ConfigMap %s key %q holds no PEM certificate: put the proxy's CA bundle there.", ref.Name, ref.Key)
+				return nil, failf(flagsv1alpha1.ReasonSourceNotFound, nil,
+					"ConfigMap %s key %q holds no PEM certificate: put the proxy's CA bundle there.", ref.Name, ref.Key)
 			}
 			transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 		}
@@ -81,7 +85,8 @@ func (run *syncRun) upstreamClient(ctx context.Context) (*statsig.Client, *syncE
 		DisableDiskAccess:     spec.DisableDiskAccess,
 	})
 	if err != nil {
-		return nil, failf(flagsv1alpha1.ReasonUpstreamUnavailable, err, "The Statsig client could not be configured (%v): fix the URLs in the StatsigSpec.", err)
+		return nil, failf(flagsv1alpha1.ReasonUpstreamUnavailable, err,
+			"The Statsig client could not be configured (%v): fix the URLs in the StatsigSpec.", err)
 	}
 	run.state.client, run.state.clientFP = c, fp
 	return c, nil
@@ -99,7 +104,8 @@ func cut(s string, sep byte) (string, string, bool) {
 // clientFingerprint changes whenever an option the client is built from changes.
 func clientFingerprint(spec *flagsv1alpha1.StatsigSpec, proxyCreds string) string {
 	s := spec.Spec
-	fp := string(s.PayloadFormat) + "|" + s.SpecsURL + "|" + s.IDListsURL + "|" + s.DownloadIDListFileAPI + "|" + s.ServiceName
+	fp := string(s.PayloadFormat) + "|" + s.SpecsURL + "|" + s.IDListsURL + "|" + s.DownloadIDListFileAPI +
+		"|" + s.ServiceName
 	if s.FallbackToStatsigAPI {
 		fp += "|fallback"
 	}
@@ -154,7 +160,13 @@ func (run *syncRun) fetchUpstream(ctx context.Context, full bool) (*fetchResult,
 		return nil, classifyDownloadError(err, run.spec, timeout)
 	}
 	sum := resp.SHA256()
-	res := &fetchResult{noUpdate: resp.NoUpdates, open: resp.Open, sha256: hex.EncodeToString(sum[:]), close: func() { _ = resp.Close() }, source: flagsv1alpha1.SyncSourceNetwork}
+	res := &fetchResult{
+		noUpdate: resp.NoUpdates,
+		open:     resp.Open,
+		sha256:   hex.EncodeToString(sum[:]),
+		close:    func() { _ = resp.Close() },
+		source:   flagsv1alpha1.SyncSourceNetwork,
+	}
 	if loaded != nil && errors.Is(resp.ConsumeErr, loaded.err) {
 		res.loaded = loaded
 	}
@@ -177,15 +189,29 @@ func classifyDownloadError(err error, spec *flagsv1alpha1.StatsigSpec, timeout t
 	ref := spec.Spec.SecretKeyRef
 	switch {
 	case statsig.IsUnauthorized(err):
-		return failf(flagsv1alpha1.ReasonUnauthorized, err, "Statsig rejected the server secret key (%v): check that Secret %s key %q holds the project's server secret key (\"secret-...\").", err, ref.Name, keyName(ref))
+		return failf(flagsv1alpha1.ReasonUnauthorized, err,
+			"Statsig rejected the server secret key (%v): "+
+				"check that Secret %s key %q holds the project's server secret key (\"secret-...\").",
+			err, ref.Name, keyName(ref))
 	case errors.Is(err, statsig.ErrBodyTooLarge):
-		return failf(flagsv1alpha1.ReasonPayloadTooLarge, err, "The download exceeded the client's size limit (%v): reduce the project's size.", err)
-	case errors.Is(err, statsig.ErrContentType), errors.Is(err, statsig.ErrEncoding), errors.Is(err, statsig.ErrInvalidResponse):
-		return failf(flagsv1alpha1.ReasonInvalidPayload, err, "Statsig answered with something that is not a config-spec payload (%v): check specsURL and any proxy in between; the last known good revision keeps being served.", err)
+		return failf(flagsv1alpha1.ReasonPayloadTooLarge, err,
+			"The download exceeded the client's size limit (%v): reduce the project's size.", err)
+	case errors.Is(err, statsig.ErrContentType),
+		errors.Is(err, statsig.ErrEncoding),
+		errors.Is(err, statsig.ErrInvalidResponse):
+		return failf(flagsv1alpha1.ReasonInvalidPayload, err,
+			"Statsig answered with something that is not a config-spec payload (%v): "+
+				"check specsURL and any proxy in between; the last known good revision keeps being served.",
+			err)
 	case errors.Is(err, statsig.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
-		return failf(flagsv1alpha1.ReasonUpstreamUnavailable, err, "The download did not finish within %s (%v): check connectivity to %s, or raise initTimeoutMs.", timeout, err, hostOf(spec))
+		return failf(flagsv1alpha1.ReasonUpstreamUnavailable, err,
+			"The download did not finish within %s (%v): check connectivity to %s, or raise initTimeoutMs.",
+			timeout, err, hostOf(spec))
 	default:
-		return failf(flagsv1alpha1.ReasonUpstreamUnavailable, err, "Downloading the config specs failed (%v): check connectivity to %s; the last known good revision keeps being served.", err, hostOf(spec))
+		return failf(flagsv1alpha1.ReasonUpstreamUnavailable, err,
+			"Downloading the config specs failed (%v): "+
+				"check connectivity to %s; the last known good revision keeps being served.",
+			err, hostOf(spec))
 	}
 }
 

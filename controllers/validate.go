@@ -33,7 +33,10 @@ func (run *syncRun) validate(open func() (io.ReadCloser, error), pre *loadResult
 		if errors.Is(err, evaluator.ErrNoUpdates) {
 			return nil, nil
 		}
-		return nil, failf(flagsv1alpha1.ReasonInvalidPayload, err, "The payload does not load (%v): the last known good revision keeps being served; check the source for a truncated or non-Statsig response.", err)
+		return nil, failf(flagsv1alpha1.ReasonInvalidPayload, err,
+			"The payload does not load (%v): the last known good revision keeps being served; "+
+				"check the source for a truncated or non-Statsig response.",
+			err)
 	}
 	run.state.specs = specs
 	c := specs.Counts()

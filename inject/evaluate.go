@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
@@ -107,15 +107,22 @@ func Evaluate(p *serving.Project, req *Request, s Subject, ofrepEndpoint string)
 		kind  evaluator.Kind
 		what  string
 		names []string
-	}{{evaluator.KindGate, "gate", req.Gates}, {evaluator.KindDynamicConfig, "dynamic config", req.Configs}, {evaluator.KindExperiment, "experiment", req.Experiments}, {evaluator.KindLayer, "layer", req.Layers}} {
+	}{
+		{evaluator.KindGate, "gate", req.Gates},
+		{evaluator.KindDynamicConfig, "dynamic config", req.Configs},
+		{evaluator.KindExperiment, "experiment", req.Experiments},
+		{evaluator.KindLayer, "layer", req.Layers},
+	} {
 		for _, n := range l.names {
 			if !has(l.kind, n) {
-				problems = append(problems, fmt.Sprintf("%s %q is not in StatsigSpec %s revision %s", l.what, n, p.Name, p.Revision))
+				problems = append(problems,
+					fmt.Sprintf("%s %q is not in StatsigSpec %s revision %s", l.what, n, p.Name, p.Revision))
 			}
 		}
 	}
 	if req.Rollout != nil && req.Rollout.Gate != "" && !has(evaluator.KindGate, req.Rollout.Gate) {
-		problems = append(problems, fmt.Sprintf("rollout gate %q is not in StatsigSpec %s revision %s", req.Rollout.Gate, p.Name, p.Revision))
+		problems = append(problems,
+			fmt.Sprintf("rollout gate %q is not in StatsigSpec %s revision %s", req.Rollout.Gate, p.Name, p.Revision))
 	}
 	unitID, ok := s.unitID(req.Unit)
 	if !ok {
@@ -144,8 +151,10 @@ func Evaluate(p *serving.Project, req *Request, s Subject, ofrepEndpoint string)
 		o.Env = append(o.Env, EnvVar{env, fmt.Sprint(r.Value)})
 		o.expose(u, r.Exposure())
 	}
-	o.Results.Configs = o.configs(req.Configs, "STATSIG_CONFIG_", names, false, func(n string) evaluator.ConfigResult { return ev.GetConfig(u.Eval, n) }, u)
-	o.Results.Experiments = o.configs(req.Experiments, "STATSIG_EXPERIMENT_", names, true, func(n string) evaluator.ConfigResult { return ev.GetExperiment(u.Eval, n) }, u)
+	getConfig := func(n string) evaluator.ConfigResult { return ev.GetConfig(u.Eval, n) }
+	getExperiment := func(n string) evaluator.ConfigResult { return ev.GetExperiment(u.Eval, n) }
+	o.Results.Configs = o.configs(req.Configs, "STATSIG_CONFIG_", names, false, getConfig, u)
+	o.Results.Experiments = o.configs(req.Experiments, "STATSIG_EXPERIMENT_", names, true, getExperiment, u)
 	if len(req.Layers) > 0 {
 		o.Results.Layers = make(map[string]ConfigResult, len(req.Layers))
 	}
@@ -153,7 +162,13 @@ func Evaluate(p *serving.Project, req *Request, s Subject, ofrepEndpoint string)
 		r := ev.GetLayer(u.Eval, n)
 		val := jsonObject(r.Value())
 		env := names.alloc("STATSIG_LAYER_", n, "")
-		o.Results.Layers[n] = ConfigResult{Value: val, RuleID: r.RuleID, Group: r.GroupName, Allocated: r.AllocatedExperiment, Env: env}
+		o.Results.Layers[n] = ConfigResult{
+			Value:     val,
+			RuleID:    r.RuleID,
+			Group:     r.GroupName,
+			Allocated: r.AllocatedExperiment,
+			Env:       env,
+		}
 		o.Env = append(o.Env, EnvVar{env, string(val)})
 		// The whole layer is handed to the workload, so every parameter counts as used.
 		for _, param := range objectKeys(val) {
@@ -177,7 +192,12 @@ func Evaluate(p *serving.Project, req *Request, s Subject, ofrepEndpoint string)
 			}
 		}
 		r := ev.CheckGate(ru.Eval, ro.Gate)
-		o.Results.Rollout = &RolloutResult{Gate: ro.Gate, Passed: r.Value, RuleID: r.RuleID, Unit: UnitInfo{Type: ro.Unit.String(), IDType: req.IDType, ID: rid}}
+		o.Results.Rollout = &RolloutResult{
+			Gate:   ro.Gate,
+			Passed: r.Value,
+			RuleID: r.RuleID,
+			Unit:   UnitInfo{Type: ro.Unit.String(), IDType: req.IDType, ID: rid},
+		}
 		o.expose(ru, r.Exposure())
 		if r.Value {
 			o.Variant = ro
@@ -186,7 +206,14 @@ func Evaluate(p *serving.Project, req *Request, s Subject, ofrepEndpoint string)
 	return o, nil
 }
 
-func (o *Outcome) configs(list []string, prefix string, names *envNames, groups bool, get func(string) evaluator.ConfigResult, u *User) map[string]ConfigResult {
+func (o *Outcome) configs(
+	list []string,
+	prefix string,
+	names *envNames,
+	groups bool,
+	get func(string) evaluator.ConfigResult,
+	u *User,
+) map[string]ConfigResult {
 	if len(list) == 0 {
 		return nil
 	}
@@ -260,6 +287,6 @@ func objectKeys(raw json.RawMessage) []string {
 	for k := range m {
 		out = append(out, k)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }

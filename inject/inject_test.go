@@ -23,15 +23,23 @@ func TestParse(t *testing.T) {
 		unit     string
 		problems []string
 	}{
-		{"list sorted and deduplicated", map[string]string{inject.AnnGates: "new_checkout, dark_mode,new_checkout"}, []string{"dark_mode", "new_checkout"}, "workload", nil},
-		{"unit literal", map[string]string{inject.AnnGates: "a", inject.AnnUnit: "literal:team-a"}, []string{"a"}, "literal:team-a", nil},
-		{"bad unit", map[string]string{inject.AnnGates: "a", inject.AnnUnit: "cluster"}, []string{"a"}, "workload", []string{"unit"}},
+		{"list sorted and deduplicated", map[string]string{inject.AnnGates: "new_checkout, dark_mode,new_checkout"},
+			[]string{"dark_mode", "new_checkout"}, "workload", nil},
+		{"unit literal", map[string]string{inject.AnnGates: "a", inject.AnnUnit: "literal:team-a"},
+			[]string{"a"}, "literal:team-a", nil},
+		{"bad unit", map[string]string{inject.AnnGates: "a", inject.AnnUnit: "cluster"},
+			[]string{"a"}, "workload", []string{"unit"}},
 		{"empty list", map[string]string{inject.AnnGates: " , "}, nil, "workload", []string{"lists no names"}},
-		{"bad user-custom", map[string]string{inject.AnnGates: "a", inject.AnnUserCustom: "[1]"}, []string{"a"}, "workload", []string{"user-custom"}},
-		{"bad strict", map[string]string{inject.AnnGates: "a", inject.AnnStrict: "yes"}, []string{"a"}, "workload", []string{"strict"}},
-		{"rollout without gate", map[string]string{inject.AnnRolloutImagePrefix + "app": "img:2"}, nil, "workload", []string{"rollout-gate: is missing"}},
-		{"rollout without variant", map[string]string{inject.AnnRolloutGate: "g"}, nil, "workload", []string{"has no variant"}},
-		{"rollout env not JSON", map[string]string{inject.AnnRolloutGate: "g", inject.AnnRolloutEnvPrefix + "app": "K=V"}, nil, "workload", []string{"rollout-env.app", "has no variant"}},
+		{"bad user-custom", map[string]string{inject.AnnGates: "a", inject.AnnUserCustom: "[1]"},
+			[]string{"a"}, "workload", []string{"user-custom"}},
+		{"bad strict", map[string]string{inject.AnnGates: "a", inject.AnnStrict: "yes"},
+			[]string{"a"}, "workload", []string{"strict"}},
+		{"rollout without gate", map[string]string{inject.AnnRolloutImagePrefix + "app": "img:2"},
+			nil, "workload", []string{"rollout-gate: is missing"}},
+		{"rollout without variant", map[string]string{inject.AnnRolloutGate: "g"},
+			nil, "workload", []string{"has no variant"}},
+		{"rollout env not JSON", map[string]string{inject.AnnRolloutGate: "g", inject.AnnRolloutEnvPrefix + "app": "K=V"},
+			nil, "workload", []string{"rollout-env.app", "has no variant"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,8 +86,12 @@ func TestWorkloadOf(t *testing.T) {
 		meta             metav1.ObjectMeta
 		wantName, wantKd string
 	}{
-		{"deployment pod", metav1.ObjectMeta{OwnerReferences: owner("ReplicaSet", "checkout-7d9f8b6c5"), Labels: map[string]string{"pod-template-hash": "7d9f8b6c5"}}, "checkout", "Deployment"},
-		{"bare replicaset", metav1.ObjectMeta{OwnerReferences: owner("ReplicaSet", "checkout-abc")}, "checkout-abc", "ReplicaSet"},
+		{"deployment pod", metav1.ObjectMeta{
+			OwnerReferences: owner("ReplicaSet", "checkout-7d9f8b6c5"),
+			Labels:          map[string]string{"pod-template-hash": "7d9f8b6c5"},
+		}, "checkout", "Deployment"},
+		{"bare replicaset", metav1.ObjectMeta{OwnerReferences: owner("ReplicaSet", "checkout-abc")},
+			"checkout-abc", "ReplicaSet"},
 		{"statefulset pod", metav1.ObjectMeta{OwnerReferences: owner("StatefulSet", "db")}, "db", "StatefulSet"},
 		{"app label", metav1.ObjectMeta{Name: "x", Labels: map[string]string{"app.kubernetes.io/name": "web"}}, "web", "App"},
 		{"bare pod", metav1.ObjectMeta{GenerateName: "job-"}, "job", "Pod"},
@@ -117,7 +129,8 @@ func TestEvaluate(t *testing.T) {
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
-	o, problems := inject.Evaluate(p, &req, inject.Subject{Namespace: "shop", Workload: "checkout", WorkloadKind: "Deployment"}, "http://ep.ns.svc")
+	subject := inject.Subject{Namespace: "shop", Workload: "checkout", WorkloadKind: "Deployment"}
+	o, problems := inject.Evaluate(p, &req, subject, "http://ep.ns.svc")
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
@@ -140,7 +153,8 @@ func TestEvaluate(t *testing.T) {
 	if got := o.Results.Gates["new-checkout"].Env; got != "STATSIG_GATE_NEW_CHECKOUT" {
 		t.Errorf("new-checkout env = %s", got)
 	}
-	if got := o.Results.Gates["new_checkout"].Env; !strings.HasPrefix(got, "STATSIG_GATE_NEW_CHECKOUT_") || len(got) != len("STATSIG_GATE_NEW_CHECKOUT_")+8 {
+	if got := o.Results.Gates["new_checkout"].Env; !strings.HasPrefix(got, "STATSIG_GATE_NEW_CHECKOUT_") ||
+		len(got) != len("STATSIG_GATE_NEW_CHECKOUT_")+8 {
 		t.Errorf("new_checkout env = %s, want a hash suffix", got)
 	}
 	if o.Results.Unit.ID != "checkout" || o.Results.Revision != "rev1" {
@@ -154,7 +168,8 @@ func TestEvaluate(t *testing.T) {
 	}
 	var user map[string]any
 	_ = json.Unmarshal(got[0].User, &user)
-	if user["userID"] != "checkout" || user["custom"].(map[string]any)["team"] != "payments" || user["custom"].(map[string]any)["namespace"] != "shop" {
+	if user["userID"] != "checkout" || user["custom"].(map[string]any)["team"] != "payments" ||
+		user["custom"].(map[string]any)["namespace"] != "shop" {
 		t.Errorf("logged user = %s", got[0].User)
 	}
 }
@@ -182,17 +197,21 @@ func TestEvaluateProblems(t *testing.T) {
 
 func TestApplyToPodSpecKeepsUserValues(t *testing.T) {
 	p := testProject(t, nil)
-	req, _ := inject.Parse(map[string]string{inject.AnnGates: "new_checkout, dark_mode"}, inject.Unit{Kind: inject.UnitWorkload})
+	req, _ := inject.Parse(map[string]string{inject.AnnGates: "new_checkout, dark_mode"},
+		inject.Unit{Kind: inject.UnitWorkload})
 	o, _ := inject.Evaluate(p, &req, inject.Subject{Workload: "w"}, "")
 	spec := corev1.PodSpec{
 		InitContainers: []corev1.Container{{Name: "init"}},
-		Containers:     []corev1.Container{{Name: "app", Env: []corev1.EnvVar{{Name: "STATSIG_GATE_DARK_MODE", Value: "true"}}}},
+		Containers: []corev1.Container{
+			{Name: "app", Env: []corev1.EnvVar{{Name: "STATSIG_GATE_DARK_MODE", Value: "true"}}},
+		},
 	}
 	userSet := inject.ApplyToPodSpec(&spec, o, nil)
 	if !reflect.DeepEqual(userSet, []string{"app/STATSIG_GATE_DARK_MODE"}) {
 		t.Errorf("userSet = %v", userSet)
 	}
-	if spec.Containers[0].Env[0].Value != "true" || len(spec.Containers[0].Env) != 2 || len(spec.InitContainers[0].Env) != 2 {
+	if spec.Containers[0].Env[0].Value != "true" || len(spec.Containers[0].Env) != 2 ||
+		len(spec.InitContainers[0].Env) != 2 {
 		t.Errorf("spec = %+v", spec)
 	}
 }
@@ -204,12 +223,14 @@ func TestPerPodRolloutShare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, problems := inject.Parse(map[string]string{inject.AnnRolloutGate: "canary", inject.AnnRolloutImagePrefix + "app": "app:v2"}, inject.Unit{Kind: inject.UnitWorkload})
+	req, problems := inject.Parse(
+		map[string]string{inject.AnnRolloutGate: "canary", inject.AnnRolloutImagePrefix + "app": "app:v2"},
+		inject.Unit{Kind: inject.UnitWorkload})
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
 	passed := 0
-	for i := 0; i < 2000; i++ {
+	for i := range 2000 {
 		o, problems := inject.Evaluate(p, &req, inject.Subject{Workload: "w", PodID: fmt.Sprintf("uid-%d", i)}, "")
 		if len(problems) > 0 {
 			t.Fatal(problems)

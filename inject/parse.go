@@ -3,7 +3,7 @@ package inject
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -124,7 +124,12 @@ func parseRollout(ann map[string]string, problems []string) (*Rollout, []string)
 		problems = append(problems, fmt.Sprintf("annotation %s: %s", key, fmt.Sprintf(format, args...)))
 	}
 	gate, hasGate := ann[AnnRolloutGate]
-	r := &Rollout{Gate: strings.TrimSpace(gate), Unit: Unit{Kind: UnitPod}, Images: map[string]string{}, Env: map[string]map[string]string{}}
+	r := &Rollout{
+		Gate:   strings.TrimSpace(gate),
+		Unit:   Unit{Kind: UnitPod},
+		Images: map[string]string{},
+		Env:    map[string]map[string]string{},
+	}
 	if hasGate && !validName(r.Gate) {
 		bad(AnnRolloutGate, "%q is not a gate name", gate)
 	}
@@ -140,7 +145,7 @@ func parseRollout(ann map[string]string, problems []string) (*Rollout, []string)
 	for k := range ann {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	variants := 0
 	for _, k := range keys {
 		switch {
@@ -180,7 +185,7 @@ func parseRollout(ann map[string]string, problems []string) (*Rollout, []string)
 func parseList(v string) ([]string, string) {
 	seen := map[string]bool{}
 	var out []string
-	for _, part := range strings.Split(v, ",") {
+	for part := range strings.SplitSeq(v, ",") {
 		n := strings.TrimSpace(part)
 		if n == "" {
 			continue
@@ -199,7 +204,7 @@ func parseList(v string) ([]string, string) {
 	if len(out) > maxNames {
 		return nil, fmt.Sprintf("lists %d names, more than the %d allowed", len(out), maxNames)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out, ""
 }
 

@@ -2,7 +2,7 @@ package inject
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -46,7 +46,7 @@ func ApplyToPodSpec(spec *corev1.PodSpec, o *Outcome, owned map[string]bool) (us
 				c.Image = img
 			}
 			for _, k := range sortedKeys(o.Variant.Env[c.Name]) {
-				vars = append(vars[:len(vars):len(vars)], EnvVar{k, o.Variant.Env[c.Name][k]})
+				vars = append(slices.Clip(vars), EnvVar{k, o.Variant.Env[c.Name][k]})
 			}
 		}
 		for _, v := range vars {
@@ -84,6 +84,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	for k := range m {
 		out = append(out, k)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }

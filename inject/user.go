@@ -2,7 +2,8 @@ package inject
 
 import (
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
@@ -37,9 +38,7 @@ func BuildUser(req *Request, s Subject, unitID string) (*User, error) {
 			custom["labels."+k] = v
 		}
 	}
-	for k, v := range req.UserCustom {
-		custom[k] = v
-	}
+	maps.Copy(custom, req.UserCustom)
 	u := map[string]any{"userID": unitID, "custom": custom}
 	identity := "u:" + unitID
 	if !strings.EqualFold(req.IDType, "userID") {
@@ -72,7 +71,7 @@ func dedupeKey(identity string, e evaluator.Exposure) string {
 			keys = append(keys, k)
 		}
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		b.WriteString("|" + k + "=" + e.Metadata[k])
 	}

@@ -1,7 +1,7 @@
 package serving
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
 )
@@ -20,7 +20,12 @@ type Entities struct {
 	list  []Entity
 }
 
-var entityKinds = []evaluator.Kind{evaluator.KindGate, evaluator.KindDynamicConfig, evaluator.KindExperiment, evaluator.KindLayer}
+var entityKinds = []evaluator.Kind{
+	evaluator.KindGate,
+	evaluator.KindDynamicConfig,
+	evaluator.KindExperiment,
+	evaluator.KindLayer,
+}
 
 func newEntities(specs *evaluator.Specs) *Entities {
 	e := &Entities{specs: specs, kinds: map[string]evaluator.Kind{}}
@@ -29,7 +34,7 @@ func newEntities(specs *evaluator.Specs) *Entities {
 	}
 	for _, k := range entityKinds {
 		names := specs.Names(k)
-		sort.Strings(names)
+		slices.Sort(names)
 		for _, n := range names {
 			if _, dup := e.kinds[n]; dup {
 				continue

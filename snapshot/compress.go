@@ -45,7 +45,8 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 // It fails with ErrTooLarge once the compressed output exceeds maxCompressed bytes.
 func Compress(r io.Reader, maxCompressed int) (*Blob, error) {
 	buf := &limitedBuffer{max: maxCompressed}
-	enc, err := zstd.NewWriter(buf, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1), zstd.WithLowerEncoderMem(true))
+	enc, err := zstd.NewWriter(buf, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1),
+		zstd.WithLowerEncoderMem(true))
 	if err != nil {
 		return nil, err
 	}

@@ -78,7 +78,13 @@ type WriteResult struct {
 // Write stores blob as revision blob.Revision() of owner's snapshot of the given kind. meta
 // supplies Format, Time and Checksum. It is idempotent: chunks that already hold the same
 // bytes are left alone, so a run interrupted before the status flip completes on retry.
-func (s *Store) Write(ctx context.Context, owner *flagsv1alpha1.StatsigSpec, kind Kind, blob *Blob, meta Manifest) (*WriteResult, error) {
+func (s *Store) Write(
+	ctx context.Context,
+	owner *flagsv1alpha1.StatsigSpec,
+	kind Kind,
+	blob *Blob,
+	meta Manifest,
+) (*WriteResult, error) {
 	size := s.chunkSize()
 	if len(blob.Data) > s.MaxCompressed() {
 		return nil, fmt.Errorf("%w: %d compressed bytes, limit %d", ErrTooLarge, len(blob.Data), s.MaxCompressed())
@@ -108,9 +114,7 @@ func (s *Store) Write(ctx context.Context, owner *flagsv1alpha1.StatsigSpec, kin
 		next = make(chan int)
 	)
 	for range min(writeParallelism, n-1) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := range next {
 				wrote, err := write(i)
 				mu.Lock()
@@ -120,7 +124,7 @@ func (s *Store) Write(ctx context.Context, owner *flagsv1alpha1.StatsigSpec, kin
 				}
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	for i := 1; i < n; i++ {
 		next <- i
@@ -142,7 +146,15 @@ func (s *Store) Write(ctx context.Context, owner *flagsv1alpha1.StatsigSpec, kin
 // flooding it.
 const writeParallelism = 4
 
-func (s *Store) writeChunk(ctx context.Context, owner *flagsv1alpha1.StatsigSpec, kind Kind, rev string, i int, manifest string, data []byte) (int64, error) {
+func (s *Store) writeChunk(
+	ctx context.Context,
+	owner *flagsv1alpha1.StatsigSpec,
+	kind Kind,
+	rev string,
+	i int,
+	manifest string,
+	data []byte,
+) (int64, error) {
 	sec := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        ChunkName(owner.Name, kind, rev, i),
@@ -170,7 +182,8 @@ func (s *Store) writeChunk(ctx context.Context, owner *flagsv1alpha1.StatsigSpec
 	if err := s.apiReader().Get(ctx, client.ObjectKeyFromObject(sec), &cur); err != nil {
 		return 0, fmt.Errorf("read snapshot chunk %s: %w", sec.Name, err)
 	}
-	if bytes.Equal(cur.Data[DataKey], data) && cur.Annotations[AnnotationManifest] == manifest && metav1.IsControlledBy(&cur, owner) {
+	if bytes.Equal(cur.Data[DataKey], data) && cur.Annotations[AnnotationManifest] == manifest &&
+		metav1.IsControlledBy(&cur, owner) {
 		return 0, nil
 	}
 	if err := s.Client.Delete(ctx, &cur, client.Preconditions{UID: &cur.UID}); client.IgnoreNotFound(err) != nil {
@@ -185,7 +198,8 @@ func (s *Store) writeChunk(ctx context.Context, owner *flagsv1alpha1.StatsigSpec
 // ReadManifest returns the manifest of a stored revision (from its chunk 0).
 func (s *Store) ReadManifest(ctx context.Context, specName string, kind Kind, rev string) (*Manifest, error) {
 	var sec corev1.Secret
-	if err := s.Reader.Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: ChunkName(specName, kind, rev, 0)}, &sec); err != nil {
+	key := client.ObjectKey{Namespace: s.Namespace, Name: ChunkName(specName, kind, rev, 0)}
+	if err := s.Reader.Get(ctx, key, &sec); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, fmt.Errorf("%w: revision %s chunk 0 not found", ErrIncomplete, rev)
 		}
@@ -228,7 +242,8 @@ func (s *Store) Read(ctx context.Context, specName string, kind Kind, rev string
 		data = append(data, sec.Data[DataKey]...)
 	}
 	if int64(len(data)) != m.CompressedSize {
-		return nil, nil, fmt.Errorf("%w: revision %s has %d compressed bytes, manifest says %d", ErrCorrupt, rev, len(data), m.CompressedSize)
+		return nil, nil, fmt.Errorf("%w: revision %s has %d compressed bytes, manifest says %d",
+			ErrCorrupt, rev, len(data), m.CompressedSize)
 	}
 	if err := Verify(data, m); err != nil {
 		return nil, nil, err
@@ -246,7 +261,12 @@ func (s *Store) Revisions(ctx context.Context, specName string, kind Kind) (map[
 	return s.revisions(ctx, s.Reader, specName, kind)
 }
 
-func (s *Store) revisions(ctx context.Context, r client.Reader, specName string, kind Kind) (map[string][]corev1.Secret, error) {
+func (s *Store) revisions(
+	ctx context.Context,
+	r client.Reader,
+	specName string,
+	kind Kind,
+) (map[string][]corev1.Secret, error) {
 	var list corev1.SecretList
 	if err := r.List(ctx, &list, client.InNamespace(s.Namespace), client.MatchingLabels{
 		LabelSnapshot: labelSnapshotValue, LabelSpec: specLabelValue(specName), LabelKind: string(kind),
@@ -304,7 +324,8 @@ func (s *Store) GC(ctx context.Context, specName string, kind Kind, keep ...stri
 			continue
 		}
 		for i := range secs {
-			if err := s.Client.Delete(ctx, &secs[i], client.Preconditions{UID: &secs[i].UID}); client.IgnoreNotFound(err) != nil {
+			err := s.Client.Delete(ctx, &secs[i], client.Preconditions{UID: &secs[i].UID})
+			if client.IgnoreNotFound(err) != nil {
 				errs = append(errs, fmt.Errorf("delete snapshot chunk %s: %w", secs[i].Name, err))
 				continue
 			}
@@ -341,7 +362,13 @@ func (s *Store) Complete(ctx context.Context, specName string, kind Kind, rev st
 	return m, err
 }
 
-func (s *Store) complete(ctx context.Context, r client.Reader, specName string, kind Kind, rev string) (*Manifest, error) {
+func (s *Store) complete(
+	ctx context.Context,
+	r client.Reader,
+	specName string,
+	kind Kind,
+	rev string,
+) (*Manifest, error) {
 	revs, err := s.revisions(ctx, r, specName, kind)
 	if err != nil {
 		return nil, err

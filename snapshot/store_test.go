@@ -41,7 +41,13 @@ func newSpec(name string) *flagsv1alpha1.StatsigSpec {
 var _ = Describe("Store", func() {
 	var store *Store
 	BeforeEach(func() {
-		store = &Store{Client: k8sClient, Reader: k8sClient, Scheme: k8sClient.Scheme(), Namespace: testNS, ChunkSize: 64 << 10}
+		store = &Store{
+			Client:    k8sClient,
+			Reader:    k8sClient,
+			Scheme:    k8sClient.Scheme(),
+			Namespace: testNS,
+			ChunkSize: 64 << 10,
+		}
 	})
 
 	It("writes chunks under the size limit with owner references and reads them back verified", func() {
@@ -55,7 +61,8 @@ var _ = Describe("Store", func() {
 		Expect(res.BytesWritten).To(BeNumerically(">=", len(blob.Data)))
 
 		var list corev1.SecretList
-		Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS), client.MatchingLabels{LabelSpec: spec.Name})).To(Succeed())
+		Expect(k8sClient.List(ctx, &list, client.InNamespace(testNS), client.MatchingLabels{LabelSpec: spec.Name})).
+			To(Succeed())
 		Expect(list.Items).To(HaveLen(res.Manifest.Chunks))
 		for _, s := range list.Items {
 			Expect(s.Type).To(Equal(ChunkSecretType))
@@ -95,7 +102,9 @@ var _ = Describe("Store", func() {
 		_, err = store.Complete(ctx, spec.Name, KindSpecs, rev)
 		Expect(err).NotTo(HaveOccurred())
 
-		last := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: ChunkName(spec.Name, KindSpecs, rev, res.Manifest.Chunks-1)}}
+		last := &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: ChunkName(spec.Name, KindSpecs, rev, res.Manifest.Chunks-1)},
+		}
 		Expect(k8sClient.Delete(ctx, last)).To(Succeed())
 		_, err = store.Complete(ctx, spec.Name, KindSpecs, rev)
 		Expect(err).To(MatchError(ErrIncomplete))
@@ -104,7 +113,8 @@ var _ = Describe("Store", func() {
 
 		By("a chunk with other bytes of the same length fails the sha256 check")
 		var c1 corev1.Secret
-		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: testNS, Name: ChunkName(spec.Name, KindSpecs, rev, 1)}, &c1)).To(Succeed())
+		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: testNS, Name: ChunkName(spec.Name, KindSpecs, rev, 1)}, &c1)).
+			To(Succeed())
 		bad := c1.DeepCopy()
 		bad.ObjectMeta = metav1.ObjectMeta{Namespace: testNS, Name: c1.Name, Labels: c1.Labels, Annotations: c1.Annotations}
 		bad.Data[DataKey] = bytes.Repeat([]byte{0}, len(c1.Data[DataKey]))
@@ -117,7 +127,8 @@ var _ = Describe("Store", func() {
 		_, _, err = store.Read(ctx, spec.Name, KindSpecs, rev)
 		Expect(err).NotTo(HaveOccurred(), "the rewrite replaced the corrupted chunk (it had no owner reference)")
 
-		Expect(k8sClient.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: ChunkName(spec.Name, KindSpecs, rev, 1)}})).To(Succeed())
+		c1Meta := metav1.ObjectMeta{Namespace: testNS, Name: ChunkName(spec.Name, KindSpecs, rev, 1)}
+		Expect(k8sClient.Delete(ctx, &corev1.Secret{ObjectMeta: c1Meta})).To(Succeed())
 		bad.ResourceVersion = ""
 		bad.OwnerReferences = nil
 		Expect(k8sClient.Create(ctx, bad)).To(Succeed())
@@ -127,7 +138,7 @@ var _ = Describe("Store", func() {
 
 	It("garbage-collects every revision but the kept ones", func() {
 		spec := newSpec("store-gc")
-		var revs []string
+		revs := make([]string, 0, 3)
 		for i := range 3 {
 			blob, err := Compress(bytes.NewReader(payload(200<<10, uint64(10+i))), store.MaxCompressed())
 			Expect(err).NotTo(HaveOccurred())
@@ -147,7 +158,14 @@ var _ = Describe("Store", func() {
 
 	It("refuses a payload that needs more chunks than allowed", func() {
 		spec := newSpec("store-too-large")
-		small := &Store{Client: k8sClient, Reader: k8sClient, Scheme: k8sClient.Scheme(), Namespace: testNS, ChunkSize: 16 << 10, MaxChunks: 2}
+		small := &Store{
+			Client:    k8sClient,
+			Reader:    k8sClient,
+			Scheme:    k8sClient.Scheme(),
+			Namespace: testNS,
+			ChunkSize: 16 << 10,
+			MaxChunks: 2,
+		}
 		_, err := Compress(bytes.NewReader(payload(2<<20, 3)), small.MaxCompressed())
 		Expect(err).To(MatchError(ErrTooLarge))
 		blob, err := Compress(bytes.NewReader(payload(2<<20, 3)), 64<<20)

@@ -38,9 +38,12 @@ func BenchmarkPodAdmission(b *testing.B) {
 		ObjectMeta: metav1.ObjectMeta{GenerateName: "web-7d9f8b6c5-", Namespace: "shop",
 			Labels: map[string]string{"app": "web", "pod-template-hash": "7d9f8b6c5"},
 			Annotations: map[string]string{
-				inject.AnnGates: "g1, g2, g3, g4", inject.AnnConfigs: "c1, c2", inject.AnnExperiments: "e1, e2", inject.AnnLayers: "l1, l2",
+				inject.AnnGates: "g1, g2, g3, g4", inject.AnnConfigs: "c1, c2",
+				inject.AnnExperiments: "e1, e2", inject.AnnLayers: "l1, l2",
 			}},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "app:1"}, {Name: "sidecar", Image: "proxy:1"}}},
+		Spec: corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "app", Image: "app:1"}, {Name: "sidecar", Image: "proxy:1"}},
+		},
 	}
 	raw, _ := json.Marshal(pod)
 	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{

@@ -3,7 +3,7 @@ package webhook_test
 import (
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,11 +28,16 @@ var _ = Describe("Admission latency through the apiserver", func() {
 			Layers:      map[string]map[string]any{"l1": {"theme": "light"}, "l2": {"a": 1}},
 		})
 		DeferCleanup(publish, "rev1", testPayload)
-		ann := map[string]string{inject.AnnGates: "g1, g2, g3, g4", inject.AnnConfigs: "c1, c2", inject.AnnExperiments: "e1, e2", inject.AnnLayers: "l1, l2"}
+		ann := map[string]string{
+			inject.AnnGates:       "g1, g2, g3, g4",
+			inject.AnnConfigs:     "c1, c2",
+			inject.AnnExperiments: "e1, e2",
+			inject.AnnLayers:      "l1, l2",
+		}
 		const n = 1000
 		measure := func(labelled bool) (p50, p99 time.Duration) {
 			d := make([]time.Duration, 0, n)
-			for i := 0; i < n; i++ {
+			for range n {
 				pod := newPod(ann)
 				if !labelled {
 					delete(pod.Labels, inject.LabelInject)
@@ -44,12 +49,12 @@ var _ = Describe("Admission latency through the apiserver", func() {
 					Expect(pod.Annotations).To(HaveKey(inject.AnnResults))
 				}
 			}
-			sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+			slices.Sort(d)
 			return d[n/2], d[n*99/100]
 		}
 		b50, b99 := measure(false)
 		// Steady state: the apiserver's first calls open its connection to the webhook.
-		for i := 0; i < 20; i++ {
+		for range 20 {
 			Expect(k8sClient.Create(ctx, newPod(ann))).To(Succeed())
 		}
 		before := webhookDurations()
@@ -60,11 +65,13 @@ var _ = Describe("Admission latency through the apiserver", func() {
 		within5ms := after["0.005"] - before["0.005"]
 		mean := time.Duration((after["sum"] - before["sum"]) / total * float64(time.Second))
 		// The histogram's first bound is 5 ms: p99 <= 5 ms means at least 99% of calls within it.
-		msg := fmt.Sprintf("%d of %d calls took <= 5 ms (p99 <= 5 ms: %v), mean %v (apiserver_admission_webhook_admission_duration_seconds)",
+		msg := fmt.Sprintf(
+			"%d of %d calls took <= 5 ms (p99 <= 5 ms: %v), mean %v (apiserver_admission_webhook_admission_duration_seconds)",
 			int(within5ms), int(total), within5ms >= 0.99*total, mean.Round(time.Microsecond))
 		AddReportEntry("webhook call latency measured by the apiserver", msg)
 		GinkgoWriter.Println("apiserver-measured webhook calls: " + msg)
-		AddReportEntry("pod create latency (1000 sequential creates)", fmt.Sprintf("without webhook p50=%v p99=%v; with webhook (10 entities) p50=%v p99=%v", b50, b99, w50, w99))
+		AddReportEntry("pod create latency (1000 sequential creates)",
+			fmt.Sprintf("without webhook p50=%v p99=%v; with webhook (10 entities) p50=%v p99=%v", b50, b99, w50, w99))
 		GinkgoWriter.Printf("without webhook p50=%v p99=%v; with webhook p50=%v p99=%v\n", b50, b99, w50, w99)
 	})
 })
@@ -80,7 +87,7 @@ func webhookDurations() map[string]float64 {
 	body, err := io.ReadAll(resp.Body)
 	Expect(err).NotTo(HaveOccurred())
 	out := map[string]float64{}
-	for _, line := range strings.Split(string(body), "\n") {
+	for line := range strings.SplitSeq(string(body), "\n") {
 		if !strings.HasPrefix(line, "apiserver_admission_webhook_admission_duration_seconds_") ||
 			!strings.Contains(line, `name="pods.statsig-operator.io"`) {
 			continue

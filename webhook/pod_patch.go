@@ -52,7 +52,12 @@ func (b podBefore) patch(pod *corev1.Pod, annotationKeys ...string) []jsonpatch.
 	return ops
 }
 
-func containerPatch(ops []jsonpatch.Operation, base string, before []containerBefore, after []corev1.Container) []jsonpatch.Operation {
+func containerPatch(
+	ops []jsonpatch.Operation,
+	base string,
+	before []containerBefore,
+	after []corev1.Container,
+) []jsonpatch.Operation {
 	for i := range after {
 		path := base + strconv.Itoa(i)
 		if i >= len(before) { // admission adds no containers today; stay correct if it does

@@ -12,7 +12,10 @@ import (
 
 // The direct patch must turn the pod as admitted into exactly the mutated pod.
 func TestPodPatch(t *testing.T) {
-	secretEnv := corev1.EnvVar{Name: "TOKEN", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{Key: "t"}}}
+	secretEnv := corev1.EnvVar{
+		Name:      "TOKEN",
+		ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{Key: "t"}},
+	}
 	base := func() *corev1.Pod {
 		return &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: "p", Annotations: map[string]string{"a/b~c": "x"}},

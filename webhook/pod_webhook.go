@@ -111,7 +111,13 @@ func strictOf(ann map[string]string) (bool, bool) {
 // does not exist yet and a controller-made pod has no name), else the pod by name.
 func eventTarget(pod *corev1.Pod) *corev1.ObjectReference {
 	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil {
-		return &corev1.ObjectReference{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name, UID: ref.UID, Namespace: pod.Namespace}
+		return &corev1.ObjectReference{
+			APIVersion: ref.APIVersion,
+			Kind:       ref.Kind,
+			Name:       ref.Name,
+			UID:        ref.UID,
+			Namespace:  pod.Namespace,
+		}
 	}
 	name := pod.Name
 	if name == "" {

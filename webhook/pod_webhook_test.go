@@ -162,12 +162,19 @@ var _ = Describe("Pod mutation", func() {
 			Expect(err).To(HaveOccurred())
 			Expect(err.Error()).To(ContainSubstring(want))
 		},
-		Entry("malformed unit", map[string]string{inject.AnnGates: "new_checkout", inject.AnnUnit: "cluster"}, `"cluster" is not a unit`),
-		Entry("malformed user-custom", map[string]string{inject.AnnGates: "new_checkout", inject.AnnUserCustom: "team=payments"}, "user-custom: must be a JSON object"),
-		Entry("unknown gate", map[string]string{inject.AnnGates: "new_checkout, no_such_gate"}, `gate "no_such_gate" is not in StatsigSpec demo`),
+		Entry("malformed unit", map[string]string{inject.AnnGates: "new_checkout", inject.AnnUnit: "cluster"},
+			`"cluster" is not a unit`),
+		Entry("malformed user-custom",
+			map[string]string{inject.AnnGates: "new_checkout", inject.AnnUserCustom: "team=payments"},
+			"user-custom: must be a JSON object"),
+		Entry("unknown gate", map[string]string{inject.AnnGates: "new_checkout, no_such_gate"},
+			`gate "no_such_gate" is not in StatsigSpec demo`),
 		Entry("unknown config", map[string]string{inject.AnnConfigs: "nope"}, `dynamic config "nope"`),
-		Entry("unknown StatsigSpec", map[string]string{inject.AnnGates: "new_checkout", inject.AnnSpec: "other"}, `StatsigSpec "other" is not served`),
-		Entry("rollout for a missing container", map[string]string{inject.AnnRolloutGate: "always", inject.AnnRolloutImagePrefix + "web": "web:2"}, `the pod has no container "web"`),
+		Entry("unknown StatsigSpec", map[string]string{inject.AnnGates: "new_checkout", inject.AnnSpec: "other"},
+			`StatsigSpec "other" is not served`),
+		Entry("rollout for a missing container",
+			map[string]string{inject.AnnRolloutGate: "always", inject.AnnRolloutImagePrefix + "web": "web:2"},
+			`the pod has no container "web"`),
 		Entry("no snapshot yet", map[string]string{inject.AnnGates: "new_checkout"}, "no StatsigSpec snapshot is loaded yet"),
 	)
 

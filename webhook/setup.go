@@ -125,7 +125,8 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	srv.Register(PodPath, &admission.Webhook{Handler: &PodMutator{
 		Registry: o.Registry, OFREPEndpoint: inject.OFREPEndpoint(o.EndpointService, o.Namespace), events: rec,
 	}})
-	srv.Register(StatsigSpecPath, admission.WithValidator[*flagsv1alpha1.StatsigSpec](mgr.GetScheme(), &StatsigSpecValidator{Reader: mgr.GetAPIReader(), Namespace: o.Namespace}))
+	validator := &StatsigSpecValidator{Reader: mgr.GetAPIReader(), Namespace: o.Namespace}
+	srv.Register(StatsigSpecPath, admission.WithValidator[*flagsv1alpha1.StatsigSpec](mgr.GetScheme(), validator))
 	return nil
 }
 

@@ -34,12 +34,18 @@ type StatsigSpecValidator struct {
 var _ admission.Validator[*flagsv1alpha1.StatsigSpec] = (*StatsigSpecValidator)(nil)
 
 // ValidateCreate allows, with one warning per missing reference.
-func (v *StatsigSpecValidator) ValidateCreate(ctx context.Context, ssp *flagsv1alpha1.StatsigSpec) (admission.Warnings, error) {
+func (v *StatsigSpecValidator) ValidateCreate(
+	ctx context.Context,
+	ssp *flagsv1alpha1.StatsigSpec,
+) (admission.Warnings, error) {
 	return v.validate(ctx, ssp), nil
 }
 
 // ValidateUpdate allows, with one warning per missing reference of the new object.
-func (v *StatsigSpecValidator) ValidateUpdate(ctx context.Context, _, ssp *flagsv1alpha1.StatsigSpec) (admission.Warnings, error) {
+func (v *StatsigSpecValidator) ValidateUpdate(
+	ctx context.Context,
+	_, ssp *flagsv1alpha1.StatsigSpec,
+) (admission.Warnings, error) {
 	return v.validate(ctx, ssp), nil
 }
 
@@ -54,6 +60,12 @@ func (v *StatsigSpecValidator) validate(ctx context.Context, ssp *flagsv1alpha1.
 	return v.warnings(ctx, &ssp.Spec)
 }
 
+// The kinds of object a keyRef names.
+const (
+	kindSecret    = "Secret"
+	kindConfigMap = "ConfigMap"
+)
+
 type keyRef struct {
 	field, kind, namespace, name, key string
 }
@@ -63,16 +75,16 @@ func (v *StatsigSpecValidator) warnings(ctx context.Context, spec *flagsv1alpha1
 	if key == "" {
 		key = flagsv1alpha1.DefaultSecretKeyField
 	}
-	refs := []keyRef{{"spec.secretKeyRef", "Secret", spec.SecretKeyRef.Namespace, spec.SecretKeyRef.Name, key}}
+	refs := []keyRef{{"spec.secretKeyRef", kindSecret, spec.SecretKeyRef.Namespace, spec.SecretKeyRef.Name, key}}
 	if s := spec.Source.Secret; s != nil {
-		refs = append(refs, keyRef{"spec.source.secret", "Secret", s.Namespace, s.Name, s.Key})
+		refs = append(refs, keyRef{"spec.source.secret", kindSecret, s.Namespace, s.Name, s.Key})
 	}
 	if c := spec.Source.ConfigMap; c != nil {
-		refs = append(refs, keyRef{"spec.source.configMap", "ConfigMap", c.Namespace, c.Name, c.Key})
+		refs = append(refs, keyRef{"spec.source.configMap", kindConfigMap, c.Namespace, c.Name, c.Key})
 	}
 	if p := spec.Proxy; p != nil && p.CredentialsSecretRef != nil {
 		r := p.CredentialsSecretRef
-		refs = append(refs, keyRef{"spec.proxy.credentialsSecretRef", "Secret", r.Namespace, r.Name, r.Key})
+		refs = append(refs, keyRef{"spec.proxy.credentialsSecretRef", kindSecret, r.Namespace, r.Name, r.Key})
 	}
 	var out []string
 	for _, r := range refs {
@@ -96,7 +108,7 @@ func (v *StatsigSpecValidator) check(ctx context.Context, r keyRef) string {
 	nn := types.NamespacedName{Namespace: ns, Name: r.name}
 	var err error
 	switch r.kind {
-	case "Secret":
+	case kindSecret:
 		var s corev1.Secret
 		if err = v.Reader.Get(ctx, nn, &s); err == nil {
 			keys = map[string]bool{}
@@ -107,7 +119,7 @@ func (v *StatsigSpecValidator) check(ctx context.Context, r keyRef) string {
 				keys[k] = true
 			}
 		}
-	case "ConfigMap":
+	case kindConfigMap:
 		var c corev1.ConfigMap
 		if err = v.Reader.Get(ctx, nn, &c); err == nil {
 			keys = map[string]bool{}
@@ -121,11 +133,13 @@ func (v *StatsigSpecValidator) check(ctx context.Context, r keyRef) string {
 	}
 	switch {
 	case apierrors.IsNotFound(err):
-		return fmt.Sprintf("%s: %s %s/%s does not exist; the StatsigSpec will not sync until it does", r.field, r.kind, ns, r.name)
+		return fmt.Sprintf("%s: %s %s/%s does not exist; the StatsigSpec will not sync until it does",
+			r.field, r.kind, ns, r.name)
 	case err != nil:
 		return fmt.Sprintf("%s: could not check %s %s/%s: %v", r.field, r.kind, ns, r.name, err)
 	case r.key != "" && !keys[r.key]:
-		return fmt.Sprintf("%s: %s %s/%s has no key %q; the StatsigSpec will not sync until it does", r.field, r.kind, ns, r.name, r.key)
+		return fmt.Sprintf("%s: %s %s/%s has no key %q; the StatsigSpec will not sync until it does",
+			r.field, r.kind, ns, r.name, r.key)
 	}
 	return ""
 }

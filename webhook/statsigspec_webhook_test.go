@@ -13,7 +13,10 @@ var _ = Describe("StatsigSpec validation", func() {
 	spec := func(name, secret string) *flagsv1alpha1.StatsigSpec {
 		return &flagsv1alpha1.StatsigSpec{
 			ObjectMeta: metav1.ObjectMeta{Name: name},
-			Spec:       flagsv1alpha1.StatsigSpecSpec{SecretKeyRef: flagsv1alpha1.SecretKeySelector{Name: secret, Key: "secretKey"}, Source: flagsv1alpha1.SourceSpec{Type: flagsv1alpha1.SourceStatsig}},
+			Spec: flagsv1alpha1.StatsigSpecSpec{
+				SecretKeyRef: flagsv1alpha1.SecretKeySelector{Name: secret, Key: "secretKey"},
+				Source:       flagsv1alpha1.SourceSpec{Type: flagsv1alpha1.SourceStatsig},
+			},
 		}
 	}
 
@@ -22,12 +25,18 @@ var _ = Describe("StatsigSpec validation", func() {
 		Expect(cl.Create(ctx, spec("missing", "nope"))).To(Succeed())
 		Expect(w.get()).To(ContainElement(ContainSubstring("spec.secretKeyRef: Secret statsig-system/nope does not exist")))
 
-		Expect(k8sClient.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "wrong-key", Namespace: operatorNamespace}, StringData: map[string]string{"other": "x"}})).To(Succeed())
+		Expect(k8sClient.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: "wrong-key", Namespace: operatorNamespace},
+			StringData: map[string]string{"other": "x"},
+		})).To(Succeed())
 		cl, w = warningClient()
 		Expect(cl.Create(ctx, spec("lacks-key", "wrong-key"))).To(Succeed())
 		Expect(w.get()).To(ContainElement(ContainSubstring(`Secret statsig-system/wrong-key has no key "secretKey"`)))
 
-		Expect(k8sClient.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "good", Namespace: operatorNamespace}, StringData: map[string]string{"secretKey": "secret-x"}})).To(Succeed())
+		Expect(k8sClient.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: "good", Namespace: operatorNamespace},
+			StringData: map[string]string{"secretKey": "secret-x"},
+		})).To(Succeed())
 		cl, w = warningClient()
 		Expect(cl.Create(ctx, spec("good", "good"))).To(Succeed())
 		Expect(w.get()).To(BeEmpty())

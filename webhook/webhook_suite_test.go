@@ -69,13 +69,21 @@ var _ = BeforeSuite(func() {
 		Scheme:                 testEnv.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
-		WebhookServer:          crwebhook.NewServer(crwebhook.Options{Host: wio.LocalServingHost, Port: wio.LocalServingPort, CertDir: wio.LocalServingCertDir, TLSOpts: []func(*tls.Config){webhook.DisableHTTP2}}),
+		WebhookServer: crwebhook.NewServer(
+			crwebhook.Options{
+				Host:    wio.LocalServingHost,
+				Port:    wio.LocalServingPort,
+				CertDir: wio.LocalServingCertDir,
+				TLSOpts: []func(*tls.Config){webhook.DisableHTTP2},
+			},
+		),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	registry = serving.NewRegistry()
 	sink = &injecttest.Sink{}
 	publish("rev1", testPayload)
-	Expect(webhook.Setup(mgr, webhook.Options{Registry: registry, Namespace: operatorNamespace, CertMode: webhook.CertModeExternal})).To(Succeed())
+	opts := webhook.Options{Registry: registry, Namespace: operatorNamespace, CertMode: webhook.CertModeExternal}
+	Expect(webhook.Setup(mgr, opts)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

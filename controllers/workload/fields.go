@@ -17,7 +17,7 @@ func ownedEnv(meta metav1.Object, manager string) map[string]map[string]bool {
 			continue
 		}
 		var root map[string]any
-		if json.Unmarshal(mf.FieldsV1.Raw, &root) != nil {
+		if json.Unmarshal(mf.FieldsV1.GetRawBytes(), &root) != nil {
 			continue
 		}
 		spec := dig(root, "f:spec", "f:template", "f:spec")

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -56,7 +56,10 @@ func (r *reconciler) evaluate(obj client.Object) evaluation {
 		return e
 	}
 	if req.Rollout != nil && len(req.Rollout.Images) > 0 {
-		e.problems = append(e.problems, fmt.Sprintf("annotation %s<container> is for pods only: on a %s use %s<container>, so the image stays owned by whoever applies the manifest", inject.AnnRolloutImagePrefix, r.kind.name, inject.AnnRolloutEnvPrefix))
+		e.problems = append(e.problems, fmt.Sprintf(
+			"annotation %s<container> is for pods only: on a %s use %s<container>, "+
+				"so the image stays owned by whoever applies the manifest",
+			inject.AnnRolloutImagePrefix, r.kind.name, inject.AnnRolloutEnvPrefix))
 	}
 	if req.Rollout != nil && req.Rollout.Unit.Kind == inject.UnitPod {
 		req.Rollout.Unit = inject.Unit{Kind: inject.UnitWorkload}
@@ -71,7 +74,12 @@ func (r *reconciler) evaluate(obj client.Object) evaluation {
 	if len(e.problems) > 0 {
 		return e
 	}
-	subject := inject.Subject{Namespace: obj.GetNamespace(), Workload: obj.GetName(), WorkloadKind: r.kind.name, Labels: tmpl.Labels}
+	subject := inject.Subject{
+		Namespace:    obj.GetNamespace(),
+		Workload:     obj.GetName(),
+		WorkloadKind: r.kind.name,
+		Labels:       tmpl.Labels,
+	}
 	e.out, e.problems = inject.Evaluate(p, &e.req, subject, r.ofrep)
 	return e
 }
@@ -83,7 +91,8 @@ func (r *reconciler) current(obj client.Object, e evaluation) bool {
 	if e.req.DryRun {
 		return dryRunHash(obj.GetAnnotations()[inject.AnnDryRunResults]) == hash
 	}
-	return r.kind.template(obj).Annotations[inject.AnnResultsHash] == hash && obj.GetAnnotations()[inject.AnnDryRunResults] == ""
+	return r.kind.template(obj).Annotations[inject.AnnResultsHash] == hash &&
+		obj.GetAnnotations()[inject.AnnDryRunResults] == ""
 }
 
 // Reconcile evaluates one workload and applies its results when they changed.
@@ -105,12 +114,14 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 		updates.WithLabelValues(r.kind.name, "release").Inc()
-		r.events.Eventf(obj, nil, corev1.EventTypeNormal, "StatsigReleased", "Release", "Removed the Statsig env vars: the workload no longer has statsig-operator.io annotations")
+		r.events.Eventf(obj, nil, corev1.EventTypeNormal, "StatsigReleased", "Release",
+			"Removed the Statsig env vars: the workload no longer has statsig-operator.io annotations")
 		return ctrl.Result{}, nil
 	case e.req.Paused:
 		return ctrl.Result{}, nil
 	case len(e.problems) > 0:
-		r.events.Eventf(obj, nil, corev1.EventTypeWarning, "StatsigEvaluationFailed", "Evaluate", "%s", strings.Join(e.problems, "; "))
+		r.events.Eventf(obj, nil, corev1.EventTypeWarning, "StatsigEvaluationFailed", "Evaluate",
+			"%s", strings.Join(e.problems, "; "))
 		return ctrl.Result{}, nil
 	case r.current(obj, e):
 		return ctrl.Result{}, nil
@@ -125,7 +136,8 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 		updates.WithLabelValues(r.kind.name, "dry-run").Inc()
-		r.events.Eventf(obj, nil, corev1.EventTypeNormal, "StatsigDryRun", "Evaluate", "Would update the pod template (revision %s): %s", e.out.Results.Revision, summary(changes))
+		r.events.Eventf(obj, nil, corev1.EventTypeNormal, "StatsigDryRun", "Evaluate",
+			"Would update the pod template (revision %s): %s", e.out.Results.Revision, summary(changes))
 		return ctrl.Result{}, nil
 	}
 	ac := applyConfig(obj, r.kind.name)
@@ -137,9 +149,13 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			_ = unstructured.SetNestedSlice(ac.Object, items, "spec", "template", "spec", list)
 		}
 	}
-	if err := r.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(ac), client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+	err := r.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(ac),
+		client.FieldOwner(FieldManager), client.ForceOwnership)
+	if err != nil {
 		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-			return ctrl.Result{Requeue: true}, nil
+			// A rate-limited requeue on purpose: the retry goes through the controller's limiter
+			// (per-item backoff and the updates-per-second bucket), which RequeueAfter bypasses.
+			return ctrl.Result{Requeue: true}, nil //nolint:staticcheck // SA1019: keeps the limiter, see above
 		}
 		return ctrl.Result{}, err
 	}
@@ -151,14 +167,19 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	e.out.LogExposures()
 	updates.WithLabelValues(r.kind.name, "apply").Inc()
 	log.Info("Applied Statsig results", "kind", r.kind.name, "revision", e.out.Results.Revision, "hash", hash)
-	r.events.Eventf(obj, nil, corev1.EventTypeNormal, "StatsigResultsChanged", "Update", "Updated the pod template for revision %s: %s", e.out.Results.Revision, summary(changes))
+	r.events.Eventf(obj, nil, corev1.EventTypeNormal, "StatsigResultsChanged", "Update",
+		"Updated the pod template for revision %s: %s", e.out.Results.Revision, summary(changes))
 	return ctrl.Result{}, nil
 }
 
 // desiredEnv is the env each container should get: the outcome's vars (and the rollout
 // variant's when it passed), except vars another manager set, which are reported as
 // "<container>/<NAME>". changes lists what differs from the live template.
-func desiredEnv(tmpl *corev1.PodTemplateSpec, out *inject.Outcome, owned map[string]map[string]bool) (map[string][]any, []string, []string) {
+func desiredEnv(
+	tmpl *corev1.PodTemplateSpec,
+	out *inject.Outcome,
+	owned map[string]map[string]bool,
+) (map[string][]any, []string, []string) {
 	res := map[string][]any{}
 	var userSet, changes []string
 	seen := map[string]bool{}
@@ -178,7 +199,7 @@ func desiredEnv(tmpl *corev1.PodTemplateSpec, out *inject.Outcome, owned map[str
 				for k := range env {
 					keys = append(keys, k)
 				}
-				sort.Strings(keys)
+				slices.Sort(keys)
 				for _, k := range keys {
 					vars = append(vars, inject.EnvVar{Name: k, Value: env[k]})
 				}
@@ -220,7 +241,8 @@ func applyConfig(obj client.Object, kindName string) *unstructured.Unstructured 
 // release applies an empty configuration as each manager: the fields only it owned go away.
 func (r *reconciler) release(ctx context.Context, obj client.Object, managers ...string) error {
 	for _, m := range managers {
-		if err := r.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(applyConfig(obj, r.kind.name)), client.FieldOwner(m), client.ForceOwnership); err != nil {
+		ac := client.ApplyConfigurationFromUnstructured(applyConfig(obj, r.kind.name))
+		if err := r.client.Apply(ctx, ac, client.FieldOwner(m), client.ForceOwnership); err != nil {
 			return client.IgnoreNotFound(err)
 		}
 	}
@@ -249,7 +271,8 @@ func (r *reconciler) applyDryRun(ctx context.Context, obj client.Object, note dr
 	}
 	ac := applyConfig(obj, r.kind.name)
 	ac.SetAnnotations(map[string]string{inject.AnnDryRunResults: string(b)})
-	return r.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(ac), client.FieldOwner(DryRunFieldManager), client.ForceOwnership)
+	return r.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(ac), client.FieldOwner(DryRunFieldManager),
+		client.ForceOwnership)
 }
 
 func summary(changes []string) string {

@@ -20,7 +20,12 @@ type revisionWatcher struct {
 	signal      chan struct{}
 }
 
-func newRevisionWatcher(reader client.Reader, registry *serving.Registry, rs []*reconciler, sinks []chan event.GenericEvent) *revisionWatcher {
+func newRevisionWatcher(
+	reader client.Reader,
+	registry *serving.Registry,
+	rs []*reconciler,
+	sinks []chan event.GenericEvent,
+) *revisionWatcher {
 	w := &revisionWatcher{reader: reader, reconcilers: rs, sinks: sinks, signal: make(chan struct{}, 1)}
 	registry.Subscribe(func(string, string) {
 		// Coalesce: the registry's writer must not wait, and one pass covers every revision.

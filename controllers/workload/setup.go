@@ -64,12 +64,20 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	var rs []*reconciler
 	var sinks []chan event.GenericEvent
 	for _, k := range kinds {
-		r := &reconciler{client: mgr.GetClient(), kind: k, registry: o.Registry, ofrep: inject.OFREPEndpoint(o.EndpointService, o.Namespace), events: rec}
+		r := &reconciler{
+			client:   mgr.GetClient(),
+			kind:     k,
+			registry: o.Registry,
+			ofrep:    inject.OFREPEndpoint(o.EndpointService, o.Namespace),
+			events:   rec,
+		}
 		sink := make(chan event.GenericEvent, 1024)
 		// Revision-driven work goes through AddRateLimited: the bucket meters updates.
 		limiter := workqueue.NewTypedMaxOfRateLimiter(
 			workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](50*time.Millisecond, 5*time.Minute),
-			&workqueue.TypedBucketRateLimiter[reconcile.Request]{Limiter: rate.NewLimiter(rate.Limit(o.MaxUpdatesPerSecond), o.Burst)},
+			&workqueue.TypedBucketRateLimiter[reconcile.Request]{
+				Limiter: rate.NewLimiter(rate.Limit(o.MaxUpdatesPerSecond), o.Burst),
+			},
 		)
 		err := ctrl.NewControllerManagedBy(mgr).
 			Named("workload-"+k.name).
@@ -78,7 +86,9 @@ func Setup(mgr ctrl.Manager, o Options) error {
 				predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}),
 			)).
 			WatchesRawSource(source.Channel(sink, handler.Funcs{
-				GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+				GenericFunc: func(
+					_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request],
+				) {
 					q.AddRateLimited(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(e.Object)})
 				},
 			})).

@@ -46,12 +46,19 @@ var _ = BeforeSuite(func() {
 	cfg.QPS, cfg.Burst = 500, 1000
 	k8sClient, err = client.New(cfg, client.Options{Scheme: testEnv.Scheme})
 	Expect(err).NotTo(HaveOccurred())
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: testEnv.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0"})
+	mgr, err := ctrl.NewManager(cfg,
+		ctrl.Options{Scheme: testEnv.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0"})
 	Expect(err).NotTo(HaveOccurred())
 	registry = serving.NewRegistry()
 	sink = &injecttest.Sink{}
 	publish("rev1", payload(true))
-	Expect(workload.Setup(mgr, workload.Options{Registry: registry, Namespace: "statsig-system", MaxUpdatesPerSecond: updatesPerSecond, Burst: 20, MaxConcurrentReconciles: 4})).To(Succeed())
+	Expect(workload.Setup(mgr, workload.Options{
+		Registry:                registry,
+		Namespace:               "statsig-system",
+		MaxUpdatesPerSecond:     updatesPerSecond,
+		Burst:                   20,
+		MaxConcurrentReconciles: 4,
+	})).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

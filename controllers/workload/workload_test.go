@@ -61,7 +61,8 @@ var _ = Describe("Workload controller", Ordered, func() {
 	AfterAll(func() { publish("rev1", payload(true)) })
 
 	It("applies results, keeps user-set env, honours pause and dry-run, and releases its fields", func() {
-		live := deployment("apps", "live", map[string]string{inject.AnnGates: "new_checkout, stable"}, corev1.EnvVar{Name: "STATSIG_GATE_STABLE", Value: "mine"})
+		live := deployment("apps", "live", map[string]string{inject.AnnGates: "new_checkout, stable"},
+			corev1.EnvVar{Name: "STATSIG_GATE_STABLE", Value: "mine"})
 		paused := deployment("apps", "paused", map[string]string{inject.AnnGates: "new_checkout", inject.AnnPaused: "true"})
 		dry := deployment("apps", "dry", map[string]string{inject.AnnGates: "new_checkout", inject.AnnDryRun: "true"})
 		bad := deployment("apps", "bad", map[string]string{inject.AnnGates: "no_such_gate"})
@@ -160,14 +161,15 @@ var _ = Describe("Workload controller", Ordered, func() {
 		const n = 1000
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, 16)
-		for i := 0; i < n; i++ {
+		for i := range n {
 			wg.Add(1)
 			sem <- struct{}{}
 			go func(i int) {
 				defer GinkgoRecover()
 				defer wg.Done()
 				defer func() { <-sem }()
-				Expect(k8sClient.Create(ctx, deployment("bulk", fmt.Sprintf("d%04d", i), map[string]string{inject.AnnGates: "new_checkout"}))).To(Succeed())
+				d := deployment("bulk", fmt.Sprintf("d%04d", i), map[string]string{inject.AnnGates: "new_checkout"})
+				Expect(k8sClient.Create(ctx, d)).To(Succeed())
 			}(i)
 		}
 		wg.Wait()
@@ -191,7 +193,8 @@ var _ = Describe("Workload controller", Ordered, func() {
 		Eventually(converged("true"), 2*time.Minute, 100*time.Millisecond).Should(Succeed())
 		took := time.Since(start)
 		rate := float64(n) / took.Seconds()
-		AddReportEntry("1,000 Deployments re-evaluated", fmt.Sprintf("converged in %v (%.0f updates/s, limit %d/s)", took, rate, updatesPerSecond))
+		AddReportEntry("1,000 Deployments re-evaluated",
+			fmt.Sprintf("converged in %v (%.0f updates/s, limit %d/s)", took, rate, updatesPerSecond))
 		GinkgoWriter.Printf("1000 Deployments converged in %v (%.0f updates/s, limit %d/s)\n", took, rate, updatesPerSecond)
 		Expect(rate).To(BeNumerically("<=", updatesPerSecond*1.1+20), "the rate limit holds")
 	})

@@ -1,11 +1,13 @@
-// Package injecttest builds small served projects (a real download_config_specs v2 payload loaded into the real evaluator) and an exposure recorder, for the webhook, workload and e2e tests.
+// Package injecttest builds small served projects (a real download_config_specs v2 payload
+// loaded into the real evaluator) and an exposure recorder, for the webhook, workload and e2e
+// tests.
 package injecttest
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
@@ -23,32 +25,55 @@ type Payload struct {
 }
 
 // DCS renders p as a download_config_specs v2 payload.
+//
+//nolint:goconst // the keys and values spell out the payload's JSON, like a fixture file would
 func (p Payload) DCS() []byte {
 	rule := func(id string, pass float64, ret any, group string) map[string]any {
-		r := map[string]any{"name": id, "id": id, "passPercentage": pass, "conditions": []string{"public"}, "returnValue": ret, "salt": id + "-salt", "idType": "userID"}
+		r := map[string]any{
+			"name":           id,
+			"id":             id,
+			"passPercentage": pass,
+			"conditions":     []string{"public"},
+			"returnValue":    ret,
+			"salt":           id + "-salt",
+			"idType":         "userID",
+		}
 		if group != "" {
 			r["groupName"] = group
 			r["isExperimentGroup"] = true
 		}
 		return r
 	}
+	// entity is a gate, config, experiment or layer spec: kind is its "entity", typ its "type".
+	entity := func(typ, kind, name string, defaultValue any, rules []any) map[string]any {
+		return map[string]any{
+			"type":         typ,
+			"entity":       kind,
+			"salt":         name + "-salt",
+			"enabled":      true,
+			"defaultValue": defaultValue,
+			"idType":       "userID",
+			"rules":        rules,
+		}
+	}
 	gates := map[string]any{}
 	for _, n := range sortedKeys(p.Gates) {
-		gates[n] = map[string]any{"type": "feature_gate", "entity": "feature_gate", "salt": n + "-salt", "enabled": true, "defaultValue": false, "idType": "userID",
-			"rules": []any{rule("rule_"+n, p.Gates[n], true, "")}}
+		gates[n] = entity("feature_gate", "feature_gate", n, false, []any{rule("rule_"+n, p.Gates[n], true, "")})
 	}
 	configs := map[string]any{}
 	for _, n := range sortedKeys(p.Configs) {
-		configs[n] = map[string]any{"type": "dynamic_config", "entity": "dynamic_config", "salt": n + "-salt", "enabled": true, "defaultValue": map[string]any{}, "idType": "userID",
-			"rules": []any{rule("rule_"+n, 100, p.Configs[n], "")}}
+		configs[n] = entity("dynamic_config", "dynamic_config", n, map[string]any{},
+			[]any{rule("rule_"+n, 100, p.Configs[n], "")})
 	}
 	for _, n := range sortedKeys(p.Experiments) {
-		configs[n] = map[string]any{"type": "dynamic_config", "entity": "experiment", "salt": n + "-salt", "enabled": true, "defaultValue": map[string]any{}, "idType": "userID", "isActive": true,
-			"rules": []any{rule("group_"+n, 100, p.Experiments[n], "Test")}}
+		e := entity("dynamic_config", "experiment", n, map[string]any{},
+			[]any{rule("group_"+n, 100, p.Experiments[n], "Test")})
+		e["isActive"] = true
+		configs[n] = e
 	}
 	layers := map[string]any{}
 	for _, n := range sortedKeys(p.Layers) {
-		layers[n] = map[string]any{"type": "dynamic_config", "entity": "layer", "salt": n + "-salt", "enabled": true, "defaultValue": p.Layers[n], "idType": "userID", "rules": []any{}}
+		layers[n] = entity("dynamic_config", "layer", n, p.Layers[n], []any{})
 	}
 	b, _ := json.Marshal(map[string]any{
 		"response_format": "dcs-v2", "has_updates": true, "time": 1700000000000,
@@ -70,7 +95,13 @@ func Project(name, revision string, p Payload, sink serving.EventSink) (*serving
 	}
 	ev := evaluator.New(evaluator.Options{})
 	ev.SetSpecs(specs)
-	return &serving.Project{Name: name, Revision: revision, Evaluator: ev, Events: sink, DisableAllLogging: sink == nil}, nil
+	return &serving.Project{
+		Name:              name,
+		Revision:          revision,
+		Evaluator:         ev,
+		Events:            sink,
+		DisableAllLogging: sink == nil,
+	}, nil
 }
 
 // Sink records exposures.
@@ -108,6 +139,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	for k := range m {
 		out = append(out, k)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }

@@ -10,7 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -96,9 +96,10 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 		namespace: namespace,
 		loaded:    map[string]*loadedProject{},
 	}
-	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &flagsv1alpha1.StatsigSpec{}, consumerRefsIndex, func(o client.Object) []string {
-		return c.secretRefs(o.(*flagsv1alpha1.StatsigSpec))
-	}); err != nil {
+	indexRefs := func(o client.Object) []string { return c.secretRefs(o.(*flagsv1alpha1.StatsigSpec)) }
+	err := mgr.GetFieldIndexer().
+		IndexField(context.Background(), &flagsv1alpha1.StatsigSpec{}, consumerRefsIndex, indexRefs)
+	if err != nil {
 		return nil, err
 	}
 	chunkToSpec := handler.TypedEnqueueRequestsFromMapFunc(func(_ context.Context, s *corev1.Secret) []reconcile.Request {
@@ -109,7 +110,8 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 	})
 	refToSpecs := handler.TypedEnqueueRequestsFromMapFunc(func(ctx context.Context, s *corev1.Secret) []reconcile.Request {
 		var list flagsv1alpha1.StatsigSpecList
-		if err := mgr.GetClient().List(ctx, &list, client.MatchingFields{consumerRefsIndex: s.Namespace + "/" + s.Name}); err != nil {
+		ref := s.Namespace + "/" + s.Name
+		if err := mgr.GetClient().List(ctx, &list, client.MatchingFields{consumerRefsIndex: ref}); err != nil {
 			return nil
 		}
 		out := make([]reconcile.Request, 0, len(list.Items))
@@ -119,7 +121,7 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 		return out
 	})
 	isChunk := predicate.NewTypedPredicateFuncs(func(s *corev1.Secret) bool { return snapshot.IsChunk(s.Labels) })
-	err := ctrl.NewControllerManagedBy(mgr).
+	err = ctrl.NewControllerManagedBy(mgr).
 		Named("snapshot-consumer").
 		For(&flagsv1alpha1.StatsigSpec{}).
 		WatchesRawSource(source.Kind(mgr.GetCache(), &corev1.Secret{}, chunkToSpec, isChunk)).
@@ -147,8 +149,8 @@ func (c *Consumer) secretRefs(spec *flagsv1alpha1.StatsigSpec) []string {
 }
 
 func (c *Consumer) splitRef(ref string) (ns, name string) {
-	if i := strings.IndexByte(ref, '/'); i >= 0 {
-		return ref[:i], ref[i+1:]
+	if ns, name, ok := strings.Cut(ref, "/"); ok {
+		return ns, name
 	}
 	return c.namespace, ref
 }
@@ -186,7 +188,8 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 			// The chunk informer lags the StatsigSpec informer; the chunk watch requeues too.
 			return ctrl.Result{RequeueAfter: 500 * time.Millisecond}, nil
 		}
-		log.Error(err, "Failed to load snapshot, serving the previous one", "statsigspec", spec.Name, "revision", rev, "servingRevision", revisionOf(cur))
+		log.Error(err, "Failed to load snapshot, serving the previous one",
+			"statsigspec", spec.Name, "revision", rev, "servingRevision", revisionOf(cur))
 		return ctrl.Result{RequeueAfter: 10 * time.Second}, nil
 	}
 	next.fingerprint = fp
@@ -225,7 +228,11 @@ func revisionOf(p *loadedProject) string {
 }
 
 // load assembles the revisions named in the status that differ from cur.
-func (c *Consumer) load(ctx context.Context, spec *flagsv1alpha1.StatsigSpec, cur *loadedProject) (*loadedProject, error) {
+func (c *Consumer) load(
+	ctx context.Context,
+	spec *flagsv1alpha1.StatsigSpec,
+	cur *loadedProject,
+) (*loadedProject, error) {
 	next := &loadedProject{revision: spec.Status.Revision, idListsRev: spec.Status.IDListsRevision}
 	if cur != nil && cur.revision == next.revision {
 		next.specs, next.payload = cur.specs, cur.payload
@@ -298,7 +305,7 @@ func (c *Consumer) keys(ctx context.Context, spec *flagsv1alpha1.StatsigSpec) []
 			for n := range ck.Data {
 				names = append(names, n)
 			}
-			sort.Strings(names)
+			slices.Sort(names)
 			for _, n := range names {
 				if v := strings.TrimSpace(string(ck.Data[n])); v != "" {
 					keys = append(keys, v)
@@ -313,7 +320,13 @@ func (c *Consumer) keys(ctx context.Context, spec *flagsv1alpha1.StatsigSpec) []
 // kept in plain text outside the Secret cache).
 func fingerprint(spec *flagsv1alpha1.StatsigSpec, keys []string) string {
 	h := sha256.New()
-	opts, _ := json.Marshal([]any{spec.Spec.Environment, spec.Spec.GlobalCustomFields, spec.Spec.DisableUserAgentParsing, spec.Spec.DisableCountryLookup, spec.Spec.DisableAllLogging})
+	opts, _ := json.Marshal([]any{
+		spec.Spec.Environment,
+		spec.Spec.GlobalCustomFields,
+		spec.Spec.DisableUserAgentParsing,
+		spec.Spec.DisableCountryLookup,
+		spec.Spec.DisableAllLogging,
+	})
 	h.Write(opts)
 	for _, k := range keys {
 		h.Write([]byte{0})
@@ -350,7 +363,8 @@ func (c *Consumer) ReadyzCheck() healthz.Checker {
 		defer c.mu.Unlock()
 		var missing []string
 		for _, s := range list.Items {
-			if s.Status.Revision != "" && meta.IsStatusConditionTrue(s.Status.Conditions, flagsv1alpha1.ConditionReady) && c.loaded[s.Name] == nil {
+			if s.Status.Revision != "" && meta.IsStatusConditionTrue(s.Status.Conditions, flagsv1alpha1.ConditionReady) &&
+				c.loaded[s.Name] == nil {
 				missing = append(missing, s.Name)
 			}
 		}

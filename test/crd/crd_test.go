@@ -124,21 +124,36 @@ var _ = Describe("StatsigSpec CRD", func() {
 			Expect(err.Error()).To(ContainSubstring(wantMessage))
 		},
 		Entry("missing secretKeyRef", with(map[string]any{"secretKeyRef": nil}), "spec.secretKeyRef: Required value"),
-		Entry("secretKeyRef without name", with(map[string]any{"secretKeyRef": map[string]any{"key": "k"}}), "spec.secretKeyRef.name: Required value"),
-		Entry("bad URL scheme", with(map[string]any{"specsURL": "ftp://example.com/dcs"}), "specsURL must be an absolute http(s) URL"),
-		Entry("relative URL", with(map[string]any{"specsURL": "/v2/download_config_specs"}), "specsURL must be an absolute http(s) URL"),
-		Entry("URL without a host", with(map[string]any{"logEventURL": "https://"}), "logEventURL must be an absolute http(s) URL"),
-		Entry("not a URL at all", with(map[string]any{"logEventURL": "statsig events"}), "logEventURL must be an absolute http(s) URL"),
-		Entry("bad proxy URL", with(map[string]any{"proxy": map[string]any{"url": "socks5://proxy:1080"}}), "proxy.url must be an absolute http(s) URL"),
-		Entry("sync interval below minimum", with(map[string]any{"specsSyncIntervalMs": int64(999)}), "spec.specsSyncIntervalMs: Invalid value: 999: spec.specsSyncIntervalMs in body should be greater than or equal to 1000"),
-		Entry("ID-list interval below minimum", with(map[string]any{"idListsSyncIntervalMs": int64(10)}), "idListsSyncIntervalMs in body should be greater than or equal to 1000"),
-		Entry("flush interval below minimum", with(map[string]any{"eventLoggingFlushIntervalMs": int64(0)}), "eventLoggingFlushIntervalMs in body should be greater than or equal to 1000"),
-		Entry("negative queue size", with(map[string]any{"eventLoggingMaxQueueSize": int64(-1)}), "eventLoggingMaxQueueSize in body should be greater than or equal to 10"),
-		Entry("queue size above maximum", with(map[string]any{"eventLoggingMaxQueueSize": int64(5000)}), "eventLoggingMaxQueueSize in body should be less than or equal to 2000"),
-		Entry("zero pending batches", with(map[string]any{"eventLoggingMaxPendingBatches": int64(0)}), "eventLoggingMaxPendingBatches in body should be greater than or equal to 1"),
-		Entry("unknown log level", with(map[string]any{"outputLogLevel": "verbose"}), `spec.outputLogLevel: Unsupported value: "verbose": supported values: "none", "error", "warn", "info", "debug"`),
+		Entry("secretKeyRef without name", with(map[string]any{"secretKeyRef": map[string]any{"key": "k"}}),
+			"spec.secretKeyRef.name: Required value"),
+		Entry("bad URL scheme", with(map[string]any{"specsURL": "ftp://example.com/dcs"}),
+			"specsURL must be an absolute http(s) URL"),
+		Entry("relative URL", with(map[string]any{"specsURL": "/v2/download_config_specs"}),
+			"specsURL must be an absolute http(s) URL"),
+		Entry("URL without a host", with(map[string]any{"logEventURL": "https://"}),
+			"logEventURL must be an absolute http(s) URL"),
+		Entry("not a URL at all", with(map[string]any{"logEventURL": "statsig events"}),
+			"logEventURL must be an absolute http(s) URL"),
+		Entry("bad proxy URL", with(map[string]any{"proxy": map[string]any{"url": "socks5://proxy:1080"}}),
+			"proxy.url must be an absolute http(s) URL"),
+		Entry("sync interval below minimum", with(map[string]any{"specsSyncIntervalMs": int64(999)}),
+			"spec.specsSyncIntervalMs: Invalid value: 999: "+
+				"spec.specsSyncIntervalMs in body should be greater than or equal to 1000"),
+		Entry("ID-list interval below minimum", with(map[string]any{"idListsSyncIntervalMs": int64(10)}),
+			"idListsSyncIntervalMs in body should be greater than or equal to 1000"),
+		Entry("flush interval below minimum", with(map[string]any{"eventLoggingFlushIntervalMs": int64(0)}),
+			"eventLoggingFlushIntervalMs in body should be greater than or equal to 1000"),
+		Entry("negative queue size", with(map[string]any{"eventLoggingMaxQueueSize": int64(-1)}),
+			"eventLoggingMaxQueueSize in body should be greater than or equal to 10"),
+		Entry("queue size above maximum", with(map[string]any{"eventLoggingMaxQueueSize": int64(5000)}),
+			"eventLoggingMaxQueueSize in body should be less than or equal to 2000"),
+		Entry("zero pending batches", with(map[string]any{"eventLoggingMaxPendingBatches": int64(0)}),
+			"eventLoggingMaxPendingBatches in body should be greater than or equal to 1"),
+		Entry("unknown log level", with(map[string]any{"outputLogLevel": "verbose"}),
+			`spec.outputLogLevel: Unsupported value: "verbose": supported values: "none", "error", "warn", "info", "debug"`),
 		Entry("unknown payload format", with(map[string]any{"payloadFormat": "v3"}), `Unsupported value: "v3"`),
-		Entry("unknown source type", with(map[string]any{"source": map[string]any{"type": "S3"}}), `spec.source.type: Unsupported value: "S3"`),
+		Entry("unknown source type", with(map[string]any{"source": map[string]any{"type": "S3"}}),
+			`spec.source.type: Unsupported value: "S3"`),
 		Entry("two sources at once", with(map[string]any{"source": map[string]any{
 			"type":      "ConfigMap",
 			"configMap": map[string]any{"name": "a", "key": "k"},
@@ -147,11 +162,16 @@ var _ = Describe("StatsigSpec CRD", func() {
 		Entry("Statsig source with a ConfigMap", with(map[string]any{"source": map[string]any{
 			"type": "Statsig", "configMap": map[string]any{"name": "a", "key": "k"},
 		}}), "source.type Statsig takes neither source.configMap nor source.secret"),
-		Entry("Secret source without a secret", with(map[string]any{"source": map[string]any{"type": "Secret"}}), "source.type Secret needs source.secret"),
-		Entry("ID-list URL without ID lists", with(map[string]any{"idListsURL": "https://x.example/v1/get_id_lists"}), "idListsURL is set but enableIDLists is false"),
-		Entry("environment with spaces", with(map[string]any{"environment": "my env"}), "spec.environment in body should match"),
-		Entry("init timeout too small", with(map[string]any{"initTimeoutMs": int64(1)}), "initTimeoutMs in body should be greater than or equal to 100"),
-		Entry("global custom fields not an object", with(map[string]any{"globalCustomFields": "x"}), "spec.globalCustomFields: Invalid value"),
+		Entry("Secret source without a secret", with(map[string]any{"source": map[string]any{"type": "Secret"}}),
+			"source.type Secret needs source.secret"),
+		Entry("ID-list URL without ID lists", with(map[string]any{"idListsURL": "https://x.example/v1/get_id_lists"}),
+			"idListsURL is set but enableIDLists is false"),
+		Entry("environment with spaces", with(map[string]any{"environment": "my env"}),
+			"spec.environment in body should match"),
+		Entry("init timeout too small", with(map[string]any{"initTimeoutMs": int64(1)}),
+			"initTimeoutMs in body should be greater than or equal to 100"),
+		Entry("global custom fields not an object", with(map[string]any{"globalCustomFields": "x"}),
+			"spec.globalCustomFields: Invalid value"),
 	)
 
 	It("round-trips the status subresource and ignores status on spec updates", func() {
@@ -166,11 +186,23 @@ var _ = Describe("StatsigSpec CRD", func() {
 		ssp.Status.Source = flagsv1alpha1.SyncSourceNetwork
 		ssp.Status.LastSyncTime = &now
 		ssp.Status.LastUpdateTime = &now
-		ssp.Status.Counts = &flagsv1alpha1.EntityCounts{FeatureGates: 82, DynamicConfigs: 30, Experiments: 35, Layers: 12, IDLists: 1}
-		ssp.Status.Payload = &flagsv1alpha1.PayloadStatus{Format: flagsv1alpha1.PayloadFormatV2, Bytes: 432327, CompressedBytes: 51234, Chunks: 1}
+		ssp.Status.Counts = &flagsv1alpha1.EntityCounts{
+			FeatureGates:   82,
+			DynamicConfigs: 30,
+			Experiments:    35,
+			Layers:         12,
+			IDLists:        1,
+		}
+		ssp.Status.Payload = &flagsv1alpha1.PayloadStatus{
+			Format:          flagsv1alpha1.PayloadFormatV2,
+			Bytes:           432327,
+			CompressedBytes: 51234,
+			Chunks:          1,
+		}
 		meta.SetStatusCondition(&ssp.Status.Conditions, metav1.Condition{
 			Type: flagsv1alpha1.ConditionReady, Status: metav1.ConditionTrue,
-			Reason: flagsv1alpha1.ReasonSnapshotServed, Message: "Serving revision 3f2a9c0d1e5b7a88", ObservedGeneration: ssp.Generation,
+			Reason: flagsv1alpha1.ReasonSnapshotServed, Message: "Serving revision 3f2a9c0d1e5b7a88",
+			ObservedGeneration: ssp.Generation,
 		})
 		Expect(k8sClient.Status().Update(ctx, &ssp)).To(Succeed())
 
@@ -196,7 +228,8 @@ var _ = Describe("StatsigSpec CRD", func() {
 		Expect(k8sClient.Create(ctx, specObject(uniqueName("table"), validSpec()))).To(Succeed())
 		httpClient, err := rest.HTTPClientFor(cfg)
 		Expect(err).NotTo(HaveOccurred())
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(cfg.Host, "/")+"/apis/flags.statsig-operator.io/v1alpha1/statsigspecs", nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+			strings.TrimSuffix(cfg.Host, "/")+"/apis/flags.statsig-operator.io/v1alpha1/statsigspecs", nil)
 		Expect(err).NotTo(HaveOccurred())
 		req.Header.Set("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
 		resp, err := httpClient.Do(req)
@@ -205,7 +238,7 @@ var _ = Describe("StatsigSpec CRD", func() {
 		Expect(resp.StatusCode).To(Equal(http.StatusOK))
 		var table metav1.Table
 		Expect(json.NewDecoder(resp.Body).Decode(&table)).To(Succeed())
-		var names []string
+		names := make([]string, 0, len(table.ColumnDefinitions))
 		for _, c := range table.ColumnDefinitions {
 			names = append(names, c.Name)
 		}

@@ -1,4 +1,6 @@
-// Package webhooktest registers the generated webhook configurations (config/webhook/manifests.yaml, shaped by the install conventions: names, opt-in label, namespace exclusions) with an envtest control plane, for the webhook and e2e suites.
+// Package webhooktest registers the generated webhook configurations
+// (config/webhook/manifests.yaml, shaped by the install conventions: names, opt-in label,
+// namespace exclusions) with an envtest control plane, for the webhook and e2e suites.
 package webhooktest
 
 import (
@@ -51,9 +53,13 @@ func InstallOptions(operatorNamespace string) (envtest.WebhookInstallOptions, er
 			}
 			m.Name = webhook.MutatingConfigName
 			for i := range m.Webhooks {
-				m.Webhooks[i].ObjectSelector = &metav1.LabelSelector{MatchLabels: map[string]string{inject.LabelInject: inject.LabelInjectValue}}
+				m.Webhooks[i].ObjectSelector = &metav1.LabelSelector{
+					MatchLabels: map[string]string{inject.LabelInject: inject.LabelInjectValue},
+				}
 				m.Webhooks[i].NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
-					Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"kube-system", operatorNamespace},
+					Key:      "kubernetes.io/metadata.name",
+					Operator: metav1.LabelSelectorOpNotIn,
+					Values:   []string{"kube-system", operatorNamespace},
 				}}}
 			}
 			opts.MutatingWebhooks = append(opts.MutatingWebhooks, &m)
