@@ -29,17 +29,48 @@ type Project struct {
 	// DisableAllLogging mirrors the StatsigSpec option.
 	DisableAllLogging bool
 
-	keyHashes [][32]byte
-	entities  atomic.Pointer[Entities] // built on first use
+	keys     []keyHash
+	entities atomic.Pointer[Entities] // built on first use
 }
 
-// SetKeys records the API keys this project accepts (its server secret key and additional
-// client keys). Only their SHA-256 digests are kept.
-func (p *Project) SetKeys(keys ...string) {
-	p.keyHashes = p.keyHashes[:0]
+// Scope is what a key may do with its project.
+type Scope uint8
+
+const (
+	// ScopeNone: the key is not accepted.
+	ScopeNone Scope = iota
+	// ScopeClient keys (a project's client SDK keys) evaluate, fetch client initialize
+	// responses and log events; they never read the config specs or ID lists, which hold
+	// every rule, salt and allow-list.
+	ScopeClient
+	// ScopeServer keys (the server secret key) may do everything, the forward proxy included.
+	ScopeServer
+)
+
+// Key is an API key a project accepts, with its scope.
+type Key struct {
+	Value string
+	Scope Scope
+}
+
+// ServerKey and ClientKey build Keys.
+func ServerKey(v string) Key { return Key{v, ScopeServer} }
+
+// ClientKey is a key with ScopeClient.
+func ClientKey(v string) Key { return Key{v, ScopeClient} }
+
+type keyHash struct {
+	sum   [32]byte
+	scope Scope
+}
+
+// SetKeys records the API keys this project accepts; empty values are skipped. Only their
+// SHA-256 digests are kept.
+func (p *Project) SetKeys(keys ...Key) {
+	p.keys = p.keys[:0]
 	for _, k := range keys {
-		if k != "" {
-			p.keyHashes = append(p.keyHashes, sha256.Sum256([]byte(k)))
+		if k.Value != "" && k.Scope != ScopeNone {
+			p.keys = append(p.keys, keyHash{sha256.Sum256([]byte(k.Value)), k.Scope})
 		}
 	}
 }

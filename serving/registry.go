@@ -77,8 +77,8 @@ func (r *Registry) Delete(name string) {
 
 func (ix *index) rebuildKeys() {
 	for _, p := range ix.byName {
-		for _, h := range p.keyHashes {
-			ix.byKey[h] = p
+		for _, h := range p.keys {
+			ix.byKey[h.sum] = p
 		}
 	}
 }
@@ -86,24 +86,30 @@ func (ix *index) rebuildKeys() {
 // Get returns the named project, or nil.
 func (r *Registry) Get(name string) *Project { return r.index.Load().byName[name] }
 
-// ByKey returns the project that accepts the presented API key (server secret or one of its
-// additional client keys), or nil. Keys are compared by SHA-256 so they are never held in
-// the index; the final comparison is constant-time.
+// ByKey returns the project that accepts the presented API key in any scope, or nil.
 func (r *Registry) ByKey(key string) *Project {
+	p, _ := r.Authorize(key)
+	return p
+}
+
+// Authorize returns the project that accepts the presented API key and the key's scope
+// (nil, ScopeNone when no project does). Keys are compared by SHA-256 so they are never held
+// in the index; the final comparison is constant-time.
+func (r *Registry) Authorize(key string) (*Project, Scope) {
 	if key == "" {
-		return nil
+		return nil, ScopeNone
 	}
 	h := sha256.Sum256([]byte(key))
 	p := r.index.Load().byKey[h]
 	if p == nil {
-		return nil
+		return nil, ScopeNone
 	}
-	for _, k := range p.keyHashes {
-		if subtle.ConstantTimeCompare(k[:], h[:]) == 1 {
-			return p
+	for _, k := range p.keys {
+		if subtle.ConstantTimeCompare(k.sum[:], h[:]) == 1 {
+			return p, k.scope
 		}
 	}
-	return nil
+	return nil, ScopeNone
 }
 
 // Only returns the single project when exactly one is served (so callers may omit the

@@ -5,9 +5,18 @@ import (
 	"testing"
 )
 
+// project accepts its first key as the server key and the others as client keys.
 func project(name, rev string, keys ...string) *Project {
 	p := &Project{Name: name, Revision: rev}
-	p.SetKeys(keys...)
+	var ks []Key
+	for i, k := range keys {
+		if i == 0 {
+			ks = append(ks, ServerKey(k))
+		} else {
+			ks = append(ks, ClientKey(k))
+		}
+	}
+	p.SetKeys(ks...)
 	return p
 }
 
@@ -17,21 +26,25 @@ func TestRegistryRoutesByKey(t *testing.T) {
 	r.Set(project("b", "r1", "secret-b"))
 	tests := []struct {
 		key, want string
+		scope     Scope
 	}{
-		{"secret-a", "a"},
-		{"client-a", "a"},
-		{"secret-b", "b"},
-		{"secret-c", ""},
-		{"", ""},
+		{"secret-a", "a", ScopeServer},
+		{"client-a", "a", ScopeClient},
+		{"secret-b", "b", ScopeServer},
+		{"secret-c", "", ScopeNone},
+		{"", "", ScopeNone},
 	}
 	for _, tt := range tests {
-		got := r.ByKey(tt.key)
+		got, scope := r.Authorize(tt.key)
 		name := ""
 		if got != nil {
 			name = got.Name
 		}
-		if name != tt.want {
-			t.Errorf("ByKey(%q) = %q, want %q", tt.key, name, tt.want)
+		if name != tt.want || scope != tt.scope {
+			t.Errorf("Authorize(%q) = %q, %d; want %q, %d", tt.key, name, scope, tt.want, tt.scope)
+		}
+		if r.ByKey(tt.key) != got {
+			t.Errorf("ByKey(%q) differs from Authorize", tt.key)
 		}
 	}
 	if r.Only() != nil {

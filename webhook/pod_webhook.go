@@ -49,12 +49,17 @@ func (m *PodMutator) Handle(_ context.Context, req admission.Request) admission.
 		pod.Namespace = req.Namespace
 	}
 	before := rememberPod(&pod)
+	// The webhook declares sideEffects: None, so a dry run (kubectl --dry-run=server, diff)
+	// gets the same answer but logs no exposures and records no Events.
+	dryRun := req.DryRun != nil && *req.DryRun
 	out, problems := m.mutate(&pod, string(req.UID))
 	if len(problems) > 0 {
-		return m.reject(&pod, problems)
+		return m.reject(&pod, problems, dryRun)
 	}
 	admissions.WithLabelValues("mutated").Inc()
-	out.LogExposures()
+	if !dryRun {
+		out.LogExposures()
+	}
 	return admission.Patched("", before.patch(&pod, inject.AnnResults)...)
 }
 
@@ -90,10 +95,12 @@ func (m *PodMutator) mutate(pod *corev1.Pod, requestUID string) (*inject.Outcome
 
 // reject admits the pod unchanged with a warning, or denies it in strict mode; either way an
 // Event says what was wrong.
-func (m *PodMutator) reject(pod *corev1.Pod, problems []string) admission.Response {
+func (m *PodMutator) reject(pod *corev1.Pod, problems []string, dryRun bool) admission.Response {
 	msg := "statsig-operator: " + strings.Join(problems, "; ")
 	strict, _ := strictOf(pod.Annotations)
-	m.events.record(eventTarget(pod), corev1.EventTypeWarning, "StatsigInjectionFailed", msg)
+	if !dryRun {
+		m.events.record(eventTarget(pod), corev1.EventTypeWarning, "StatsigInjectionFailed", msg)
+	}
 	if strict {
 		admissions.WithLabelValues("denied").Inc()
 		return admission.Denied(msg)

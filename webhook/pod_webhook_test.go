@@ -95,6 +95,15 @@ var _ = Describe("Pod mutation", func() {
 		Expect(len(sink.Snapshot()) - before).To(Equal(5))
 	})
 
+	It("answers a dry run alike but logs no exposures (sideEffects: None)", func() {
+		before := len(sink.Snapshot())
+		pod := newPod(map[string]string{inject.AnnGates: "new_checkout, dark_mode", inject.AnnLayers: "ui"})
+		Expect(k8sClient.Create(ctx, pod, client.DryRunAll)).To(Succeed())
+		Expect(envOf(pod.Spec.Containers[1])).To(HaveKeyWithValue("STATSIG_GATE_NEW_CHECKOUT", "true"))
+		Expect(len(sink.Snapshot()) - before).To(Equal(0))
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(pod), &corev1.Pod{})).NotTo(Succeed())
+	})
+
 	It("never receives pods without the opt-in label", func() {
 		calls := admissionCalls()
 		pod := newPod(map[string]string{inject.AnnGates: "new_checkout"})

@@ -207,8 +207,8 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 		Evaluator: ev, Payload: next.payload, DisableAllLogging: spec.Spec.DisableAllLogging, IDLists: files,
 	}
 	p.SetKeys(keys...)
-	if c.eventSink != nil && !spec.Spec.DisableAllLogging && len(keys) > 0 {
-		p.Events = c.eventSink(&spec, keys[0])
+	if server := serverKey(keys); c.eventSink != nil && !spec.Spec.DisableAllLogging && server != "" {
+		p.Events = c.eventSink(&spec, server)
 	}
 	c.registry.Set(p)
 	c.mu.Lock()
@@ -282,10 +282,10 @@ func loadSpecs(data []byte, prev *evaluator.Specs) (*evaluator.Specs, error) {
 	return evaluator.Load(r, evaluator.LoadOptions{Previous: prev})
 }
 
-// keys returns the server secret key and the additional client keys of spec; missing
-// Secrets mean fewer accepted keys, never a failed load.
-func (c *Consumer) keys(ctx context.Context, spec *flagsv1alpha1.StatsigSpec) []string {
-	var keys []string
+// keys returns the server secret key (ScopeServer) and the additional client keys
+// (ScopeClient) of spec; missing Secrets mean fewer accepted keys, never a failed load.
+func (c *Consumer) keys(ctx context.Context, spec *flagsv1alpha1.StatsigSpec) []serving.Key {
+	var keys []serving.Key
 	sel := spec.Spec.SecretKeyRef
 	k := sel.Key
 	if k == "" {
@@ -294,7 +294,7 @@ func (c *Consumer) keys(ctx context.Context, spec *flagsv1alpha1.StatsigSpec) []
 	var sec corev1.Secret
 	if err := c.refs.Get(ctx, sel.Namespace, sel.Name, &sec); err == nil {
 		if v := strings.TrimSpace(string(sec.Data[k])); v != "" {
-			keys = append(keys, v)
+			keys = append(keys, serving.ServerKey(v))
 		}
 	}
 	if ref := spec.Annotations[flagsv1alpha1.AnnotationClientKeysSecret]; ref != "" {
@@ -308,7 +308,7 @@ func (c *Consumer) keys(ctx context.Context, spec *flagsv1alpha1.StatsigSpec) []
 			slices.Sort(names)
 			for _, n := range names {
 				if v := strings.TrimSpace(string(ck.Data[n])); v != "" {
-					keys = append(keys, v)
+					keys = append(keys, serving.ClientKey(v))
 				}
 			}
 		}
@@ -316,9 +316,20 @@ func (c *Consumer) keys(ctx context.Context, spec *flagsv1alpha1.StatsigSpec) []
 	return keys
 }
 
+// serverKey is the server secret key among keys ("" when its Secret is missing): it is the
+// key events are sent to Statsig with, never a client key.
+func serverKey(keys []serving.Key) string {
+	for _, k := range keys {
+		if k.Scope == serving.ScopeServer {
+			return k.Value
+		}
+	}
+	return ""
+}
+
 // fingerprint identifies the evaluator options and accepted keys (hashed: keys are never
 // kept in plain text outside the Secret cache).
-func fingerprint(spec *flagsv1alpha1.StatsigSpec, keys []string) string {
+func fingerprint(spec *flagsv1alpha1.StatsigSpec, keys []serving.Key) string {
 	h := sha256.New()
 	opts, _ := json.Marshal([]any{
 		spec.Spec.Environment,
@@ -329,8 +340,8 @@ func fingerprint(spec *flagsv1alpha1.StatsigSpec, keys []string) string {
 	})
 	h.Write(opts)
 	for _, k := range keys {
-		h.Write([]byte{0})
-		h.Write([]byte(k))
+		h.Write([]byte{0, byte(k.Scope)})
+		h.Write([]byte(k.Value))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
