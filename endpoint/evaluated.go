@@ -2,7 +2,7 @@ package endpoint
 
 import (
 	"encoding/json"
-	"sort"
+	"slices"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/serving"
@@ -77,14 +77,14 @@ func paramNames(v any) []string {
 		for k := range t {
 			out = append(out, k)
 		}
-		sort.Strings(out)
+		slices.Sort(out)
 		return out
 	}
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 

@@ -8,7 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -112,7 +112,7 @@ func runLoad(t *testing.T, url, bodyFmt string, workers int, dur time.Duration) 
 		r.lat = append(r.lat, l...)
 	}
 	r.n = len(r.lat)
-	sort.Slice(r.lat, func(i, j int) bool { return r.lat[i] < r.lat[j] })
+	slices.Sort(r.lat)
 	if r.errors > 0 {
 		t.Errorf("%s: %d failed requests", url, r.errors)
 	}

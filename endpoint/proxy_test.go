@@ -3,12 +3,13 @@ package endpoint
 import (
 	"bytes"
 	"compress/gzip"
-	"github.com/andybalholm/brotli"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 
 	"github.com/klauspost/compress/zstd"
 )

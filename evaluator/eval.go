@@ -46,7 +46,6 @@ type evalCtx struct {
 	// useNewLayerEval path
 	paramRuleIDs map[string]string
 	layerValue   map[string][]byte
-	layerOrder   []string
 
 	// the last user_bucket hashes: a layer's allocation rules and its experiments'
 	// layerAssignment conditions hash the same salt and unit again and again

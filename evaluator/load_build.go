@@ -122,7 +122,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 		if rr.SamplingRate != nil {
 			r.samplingRate, r.hasSampling = *rr.SamplingRate, true
 		}
-		conds := condArena[len(condArena):len(condArena)]
+		conds := condArena[len(condArena):]
 		if len(rr.Conditions) <= inlineConds {
 			conds = r.inl[:0:len(rr.Conditions)]
 		}

@@ -3,7 +3,7 @@ package evaluator
 import (
 	"encoding/json"
 	"hash/maphash"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -270,7 +270,7 @@ func (s *Specs) index() {
 	add(s.configs)
 	add(s.layers)
 	for k := range s.names {
-		sort.Strings(s.names[k])
+		slices.Sort(s.names[k])
 	}
 	s.counts.FeatureGates = len(s.names[KindGate])
 	s.counts.Segments = len(s.names[KindSegment])
@@ -375,6 +375,6 @@ func (r *retVal) keys() []string {
 	for k := range obj {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	return keys
 }

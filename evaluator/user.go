@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -27,8 +27,6 @@ type User struct {
 
 	// logged holds the user's top-level fields as received, minus privateAttributes.
 	logged map[string]json.RawMessage
-	// uaCache memoises user-agent parsing for this user.
-	ua *uaResult
 }
 
 // UnmarshalJSON decodes the public user shape.
@@ -102,7 +100,7 @@ func (u User) MarshalJSON() ([]byte, error) {
 	for k := range u.logged {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	var buf bytes.Buffer
 	buf.WriteByte('{')
 	for i, k := range keys {
