@@ -28,9 +28,9 @@ func TestEventPipeline(t *testing.T) {
 	env := newTestEnv(t, sink)
 
 	const batches, perBatch = 10, 50
-	for b := 0; b < batches; b++ {
+	for b := range batches {
 		var events []string
-		for i := 0; i < perBatch; i++ {
+		for i := range perBatch {
 			events = append(events, fmt.Sprintf(`{"eventName":"purchase","value":%d,"metadata":{"sku":"s%d"}}`, b*perBatch+i, i))
 		}
 		body := `{"user":{"userID":"buyer","privateAttributes":{"ssn":"123-45-6789"}},"events":[` + strings.Join(events, ",") + `]}`
@@ -39,8 +39,8 @@ func TestEventPipeline(t *testing.T) {
 		}
 	}
 	const users = 20
-	for i := 0; i < users; i++ {
-		for rep := 0; rep < 3; rep++ { // repeats are deduped
+	for i := range users {
+		for range 3 { // repeats are deduped
 			body := fmt.Sprintf(`{"gateName":"test_public","user":{"userID":"exposed-%d"}}`, i)
 			if res := env.do(t, "POST", "/v1/check_gate", body, "statsig-api-key", testKey); res.status != 200 {
 				t.Fatalf("check_gate = %d %s", res.status, res.body)

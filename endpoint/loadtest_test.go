@@ -79,7 +79,7 @@ func runLoad(t *testing.T, url, bodyFmt string, workers int, dur time.Duration) 
 	deadline := time.Now().Add(dur)
 	start := time.Now()
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for w := range workers {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // ofrepRequest is the body of both OFREP evaluation calls.
@@ -76,9 +78,7 @@ func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 			case "privateAttributes":
 				user["privateAttributes"] = m
 			default:
-				for ck, cv := range m {
-					custom[ck] = cv
-				}
+				maps.Copy(custom, m)
 			}
 		default:
 			if isOFREPStringField(k) {
@@ -110,12 +110,7 @@ func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 }
 
 func isOFREPStringField(k string) bool {
-	for _, f := range ofrepStringFields {
-		if f == k {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(ofrepStringFields, k)
 }
 
 // ofrepString accepts a JSON string, or a number rendered as Statsig SDKs do.

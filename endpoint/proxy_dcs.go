@@ -187,7 +187,7 @@ func shortSHA(sha string) string {
 
 // etagMatches implements If-None-Match's weak comparison.
 func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
+	for t := range strings.SplitSeq(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == "*" || t == etag {
 			return true

@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"encoding/json"
+	"slices"
 )
 
 // ClientInitOptions select how a client initialize response is built (docs/semantics.md §6.2).
@@ -53,12 +54,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		if appID == "" || !sp.hasTargetApps {
 			return false
 		}
-		for _, a := range sp.targetAppIDs {
-			if a == appID {
-				return true
-			}
-		}
-		return false
+		return slices.Contains(sp.targetAppIDs, appID)
 	}
 	run := func(name string, kind Kind) *evalCtx {
 		c := e.acquire(s, u)

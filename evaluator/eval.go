@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -277,7 +278,7 @@ func (c *evalCtx) nestedGate(cond *condition, fail bool) {
 		if len(nested) == 0 {
 			c.sec = saved
 		} else {
-			c.sec = append(saved[:len(saved):len(saved)], nested...)
+			c.sec = append(slices.Clip(saved), nested...)
 		}
 	}
 	if rid != "" && !strings.HasPrefix(name, "segment:") {

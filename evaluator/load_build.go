@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -139,7 +140,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 		if len(rr.Conditions) > inlineConds {
 			condArena = condArena[:len(condArena)+len(conds)]
 		}
-		r.conds = conds[:len(conds):len(conds)]
+		r.conds = slices.Clip(conds)
 	}
 	return sp, slab.strings(condIDs), nil
 }

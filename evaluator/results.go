@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -152,13 +153,7 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	if _, ok := l.Get(param); !ok {
 		return Exposure{}, false
 	}
-	explicit := false
-	for _, p := range l.ExplicitParameters {
-		if p == param {
-			explicit = true
-			break
-		}
-	}
+	explicit := slices.Contains(l.ExplicitParameters, param)
 	m := l.Details.metadata(make(map[string]string, 9))
 	m["config"] = l.Name
 	m["ruleID"] = l.RuleID
