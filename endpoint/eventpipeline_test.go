@@ -29,7 +29,7 @@ func TestEventPipeline(t *testing.T) {
 
 	const batches, perBatch = 10, 50
 	for b := range batches {
-		var events []string
+		events := make([]string, 0, perBatch)
 		for i := range perBatch {
 			events = append(events, fmt.Sprintf(`{"eventName":"purchase","value":%d,"metadata":{"sku":"s%d"}}`, b*perBatch+i, i))
 		}

@@ -34,7 +34,12 @@ func TestLoad(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- env.srv.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve returned %v after shutdown, want nil", err)
+		}
+	}()
 	base := "http://" + ln.Addr().String()
 	user := `"user":{"userID":"user-%d","email":"u%d@statsig.com","custom":{"level":9}}`
 	scenarios := []struct {

@@ -27,7 +27,7 @@ func TestOFREPErrors(t *testing.T) {
 		{"wrong key", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"targetingKey":"u1"}}`, []string{"X-API-Key", "nope"}, 401, "GENERAL"},
 		{"bulk parse error", "/ofrep/v1/evaluate/flags", `nope`, key, 400, "PARSE_ERROR"},
 		{"bulk targeting key missing", "/ofrep/v1/evaluate/flags", `{"context":{}}`, key, 400, "TARGETING_KEY_MISSING"},
-		{"bulk wrong content type", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"u"}}`, append(key, "Content-Type", "text/xml"), 415, "GENERAL"},
+		{"bulk wrong content type", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"u"}}`, []string{"Authorization", "Bearer " + testKey, "Content-Type", "text/xml"}, 415, "GENERAL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -83,29 +83,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 				continue
 			}
 			c := run(name, KindDynamicConfig)
-			entry := map[string]any{
-				"name": hash(name), "value": json.RawMessage(c.valueJSON()), "rule_id": c.resultRuleID(),
-				"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
-				"is_device_based": c.idType == "stableID",
-			}
-			if kind == KindDynamicConfig {
-				entry["passed"] = c.boolv && !c.unsupported
-			} else {
-				if c.groupName != "" {
-					entry["group_name"] = c.groupName
-				}
-				if c.isInLayer {
-					entry["is_in_layer"] = true
-					if c.hasExplicit {
-						entry["explicit_parameters"] = nonNil(c.explicit)
-					}
-				}
-				if kind == KindExperiment {
-					entry["is_experiment_active"] = c.isExpActive
-					entry["is_user_in_experiment"] = c.isExpGroup
-				}
-			}
-			configs[hash(name)] = entry
+			configs[hash(name)] = c.clientConfigEntry(name, kind, hash)
 			e.release(c)
 		}
 	}
@@ -116,35 +94,68 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			continue
 		}
 		c := run(name, KindLayer)
-		value := json.RawMessage(c.valueJSON())
-		if c.layerValue != nil {
-			value, _ = json.Marshal(c.layerValue)
-		}
-		entry := map[string]any{
-			"name": hash(name), "value": value, "rule_id": c.resultRuleID(),
-			"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
-			"is_device_based":                 c.idType == "stableID",
-			"explicit_parameters":             []string{},
-			"undelegated_secondary_exposures": hashedExposures(c.sec[:c.undelegatedLen()], hash),
-		}
-		if c.groupName != "" {
-			entry["group_name"] = c.groupName
-		}
-		if c.delegate != "" {
-			entry["allocated_experiment_name"] = hash(c.delegate)
-			entry["is_experiment_active"] = c.isExpActive
-			entry["is_user_in_experiment"] = c.isExpGroup
-			if c.hasExplicit {
-				entry["explicit_parameters"] = nonNil(c.explicit)
-			}
-		}
-		if c.paramRuleIDs != nil {
-			entry["parameter_rule_ids"] = c.paramRuleIDs
-		}
-		layers[hash(name)] = entry
+		layers[hash(name)] = c.clientLayerEntry(name, hash)
 		e.release(c)
 	}
 	return out
+}
+
+// clientConfigEntry is the dynamic_configs entry for config name of the given kind (dynamic
+// config, experiment or autotune), which c has evaluated.
+func (c *evalCtx) clientConfigEntry(name string, kind Kind, hash func(string) string) map[string]any {
+	entry := map[string]any{
+		"name": hash(name), "value": c.valueJSON(), "rule_id": c.resultRuleID(),
+		"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
+		"is_device_based": c.idType == "stableID",
+	}
+	if kind == KindDynamicConfig {
+		entry["passed"] = c.boolv && !c.unsupported
+		return entry
+	}
+	if c.groupName != "" {
+		entry["group_name"] = c.groupName
+	}
+	if c.isInLayer {
+		entry["is_in_layer"] = true
+		if c.hasExplicit {
+			entry["explicit_parameters"] = nonNil(c.explicit)
+		}
+	}
+	if kind == KindExperiment {
+		entry["is_experiment_active"] = c.isExpActive
+		entry["is_user_in_experiment"] = c.isExpGroup
+	}
+	return entry
+}
+
+// clientLayerEntry is the layer_configs entry for layer name, which c has evaluated.
+func (c *evalCtx) clientLayerEntry(name string, hash func(string) string) map[string]any {
+	value := c.valueJSON()
+	if c.layerValue != nil {
+		value, _ = json.Marshal(c.layerValue)
+	}
+	entry := map[string]any{
+		"name": hash(name), "value": value, "rule_id": c.resultRuleID(),
+		"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
+		"is_device_based":                 c.idType == "stableID",
+		"explicit_parameters":             []string{},
+		"undelegated_secondary_exposures": hashedExposures(c.sec[:c.undelegatedLen()], hash),
+	}
+	if c.groupName != "" {
+		entry["group_name"] = c.groupName
+	}
+	if c.delegate != "" {
+		entry["allocated_experiment_name"] = hash(c.delegate)
+		entry["is_experiment_active"] = c.isExpActive
+		entry["is_user_in_experiment"] = c.isExpGroup
+		if c.hasExplicit {
+			entry["explicit_parameters"] = nonNil(c.explicit)
+		}
+	}
+	if c.paramRuleIDs != nil {
+		entry["parameter_rule_ids"] = c.paramRuleIDs
+	}
+	return entry
 }
 
 func nonNil(s []string) []string {
