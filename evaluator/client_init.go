@@ -5,9 +5,16 @@ import (
 	"slices"
 )
 
+// The hash algorithms for entity names in a client initialize response.
+const (
+	HashDJB2   = "djb2"
+	HashSHA256 = "sha256"
+	HashNone   = "none"
+)
+
 // ClientInitOptions select how a client initialize response is built (docs/semantics.md §6.2).
 type ClientInitOptions struct {
-	// HashAlgorithm for entity names: "djb2" (default), "sha256" or "none".
+	// HashAlgorithm for entity names: HashDJB2 (the default), HashSHA256 or HashNone.
 	HashAlgorithm string
 	// ClientSDKKey selects the app through the payload's (hashed_)sdk_keys_to_app_ids.
 	ClientSDKKey string
@@ -18,17 +25,19 @@ type ClientInitOptions struct {
 // ClientInitializeResponse evaluates every gate, dynamic config, experiment, autotune and
 // layer for the user (segments and holdouts excluded) in the v1 "initialize" format a client
 // SDK bootstraps from. The result is ready to be JSON-encoded.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
 func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[string]any {
 	s := e.Specs()
 	algo := o.HashAlgorithm
-	if algo != "sha256" && algo != "none" {
-		algo = "djb2"
+	if algo != HashSHA256 && algo != HashNone {
+		algo = HashDJB2
 	}
 	hash := func(name string) string {
 		switch algo {
-		case "none":
+		case HashNone:
 			return name
-		case "sha256":
+		case HashSHA256:
 			return SHA256Base64(name)
 		}
 		return DJB2(name)
@@ -102,6 +111,8 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 
 // clientConfigEntry is the dynamic_configs entry for config name of the given kind (dynamic
 // config, experiment or autotune), which c has evaluated.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
 func (c *evalCtx) clientConfigEntry(name string, kind Kind, hash func(string) string) map[string]any {
 	entry := map[string]any{
 		"name": hash(name), "value": c.valueJSON(), "rule_id": c.resultRuleID(),
@@ -129,6 +140,8 @@ func (c *evalCtx) clientConfigEntry(name string, kind Kind, hash func(string) st
 }
 
 // clientLayerEntry is the layer_configs entry for layer name, which c has evaluated.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
 func (c *evalCtx) clientLayerEntry(name string, hash func(string) string) map[string]any {
 	value := c.valueJSON()
 	if c.layerValue != nil {

@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -175,9 +176,9 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 	}
 	c.boolv, c.value = sp.def.isTrue, sp.def
 	if sp.enabled {
-		c.ruleID = "default"
+		c.ruleID = ruleIDDefault
 	} else {
-		c.ruleID = "disabled"
+		c.ruleID = ruleIDDisabled
 	}
 	c.finalize(sp, nil)
 }
@@ -282,11 +283,7 @@ func (c *evalCtx) nestedGate(cond *condition, fail bool) {
 		}
 	}
 	if rid != "" && !strings.HasPrefix(name, "segment:") {
-		gv := "false"
-		if nb {
-			gv = "true"
-		}
-		c.sec = append(c.sec, SecondaryExposure{Gate: name, GateValue: gv, RuleID: rid})
+		c.sec = append(c.sec, SecondaryExposure{Gate: name, GateValue: strconv.FormatBool(nb), RuleID: rid})
 	}
 	if fail {
 		c.boolv = !nb

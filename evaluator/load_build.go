@@ -199,7 +199,7 @@ func (l *loader) condition(raw json.RawMessage, slab *condSlab) (*condition, err
 func (l *loader) value(raw json.RawMessage) *retVal {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
-		raw = json.RawMessage("null")
+		raw = json.RawMessage(jsonNull)
 	}
 	key := keyOf(raw)
 	l.mu.Lock()
@@ -215,7 +215,7 @@ func (l *loader) value(raw json.RawMessage) *retVal {
 	}
 	v := l.kept.value()
 	v.raw = json.RawMessage(l.kept.clone(raw))
-	v.isFalse, v.isTrue = string(raw) == "false", string(raw) == "true"
+	v.isFalse, v.isTrue = string(raw) == jsonFalse, string(raw) == jsonTrue
 	l.out.shared.values[key] = v
 	return v
 }

@@ -14,6 +14,15 @@ type SecondaryExposure struct {
 	RuleID    string `json:"ruleID"`
 }
 
+// reasonUninitialized is Details.Reason before any specs are loaded.
+const reasonUninitialized = "Uninitialized"
+
+// The rule ids of a spec's default value: it is enabled, or disabled.
+const (
+	ruleIDDefault  = "default"
+	ruleIDDisabled = "disabled"
+)
+
 // Details describe how an evaluation was made.
 type Details struct {
 	// Reason is "<source>:Recognized|Unrecognized|Unsupported", "Uninitialized" or "Error:<msg>".

@@ -30,6 +30,8 @@ type User struct {
 }
 
 // UnmarshalJSON decodes the public user shape.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
 func (u *User) UnmarshalJSON(data []byte) error {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
@@ -65,7 +67,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 		if err != nil {
 			return fmt.Errorf("user field %q: %w", k, err)
 		}
-		if k != "privateAttributes" && string(bytes.TrimSpace(raw)) != "null" {
+		if k != "privateAttributes" && string(bytes.TrimSpace(raw)) != jsonNull {
 			u.logged[k] = raw
 		}
 	}
@@ -73,7 +75,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 }
 
 func valueMap(raw json.RawMessage) (map[string]Value, error) {
-	if string(bytes.TrimSpace(raw)) == "null" {
+	if string(bytes.TrimSpace(raw)) == jsonNull {
 		return nil, nil
 	}
 	var m map[string]json.RawMessage
