@@ -14,7 +14,8 @@ const (
 )
 
 // negotiateEncoding picks zstd (the stored bytes, no work), then gzip, then br (each computed
-// once per revision; gzip first because it is cheaper to produce), then identity, honouring q-values of Accept-Encoding (RFC 9110 §12.5.3).
+// once per revision; gzip first because it is cheaper to produce), then identity, honouring
+// q-values of Accept-Encoding (RFC 9110 §12.5.3).
 func negotiateEncoding(header string) string {
 	q := map[string]float64{}
 	star := -1.0

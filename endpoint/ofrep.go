@@ -46,7 +46,8 @@ func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
 	}
 	kind := flagKind(p, key)
 	if kind == "" {
-		writeJSON(w, http.StatusNotFound, ofrepFailure{Key: key, ErrorCode: ofrepFlagNotFound, ErrorDetails: "no gate, dynamic config, experiment or layer of that name in this project"})
+		writeJSON(w, http.StatusNotFound, ofrepFailure{Key: key, ErrorCode: ofrepFlagNotFound,
+			ErrorDetails: "no gate, dynamic config, experiment or layer of that name in this project"})
 		return
 	}
 	res := s.evaluateFlag(p, u, key, kind, true)

@@ -34,7 +34,8 @@ func (s *Server) ofrepBulk(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := json.Marshal(out)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, ofrepFailure{ErrorCode: ofrepGeneral, ErrorDetails: "failed to encode the response"})
+		writeJSON(w, http.StatusInternalServerError,
+			ofrepFailure{ErrorCode: ofrepGeneral, ErrorDetails: "failed to encode the response"})
 		return
 	}
 	sum := sha256.Sum256(body)

@@ -102,7 +102,8 @@ func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 	u, aerr := parseUser(b)
 	if aerr != nil {
 		if user["userID"] == nil {
-			return nil, &ofrepError{400, ofrepTargetingKeyMissing, "context needs a targetingKey (the Statsig userID) or customIDs"}
+			return nil, &ofrepError{400, ofrepTargetingKeyMissing,
+				"context needs a targetingKey (the Statsig userID) or customIDs"}
 		}
 		return nil, invalidContext("%s", aerr.message)
 	}

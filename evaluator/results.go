@@ -144,7 +144,12 @@ func (r GateResult) Exposure() Exposure {
 	m["gate"] = r.Name
 	m["gateValue"] = strconv.FormatBool(r.Value)
 	m["ruleID"] = r.RuleID
-	return Exposure{EventName: GateExposureEvent, Metadata: m, SecondaryExposures: exposures(r.SecondaryExposures), Time: time.Now().UnixMilli()}
+	return Exposure{
+		EventName:          GateExposureEvent,
+		Metadata:           m,
+		SecondaryExposures: exposures(r.SecondaryExposures),
+		Time:               time.Now().UnixMilli(),
+	}
 }
 
 // Exposure builds the config (or experiment) exposure record.
@@ -153,7 +158,12 @@ func (r ConfigResult) Exposure() Exposure {
 	m["config"] = r.Name
 	m["ruleID"] = r.RuleID
 	m["rulePassed"] = strconv.FormatBool(r.Passed)
-	return Exposure{EventName: ConfigExposureEvent, Metadata: m, SecondaryExposures: exposures(r.SecondaryExposures), Time: time.Now().UnixMilli()}
+	return Exposure{
+		EventName:          ConfigExposureEvent,
+		Metadata:           m,
+		SecondaryExposures: exposures(r.SecondaryExposures),
+		Time:               time.Now().UnixMilli(),
+	}
 }
 
 // ParameterExposure builds the exposure for reading one layer parameter (docs/semantics.md §2.10.3). ok is
@@ -178,5 +188,10 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	if rid, ok := l.ParameterRuleIDs[param]; ok {
 		m["ruleID"] = rid
 	}
-	return Exposure{EventName: LayerExposureEvent, Metadata: m, SecondaryExposures: exposures(sec), Time: time.Now().UnixMilli()}, true
+	return Exposure{
+		EventName:          LayerExposureEvent,
+		Metadata:           m,
+		SecondaryExposures: exposures(sec),
+		Time:               time.Now().UnixMilli(),
+	}, true
 }

@@ -176,7 +176,10 @@ func (s *Specs) Names(kind Kind) []string { return s.names[kind] }
 // Has reports whether an entity of that kind exists.
 func (s *Specs) Has(kind Kind, name string) bool {
 	sp := s.lookup(kind, name)
-	return sp != nil && (sp.entity == kind || (kind == KindDynamicConfig && sp.entity == KindExperiment) || (kind == KindExperiment && sp.entity == KindAutotune) || (kind == KindGate && (sp.entity == KindSegment || sp.entity == KindHoldout)))
+	return sp != nil && (sp.entity == kind ||
+		(kind == KindDynamicConfig && sp.entity == KindExperiment) ||
+		(kind == KindExperiment && sp.entity == KindAutotune) ||
+		(kind == KindGate && (sp.entity == KindSegment || sp.entity == KindHoldout)))
 }
 
 // LayerParams returns the parameter names of a layer (the keys of its default value).
