@@ -21,7 +21,9 @@ func TestEventPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	sink, err := NewEventSink(EventSinkOptions{LogEventURL: st.LogEventURL(), Key: testKey, Metrics: prometheus.NewRegistry()})
+	sink, err := NewEventSink(EventSinkOptions{
+		LogEventURL: st.LogEventURL(), Key: testKey, Metrics: prometheus.NewRegistry(),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,10 +33,13 @@ func TestEventPipeline(t *testing.T) {
 	for b := range batches {
 		events := make([]string, 0, perBatch)
 		for i := range perBatch {
-			events = append(events, fmt.Sprintf(`{"eventName":"purchase","value":%d,"metadata":{"sku":"s%d"}}`, b*perBatch+i, i))
+			events = append(events,
+				fmt.Sprintf(`{"eventName":"purchase","value":%d,"metadata":{"sku":"s%d"}}`, b*perBatch+i, i))
 		}
-		body := `{"user":{"userID":"buyer","privateAttributes":{"ssn":"123-45-6789"}},"events":[` + strings.Join(events, ",") + `]}`
-		if res := env.do(t, "POST", "/v1/log_event", body, "statsig-api-key", testKey); res.status != 202 || string(res.body) != `{"success":true}` {
+		body := `{"user":{"userID":"buyer","privateAttributes":{"ssn":"123-45-6789"}},` +
+			`"events":[` + strings.Join(events, ",") + `]}`
+		res := env.do(t, "POST", "/v1/log_event", body, "statsig-api-key", testKey)
+		if res.status != 202 || string(res.body) != `{"success":true}` {
 			t.Fatalf("log_event = %d %s", res.status, res.body)
 		}
 	}

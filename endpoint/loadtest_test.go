@@ -47,8 +47,10 @@ func TestLoad(t *testing.T) {
 		workers          int
 		dur              time.Duration
 	}{
-		{"check_gate", "/v1/check_gate", `{"gateName":"test_email",` + user + `}`, workers, time.Duration(secs) * time.Second},
-		{"ofrep_bulk", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"user-%d","email":"u%d@statsig.com"}}`, 4, 2 * time.Second},
+		{"check_gate", "/v1/check_gate", `{"gateName":"test_email",` + user + `}`,
+			workers, time.Duration(secs) * time.Second},
+		{"ofrep_bulk", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"user-%d","email":"u%d@statsig.com"}}`,
+			4, 2 * time.Second},
 		{"gcir", "/v1/get_client_initialize_response", `{` + user + `}`, 4, 2 * time.Second},
 	}
 	for _, sc := range scenarios {
