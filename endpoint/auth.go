@@ -23,7 +23,10 @@ func apiKey(r *http.Request) string {
 }
 
 var (
-	errNoKey      = &apiError{http.StatusUnauthorized, "missing API key: send the statsig-api-key header (or Authorization: Bearer <key>)"}
+	errNoKey = &apiError{
+		http.StatusUnauthorized,
+		"missing API key: send the statsig-api-key header (or Authorization: Bearer <key>)",
+	}
 	errUnknownKey = &apiError{http.StatusUnauthorized, "API key is not accepted by any served project"}
 )
 

@@ -24,7 +24,10 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (*bytes.Buffe
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return nil, &apiError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type must be application/json, got %q", truncate(ct, 100))}
+			return nil, &apiError{
+				http.StatusUnsupportedMediaType,
+				fmt.Sprintf("Content-Type must be application/json, got %q", truncate(ct, 100)),
+			}
 		}
 	}
 	body := http.MaxBytesReader(w, r.Body, limit)
@@ -46,7 +49,10 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (*bytes.Buffe
 		defer zr.Close()
 		src = zr
 	default:
-		return nil, &apiError{http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Encoding %q is not supported: use gzip, zstd or none", truncate(enc, 40))}
+		return nil, &apiError{
+			http.StatusUnsupportedMediaType,
+			fmt.Sprintf("Content-Encoding %q is not supported: use gzip, zstd or none", truncate(enc, 40)),
+		}
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -62,9 +68,11 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (*bytes.Buffe
 }
 
 func readError(err error, limit int64, msg string) *apiError {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than the limit of %d bytes", limit)}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return &apiError{
+			http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("request body is larger than the limit of %d bytes", limit),
+		}
 	}
 	return badRequest(msg)
 }

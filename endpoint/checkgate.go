@@ -32,7 +32,7 @@ func (s *Server) checkGate(w http.ResponseWriter, r *http.Request) {
 		if expose {
 			s.logExposure(p, u, res.Exposure())
 		}
-		g := gateResponse{Name: name, Value: res.Value, RuleID: strPtr(res.RuleID), GroupName: optStr(res.GroupName)}
+		g := gateResponse{Name: name, Value: res.Value, RuleID: new(res.RuleID), GroupName: optStr(res.GroupName)}
 		out[name], single = g, g
 	}
 	s.metrics.evaluations.WithLabelValues("gate").Add(float64(len(list)))
@@ -42,8 +42,6 @@ func (s *Server) checkGate(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, single)
 }
-
-func strPtr(s string) *string { return &s }
 
 // optStr is nil (JSON null) for "".
 func optStr(s string) *string {

@@ -14,18 +14,19 @@ const (
 )
 
 // negotiateEncoding picks zstd (the stored bytes, no work), then gzip, then br (each computed
-// once per revision; gzip first because it is cheaper to produce), then identity, honouring q-values of Accept-Encoding (RFC 9110 §12.5.3).
+// once per revision; gzip first because it is cheaper to produce), then identity, honouring
+// q-values of Accept-Encoding (RFC 9110 §12.5.3).
 func negotiateEncoding(header string) string {
 	q := map[string]float64{}
 	star := -1.0
-	for _, part := range strings.Split(header, ",") {
+	for part := range strings.SplitSeq(header, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		name = strings.ToLower(strings.TrimSpace(name))
 		if name == "" {
 			continue
 		}
 		weight := 1.0
-		for _, p := range strings.Split(params, ";") {
+		for p := range strings.SplitSeq(params, ";") {
 			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
 			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
 				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {

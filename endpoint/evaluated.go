@@ -2,7 +2,7 @@ package endpoint
 
 import (
 	"encoding/json"
-	"sort"
+	"slices"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/serving"
@@ -18,7 +18,13 @@ type evaluatedConfig struct {
 }
 
 func fromConfig(r evaluator.ConfigResult) evaluatedConfig {
-	return evaluatedConfig{value: objectValue(r.Value), ruleID: r.RuleID, groupName: r.GroupName, idType: r.IDType, exposure: r.Exposure()}
+	return evaluatedConfig{
+		value:     objectValue(r.Value),
+		ruleID:    r.RuleID,
+		groupName: r.GroupName,
+		idType:    r.IDType,
+		exposure:  r.Exposure(),
+	}
 }
 
 func fromExperiment(r evaluator.ConfigResult) evaluatedConfig { return fromConfig(r) }
@@ -35,7 +41,14 @@ type evaluatedLayer struct {
 
 func evaluateLayer(ev *evaluator.Evaluator, u *evaluator.User, name string) evaluatedLayer {
 	r := ev.GetLayer(u, name)
-	return evaluatedLayer{value: objectValue(r.Value()), ruleID: r.RuleID, groupName: r.GroupName, allocated: r.AllocatedExperiment, idType: r.IDType, res: r}
+	return evaluatedLayer{
+		value:     objectValue(r.Value()),
+		ruleID:    r.RuleID,
+		groupName: r.GroupName,
+		allocated: r.AllocatedExperiment,
+		idType:    r.IDType,
+		res:       r,
+	}
 }
 
 // exposures are one layer exposure per parameter of the value, in name order.
@@ -77,14 +90,14 @@ func paramNames(v any) []string {
 		for k := range t {
 			out = append(out, k)
 		}
-		sort.Strings(out)
+		slices.Sort(out)
 		return out
 	}
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -144,7 +157,13 @@ func (s *Server) evaluateFlag(p *serving.Project, u *evalUser, name, kind string
 		if l.allocated != "" {
 			md["allocatedExperimentName"] = l.allocated
 		}
-		return ofrepSuccess{Key: name, Value: l.value, Reason: ofrepReason(l.ruleID, l.groupName), Variant: variantOf(l.ruleID, l.groupName), Metadata: md}
+		return ofrepSuccess{
+			Key:      name,
+			Value:    l.value,
+			Reason:   ofrepReason(l.ruleID, l.groupName),
+			Variant:  variantOf(l.ruleID, l.groupName),
+			Metadata: md,
+		}
 	}
 	var c evaluatedConfig
 	if kind == kindExp {
@@ -162,7 +181,13 @@ func (s *Server) evaluateFlag(p *serving.Project, u *evalUser, name, kind string
 	if c.idType != "" {
 		md["idType"] = c.idType
 	}
-	return ofrepSuccess{Key: name, Value: c.value, Reason: ofrepReason(c.ruleID, c.groupName), Variant: variantOf(c.ruleID, c.groupName), Metadata: md}
+	return ofrepSuccess{
+		Key:      name,
+		Value:    c.value,
+		Reason:   ofrepReason(c.ruleID, c.groupName),
+		Variant:  variantOf(c.ruleID, c.groupName),
+		Metadata: md,
+	}
 }
 
 // variantOf names an object result: the experiment group, else the rule id.

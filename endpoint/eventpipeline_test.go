@@ -21,26 +21,31 @@ func TestEventPipeline(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	sink, err := NewEventSink(EventSinkOptions{LogEventURL: st.LogEventURL(), Key: testKey, Metrics: prometheus.NewRegistry()})
+	sink, err := NewEventSink(EventSinkOptions{
+		LogEventURL: st.LogEventURL(), Key: testKey, Metrics: prometheus.NewRegistry(),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	env := newTestEnv(t, sink)
 
 	const batches, perBatch = 10, 50
-	for b := 0; b < batches; b++ {
-		var events []string
-		for i := 0; i < perBatch; i++ {
-			events = append(events, fmt.Sprintf(`{"eventName":"purchase","value":%d,"metadata":{"sku":"s%d"}}`, b*perBatch+i, i))
+	for b := range batches {
+		events := make([]string, 0, perBatch)
+		for i := range perBatch {
+			events = append(events,
+				fmt.Sprintf(`{"eventName":"purchase","value":%d,"metadata":{"sku":"s%d"}}`, b*perBatch+i, i))
 		}
-		body := `{"user":{"userID":"buyer","privateAttributes":{"ssn":"123-45-6789"}},"events":[` + strings.Join(events, ",") + `]}`
-		if res := env.do(t, "POST", "/v1/log_event", body, "statsig-api-key", testKey); res.status != 202 || string(res.body) != `{"success":true}` {
+		body := `{"user":{"userID":"buyer","privateAttributes":{"ssn":"123-45-6789"}},` +
+			`"events":[` + strings.Join(events, ",") + `]}`
+		res := env.do(t, "POST", "/v1/log_event", body, "statsig-api-key", testKey)
+		if res.status != 202 || string(res.body) != `{"success":true}` {
 			t.Fatalf("log_event = %d %s", res.status, res.body)
 		}
 	}
 	const users = 20
-	for i := 0; i < users; i++ {
-		for rep := 0; rep < 3; rep++ { // repeats are deduped
+	for i := range users {
+		for range 3 { // repeats are deduped
 			body := fmt.Sprintf(`{"gateName":"test_public","user":{"userID":"exposed-%d"}}`, i)
 			if res := env.do(t, "POST", "/v1/check_gate", body, "statsig-api-key", testKey); res.status != 200 {
 				t.Fatalf("check_gate = %d %s", res.status, res.body)

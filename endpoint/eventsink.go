@@ -32,7 +32,9 @@ type EventSink struct {
 
 // NewEventSink starts a logger that delivers to opts.LogEventURL.
 func NewEventSink(opts EventSinkOptions) (*EventSink, error) {
-	l, err := eventlog.New(eventlog.Options{URL: opts.LogEventURL, APIKey: opts.Key, Registerer: opts.Metrics, Logger: opts.Logger})
+	l, err := eventlog.New(eventlog.Options{
+		URL: opts.LogEventURL, APIKey: opts.Key, Registerer: opts.Metrics, Logger: opts.Logger,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("event logger: %w", err)
 	}

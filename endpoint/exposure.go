@@ -24,7 +24,9 @@ func ExposureDedupeKey(identity string, e evaluator.Exposure) string {
 	var b strings.Builder
 	b.Grow(len(identity) + 96)
 	b.WriteString(e.EventName)
-	for _, k := range [...]string{"gate", "config", "ruleID", "gateValue", "rulePassed", "allocatedExperiment", "parameterName"} {
+	for _, k := range [...]string{
+		"gate", "config", "ruleID", "gateValue", "rulePassed", "allocatedExperiment", "parameterName",
+	} {
 		if v, ok := md[k]; ok {
 			b.WriteByte('|')
 			b.WriteString(k)

@@ -37,8 +37,8 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 	}
 	switch req.Hash {
 	case "":
-		req.Hash = "djb2"
-	case "djb2", "sha256", "none":
+		req.Hash = evaluator.HashDJB2
+	case evaluator.HashDJB2, evaluator.HashSHA256, evaluator.HashNone:
 	default:
 		writeError(w, badRequest(fmt.Sprintf("hash must be djb2, sha256 or none, got %q", truncate(req.Hash, 40))))
 		return

@@ -48,7 +48,13 @@ func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, experiment 
 		if expose {
 			s.logExposure(p, u, res.exposure)
 		}
-		c := configResponse{Name: name, Value: res.value, Group: strPtr(res.ruleID), RuleID: strPtr(res.ruleID), GroupName: optStr(res.groupName)}
+		c := configResponse{
+			Name:      name,
+			Value:     res.value,
+			Group:     new(res.ruleID),
+			RuleID:    new(res.ruleID),
+			GroupName: optStr(res.groupName),
+		}
 		out[name], last = c, c
 	}
 	kind := "dynamic_config"

@@ -36,7 +36,13 @@ func (s *Server) getLayer(w http.ResponseWriter, r *http.Request) {
 				s.logExposure(p, u, e)
 			}
 		}
-		l := layerResponse{Name: name, Value: res.value, RuleID: strPtr(res.ruleID), GroupName: optStr(res.groupName), AllocatedExperimentName: optStr(res.allocated)}
+		l := layerResponse{
+			Name:                    name,
+			Value:                   res.value,
+			RuleID:                  new(res.ruleID),
+			GroupName:               optStr(res.groupName),
+			AllocatedExperimentName: optStr(res.allocated),
+		}
 		out[name], last = l, l
 	}
 	s.metrics.evaluations.WithLabelValues("layer").Add(float64(len(names)))

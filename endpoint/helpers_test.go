@@ -3,13 +3,14 @@ package endpoint
 import (
 	"bytes"
 	"encoding/json"
-	sharedfixtures "github.com/statsig-operator/statsig-operator/test/fixtures"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
+
+	sharedfixtures "github.com/statsig-operator/statsig-operator/test/fixtures"
 
 	"github.com/prometheus/client_golang/prometheus"
 

@@ -8,7 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -34,7 +34,12 @@ func TestLoad(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- env.srv.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve returned %v after shutdown, want nil", err)
+		}
+	}()
 	base := "http://" + ln.Addr().String()
 	user := `"user":{"userID":"user-%d","email":"u%d@statsig.com","custom":{"level":9}}`
 	scenarios := []struct {
@@ -42,8 +47,10 @@ func TestLoad(t *testing.T) {
 		workers          int
 		dur              time.Duration
 	}{
-		{"check_gate", "/v1/check_gate", `{"gateName":"test_email",` + user + `}`, workers, time.Duration(secs) * time.Second},
-		{"ofrep_bulk", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"user-%d","email":"u%d@statsig.com"}}`, 4, 2 * time.Second},
+		{"check_gate", "/v1/check_gate", `{"gateName":"test_email",` + user + `}`,
+			workers, time.Duration(secs) * time.Second},
+		{"ofrep_bulk", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"user-%d","email":"u%d@statsig.com"}}`,
+			4, 2 * time.Second},
 		{"gcir", "/v1/get_client_initialize_response", `{` + user + `}`, 4, 2 * time.Second},
 	}
 	for _, sc := range scenarios {
@@ -79,7 +86,7 @@ func runLoad(t *testing.T, url, bodyFmt string, workers int, dur time.Duration) 
 	deadline := time.Now().Add(dur)
 	start := time.Now()
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for w := range workers {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
@@ -112,7 +119,7 @@ func runLoad(t *testing.T, url, bodyFmt string, workers int, dur time.Duration) 
 		r.lat = append(r.lat, l...)
 	}
 	r.n = len(r.lat)
-	sort.Slice(r.lat, func(i, j int) bool { return r.lat[i] < r.lat[j] })
+	slices.Sort(r.lat)
 	if r.errors > 0 {
 		t.Errorf("%s: %d failed requests", url, r.errors)
 	}

@@ -57,7 +57,8 @@ func (s *Server) logEvent(w http.ResponseWriter, r *http.Request) {
 	if p.Events != nil && !p.DisableAllLogging {
 		for i, b := range encoded {
 			if err := p.Events.LogCustom(b); err != nil {
-				writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: fmt.Sprintf("events[%d] and later were not queued: %v", i, err)})
+				msg := fmt.Sprintf("events[%d] and later were not queued: %v", i, err)
+				writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: msg})
 				return
 			}
 		}

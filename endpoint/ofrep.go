@@ -13,6 +13,15 @@ type ofrepSuccess struct {
 	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
+// OFREP error codes (the errorCode of a failure).
+const (
+	ofrepGeneral             = "GENERAL"
+	ofrepParseError          = "PARSE_ERROR"
+	ofrepFlagNotFound        = "FLAG_NOT_FOUND"
+	ofrepTargetingKeyMissing = "TARGETING_KEY_MISSING"
+	ofrepInvalidContext      = "INVALID_CONTEXT"
+)
+
 // ofrepFailure is an OFREP per-flag error.
 type ofrepFailure struct {
 	Key          string `json:"key,omitempty"`
@@ -27,7 +36,7 @@ func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("key")
 	p, aerr := s.projectFor(apiKey(r))
 	if aerr != nil {
-		writeJSON(w, aerr.status, ofrepFailure{ErrorCode: "GENERAL", ErrorDetails: aerr.message})
+		writeJSON(w, aerr.status, ofrepFailure{ErrorCode: ofrepGeneral, ErrorDetails: aerr.message})
 		return
 	}
 	u, oerr := s.decodeOFREP(w, r)
@@ -37,7 +46,8 @@ func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
 	}
 	kind := flagKind(p, key)
 	if kind == "" {
-		writeJSON(w, http.StatusNotFound, ofrepFailure{Key: key, ErrorCode: "FLAG_NOT_FOUND", ErrorDetails: "no gate, dynamic config, experiment or layer of that name in this project"})
+		writeJSON(w, http.StatusNotFound, ofrepFailure{Key: key, ErrorCode: ofrepFlagNotFound,
+			ErrorDetails: "no gate, dynamic config, experiment or layer of that name in this project"})
 		return
 	}
 	res := s.evaluateFlag(p, u, key, kind, true)
@@ -48,9 +58,9 @@ func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) decodeOFREP(w http.ResponseWriter, r *http.Request) (*evalUser, *ofrepError) {
 	var req ofrepRequest
 	if aerr := decodeJSON(w, r, s.opts.MaxBodyBytes, &req, false); aerr != nil {
-		code := "GENERAL"
+		code := ofrepGeneral
 		if aerr.status == http.StatusBadRequest {
-			code = "PARSE_ERROR"
+			code = ofrepParseError
 		}
 		return nil, &ofrepError{aerr.status, code, aerr.message}
 	}

@@ -19,7 +19,7 @@ type ofrepBulkResponse struct {
 func (s *Server) ofrepBulk(w http.ResponseWriter, r *http.Request) {
 	p, aerr := s.projectFor(apiKey(r))
 	if aerr != nil {
-		writeJSON(w, aerr.status, ofrepFailure{ErrorCode: "GENERAL", ErrorDetails: aerr.message})
+		writeJSON(w, aerr.status, ofrepFailure{ErrorCode: ofrepGeneral, ErrorDetails: aerr.message})
 		return
 	}
 	u, oerr := s.decodeOFREP(w, r)
@@ -34,7 +34,8 @@ func (s *Server) ofrepBulk(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := json.Marshal(out)
 	if err != nil {
-		writeJSON(w, http.StatusInternalServerError, ofrepFailure{ErrorCode: "GENERAL", ErrorDetails: "failed to encode the response"})
+		writeJSON(w, http.StatusInternalServerError,
+			ofrepFailure{ErrorCode: ofrepGeneral, ErrorDetails: "failed to encode the response"})
 		return
 	}
 	sum := sha256.Sum256(body)

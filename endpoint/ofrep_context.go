@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // ofrepRequest is the body of both OFREP evaluation calls.
@@ -23,7 +25,7 @@ type ofrepError struct {
 }
 
 func invalidContext(format string, args ...any) *ofrepError {
-	return &ofrepError{400, "INVALID_CONTEXT", fmt.Sprintf(format, args...)}
+	return &ofrepError{400, ofrepInvalidContext, fmt.Sprintf(format, args...)}
 }
 
 // userFromContext maps an OFREP evaluation context to a Statsig user:
@@ -34,7 +36,7 @@ func invalidContext(format string, args ...any) *ofrepError {
 func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil, &ofrepError{400, "TARGETING_KEY_MISSING", "context with a targetingKey is required"}
+		return nil, &ofrepError{400, ofrepTargetingKeyMissing, "context with a targetingKey is required"}
 	}
 	var ctx map[string]json.RawMessage
 	if raw[0] != '{' || json.Unmarshal(raw, &ctx) != nil {
@@ -76,9 +78,7 @@ func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 			case "privateAttributes":
 				user["privateAttributes"] = m
 			default:
-				for ck, cv := range m {
-					custom[ck] = cv
-				}
+				maps.Copy(custom, m)
 			}
 		default:
 			if isOFREPStringField(k) {
@@ -102,7 +102,8 @@ func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 	u, aerr := parseUser(b)
 	if aerr != nil {
 		if user["userID"] == nil {
-			return nil, &ofrepError{400, "TARGETING_KEY_MISSING", "context needs a targetingKey (the Statsig userID) or customIDs"}
+			return nil, &ofrepError{400, ofrepTargetingKeyMissing,
+				"context needs a targetingKey (the Statsig userID) or customIDs"}
 		}
 		return nil, invalidContext("%s", aerr.message)
 	}
@@ -110,12 +111,7 @@ func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 }
 
 func isOFREPStringField(k string) bool {
-	for _, f := range ofrepStringFields {
-		if f == k {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(ofrepStringFields, k)
 }
 
 // ofrepString accepts a JSON string, or a number rendered as Statsig SDKs do.

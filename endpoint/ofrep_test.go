@@ -15,19 +15,26 @@ func TestOFREPErrors(t *testing.T) {
 		want             int
 		code             string
 	}{
-		{"flag not found", "/ofrep/v1/evaluate/flags/no_such_flag", `{"context":{"targetingKey":"u1"}}`, key, 404, "FLAG_NOT_FOUND"},
-		{"targeting key missing", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"email":"a@b.c"}}`, key, 400, "TARGETING_KEY_MISSING"},
+		{"flag not found", "/ofrep/v1/evaluate/flags/no_such_flag", `{"context":{"targetingKey":"u1"}}`,
+			key, 404, "FLAG_NOT_FOUND"},
+		{"targeting key missing", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"email":"a@b.c"}}`,
+			key, 400, "TARGETING_KEY_MISSING"},
 		{"no context", "/ofrep/v1/evaluate/flags/test_public", `{}`, key, 400, "TARGETING_KEY_MISSING"},
 		{"parse error", "/ofrep/v1/evaluate/flags/test_public", `{"context":`, key, 400, "PARSE_ERROR"},
 		{"context not an object", "/ofrep/v1/evaluate/flags/test_public", `{"context":[1]}`, key, 400, "INVALID_CONTEXT"},
-		{"targetingKey not a string", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"targetingKey":{}}}`, key, 400, "INVALID_CONTEXT"},
-		{"email not a string", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"targetingKey":"u","email":true}}`, key, 400, "INVALID_CONTEXT"},
-		{"customIDs not an object", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"targetingKey":"u","customIDs":"x"}}`, key, 400, "INVALID_CONTEXT"},
+		{"targetingKey not a string", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"targetingKey":{}}}`,
+			key, 400, "INVALID_CONTEXT"},
+		{"email not a string", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"targetingKey":"u","email":true}}`,
+			key, 400, "INVALID_CONTEXT"},
+		{"customIDs not an object", "/ofrep/v1/evaluate/flags/test_public",
+			`{"context":{"targetingKey":"u","customIDs":"x"}}`, key, 400, "INVALID_CONTEXT"},
 		{"no key", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"targetingKey":"u1"}}`, nil, 401, "GENERAL"},
-		{"wrong key", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"targetingKey":"u1"}}`, []string{"X-API-Key", "nope"}, 401, "GENERAL"},
+		{"wrong key", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"targetingKey":"u1"}}`,
+			[]string{"X-API-Key", "nope"}, 401, "GENERAL"},
 		{"bulk parse error", "/ofrep/v1/evaluate/flags", `nope`, key, 400, "PARSE_ERROR"},
 		{"bulk targeting key missing", "/ofrep/v1/evaluate/flags", `{"context":{}}`, key, 400, "TARGETING_KEY_MISSING"},
-		{"bulk wrong content type", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"u"}}`, append(key, "Content-Type", "text/xml"), 415, "GENERAL"},
+		{"bulk wrong content type", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"u"}}`,
+			[]string{"Authorization", "Bearer " + testKey, "Content-Type", "text/xml"}, 415, "GENERAL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +78,8 @@ func TestOFREPBulkETag(t *testing.T) {
 	if second.status != http.StatusNotModified {
 		t.Errorf("If-None-Match with the current ETag = %d, want 304", second.status)
 	}
-	other := env.do(t, "POST", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"someone-else-entirely"}}`, "statsig-api-key", testKey, "If-None-Match", etag)
+	other := env.do(t, "POST", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"someone-else-entirely"}}`,
+		"statsig-api-key", testKey, "If-None-Match", etag)
 	if other.status != 200 && other.status != http.StatusNotModified {
 		t.Errorf("other context = %d", other.status)
 	}
@@ -97,7 +105,8 @@ func TestOFREPContextMapping(t *testing.T) {
 			t.Errorf("%s: identity %q, want %q", tt.name, u.identity, tt.wantIdentity)
 		}
 	}
-	u, err := userFromContext([]byte(`{"targetingKey":"u1","email":"a@b.c","plan":"pro","custom":{"level":9},"privateAttributes":{"ssn":"1"}}`))
+	u, err := userFromContext([]byte(`{"targetingKey":"u1","email":"a@b.c","plan":"pro","custom":{"level":9},` +
+		`"privateAttributes":{"ssn":"1"}}`))
 	if err != nil {
 		t.Fatal(err.details)
 	}

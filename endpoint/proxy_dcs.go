@@ -44,7 +44,8 @@ func (s *Server) downloadConfigSpecs(version string) http.HandlerFunc {
 		}
 		pl := p.Payload
 		if pl == nil {
-			writeError(w, &apiError{http.StatusServiceUnavailable, fmt.Sprintf("project %q has no stored payload to serve yet", p.Name)})
+			writeError(w, &apiError{http.StatusServiceUnavailable,
+				fmt.Sprintf("project %q has no stored payload to serve yet", p.Name)})
 			return
 		}
 		if pl.Format != version {
@@ -108,7 +109,8 @@ func parseSince(v string) (int64, *apiError) {
 func wrongFormat(p *serving.Project, asked string) *apiError {
 	served := p.Payload.Format
 	return &apiError{http.StatusNotFound, fmt.Sprintf(
-		"project %q serves %s config specs, not %s: its StatsigSpec has payloadFormat: %s (in standalone mode, the specs file is %s); request /%s/download_config_specs or change payloadFormat",
+		"project %q serves %s config specs, not %s: its StatsigSpec has payloadFormat: %s "+
+			"(in standalone mode, the specs file is %s); request /%s/download_config_specs or change payloadFormat",
 		p.Name, served, asked, served, served, served)}
 }
 
@@ -187,7 +189,7 @@ func shortSHA(sha string) string {
 
 // etagMatches implements If-None-Match's weak comparison.
 func etagMatches(header, etag string) bool {
-	for _, t := range strings.Split(header, ",") {
+	for t := range strings.SplitSeq(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == "*" || t == etag {
 			return true

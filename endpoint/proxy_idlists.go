@@ -67,19 +67,22 @@ func (s *Server) getIDListFile(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	if _, err := p.IDLists.WriteList(name, &buf); err != nil {
-		writeError(w, &apiError{status: http.StatusNotFound, message: "unknown ID list " + strconv.Quote(truncate(name, 100))})
+		writeError(w, &apiError{status: http.StatusNotFound,
+			message: "unknown ID list " + strconv.Quote(truncate(name, 100))})
 		return
 	}
 	start := rangeStart(r)
 	data := buf.Bytes()
 	if start < 0 || start > int64(len(data)) {
-		writeError(w, &apiError{status: http.StatusRequestedRangeNotSatisfiable, message: "range starts past the end of the list"})
+		writeError(w, &apiError{status: http.StatusRequestedRangeNotSatisfiable,
+			message: "range starts past the end of the list"})
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain")
 	status := http.StatusOK
 	if start > 0 {
-		w.Header().Set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+strconv.Itoa(len(data)-1)+"/"+strconv.Itoa(len(data)))
+		last, size := strconv.Itoa(len(data)-1), strconv.Itoa(len(data))
+		w.Header().Set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+last+"/"+size)
 		status = http.StatusPartialContent
 	}
 	w.WriteHeader(status)

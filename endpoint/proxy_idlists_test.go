@@ -37,7 +37,8 @@ func TestIDListsReservedToSDKs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.Has("company_id_list") || !got.Contains("company_id_list", "Krhxyf0V") || got.Len("company_id_list") != upstream.Len("company_id_list") {
+	if !got.Has("company_id_list") || !got.Contains("company_id_list", "Krhxyf0V") ||
+		got.Len("company_id_list") != upstream.Len("company_id_list") {
 		t.Fatalf("synced %d ids (want %d, including Krhxyf0V)", got.Len("company_id_list"), upstream.Len("company_id_list"))
 	}
 	// A ranged request past the start returns the tail; no key is a 401; unknown lists a 404.

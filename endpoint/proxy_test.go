@@ -3,12 +3,13 @@ package endpoint
 import (
 	"bytes"
 	"compress/gzip"
-	"github.com/andybalholm/brotli"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -60,25 +61,40 @@ func TestForwardProxyServesPayload(t *testing.T) {
 		wantContains       string
 		sinceHeader        int64
 	}{
-		{"v2 brotli", "GET", "/v2/download_config_specs/" + testKey + ".json", nil, []string{"Accept-Encoding", "br"}, 200, "br", v2, "", v2Time},
-		{"v2 zstd", "GET", "/v2/download_config_specs/" + testKey + ".json", nil, []string{"Accept-Encoding", "zstd, gzip"}, 200, "zstd", v2, "", v2Time},
-		{"v2 gzip as Server Core asks", "GET", "/v2/download_config_specs/" + testKey + ".json?supports_proto=true", nil, []string{"Accept-Encoding", "statsig-br, gzip, deflate, br"}, 200, "gzip", v2, "", v2Time},
+		{"v2 brotli", "GET", "/v2/download_config_specs/" + testKey + ".json", nil, []string{"Accept-Encoding", "br"},
+			200, "br", v2, "", v2Time},
+		{"v2 zstd", "GET", "/v2/download_config_specs/" + testKey + ".json", nil, []string{"Accept-Encoding", "zstd, gzip"},
+			200, "zstd", v2, "", v2Time},
+		{"v2 gzip as Server Core asks", "GET", "/v2/download_config_specs/" + testKey + ".json?supports_proto=true", nil,
+			[]string{"Accept-Encoding", "statsig-br, gzip, deflate, br"}, 200, "gzip", v2, "", v2Time},
 		{"v2 identity", "GET", "/v2/download_config_specs/" + testKey + ".json", nil, nil, 200, "", v2, "", v2Time},
-		{"v2 key in header wins", "GET", "/v2/download_config_specs/whatever.json", nil, []string{"statsig-api-key", testKey}, 200, "", v2, "", v2Time},
+		{"v2 key in header wins", "GET", "/v2/download_config_specs/whatever.json", nil, []string{"statsig-api-key", testKey},
+			200, "", v2, "", v2Time},
 		{"client key accepted", "GET", "/v2/download_config_specs/" + clientKey + ".json", nil, nil, 200, "", v2, "", v2Time},
-		{"v2 up to date", "GET", "/v2/download_config_specs/" + testKey + ".json?sinceTime=" + strconv.FormatInt(v2Time, 10), nil, nil, 200, "", []byte(`{"has_updates":false}`), "", v2Time},
-		{"v2 older sinceTime", "GET", "/v2/download_config_specs/" + testKey + ".json?sinceTime=" + strconv.FormatInt(v2Time-1, 10), nil, []string{"Accept-Encoding", "gzip"}, 200, "gzip", v2, "", v2Time},
-		{"v1 go-sdk CDN form", "GET", "/v1/download_config_specs/" + v1Key + ".json?sinceTime=0", nil, []string{"Accept-Encoding", "gzip"}, 200, "gzip", v1, "", v1Time},
-		{"v1 POST with body", "POST", "/v1/download_config_specs", map[string]any{"sinceTime": v1Time}, []string{"statsig-api-key", v1Key}, 200, "", []byte(`{"has_updates":false}`), "", v1Time},
-		{"v1 POST empty body", "POST", "/v1/download_config_specs", "", []string{"statsig-api-key", v1Key}, 200, "", v1, "", v1Time},
-		{"v1 on a v2 project", "GET", "/v1/download_config_specs/" + testKey + ".json", nil, nil, 404, "", nil, "payloadFormat: v2", 0},
-		{"v2 on a v1 project", "GET", "/v2/download_config_specs/" + v1Key + ".json", nil, nil, 404, "", nil, "payloadFormat: v1", 0},
+		{"v2 up to date", "GET", "/v2/download_config_specs/" + testKey + ".json?sinceTime=" + strconv.FormatInt(v2Time, 10),
+			nil, nil, 200, "", []byte(`{"has_updates":false}`), "", v2Time},
+		{"v2 older sinceTime", "GET",
+			"/v2/download_config_specs/" + testKey + ".json?sinceTime=" + strconv.FormatInt(v2Time-1, 10),
+			nil, []string{"Accept-Encoding", "gzip"}, 200, "gzip", v2, "", v2Time},
+		{"v1 go-sdk CDN form", "GET", "/v1/download_config_specs/" + v1Key + ".json?sinceTime=0", nil,
+			[]string{"Accept-Encoding", "gzip"}, 200, "gzip", v1, "", v1Time},
+		{"v1 POST with body", "POST", "/v1/download_config_specs", map[string]any{"sinceTime": v1Time},
+			[]string{"statsig-api-key", v1Key}, 200, "", []byte(`{"has_updates":false}`), "", v1Time},
+		{"v1 POST empty body", "POST", "/v1/download_config_specs", "", []string{"statsig-api-key", v1Key},
+			200, "", v1, "", v1Time},
+		{"v1 on a v2 project", "GET", "/v1/download_config_specs/" + testKey + ".json", nil, nil,
+			404, "", nil, "payloadFormat: v2", 0},
+		{"v2 on a v1 project", "GET", "/v2/download_config_specs/" + v1Key + ".json", nil, nil,
+			404, "", nil, "payloadFormat: v1", 0},
 		{"unknown key", "GET", "/v2/download_config_specs/secret-nope.json", nil, nil, 401, "", nil, "not accepted", 0},
 		{"no key", "GET", "/v2/download_config_specs", nil, nil, 401, "", nil, "missing API key", 0},
 		{"not .json", "GET", "/v2/download_config_specs/" + testKey, nil, nil, 404, "", nil, "{sdkKey}.json", 0},
-		{"bad sinceTime", "GET", "/v2/download_config_specs/" + testKey + ".json?sinceTime=yesterday", nil, nil, 400, "", nil, "sinceTime", 0},
-		{"bad POST body", "POST", "/v1/download_config_specs", `{"sinceTime": [1]}`, []string{"statsig-api-key", v1Key}, 400, "", nil, "sinceTime", 0},
-		{"wrong method", "DELETE", "/v2/download_config_specs/" + testKey + ".json", nil, nil, 405, "", nil, "not allowed", 0},
+		{"bad sinceTime", "GET", "/v2/download_config_specs/" + testKey + ".json?sinceTime=yesterday", nil, nil,
+			400, "", nil, "sinceTime", 0},
+		{"bad POST body", "POST", "/v1/download_config_specs", `{"sinceTime": [1]}`, []string{"statsig-api-key", v1Key},
+			400, "", nil, "sinceTime", 0},
+		{"wrong method", "DELETE", "/v2/download_config_specs/" + testKey + ".json", nil, nil,
+			405, "", nil, "not allowed", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -119,7 +119,7 @@ func identityOf(u *evaluator.User) (string, bool) {
 		for k := range u.CustomIDs {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		for _, k := range keys {
 			v := u.CustomIDs[k].IDString()
 			if v == "" {

@@ -71,7 +71,14 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.Logger.GetSink() == nil {
 		opts.Logger = logr.Discard()
 	}
-	s := &Server{opts: opts, reg: opts.Registry, log: opts.Logger, metrics: newMetrics(opts.Metrics), mux: http.NewServeMux(), now: time.Now}
+	s := &Server{
+		opts:    opts,
+		reg:     opts.Registry,
+		log:     opts.Logger,
+		metrics: newMetrics(opts.Metrics),
+		mux:     http.NewServeMux(),
+		now:     time.Now,
+	}
 	s.routes()
 	return s, nil
 }
@@ -187,8 +194,10 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allowed) > 0 {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		writeError(w, &apiError{http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s: use %s", truncate(r.Method, 16), route, strings.Join(allowed, " or "))})
+		writeError(w, &apiError{http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s: use %s",
+			truncate(r.Method, 16), route, strings.Join(allowed, " or "))})
 		return
 	}
-	writeError(w, &apiError{http.StatusNotFound, "no such route: see the endpoint documentation for /v1/*, /v2/download_config_specs, /ofrep/v1/* and health routes"})
+	writeError(w, &apiError{http.StatusNotFound, "no such route: see the endpoint documentation for /v1/*, " +
+		"/v2/download_config_specs, /ofrep/v1/* and health routes"})
 }

@@ -60,11 +60,19 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 	}
 	prom := prometheus.NewRegistry()
 	prom.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	p := &serving.Project{Name: standaloneProject, Revision: payload.SHA256[:16], Evaluator: ev, Payload: payload, DisableAllLogging: opts.DisableLogging}
+	p := &serving.Project{
+		Name:              standaloneProject,
+		Revision:          payload.SHA256[:16],
+		Evaluator:         ev,
+		Payload:           payload,
+		DisableAllLogging: opts.DisableLogging,
+	}
 	p.SetKeys(opts.Keys...)
 	var events *EventSink
 	if !opts.DisableLogging {
-		events, err = NewEventSink(EventSinkOptions{LogEventURL: opts.LogEventURL, Key: opts.Keys[0], Metrics: prom, Logger: opts.Logger})
+		events, err = NewEventSink(EventSinkOptions{
+			LogEventURL: opts.LogEventURL, Key: opts.Keys[0], Metrics: prom, Logger: opts.Logger,
+		})
 		if err != nil {
 			return fmt.Errorf("standalone: %w", err)
 		}
@@ -72,11 +80,19 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 	}
 	reg := serving.NewRegistry()
 	reg.Set(p)
-	srv, err := NewServer(Options{Addr: opts.Listen, Registry: reg, MaxBodyBytes: opts.MaxBodyBytes, Logger: opts.Logger, Metrics: prom, MetricsGatherer: prom})
+	srv, err := NewServer(Options{
+		Addr:            opts.Listen,
+		Registry:        reg,
+		MaxBodyBytes:    opts.MaxBodyBytes,
+		Logger:          opts.Logger,
+		Metrics:         prom,
+		MetricsGatherer: prom,
+	})
 	if err != nil {
 		return err
 	}
-	opts.Logger.Info("Serving specs file", "file", opts.SpecsFile, "format", payload.Format, "time", payload.Time, "bytes", payload.Size)
+	opts.Logger.Info("Serving specs file",
+		"file", opts.SpecsFile, "format", payload.Format, "time", payload.Time, "bytes", payload.Size)
 	ln, err := net.Listen("tcp", srv.opts.Addr)
 	if err != nil {
 		return fmt.Errorf("standalone: listen on %s: %w", srv.opts.Addr, err)

@@ -8,7 +8,7 @@ import (
 func (e *Evaluator) CheckGate(u *User, name string) GateResult {
 	s := e.Specs()
 	if s == nil {
-		return GateResult{Name: name, Details: Details{Reason: "Uninitialized"}}
+		return GateResult{Name: name, Details: Details{Reason: reasonUninitialized}}
 	}
 	c := e.acquire(s, u)
 	defer e.release(c)
@@ -32,7 +32,7 @@ func (e *Evaluator) GetExperiment(u *User, name string) ConfigResult {
 func (e *Evaluator) config(u *User, name string, experiment bool) ConfigResult {
 	s := e.Specs()
 	if s == nil {
-		return ConfigResult{Name: name, Value: emptyObject.raw, Details: Details{Reason: "Uninitialized"}, experiment: experiment}
+		return ConfigResult{Name: name, Value: emptyObject.raw, Details: Details{Reason: reasonUninitialized}, experiment: experiment}
 	}
 	c := e.acquire(s, u)
 	defer e.release(c)
@@ -52,7 +52,7 @@ func (e *Evaluator) config(u *User, name string, experiment bool) ConfigResult {
 func (e *Evaluator) GetLayer(u *User, name string) LayerResult {
 	s := e.Specs()
 	if s == nil {
-		return LayerResult{Name: name, Details: Details{Reason: "Uninitialized"}}
+		return LayerResult{Name: name, Details: Details{Reason: reasonUninitialized}}
 	}
 	c := e.acquire(s, u)
 	defer e.release(c)

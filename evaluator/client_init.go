@@ -2,11 +2,19 @@ package evaluator
 
 import (
 	"encoding/json"
+	"slices"
+)
+
+// The hash algorithms for entity names in a client initialize response.
+const (
+	HashDJB2   = "djb2"
+	HashSHA256 = "sha256"
+	HashNone   = "none"
 )
 
 // ClientInitOptions select how a client initialize response is built (docs/semantics.md §6.2).
 type ClientInitOptions struct {
-	// HashAlgorithm for entity names: "djb2" (default), "sha256" or "none".
+	// HashAlgorithm for entity names: HashDJB2 (the default), HashSHA256 or HashNone.
 	HashAlgorithm string
 	// ClientSDKKey selects the app through the payload's (hashed_)sdk_keys_to_app_ids.
 	ClientSDKKey string
@@ -17,17 +25,19 @@ type ClientInitOptions struct {
 // ClientInitializeResponse evaluates every gate, dynamic config, experiment, autotune and
 // layer for the user (segments and holdouts excluded) in the v1 "initialize" format a client
 // SDK bootstraps from. The result is ready to be JSON-encoded.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
 func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[string]any {
 	s := e.Specs()
 	algo := o.HashAlgorithm
-	if algo != "sha256" && algo != "none" {
-		algo = "djb2"
+	if algo != HashSHA256 && algo != HashNone {
+		algo = HashDJB2
 	}
 	hash := func(name string) string {
 		switch algo {
-		case "none":
+		case HashNone:
 			return name
-		case "sha256":
+		case HashSHA256:
 			return SHA256Base64(name)
 		}
 		return DJB2(name)
@@ -53,12 +63,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		if appID == "" || !sp.hasTargetApps {
 			return false
 		}
-		for _, a := range sp.targetAppIDs {
-			if a == appID {
-				return true
-			}
-		}
-		return false
+		return slices.Contains(sp.targetAppIDs, appID)
 	}
 	run := func(name string, kind Kind) *evalCtx {
 		c := e.acquire(s, u)
@@ -87,29 +92,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 				continue
 			}
 			c := run(name, KindDynamicConfig)
-			entry := map[string]any{
-				"name": hash(name), "value": json.RawMessage(c.valueJSON()), "rule_id": c.resultRuleID(),
-				"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
-				"is_device_based": c.idType == "stableID",
-			}
-			if kind == KindDynamicConfig {
-				entry["passed"] = c.boolv && !c.unsupported
-			} else {
-				if c.groupName != "" {
-					entry["group_name"] = c.groupName
-				}
-				if c.isInLayer {
-					entry["is_in_layer"] = true
-					if c.hasExplicit {
-						entry["explicit_parameters"] = nonNil(c.explicit)
-					}
-				}
-				if kind == KindExperiment {
-					entry["is_experiment_active"] = c.isExpActive
-					entry["is_user_in_experiment"] = c.isExpGroup
-				}
-			}
-			configs[hash(name)] = entry
+			configs[hash(name)] = c.clientConfigEntry(name, kind, hash)
 			e.release(c)
 		}
 	}
@@ -120,35 +103,72 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			continue
 		}
 		c := run(name, KindLayer)
-		value := json.RawMessage(c.valueJSON())
-		if c.layerValue != nil {
-			value, _ = json.Marshal(c.layerValue)
-		}
-		entry := map[string]any{
-			"name": hash(name), "value": value, "rule_id": c.resultRuleID(),
-			"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
-			"is_device_based":                 c.idType == "stableID",
-			"explicit_parameters":             []string{},
-			"undelegated_secondary_exposures": hashedExposures(c.sec[:c.undelegatedLen()], hash),
-		}
-		if c.groupName != "" {
-			entry["group_name"] = c.groupName
-		}
-		if c.delegate != "" {
-			entry["allocated_experiment_name"] = hash(c.delegate)
-			entry["is_experiment_active"] = c.isExpActive
-			entry["is_user_in_experiment"] = c.isExpGroup
-			if c.hasExplicit {
-				entry["explicit_parameters"] = nonNil(c.explicit)
-			}
-		}
-		if c.paramRuleIDs != nil {
-			entry["parameter_rule_ids"] = c.paramRuleIDs
-		}
-		layers[hash(name)] = entry
+		layers[hash(name)] = c.clientLayerEntry(name, hash)
 		e.release(c)
 	}
 	return out
+}
+
+// clientConfigEntry is the dynamic_configs entry for config name of the given kind (dynamic
+// config, experiment or autotune), which c has evaluated.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
+func (c *evalCtx) clientConfigEntry(name string, kind Kind, hash func(string) string) map[string]any {
+	entry := map[string]any{
+		"name": hash(name), "value": c.valueJSON(), "rule_id": c.resultRuleID(),
+		"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
+		"is_device_based": c.idType == "stableID",
+	}
+	if kind == KindDynamicConfig {
+		entry["passed"] = c.boolv && !c.unsupported
+		return entry
+	}
+	if c.groupName != "" {
+		entry["group_name"] = c.groupName
+	}
+	if c.isInLayer {
+		entry["is_in_layer"] = true
+		if c.hasExplicit {
+			entry["explicit_parameters"] = nonNil(c.explicit)
+		}
+	}
+	if kind == KindExperiment {
+		entry["is_experiment_active"] = c.isExpActive
+		entry["is_user_in_experiment"] = c.isExpGroup
+	}
+	return entry
+}
+
+// clientLayerEntry is the layer_configs entry for layer name, which c has evaluated.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
+func (c *evalCtx) clientLayerEntry(name string, hash func(string) string) map[string]any {
+	value := c.valueJSON()
+	if c.layerValue != nil {
+		value, _ = json.Marshal(c.layerValue)
+	}
+	entry := map[string]any{
+		"name": hash(name), "value": value, "rule_id": c.resultRuleID(),
+		"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
+		"is_device_based":                 c.idType == "stableID",
+		"explicit_parameters":             []string{},
+		"undelegated_secondary_exposures": hashedExposures(c.sec[:c.undelegatedLen()], hash),
+	}
+	if c.groupName != "" {
+		entry["group_name"] = c.groupName
+	}
+	if c.delegate != "" {
+		entry["allocated_experiment_name"] = hash(c.delegate)
+		entry["is_experiment_active"] = c.isExpActive
+		entry["is_user_in_experiment"] = c.isExpGroup
+		if c.hasExplicit {
+			entry["explicit_parameters"] = nonNil(c.explicit)
+		}
+	}
+	if c.paramRuleIDs != nil {
+		entry["parameter_rule_ids"] = c.paramRuleIDs
+	}
+	return entry
 }
 
 func nonNil(s []string) []string {

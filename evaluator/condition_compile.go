@@ -137,6 +137,8 @@ func pureFrom(conds []*condition) int32 {
 // and bucket sets are most of a large payload). Key matching, null handling and type errors
 // follow encoding/json, as the struct decoding it replaces did. The condition is allocated
 // from slab (nil: the heap).
+//
+//nolint:goconst // JSON field names, spelled as on the wire
 func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 	var ls *listScratch
 	if slab != nil {
@@ -148,7 +150,7 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 	switch c.Kind() {
 	case '{':
 	case 'n':
-		if err := c.Lit("null"); err != nil {
+		if err := c.Lit(jsonNull); err != nil {
 			return nil, err
 		}
 		return &condition{typ: condUnknown, op: opNone, target: target{kind: kindNull}}, nil
@@ -178,7 +180,7 @@ func compileInto(raw []byte, slab *condSlab) (*condition, error) {
 			case '{':
 				additional, err = c.Span()
 			case 'n':
-				additional, err = nil, c.Lit("null")
+				additional, err = nil, c.Lit(jsonNull)
 			default:
 				err = errors.Join(errors.New("additionalValues must be an object"), c.Skip())
 			}
@@ -235,13 +237,15 @@ func readStr(c *jsonscan.Cursor, name string, prev []byte) (v []byte, set bool, 
 		}
 		return b, true, err
 	case 'n':
-		return prev, false, c.Lit("null")
+		return prev, false, c.Lit(jsonNull)
 	}
 	return prev, false, errors.Join(fmt.Errorf("%s must be a string", name), c.Skip())
 }
 
 // bucketSalt is a user_bucket condition's additionalValues.salt as Server Core formats it
 // ("" when absent or null).
+//
+//nolint:goconst // JSON field names, spelled as on the wire
 func bucketSalt(additional []byte) (string, error) {
 	if additional == nil {
 		return "", nil
@@ -260,7 +264,7 @@ func bucketSalt(additional []byte) (string, error) {
 			return err
 		case 'n':
 			salt = ""
-			return c.Lit("null")
+			return c.Lit(jsonNull)
 		}
 		simple = false
 		return c.Skip()

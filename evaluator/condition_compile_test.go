@@ -36,7 +36,8 @@ func TestNestedValuesAsBefore(t *testing.T) {
 	}{
 		{"[1-2]", "", false},
 		{"[\"\xff\xfe\"]", "[\"\\ufffd\\ufffd\"]", false},
-		{"{\"b\":1,\"a\":[true,null,{\"z\":\"\\ud800\",\"y\":\"\\u00e9\"}]}", "{\"a\":[true,null,{\"y\":\"é\",\"z\":\"\ufffd\"}],\"b\":1}", false},
+		{"{\"b\":1,\"a\":[true,null,{\"z\":\"\\ud800\",\"y\":\"\\u00e9\"}]}",
+			"{\"a\":[true,null,{\"y\":\"é\",\"z\":\"\ufffd\"}],\"b\":1}", false},
 		{"[\"<>&\\u2028\"]", "[\"\\u003c\\u003e\\u0026\\u2028\"]", false},
 		{"[1e400,-0,0.1e-7]", "[1e400,-0,0.1e-7]", false},
 		{"{\"a\":1,\"a\":2}", "{\"a\":2}", false},

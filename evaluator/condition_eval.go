@@ -74,6 +74,10 @@ func (c *evalCtx) envValue(field, lfield string) Value {
 	return Value{}
 }
 
+// ipValue implements ip_based lookup: the user's field, else for "country" the country of
+// the user's IP address (unless the country lookup is disabled).
+//
+//nolint:goconst // user field names, spelled as conditions and payloads spell them
 func (c *evalCtx) ipValue(field string) Value {
 	if v := c.e.lookup(c.u, field); !v.IsMissing() {
 		return v

@@ -171,7 +171,7 @@ type listScratch struct {
 func readTarget(c *jsonscan.Cursor, ls *listScratch) (tg target, err error) {
 	switch c.Kind() {
 	case 'n':
-		return target{kind: kindNull}, c.Lit("null")
+		return target{kind: kindNull}, c.Lit(jsonNull)
 	case '"':
 		b, err := c.Str()
 		if err != nil {
@@ -193,9 +193,9 @@ func readTarget(c *jsonscan.Cursor, ls *listScratch) (tg target, err error) {
 	case 't', 'f':
 		b := c.Kind() == 't'
 		if b {
-			err = c.Lit("true")
+			err = c.Lit(jsonTrue)
 		} else {
-			err = c.Lit("false")
+			err = c.Lit(jsonFalse)
 		}
 		return target{kind: kindBool, b: b}, err
 	case '[':
@@ -237,11 +237,11 @@ func appendElement(c *jsonscan.Cursor, dst []byte) ([]byte, error) {
 		}
 		return append(dst, serdeNumber(string(lit))...), nil
 	case 't':
-		return append(dst, "true"...), c.Lit("true")
+		return append(dst, jsonTrue...), c.Lit(jsonTrue)
 	case 'f':
-		return append(dst, "false"...), c.Lit("false")
+		return append(dst, jsonFalse...), c.Lit(jsonFalse)
 	case 'n':
-		return append(dst, "null"...), c.Lit("null")
+		return append(dst, jsonNull...), c.Lit(jsonNull)
 	case '[', '{':
 		v, err := readAny(c)
 		if err != nil {
@@ -270,11 +270,11 @@ func readAny(c *jsonscan.Cursor) (any, error) {
 		}
 		return json.Number(lit), nil
 	case 't':
-		return true, c.Lit("true")
+		return true, c.Lit(jsonTrue)
 	case 'f':
-		return false, c.Lit("false")
+		return false, c.Lit(jsonFalse)
 	case 'n':
-		return nil, c.Lit("null")
+		return nil, c.Lit(jsonNull)
 	case '[':
 		arr := []any{}
 		err := c.Array(func() error {
@@ -443,7 +443,7 @@ func serdeNumber(lit string) string {
 // scientific; always with a fraction or exponent.
 func ryuFormat(f float64) string {
 	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return "null"
+		return jsonNull
 	}
 	if f == 0 {
 		if math.Signbit(f) {

@@ -13,19 +13,32 @@ import (
 type expectedFile struct {
 	Users  []json.RawMessage `json:"users"`
 	Values []json.RawMessage `json:"values"`
-	Cases  []struct {
-		Env                     *string  `json:"env"`
-		Kind                    string   `json:"kind"`
-		Name                    string   `json:"name"`
-		User                    int      `json:"user"`
-		Value                   *bool    `json:"value"`
-		ValueRef                *int     `json:"value_ref"`
-		RuleID                  string   `json:"rule_id"`
-		IDType                  string   `json:"id_type"`
-		GroupName               *string  `json:"group_name"`
-		AllocatedExperimentName *string  `json:"allocated_experiment_name"`
-		SecondaryExposures      []string `json:"secondary_exposures"`
-	} `json:"cases"`
+	Cases  []expectedCase    `json:"cases"`
+}
+
+// expectedCase is one Server Core result for a user and a gate, config, experiment or layer.
+type expectedCase struct {
+	Env                     *string  `json:"env"`
+	Kind                    string   `json:"kind"`
+	Name                    string   `json:"name"`
+	User                    int      `json:"user"`
+	Value                   *bool    `json:"value"`
+	ValueRef                *int     `json:"value_ref"`
+	RuleID                  string   `json:"rule_id"`
+	IDType                  string   `json:"id_type"`
+	GroupName               *string  `json:"group_name"`
+	AllocatedExperimentName *string  `json:"allocated_experiment_name"`
+	SecondaryExposures      []string `json:"secondary_exposures"`
+}
+
+// caseResult is what the evaluator returned for an expectedCase.
+type caseResult struct {
+	value    any
+	ruleID   string
+	idType   string
+	group    *string
+	alloc    *string
+	exposure []SecondaryExposure
 }
 
 // TestServerCoreExpectedEvaluations checks every one of the 8,648 results Statsig Server Core
@@ -65,72 +78,8 @@ func TestServerCoreExpectedEvaluations(t *testing.T) {
 	failures := 0
 	for i, c := range exp.Cases {
 		e, u := evFor(c.Env), users[c.User]
-		var got struct {
-			value    any
-			ruleID   string
-			idType   string
-			group    *string
-			alloc    *string
-			exposure []SecondaryExposure
-		}
-		switch c.Kind {
-		case "gate":
-			r := e.CheckGate(u, c.Name)
-			got.value, got.ruleID, got.idType, got.exposure = r.Value, r.RuleID, r.IDType, r.SecondaryExposures
-		case "dynamic_config", "experiment", "autotune":
-			var r ConfigResult
-			if c.Kind == "dynamic_config" {
-				r = e.GetConfig(u, c.Name)
-			} else {
-				r = e.GetExperiment(u, c.Name)
-			}
-			got.value, got.ruleID, got.idType, got.exposure = json.RawMessage(r.Value), r.RuleID, r.IDType, r.SecondaryExposures
-			if c.GroupName != nil || c.Kind != "dynamic_config" {
-				g := r.GroupName
-				got.group = &g
-			}
-		case "layer":
-			r := e.GetLayer(u, c.Name)
-			got.value, got.ruleID, got.idType, got.exposure = r.Value(), r.RuleID, r.IDType, r.SecondaryExposures
-			g, a := r.GroupName, r.AllocatedExperiment
-			got.group, got.alloc = &g, &a
-		default:
-			t.Fatalf("case %d: unknown kind %q", i, c.Kind)
-		}
-		var problems []string
-		if c.Value != nil {
-			if got.value != *c.Value {
-				problems = append(problems, fmt.Sprintf("value %v, want %v", got.value, *c.Value))
-			}
-		} else if c.ValueRef != nil {
-			if !jsonEqual(got.value.(json.RawMessage), exp.Values[*c.ValueRef]) {
-				problems = append(problems, fmt.Sprintf("value %s, want %s", got.value, exp.Values[*c.ValueRef]))
-			}
-		}
-		if got.ruleID != c.RuleID {
-			problems = append(problems, fmt.Sprintf("rule_id %q, want %q", got.ruleID, c.RuleID))
-		}
-		if c.IDType != "" && got.idType != c.IDType {
-			problems = append(problems, fmt.Sprintf("id_type %q, want %q", got.idType, c.IDType))
-		}
-		if c.GroupName != nil && (got.group == nil || *got.group != *c.GroupName) {
-			problems = append(problems, fmt.Sprintf("group_name %v, want %q", deref(got.group), *c.GroupName))
-		}
-		if c.GroupName == nil && c.Kind != "dynamic_config" && got.group != nil && *got.group != "" {
-			problems = append(problems, fmt.Sprintf("group_name %q, want none", *got.group))
-		}
-		if c.AllocatedExperimentName != nil && (got.alloc == nil || *got.alloc != *c.AllocatedExperimentName) {
-			problems = append(problems, fmt.Sprintf("allocated %v, want %q", deref(got.alloc), *c.AllocatedExperimentName))
-		}
-		wantExp := c.SecondaryExposures
-		gotExp := make([]string, len(got.exposure))
-		for j, x := range got.exposure {
-			gotExp[j] = x.Gate + "|" + x.GateValue + "|" + x.RuleID
-		}
-		if len(wantExp) == 0 && len(gotExp) == 0 {
-		} else if !reflect.DeepEqual(gotExp, wantExp) {
-			problems = append(problems, fmt.Sprintf("secondary %v, want %v", gotExp, wantExp))
-		}
+		got := evaluateCase(t, e, u, i, &c)
+		problems := caseProblems(&c, &got, exp.Values)
 		if len(problems) > 0 {
 			failures++
 			if failures <= 40 {
@@ -146,6 +95,75 @@ func TestServerCoreExpectedEvaluations(t *testing.T) {
 	if failures > 0 {
 		t.Fatalf("%d of %d cases differ from Server Core", failures, len(exp.Cases))
 	}
+}
+
+// evaluateCase asks e for case i's result for u.
+func evaluateCase(t *testing.T, e *Evaluator, u *User, i int, c *expectedCase) caseResult {
+	t.Helper()
+	var got caseResult
+	switch c.Kind {
+	case "gate":
+		r := e.CheckGate(u, c.Name)
+		got.value, got.ruleID, got.idType, got.exposure = r.Value, r.RuleID, r.IDType, r.SecondaryExposures
+	case "dynamic_config", "experiment", "autotune":
+		var r ConfigResult
+		if c.Kind == "dynamic_config" {
+			r = e.GetConfig(u, c.Name)
+		} else {
+			r = e.GetExperiment(u, c.Name)
+		}
+		got.value, got.ruleID, got.idType, got.exposure = r.Value, r.RuleID, r.IDType, r.SecondaryExposures
+		if c.GroupName != nil || c.Kind != "dynamic_config" {
+			g := r.GroupName
+			got.group = &g
+		}
+	case "layer":
+		r := e.GetLayer(u, c.Name)
+		got.value, got.ruleID, got.idType, got.exposure = r.Value(), r.RuleID, r.IDType, r.SecondaryExposures
+		g, a := r.GroupName, r.AllocatedExperiment
+		got.group, got.alloc = &g, &a
+	default:
+		t.Fatalf("case %d: unknown kind %q", i, c.Kind)
+	}
+	return got
+}
+
+// caseProblems lists how got differs from c (values: the file's shared values, by index).
+func caseProblems(c *expectedCase, got *caseResult, values []json.RawMessage) []string {
+	var problems []string
+	if c.Value != nil {
+		if got.value != *c.Value {
+			problems = append(problems, fmt.Sprintf("value %v, want %v", got.value, *c.Value))
+		}
+	} else if c.ValueRef != nil {
+		if !jsonEqual(got.value.(json.RawMessage), values[*c.ValueRef]) {
+			problems = append(problems, fmt.Sprintf("value %s, want %s", got.value, values[*c.ValueRef]))
+		}
+	}
+	if got.ruleID != c.RuleID {
+		problems = append(problems, fmt.Sprintf("rule_id %q, want %q", got.ruleID, c.RuleID))
+	}
+	if c.IDType != "" && got.idType != c.IDType {
+		problems = append(problems, fmt.Sprintf("id_type %q, want %q", got.idType, c.IDType))
+	}
+	if c.GroupName != nil && (got.group == nil || *got.group != *c.GroupName) {
+		problems = append(problems, fmt.Sprintf("group_name %v, want %q", deref(got.group), *c.GroupName))
+	}
+	if c.GroupName == nil && c.Kind != "dynamic_config" && got.group != nil && *got.group != "" {
+		problems = append(problems, fmt.Sprintf("group_name %q, want none", *got.group))
+	}
+	if c.AllocatedExperimentName != nil && (got.alloc == nil || *got.alloc != *c.AllocatedExperimentName) {
+		problems = append(problems, fmt.Sprintf("allocated %v, want %q", deref(got.alloc), *c.AllocatedExperimentName))
+	}
+	wantExp := c.SecondaryExposures
+	gotExp := make([]string, len(got.exposure))
+	for j, x := range got.exposure {
+		gotExp[j] = x.Gate + "|" + x.GateValue + "|" + x.RuleID
+	}
+	if (len(wantExp) > 0 || len(gotExp) > 0) && !reflect.DeepEqual(gotExp, wantExp) {
+		problems = append(problems, fmt.Sprintf("secondary %v, want %v", gotExp, wantExp))
+	}
+	return problems
 }
 
 func deref(s *string) string {

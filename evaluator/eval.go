@@ -1,6 +1,8 @@
 package evaluator
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -46,7 +48,6 @@ type evalCtx struct {
 	// useNewLayerEval path
 	paramRuleIDs map[string]string
 	layerValue   map[string][]byte
-	layerOrder   []string
 
 	// the last user_bucket hashes: a layer's allocation rules and its experiments'
 	// layerAssignment conditions hash the same salt and unit again and again
@@ -175,9 +176,9 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 	}
 	c.boolv, c.value = sp.def.isTrue, sp.def
 	if sp.enabled {
-		c.ruleID = "default"
+		c.ruleID = ruleIDDefault
 	} else {
-		c.ruleID = "disabled"
+		c.ruleID = ruleIDDisabled
 	}
 	c.finalize(sp, nil)
 }
@@ -278,15 +279,11 @@ func (c *evalCtx) nestedGate(cond *condition, fail bool) {
 		if len(nested) == 0 {
 			c.sec = saved
 		} else {
-			c.sec = append(saved[:len(saved):len(saved)], nested...)
+			c.sec = append(slices.Clip(saved), nested...)
 		}
 	}
 	if rid != "" && !strings.HasPrefix(name, "segment:") {
-		gv := "false"
-		if nb {
-			gv = "true"
-		}
-		c.sec = append(c.sec, SecondaryExposure{Gate: name, GateValue: gv, RuleID: rid})
+		c.sec = append(c.sec, SecondaryExposure{Gate: name, GateValue: strconv.FormatBool(nb), RuleID: rid})
 	}
 	if fail {
 		c.boolv = !nb

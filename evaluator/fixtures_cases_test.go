@@ -16,6 +16,9 @@ func evaluatorFor(t *testing.T, rel string, opts Options) *Evaluator {
 
 func user(t *testing.T, raw string) *User { t.Helper(); return mustUser(t, json.RawMessage(raw)) }
 
+// chatGPTAndroidUA is the user agent of Server Core's dcs_user_agent_versions tests.
+const chatGPTAndroidUA = "ChatGPT/1.2025.315 (Android 15; V2225; build 2531527)"
+
 // TestServerCoreFixtureExpectations ports the expectations of Server Core's own tests on the
 // smaller fixtures (listed in test/fixtures/testdata/statsig/README.md and docs/semantics.md §8).
 func TestServerCoreFixtureExpectations(t *testing.T) {
@@ -29,11 +32,16 @@ func TestServerCoreFixtureExpectations(t *testing.T) {
 		{"server-core/dcs_missing_gates.json", "test_fail_gate_not_set", `{"userID":"u"}`, true, "", true},
 		{"server-core/dcs_missing_gates.json", "test_pass_gate_not_found", `{"userID":"u"}`, false, "", true},
 		{"server-core/dcs_missing_gates.json", "test_pass_gate_not_set", `{"userID":"u"}`, false, "", true},
-		{"server-core/dcs_non_case_sensitive.json", "test_none_case_sensitive", `{"customIDs":{"stableID":"s"}}`, true, "", false},
+		{"server-core/dcs_non_case_sensitive.json", "test_none_case_sensitive", `{"customIDs":{"stableID":"s"}}`,
+			true, "", false},
 		{"server-core/dcs_non_case_sensitive.json", "test_none_case_sensitive", `{"userID":"a_user"}`, true, "", false},
-		{"server-core/dcs_user_agent_versions.json", "test_browser_version", `{"userID":"u","userAgent":"ChatGPT/1.2025.315 (Android 15; V2225; build 2531527)"}`, false, "test_browser_version_rule_id", false}, // the rule matches; its pass percentage is 0
+		// the rule matches; its pass percentage is 0
+		{"server-core/dcs_user_agent_versions.json", "test_browser_version",
+			`{"userID":"u","userAgent":"` + chatGPTAndroidUA + `"}`, false, "test_browser_version_rule_id", false},
 		{"server-core/dcs_user_agent_versions.json", "test_browser_version", `{"userID":"u"}`, false, "default", false},
-		{"server-core/dcs_user_agent_versions.json", "test_os_version", `{"userID":"u","userAgent":"ChatGPT/1.2025.315 (Android 15; V2225; build 2531527)","custom":{"os_version":"Android 15"}}`, false, "default", false},
+		{"server-core/dcs_user_agent_versions.json", "test_os_version",
+			`{"userID":"u","userAgent":"` + chatGPTAndroidUA + `","custom":{"os_version":"Android 15"}}`,
+			false, "default", false},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.fixture)+"/"+tt.gate, func(t *testing.T) {
@@ -58,11 +66,15 @@ func TestBigNumbersRoundTrip(t *testing.T) {
 }
 
 func TestDisableUserAgentParsingAndCountryLookup(t *testing.T) {
-	u := user(t, `{"userID":"u","userAgent":"ChatGPT/1.2025.315 (Android 15; V2225; build 2531527)"}`)
-	if g := evaluatorFor(t, "server-core/dcs_user_agent_versions.json", Options{DisableUserAgentParsing: true}).CheckGate(u, "test_browser_version"); g.Value {
+	u := user(t, `{"userID":"u","userAgent":"`+chatGPTAndroidUA+`"}`)
+	e := evaluatorFor(t, "server-core/dcs_user_agent_versions.json", Options{DisableUserAgentParsing: true})
+	if g := e.CheckGate(u, "test_browser_version"); g.Value {
 		t.Fatalf("UA parsing disabled, gate still passed: %+v", g)
 	}
-	specs := `{"has_updates":true,"time":1,"feature_gates":{"us":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":100,"conditions":["c"],"returnValue":true,"idType":"userID"}]}},"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":{"type":"ip_based","field":"country","operator":"any","targetValue":["US"],"idType":"userID"}}}`
+	specs := `{"has_updates":true,"time":1,"feature_gates":{"us":{"type":"feature_gate","salt":"s","enabled":true,` +
+		`"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":100,"conditions":["c"],` +
+		`"returnValue":true,"idType":"userID"}]}},"dynamic_configs":{},"layer_configs":{},` +
+		`"condition_map":{"c":{"type":"ip_based","field":"country","operator":"any","targetValue":["US"],"idType":"userID"}}}`
 	for _, tt := range []struct {
 		disable bool
 		want    bool
@@ -91,7 +103,8 @@ func TestLayerParameterExposures(t *testing.T) {
 		t.Fatalf("allocated %q, want experiment", l.AllocatedExperiment)
 	}
 	explicit, ok := l.ParameterExposure("an_int")
-	if !ok || explicit.Metadata["isExplicitParameter"] != "true" || explicit.Metadata["allocatedExperiment"] != "experiment" {
+	if !ok || explicit.Metadata["isExplicitParameter"] != "true" ||
+		explicit.Metadata["allocatedExperiment"] != "experiment" {
 		t.Fatalf("explicit exposure %+v", explicit)
 	}
 	implicit, ok := l.ParameterExposure("a_string")
@@ -133,7 +146,8 @@ func TestExposureRecordsMatchServerCore(t *testing.T) {
 	e := evaluatorFor(t, "server-core/eval_proj_dcs.json", Options{})
 	u := user(t, `{"userID":"a_user","email":"a_user@statsig.com","customIDs":{"companyID":"123","stableID":""}}`)
 	g := e.CheckGate(u, "test_public").Exposure()
-	want := map[string]string{"gate": "test_public", "gateValue": "true", "ruleID": "6X3qJgyfwA81IJ2dxI7lYp", "reason": "Network:Recognized", "configVersion": "70"}
+	want := map[string]string{"gate": "test_public", "gateValue": "true", "ruleID": "6X3qJgyfwA81IJ2dxI7lYp",
+		"reason": "Network:Recognized", "configVersion": "70"}
 	for k, v := range want {
 		if g.Metadata[k] != v {
 			t.Errorf("gate exposure %s = %q, want %q", k, g.Metadata[k], v)
@@ -143,11 +157,13 @@ func TestExposureRecordsMatchServerCore(t *testing.T) {
 		t.Errorf("gate exposure %+v", g)
 	}
 	unknown := e.CheckGate(u, "not_a_real_gate").Exposure()
-	if unknown.Metadata["reason"] != "Network:Unrecognized" || unknown.Metadata["ruleID"] != "" || unknown.Metadata["gateValue"] != "false" {
+	if unknown.Metadata["reason"] != "Network:Unrecognized" || unknown.Metadata["ruleID"] != "" ||
+		unknown.Metadata["gateValue"] != "false" {
 		t.Errorf("unrecognized gate exposure %+v", unknown.Metadata)
 	}
 	c := e.GetExperiment(u, "test_exp_5050_targeting").Exposure()
-	if c.EventName != ConfigExposureEvent || c.Metadata["config"] != "test_exp_5050_targeting" || c.Metadata["rulePassed"] == "" {
+	if c.EventName != ConfigExposureEvent || c.Metadata["config"] != "test_exp_5050_targeting" ||
+		c.Metadata["rulePassed"] == "" {
 		t.Errorf("config exposure %+v", c)
 	}
 }

@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"github.com/statsig-operator/statsig-operator/test/fixtures"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/statsig-operator/statsig-operator/test/fixtures"
 )
 
 // fixturesDir is the shared fixtures directory (see test/fixtures).

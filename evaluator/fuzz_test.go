@@ -12,6 +12,14 @@ import (
 	"time"
 )
 
+// gateJSON is a feature gate whose one rule passes pass percent of the users who meet
+// condition cond.
+func gateJSON(pass, cond string) string {
+	return `{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID",` +
+		`"rules":[{"id":"r","passPercentage":` + pass + `,"conditions":["` + cond + `"],` +
+		`"returnValue":true,"idType":"userID"}]}`
+}
+
 // hostilePayloads are seeds the fuzzers start from, and a table test on their own: each must
 // load with an error or evaluate to a defined result, never panic or hang.
 func hostilePayloads() []string {
@@ -21,21 +29,25 @@ func hostilePayloads() []string {
 		bigList[i] = fmt.Sprintf(`"u%d"`, i)
 	}
 	cycle := `{"has_updates":true,"time":1,"feature_gates":{
-		"a":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":100,"conditions":["pb"],"returnValue":true,"idType":"userID"}]},
-		"b":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":100,"conditions":["pa"],"returnValue":true,"idType":"userID"}]}},
+		"a":` + gateJSON("100", "pb") + `,
+		"b":` + gateJSON("100", "pa") + `},
 		"dynamic_configs":{},"layer_configs":{},"condition_map":{
 		"pa":{"type":"pass_gate","targetValue":"a","idType":"userID"},
 		"pb":{"type":"pass_gate","targetValue":"b","idType":"userID"}}}`
-	regex := `{"has_updates":true,"time":1,"feature_gates":{"re":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":100,"conditions":["c"],"returnValue":true,"idType":"userID"}]}},
-		"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":{"type":"user_field","field":"email","operator":"str_matches","targetValue":"^(a+)+(?=b)$","idType":"userID"}}}`
-	huge := `{"has_updates":true,"time":1e400,"feature_gates":{"g":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":1e308,"conditions":["c"],"returnValue":true,"idType":"userID"}]}},
-		"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":{"type":"user_field","field":"level","operator":"gt","targetValue":1e999,"idType":"userID"}}}`
-	list := `{"has_updates":true,"time":1,"feature_gates":{"l":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":100,"conditions":["c"],"returnValue":true,"idType":"userID"}]}},
-		"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":{"type":"user_field","field":"userID","operator":"any","targetValue":[` + strings.Join(bigList, ",") + `],"idType":"userID"}}}`
+	regex := `{"has_updates":true,"time":1,"feature_gates":{"re":` + gateJSON("100", "c") + `},
+		"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":{"type":"user_field","field":"email",` +
+		`"operator":"str_matches","targetValue":"^(a+)+(?=b)$","idType":"userID"}}}`
+	huge := `{"has_updates":true,"time":1e400,"feature_gates":{"g":` + gateJSON("1e308", "c") + `},
+		"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":{"type":"user_field","field":"level",` +
+		`"operator":"gt","targetValue":1e999,"idType":"userID"}}}`
+	list := `{"has_updates":true,"time":1,"feature_gates":{"l":` + gateJSON("100", "c") + `},
+		"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":{"type":"user_field","field":"userID",` +
+		`"operator":"any","targetValue":[` + strings.Join(bigList, ",") + `],"idType":"userID"}}}`
 	return []string{
 		"", "null", "[]", `{"has_updates":false}`, `{"feature_gates":7}`, deep, cycle, regex, huge, list,
 		"{\"has_updates\":true,\"feature_gates\":{\"\xff\xfe\":{\"rules\":[{\"conditions\":[\"\xc3\x28\"]}]}}}",
-		`{"has_updates":true,"feature_gates":[{"name":"v1","rules":[{"conditions":[{"type":"user_field","targetValue":{"a":[1,{"b":null}]},"operator":"eq"}]}]}]}`,
+		`{"has_updates":true,"feature_gates":[{"name":"v1","rules":[{"conditions":[` +
+			`{"type":"user_field","targetValue":{"a":[1,{"b":null}]},"operator":"eq"}]}]}]}`,
 		`{"has_updates":true,"feature_gates":{"x":{"rules":"not a list"}},"condition_map":{}}`,
 		`{"has_updates":true,"condition_map":{"c":{"type":3}}}`,
 	}
@@ -61,7 +73,8 @@ func loadAndEvaluate(t testing.TB, payload []byte, user []byte) {
 	}
 	e := New(Options{})
 	e.SetSpecs(specs)
-	for _, k := range []Kind{KindGate, KindDynamicConfig, KindExperiment, KindLayer, KindSegment, KindHoldout, KindAutotune} {
+	kinds := []Kind{KindGate, KindDynamicConfig, KindExperiment, KindLayer, KindSegment, KindHoldout, KindAutotune}
+	for _, k := range kinds {
 		for _, name := range specs.Names(k) {
 			switch k {
 			case KindLayer:
@@ -112,7 +125,8 @@ func FuzzLoad(f *testing.F) {
 	for _, p := range hostilePayloads()[:9] {
 		f.Add([]byte(p))
 	}
-	f.Add([]byte(`{"has_updates":true,"time":1,"feature_gates":{},"dynamic_configs":{},"layer_configs":{},"condition_map":{}}`))
+	f.Add([]byte(`{"has_updates":true,"time":1,"feature_gates":{},"dynamic_configs":{},"layer_configs":{},` +
+		`"condition_map":{}}`))
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		if len(payload) > 1<<20 {
 			return
@@ -127,14 +141,19 @@ func FuzzEvaluateCondition(f *testing.F) {
 	f.Add("current_time", "", "on", `"2024-01-01T00:00:00Z"`, `{}`)
 	f.Add("user_field", "tags", "array_contains_all", `["a",1,null]`, `{"custom":{"tags":["a","1"]}}`)
 	f.Add("user_bucket", "", "any", `{"12":true,"x":1}`, `{"userID":"9"}`)
-	f.Add("ua_based", "os_version", "version_gt", `"10"`, `{"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 10_3_1 like Mac OS X)"}`)
+	f.Add("ua_based", "os_version", "version_gt", `"10"`,
+		`{"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 10_3_1 like Mac OS X)"}`)
 	f.Add("ip_based", "country", "any", `["US"]`, `{"ip":"8.8.8.8"}`)
 	f.Fuzz(func(t *testing.T, typ, field, op, target, user string) {
-		cond, err := json.Marshal(map[string]any{"type": typ, "field": field, "operator": op, "targetValue": json.RawMessage(target), "idType": "userID", "additionalValues": map[string]string{"salt": "s"}})
+		cond, err := json.Marshal(map[string]any{
+			"type": typ, "field": field, "operator": op, "targetValue": json.RawMessage(target),
+			"idType": "userID", "additionalValues": map[string]string{"salt": "s"},
+		})
 		if err != nil || !json.Valid([]byte(target)) {
 			return
 		}
-		payload := fmt.Sprintf(`{"has_updates":true,"time":1,"feature_gates":{"g":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","rules":[{"id":"r","passPercentage":50,"conditions":["c"],"returnValue":true,"idType":"userID"}]}},"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":%s}}`, cond)
+		payload := fmt.Sprintf(`{"has_updates":true,"time":1,"feature_gates":{"g":%s},`+
+			`"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":%s}}`, gateJSON("50", "c"), cond)
 		loadAndEvaluate(t, []byte(payload), []byte(user))
 	})
 }

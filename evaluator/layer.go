@@ -59,11 +59,11 @@ func (c *evalCtx) evaluateNewLayer(sp *spec) {
 	}
 	for p, v := range sp.def.object() {
 		if _, taken := values[p]; !taken {
-			values[p], ruleIDs[p] = v, "default"
+			values[p], ruleIDs[p] = v, ruleIDDefault
 		}
 	}
 	if !delegated {
-		c.ruleID = "default"
+		c.ruleID = ruleIDDefault
 		c.groupName = ""
 	}
 	c.boolv = true

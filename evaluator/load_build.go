@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -122,7 +123,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 		if rr.SamplingRate != nil {
 			r.samplingRate, r.hasSampling = *rr.SamplingRate, true
 		}
-		conds := condArena[len(condArena):len(condArena)]
+		conds := condArena[len(condArena):]
 		if len(rr.Conditions) <= inlineConds {
 			conds = r.inl[:0:len(rr.Conditions)]
 		}
@@ -139,7 +140,7 @@ func (l *loader) build(name string, raw json.RawMessage, defKind Kind, slab *con
 		if len(rr.Conditions) > inlineConds {
 			condArena = condArena[:len(condArena)+len(conds)]
 		}
-		r.conds = conds[:len(conds):len(conds)]
+		r.conds = slices.Clip(conds)
 	}
 	return sp, slab.strings(condIDs), nil
 }
@@ -198,7 +199,7 @@ func (l *loader) condition(raw json.RawMessage, slab *condSlab) (*condition, err
 func (l *loader) value(raw json.RawMessage) *retVal {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
-		raw = json.RawMessage("null")
+		raw = json.RawMessage(jsonNull)
 	}
 	key := keyOf(raw)
 	l.mu.Lock()
@@ -214,7 +215,7 @@ func (l *loader) value(raw json.RawMessage) *retVal {
 	}
 	v := l.kept.value()
 	v.raw = json.RawMessage(l.kept.clone(raw))
-	v.isFalse, v.isTrue = string(raw) == "false", string(raw) == "true"
+	v.isFalse, v.isTrue = string(raw) == jsonFalse, string(raw) == jsonTrue
 	l.out.shared.values[key] = v
 	return v
 }

@@ -1,3 +1,4 @@
+//nolint:goconst // JSON field names, spelled as on the wire: this file is the specs' hand-written decoder
 package evaluator
 
 import (
@@ -123,7 +124,7 @@ func fieldKey(k []byte) string {
 func readObj(c *jsonscan.Cursor, what string, field func(key []byte) error) error {
 	switch c.Kind() {
 	case 'n':
-		return c.Lit("null")
+		return c.Lit(jsonNull)
 	case '{':
 		return c.Object(field)
 	}
@@ -134,7 +135,7 @@ func readObj(c *jsonscan.Cursor, what string, field func(key []byte) error) erro
 func readArr(c *jsonscan.Cursor, what string, elem func() error) (isNull bool, err error) {
 	switch c.Kind() {
 	case 'n':
-		return true, c.Lit("null")
+		return true, c.Lit(jsonNull)
 	case '[':
 		return false, c.Array(elem)
 	}
@@ -153,7 +154,7 @@ func readOptStr(c *jsonscan.Cursor, name string) (*string, error) {
 		s, err := c.View()
 		return &s, err
 	case 'n':
-		return nil, c.Lit("null")
+		return nil, c.Lit(jsonNull)
 	}
 	return nil, wrongType(c, name, "a string")
 }
@@ -171,12 +172,12 @@ func readOptBool(c *jsonscan.Cursor, name string) (*bool, error) {
 	switch c.Kind() {
 	case 't':
 		b := true
-		return &b, c.Lit("true")
+		return &b, c.Lit(jsonTrue)
 	case 'f':
 		b := false
-		return &b, c.Lit("false")
+		return &b, c.Lit(jsonFalse)
 	case 'n':
-		return nil, c.Lit("null")
+		return nil, c.Lit(jsonNull)
 	}
 	return nil, wrongType(c, name, "a boolean")
 }
@@ -200,7 +201,7 @@ func readFloatInto(c *jsonscan.Cursor, name string, dst *float64) error {
 		*dst = f
 		return nil
 	case 'n':
-		return c.Lit("null")
+		return c.Lit(jsonNull)
 	}
 	return wrongType(c, name, "a number")
 }
@@ -216,7 +217,7 @@ func readOptInt(c *jsonscan.Cursor, name string) (*int, error) {
 		}
 		return &n, nil
 	case 'n':
-		return nil, c.Lit("null")
+		return nil, c.Lit(jsonNull)
 	}
 	return nil, wrongType(c, name, "an integer")
 }
@@ -225,7 +226,7 @@ func readOptInt(c *jsonscan.Cursor, name string) (*int, error) {
 // empty, as the struct decoder did.
 func readRawValue(c *jsonscan.Cursor) (json.RawMessage, error) {
 	if c.Kind() == 'n' {
-		return nil, c.Lit("null")
+		return nil, c.Lit(jsonNull)
 	}
 	raw, err := c.Span()
 	return json.RawMessage(raw), err

@@ -12,7 +12,8 @@ import (
 // fields, same success or failure.
 func TestDecodeSpecMatchesStructDecoder(t *testing.T) {
 	var specs [][]byte
-	for _, f := range []string{"server-core/eval_proj_dcs.json", "server-core/demo_proj_dcs.json", "node-js-server-sdk/rulesets_e2e_full_dcs.json", "go-sdk/download_config_specs.json"} {
+	for _, f := range []string{"server-core/eval_proj_dcs.json", "server-core/demo_proj_dcs.json",
+		"node-js-server-sdk/rulesets_e2e_full_dcs.json", "go-sdk/download_config_specs.json"} {
 		b, err := os.ReadFile(filepath.Join(fixturesDir(t), f))
 		if err != nil {
 			t.Fatal(err)

@@ -73,8 +73,8 @@ func (l *loader) field(key string) error {
 			break
 		}
 		switch string(raw) {
-		case "true", "false":
-			b := string(raw) == "true"
+		case jsonTrue, jsonFalse:
+			b := string(raw) == jsonTrue
 			l.hasUpd = &b
 		default:
 			err = errors.New("has_updates must be a boolean")
@@ -171,6 +171,8 @@ func (l *loader) setFormat(f string) {
 // v1Name reads a v1 spec's "name" the way encoding/json fills a string field (the key
 // matched case-insensitively, the last one wins, null leaves it empty, another type is an
 // error), without decoding the rest of the spec.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
 func v1Name(raw []byte) (string, error) {
 	c := jsonscan.New(raw)
 	var name []byte

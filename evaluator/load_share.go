@@ -158,7 +158,8 @@ func (l *loader) finishSpec(sec int, id string, j *specJob) (sp *spec, same bool
 	}
 	sp = j.sp
 	total := l.resolve(sp, j.condIDs)
-	l.putEntry(sec, id, specEntry{key: j.key, condIDs: j.condIDs, sp: sp, reusable: len(j.condIDs) == 0 || len(j.condIDs) == total})
+	reusable := len(j.condIDs) == 0 || len(j.condIDs) == total
+	l.putEntry(sec, id, specEntry{key: j.key, condIDs: j.condIDs, sp: sp, reusable: reusable})
 	return sp, false, nil
 }
 

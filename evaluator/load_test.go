@@ -16,7 +16,8 @@ func TestSkippedSpecs(t *testing.T) {
 		{
 			name: "v2",
 			payload: `{"has_updates":true,"time":1,"feature_gates":{
-				"good":{"name":"good","type":"feature_gate","entity":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"rules":[]},
+				"good":{"name":"good","type":"feature_gate","entity":"feature_gate","salt":"s",` +
+				`"enabled":true,"defaultValue":false,"rules":[]},
 				"bad":{"name":"bad","enabled":"yes","rules":[]},
 				"also_good":{"name":"also_good","enabled":false,"rules":[]}},
 				"dynamic_configs":{"cfg":{"rules":{}}},"layer_configs":{},"condition_map":{}}`,

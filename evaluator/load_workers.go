@@ -59,9 +59,7 @@ func (l *loader) submit(j *condJob) {
 	if l.work == nil {
 		l.work = make(chan *condJob, 256)
 		for range runtime.GOMAXPROCS(0) {
-			l.workers.Add(1)
-			go func() {
-				defer l.workers.Done()
+			l.workers.Go(func() {
 				var slab condSlab
 				for j := range l.work {
 					if s := j.spec; s != nil {
@@ -74,7 +72,7 @@ func (l *loader) submit(j *condJob) {
 					l.raws.Release(j.chunk)
 					j.raw, j.chunk = nil, nil
 				}
-			}()
+			})
 		}
 	}
 	l.work <- j
@@ -96,7 +94,7 @@ func parallel(n int, fn func(i int)) {
 		workers = n/64 + 1
 	}
 	if workers <= 1 {
-		for i := 0; i < n; i++ {
+		for i := range n {
 			fn(i)
 		}
 		return
@@ -105,13 +103,11 @@ func parallel(n int, fn func(i int)) {
 	per := (n + workers - 1) / workers
 	for w := 0; w < workers; w++ {
 		lo, hi := w*per, min((w+1)*per, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := lo; i < hi; i++ {
 				fn(i)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }

@@ -9,9 +9,10 @@ import (
 )
 
 // compareVersionsReference is the comparison as it was before targets were compiled: it
-// parses both sides into big.Ints on every call. It compares dotted versions: the part before the first '-' on each side,
-// component by component as integers (trimmed), missing components counting as 0. It stops at
-// the first difference, so only the components read so far must parse (as Server Core does).
+// parses both sides into big.Ints on every call. It compares dotted versions: the part before
+// the first '-' on each side, component by component as integers (trimmed), missing
+// components counting as 0. It stops at the first difference, so only the components read so
+// far must parse (as Server Core does).
 func compareVersionsReference(a, b string) (cmp int, valid bool) {
 	a, _, _ = strings.Cut(a, "-")
 	b, _, _ = strings.Cut(b, "-")
@@ -61,7 +62,8 @@ var versionCases = []struct{ user, target string }{
 	{"18446744073709551616", "18446744073709551615"}, {"99999999999999999999999999999999999999", "1"},
 	{"999999999999999999999999999999999999999", "1"}, {"9999999999999999999999999999999999999999", "1"},
 	{"+99999999999999999999999999999999999999", "1"}, {"++9999999999999999999999999999999999999", "1"},
-	{"00000000000000000000000000000000000000000000001", "1"}, {"000000000000000000000000000000000000000000000010000000000000000000", "1"},
+	{"00000000000000000000000000000000000000000000001", "1"},
+	{"000000000000000000000000000000000000000000000010000000000000000000", "1"},
 	{"1.99999999999999999999999999999999999999", "1.99999999999999999999999999999999999998"},
 	{"1.2.3", "1.2.3.4.5.6.7.8.9"}, {"1.2.3.4.5.6.7.8.9", "1.2.3.4.5.6.7.8.10"}, {"1e3", "1000"},
 	{"0x10", "16"}, {"1_000", "1000"}, {"1.2", "1.2\u0085"}, {"１", "1"}, {"1 2", "12"},
@@ -116,9 +118,11 @@ func TestVersionOperators(t *testing.T) {
 	}
 	for _, tc := range cases {
 		for i, op := range ops {
-			payload := `{"has_updates":true,"feature_gates":{"g":{"name":"g","entity":"feature_gate","salt":"s","enabled":true,"defaultValue":false,
+			payload := `{"has_updates":true,"feature_gates":{"g":{"name":"g","entity":"feature_gate","salt":"s",` +
+				`"enabled":true,"defaultValue":false,
 				"rules":[{"id":"r","passPercentage":100,"returnValue":true,"conditions":["c"]}]}},
-				"condition_map":{"c":{"type":"user_field","field":"appVersion","operator":"` + op + `","targetValue":` + tc.target + `}}}`
+				"condition_map":{"c":{"type":"user_field","field":"appVersion","operator":"` + op + `",` +
+				`"targetValue":` + tc.target + `}}}`
 			s, err := Load(strings.NewReader(payload), LoadOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -145,9 +149,11 @@ func versionUser(t testing.TB, version any) *User {
 
 // A gate whose only condition is a version comparison: no allocation per evaluation.
 func BenchmarkCheckGateVersion(b *testing.B) {
-	payload := `{"has_updates":true,"feature_gates":{"g":{"name":"g","entity":"feature_gate","salt":"s","enabled":true,"defaultValue":false,
+	payload := `{"has_updates":true,"feature_gates":{"g":{"name":"g","entity":"feature_gate","salt":"s","enabled":true,` +
+		`"defaultValue":false,
 		"rules":[{"id":"r","passPercentage":100,"returnValue":true,"conditions":["c"]}]}},
-		"condition_map":{"c":{"type":"user_field","field":"appVersion","operator":"version_gte","targetValue":"10.2.3-beta"}}}`
+		"condition_map":{"c":{"type":"user_field","field":"appVersion","operator":"version_gte",` +
+		`"targetValue":"10.2.3-beta"}}}`
 	s, err := Load(strings.NewReader(payload), LoadOptions{})
 	if err != nil {
 		b.Fatal(err)

@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -12,6 +13,15 @@ type SecondaryExposure struct {
 	GateValue string `json:"gateValue"`
 	RuleID    string `json:"ruleID"`
 }
+
+// reasonUninitialized is Details.Reason before any specs are loaded.
+const reasonUninitialized = "Uninitialized"
+
+// The rule ids of a spec's default value: it is enabled, or disabled.
+const (
+	ruleIDDefault  = "default"
+	ruleIDDisabled = "disabled"
+)
 
 // Details describe how an evaluation was made.
 type Details struct {
@@ -134,7 +144,12 @@ func (r GateResult) Exposure() Exposure {
 	m["gate"] = r.Name
 	m["gateValue"] = strconv.FormatBool(r.Value)
 	m["ruleID"] = r.RuleID
-	return Exposure{EventName: GateExposureEvent, Metadata: m, SecondaryExposures: exposures(r.SecondaryExposures), Time: time.Now().UnixMilli()}
+	return Exposure{
+		EventName:          GateExposureEvent,
+		Metadata:           m,
+		SecondaryExposures: exposures(r.SecondaryExposures),
+		Time:               time.Now().UnixMilli(),
+	}
 }
 
 // Exposure builds the config (or experiment) exposure record.
@@ -143,7 +158,12 @@ func (r ConfigResult) Exposure() Exposure {
 	m["config"] = r.Name
 	m["ruleID"] = r.RuleID
 	m["rulePassed"] = strconv.FormatBool(r.Passed)
-	return Exposure{EventName: ConfigExposureEvent, Metadata: m, SecondaryExposures: exposures(r.SecondaryExposures), Time: time.Now().UnixMilli()}
+	return Exposure{
+		EventName:          ConfigExposureEvent,
+		Metadata:           m,
+		SecondaryExposures: exposures(r.SecondaryExposures),
+		Time:               time.Now().UnixMilli(),
+	}
 }
 
 // ParameterExposure builds the exposure for reading one layer parameter (docs/semantics.md §2.10.3). ok is
@@ -152,13 +172,7 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	if _, ok := l.Get(param); !ok {
 		return Exposure{}, false
 	}
-	explicit := false
-	for _, p := range l.ExplicitParameters {
-		if p == param {
-			explicit = true
-			break
-		}
-	}
+	explicit := slices.Contains(l.ExplicitParameters, param)
 	m := l.Details.metadata(make(map[string]string, 9))
 	m["config"] = l.Name
 	m["ruleID"] = l.RuleID
@@ -174,5 +188,10 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	if rid, ok := l.ParameterRuleIDs[param]; ok {
 		m["ruleID"] = rid
 	}
-	return Exposure{EventName: LayerExposureEvent, Metadata: m, SecondaryExposures: exposures(sec), Time: time.Now().UnixMilli()}, true
+	return Exposure{
+		EventName:          LayerExposureEvent,
+		Metadata:           m,
+		SecondaryExposures: exposures(sec),
+		Time:               time.Now().UnixMilli(),
+	}, true
 }

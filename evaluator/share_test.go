@@ -168,7 +168,8 @@ func TestReplacedSnapshotsAreCollected(t *testing.T) {
 		if i%2 == 0 {
 			op = []byte(`"operator":"none"`)
 		}
-		changed := bytes.Replace(raw, gate, append(gate[:len(gate)-len(`"operator":"any"`):len(gate)-len(`"operator":"any"`)], op...), 1)
+		n := len(gate) - len(`"operator":"any"`)
+		changed := bytes.Replace(raw, gate, append(gate[:n:n], op...), 1)
 		next, err := Load(bytes.NewReader(changed), LoadOptions{Previous: prev})
 		if err != nil {
 			t.Fatal(err)

@@ -3,7 +3,7 @@ package evaluator
 import (
 	"encoding/json"
 	"hash/maphash"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -176,7 +176,10 @@ func (s *Specs) Names(kind Kind) []string { return s.names[kind] }
 // Has reports whether an entity of that kind exists.
 func (s *Specs) Has(kind Kind, name string) bool {
 	sp := s.lookup(kind, name)
-	return sp != nil && (sp.entity == kind || (kind == KindDynamicConfig && sp.entity == KindExperiment) || (kind == KindExperiment && sp.entity == KindAutotune) || (kind == KindGate && (sp.entity == KindSegment || sp.entity == KindHoldout)))
+	return sp != nil && (sp.entity == kind ||
+		(kind == KindDynamicConfig && sp.entity == KindExperiment) ||
+		(kind == KindExperiment && sp.entity == KindAutotune) ||
+		(kind == KindGate && (sp.entity == KindSegment || sp.entity == KindHoldout)))
 }
 
 // LayerParams returns the parameter names of a layer (the keys of its default value).
@@ -270,7 +273,7 @@ func (s *Specs) index() {
 	add(s.configs)
 	add(s.layers)
 	for k := range s.names {
-		sort.Strings(s.names[k])
+		slices.Sort(s.names[k])
 	}
 	s.counts.FeatureGates = len(s.names[KindGate])
 	s.counts.Segments = len(s.names[KindSegment])
@@ -375,6 +378,6 @@ func (r *retVal) keys() []string {
 	for k := range obj {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	return keys
 }

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -27,11 +27,11 @@ type User struct {
 
 	// logged holds the user's top-level fields as received, minus privateAttributes.
 	logged map[string]json.RawMessage
-	// uaCache memoises user-agent parsing for this user.
-	ua *uaResult
 }
 
 // UnmarshalJSON decodes the public user shape.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
 func (u *User) UnmarshalJSON(data []byte) error {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
@@ -67,7 +67,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 		if err != nil {
 			return fmt.Errorf("user field %q: %w", k, err)
 		}
-		if k != "privateAttributes" && string(bytes.TrimSpace(raw)) != "null" {
+		if k != "privateAttributes" && string(bytes.TrimSpace(raw)) != jsonNull {
 			u.logged[k] = raw
 		}
 	}
@@ -75,7 +75,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 }
 
 func valueMap(raw json.RawMessage) (map[string]Value, error) {
-	if string(bytes.TrimSpace(raw)) == "null" {
+	if string(bytes.TrimSpace(raw)) == jsonNull {
 		return nil, nil
 	}
 	var m map[string]json.RawMessage
@@ -102,7 +102,7 @@ func (u User) MarshalJSON() ([]byte, error) {
 	for k := range u.logged {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	var buf bytes.Buffer
 	buf.WriteByte('{')
 	for i, k := range keys {

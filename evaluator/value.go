@@ -81,13 +81,16 @@ var smallInts = func() (a [bucketWords * 64]string) {
 	return a
 }()
 
+// The JSON literals, as payloads spell them.
+const (
+	jsonTrue  = "true"
+	jsonFalse = "false"
+	jsonNull  = "null"
+)
+
 // BoolValue returns a Value holding b.
 func BoolValue(b bool) Value {
-	s := "false"
-	if b {
-		s = "true"
-	}
-	return Value{kind: kindBool, hasStr: true, str: s, b: b}
+	return Value{kind: kindBool, hasStr: true, str: strconv.FormatBool(b), b: b}
 }
 
 // IsMissing reports whether the value is absent or JSON null.
@@ -125,11 +128,11 @@ func valueFromJSON(raw json.RawMessage) (Value, error) {
 				return Value{}, fmt.Errorf("invalid number %q", raw)
 			}
 			return NumberValue(f), nil
-		case string(raw) == "true":
+		case string(raw) == jsonTrue:
 			return BoolValue(true), nil
-		case string(raw) == "false":
+		case string(raw) == jsonFalse:
 			return BoolValue(false), nil
-		case string(raw) == "null":
+		case string(raw) == jsonNull:
 			return Value{kind: kindNull}, nil
 		}
 	}

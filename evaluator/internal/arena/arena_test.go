@@ -84,16 +84,14 @@ func TestRingReuse(t *testing.T) {
 		w string
 	}, 64)
 	for range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for v := range vals {
 				if string(v.b) != v.w {
 					t.Errorf("value overwritten before release: %q, want %q", v.b, v.w)
 				}
 				r.Release(v.c)
 			}
-		}()
+		})
 	}
 	for i := range 20000 {
 		w := strings.Repeat(string(rune('a'+i%26)), 100+i%300)

@@ -218,7 +218,7 @@ func (c *Cursor) Number() []byte {
 	start := c.i
 	for c.i < len(c.b) {
 		ch := c.b[c.i]
-		if !(ch >= '0' && ch <= '9' || ch == '-' || ch == '+' || ch == '.' || ch == 'e' || ch == 'E') {
+		if (ch < '0' || ch > '9') && ch != '-' && ch != '+' && ch != '.' && ch != 'e' && ch != 'E' {
 			break
 		}
 		c.i++

@@ -5,11 +5,11 @@ package sets
 
 import (
 	"bytes"
-	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
 	"hash/maphash"
 	"slices"
-	"sort"
 	"unsafe"
+
+	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
 )
 
 // StrSet is a read-only set of distinct strings (a condition's lower-cased target list),
@@ -44,7 +44,7 @@ type Scratch struct {
 // New builds the set of elems, in a's chunks (nil: the heap).
 func New(elems []string, a *arena.Slab) StrSet {
 	var data []byte
-	var ends []uint32
+	ends := make([]uint32, 0, len(elems))
 	for _, e := range elems {
 		data = append(data, e...)
 		ends = append(ends, uint32(len(data)))
@@ -67,7 +67,7 @@ func NewPacked(data []byte, ends []uint32, sc *Scratch, a *arena.Slab) StrSet {
 	}
 	sc.views = views[:0]
 	if n > setLinearMax {
-		sort.Strings(views)
+		slices.Sort(views)
 		views = slices.Compact(views)
 	} else {
 		views = distinctSmall(views)
@@ -187,15 +187,23 @@ func (st *StrSet) Has(s string) bool {
 			}
 		}
 	case n <= setLinearMax:
-		for i := 0; i < n; i++ {
+		for i := range n {
 			if int(st.idx[i+1]-st.idx[i]) == len(s) && st.At(i) == s {
 				return true
 			}
 		}
 		return false
 	}
-	i := sort.Search(n, func(i int) bool { return st.At(i) >= s })
-	return i < n && st.At(i) == s
+	lo, hi := 0, n // binary search for the first element >= s
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if st.At(m) < s {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo < n && st.At(lo) == s
 }
 
 // ElemAt is element i of a list stored as bytes end to end with end offsets.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sort"
 	"testing"
 
 	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
@@ -31,8 +30,8 @@ func TestStrSet(t *testing.T) {
 			for i := range got {
 				got[i] = st.At(i)
 			}
-			sort.Strings(got)
-			sort.Strings(elems)
+			slices.Sort(got)
+			slices.Sort(elems)
 			if !slices.Equal(got, elems) {
 				t.Fatal("elements differ from the input's distinct strings")
 			}
