@@ -12,6 +12,7 @@ import (
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/snapshot"
 )
 
@@ -62,8 +63,13 @@ var _ = Describe("A StatsigSpec with a ConfigMap source", Ordered, func() {
 		p := op.registry.Get(name)
 		Expect(p.Evaluator.CheckGate(&evaluator.User{UserID: evaluator.StringValue("u1")}, "always_on_gate").Value).
 			To(BeTrue())
-		Expect(op.registry.ByKey("secret-cm-project")).To(BeIdenticalTo(p))
-		Expect(op.registry.ByKey("client-web-key")).To(BeIdenticalTo(p))
+		// The server secret key has every scope; the annotation's client keys may evaluate only.
+		sp, scope := op.registry.Authorize("secret-cm-project")
+		Expect(sp).To(BeIdenticalTo(p))
+		Expect(scope).To(Equal(serving.ScopeServer))
+		cp, scope := op.registry.Authorize("client-web-key")
+		Expect(cp).To(BeIdenticalTo(p))
+		Expect(scope).To(Equal(serving.ScopeClient))
 		Expect(op.consumer.ReadyzCheck()(httptest.NewRequest("GET", "/readyz", nil))).To(Succeed())
 	})
 

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	sharedfixtures "github.com/statsig-operator/statsig-operator/test/fixtures"
@@ -36,6 +37,20 @@ func readFixture(t testing.TB, rel string) []byte {
 	return b
 }
 
+// scopedKeys makes keys starting with "client-" client keys and the others server keys, as
+// the consumer scopes a StatsigSpec's key Secrets.
+func scopedKeys(keys ...string) []serving.Key {
+	out := make([]serving.Key, 0, len(keys))
+	for _, k := range keys {
+		if strings.HasPrefix(k, "client-") {
+			out = append(out, serving.ClientKey(k))
+		} else {
+			out = append(out, serving.ServerKey(k))
+		}
+	}
+	return out
+}
+
 // loadProject builds a served project from a fixture payload with a real evaluator.
 func loadProject(t testing.TB, name, rel string, sink serving.EventSink, keys ...string) *serving.Project {
 	t.Helper()
@@ -44,7 +59,7 @@ func loadProject(t testing.TB, name, rel string, sink serving.EventSink, keys ..
 		t.Fatalf("load %s: %v", rel, err)
 	}
 	p := &serving.Project{Name: name, Revision: pl.SHA256[:12], Evaluator: ev, Payload: pl, Events: sink}
-	p.SetKeys(keys...)
+	p.SetKeys(scopedKeys(keys...)...)
 	return p
 }
 

@@ -32,7 +32,7 @@ func (s *Server) downloadConfigSpecs(version string) http.HandlerFunc {
 				return
 			}
 		}
-		p, aerr := s.projectFor(key)
+		p, aerr := s.serverProjectFor(key)
 		if aerr != nil {
 			writeError(w, aerr)
 			return

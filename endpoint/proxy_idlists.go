@@ -20,7 +20,7 @@ func (s *Server) getIDLists(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p, aerr := s.projectFor(key)
+	p, aerr := s.serverProjectFor(key)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -55,7 +55,7 @@ func (s *Server) getIDLists(w http.ResponseWriter, r *http.Request) {
 // getIDListFile serves GET /v1/id_list_file/{name}: one list as "+<id>" lines, honouring
 // "Range: bytes=N-" and "?range=N-" (what SDKs send for incremental downloads).
 func (s *Server) getIDListFile(w http.ResponseWriter, r *http.Request) {
-	p, aerr := s.projectFor(apiKey(r))
+	p, aerr := s.serverProjectFor(apiKey(r))
 	if aerr != nil {
 		writeError(w, aerr)
 		return

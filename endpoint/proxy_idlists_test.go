@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/statsig"
 )
 
@@ -24,10 +25,13 @@ func TestIDListsReservedToSDKs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := *env.reg.Get("eval")
-	p.IDLists = upstream
-	p.SetKeys(testKey)
-	env.reg.Set(&p)
+	eval := env.reg.Get("eval")
+	p := &serving.Project{
+		Name: eval.Name, Revision: eval.Revision, Evaluator: eval.Evaluator, Payload: eval.Payload,
+		IDLists: upstream,
+	}
+	p.SetKeys(serving.ServerKey(testKey))
+	env.reg.Set(p)
 
 	c, err := statsig.New(statsig.Options{IDListsURL: env.http.URL + "/v1/get_id_lists"})
 	if err != nil {

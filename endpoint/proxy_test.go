@@ -70,7 +70,11 @@ func TestForwardProxyServesPayload(t *testing.T) {
 		{"v2 identity", "GET", "/v2/download_config_specs/" + testKey + ".json", nil, nil, 200, "", v2, "", v2Time},
 		{"v2 key in header wins", "GET", "/v2/download_config_specs/whatever.json", nil, []string{"statsig-api-key", testKey},
 			200, "", v2, "", v2Time},
-		{"client key accepted", "GET", "/v2/download_config_specs/" + clientKey + ".json", nil, nil, 200, "", v2, "", v2Time},
+		// A client key evaluates, but never reads the server payload (rules, salts, allow-lists).
+		{"client key refused", "GET", "/v2/download_config_specs/" + clientKey + ".json", nil, nil,
+			403, "", nil, "server secret key", 0},
+		{"client key in header refused", "GET", "/v2/download_config_specs", nil, []string{"statsig-api-key", clientKey},
+			403, "", nil, "client key", 0},
 		{"v2 up to date", "GET", "/v2/download_config_specs/" + testKey + ".json?sinceTime=" + strconv.FormatInt(v2Time, 10),
 			nil, nil, 200, "", []byte(`{"has_updates":false}`), "", v2Time},
 		{"v2 older sinceTime", "GET",
@@ -163,5 +167,46 @@ func TestIDListsManifestIsEmpty(t *testing.T) {
 		if tt.want == 200 && string(res.body) != "{}" {
 			t.Errorf("%s %s body %s, want {}", tt.method, tt.path, res.body)
 		}
+	}
+}
+
+// Key scopes: a client key evaluates and bootstraps clients; the server payload and the ID
+// lists (every rule, salt and allow-list) need the server secret key.
+func TestClientKeysCannotReadServerData(t *testing.T) {
+	env := newTestEnv(t, nil)
+	user := map[string]any{"user": map[string]any{"userID": "a"}, "gateName": "test_public"}
+	tests := []struct {
+		name, method, path string
+		body               any
+		key                string
+		want               int
+	}{
+		{"specs v2, client key", "GET", "/v2/download_config_specs/" + clientKey + ".json", nil, "", 403},
+		{"specs v2, server key", "GET", "/v2/download_config_specs/" + testKey + ".json", nil, "", 200},
+		{"specs v1 POST, client key", "POST", "/v1/download_config_specs", "{}", clientKey, 403},
+		{"ID-list manifest, client key", "POST", "/v1/get_id_lists", "{}", clientKey, 403},
+		{"ID-list manifest by path, client key", "GET", "/v1/get_id_lists/" + clientKey + ".json", nil, "", 403},
+		{"ID-list manifest, server key", "POST", "/v1/get_id_lists", "{}", testKey, 200},
+		{"ID-list file, client key", "GET", "/v1/id_list_file/company_id_list", nil, clientKey, 403},
+		{"check_gate, client key", "POST", "/v1/check_gate", user, clientKey, 200},
+		{"client initialize, client key", "POST", "/v1/get_client_initialize_response", user, clientKey, 200},
+		{"OFREP, client key", "POST", "/ofrep/v1/evaluate/flags/test_public",
+			map[string]any{"context": map[string]any{"targetingKey": "a"}}, clientKey, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var headers []string
+			if tt.key != "" {
+				headers = []string{"statsig-api-key", tt.key}
+			}
+			res := env.do(t, tt.method, tt.path, tt.body, headers...)
+			if res.status != tt.want {
+				t.Fatalf("status %d, want %d: %s", res.status, tt.want, res.body)
+			}
+			body := string(res.body)
+			if tt.want == 403 && (strings.Contains(body, "salt") || !strings.Contains(body, "server secret key")) {
+				t.Fatalf("403 body %s: want only the reason", res.body)
+			}
+		})
 	}
 }

@@ -67,7 +67,11 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 		Payload:           payload,
 		DisableAllLogging: opts.DisableLogging,
 	}
-	p.SetKeys(opts.Keys...)
+	keys := make([]serving.Key, 0, len(opts.Keys))
+	for _, k := range opts.Keys {
+		keys = append(keys, serving.ServerKey(k)) // serve --key: server secret keys
+	}
+	p.SetKeys(keys...)
 	var events *EventSink
 	if !opts.DisableLogging {
 		events, err = NewEventSink(EventSinkOptions{

@@ -29,7 +29,7 @@ func serve(t *testing.T, rel, key string, sink serving.EventSink) string {
 		t.Fatal(err)
 	}
 	p := &serving.Project{Name: "clients", Revision: pl.SHA256[:12], Evaluator: ev, Payload: pl, Events: sink}
-	p.SetKeys(key)
+	p.SetKeys(serving.ServerKey(key))
 	reg := serving.NewRegistry()
 	reg.Set(p)
 	srv, err := endpoint.NewServer(endpoint.Options{Registry: reg})
