@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -14,6 +15,14 @@ func gzipped(b []byte) []byte {
 	_, _ = w.Write(b)
 	_ = w.Close()
 	return buf.Bytes()
+}
+
+func manyCustomIDs(n int) string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf(`"t%d":"v"`, i)
+	}
+	return strings.Join(ids, ",")
 }
 
 func TestBadInput(t *testing.T) {
@@ -43,6 +52,13 @@ func TestBadInput(t *testing.T) {
 		{"customIDs not an object", "POST", "/v1/check_gate", `{"gateName":"g","user":{"userID":"u","customIDs":"x"}}`,
 			key, 400, "customIDs"},
 		{"missing gateName", "POST", "/v1/check_gate", `{` + user + `}`, key, 400, "gateName is required"},
+		{"userID over the cap", "POST", "/v1/check_gate",
+			`{"gateName":"g","user":{"userID":"` + strings.Repeat("u", 1025) + `"}}`, key, 400, "limited to 1024 bytes"},
+		{"custom ID over the cap", "POST", "/v1/check_gate",
+			`{"gateName":"g","user":{"userID":"u","customIDs":{"companyID":"` + strings.Repeat("c", 1025) + `"}}}`,
+			key, 400, "customIDs.companyID"},
+		{"too many custom IDs", "POST", "/v1/check_gate", `{"gateName":"g","user":{"userID":"u","customIDs":{` +
+			manyCustomIDs(65) + `}}}`, key, 400, "at most 64"},
 		{"gateName not a string", "POST", "/v1/check_gate", `{"gateName":7,` + user + `}`,
 			key, 400, `"gateName" must be a string`},
 		{"gateName and gateNames", "POST", "/v1/check_gate", `{"gateName":"a","gateNames":["b"],` + user + `}`,

@@ -1,8 +1,6 @@
 package endpoint
 
 import (
-	"strings"
-
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/serving"
 )
@@ -12,29 +10,5 @@ func (s *Server) logExposure(p *serving.Project, u *evalUser, e evaluator.Exposu
 	if p.Events == nil || p.DisableAllLogging {
 		return
 	}
-	p.Events.LogExposure(u.loggedUser(), e, ExposureDedupeKey(u.identity, e))
-}
-
-// ExposureDedupeKey identifies an exposure for dedupe as Server Core does (docs/semantics.md §4.4): the spec
-// name, rule id, the user's identity (userID and custom IDs, not other attributes) and the
-// outcome (gate value, rulePassed, or the layer parameter and allocated experiment). identity
-// is the user's "u:<userID>;<idType>:<id>..." rendering.
-func ExposureDedupeKey(identity string, e evaluator.Exposure) string {
-	md := e.Metadata
-	var b strings.Builder
-	b.Grow(len(identity) + 96)
-	b.WriteString(e.EventName)
-	for _, k := range [...]string{
-		"gate", "config", "ruleID", "gateValue", "rulePassed", "allocatedExperiment", "parameterName",
-	} {
-		if v, ok := md[k]; ok {
-			b.WriteByte('|')
-			b.WriteString(k)
-			b.WriteByte('=')
-			b.WriteString(v)
-		}
-	}
-	b.WriteByte('|')
-	b.WriteString(identity)
-	return b.String()
+	p.Events.LogExposure(u.loggedUser(), e, e.DedupeKey(u.identity))
 }

@@ -99,11 +99,37 @@ func parseUser(raw json.RawMessage) (*evalUser, *apiError) {
 	if err := json.Unmarshal(raw, u); err != nil {
 		return nil, badRequest("user: " + jsonErrorMessage(err))
 	}
+	if aerr := checkIDs(u); aerr != nil {
+		return nil, aerr
+	}
 	ident, ok := identityOf(u)
 	if !ok {
 		return nil, badRequest("user needs a non-empty userID or at least one non-empty customIDs entry")
 	}
 	return &evalUser{user: u, raw: raw, identity: ident}, nil
+}
+
+// Bounds on a user's IDs: what one request may make the exposure pipeline hold.
+const (
+	maxIDLen       = 1024
+	maxCustomIDs   = 64
+	idTooLongError = "user IDs are limited to %d bytes (%s has %d)"
+)
+
+// checkIDs refuses IDs longer than maxIDLen and more than maxCustomIDs custom IDs.
+func checkIDs(u *evaluator.User) *apiError {
+	if n := len(u.UserID.IDString()); n > maxIDLen {
+		return badRequest(fmt.Sprintf(idTooLongError, maxIDLen, "userID", n))
+	}
+	if len(u.CustomIDs) > maxCustomIDs {
+		return badRequest(fmt.Sprintf("customIDs holds %d IDs; at most %d are accepted", len(u.CustomIDs), maxCustomIDs))
+	}
+	for k, v := range u.CustomIDs {
+		if n := len(v.IDString()); n > maxIDLen {
+			return badRequest(fmt.Sprintf(idTooLongError, maxIDLen, "customIDs."+truncate(k, 64), n))
+		}
+	}
+	return nil
 }
 
 // identityOf renders userID and the sorted custom IDs (strings and numbers only); ok is

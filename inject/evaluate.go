@@ -245,7 +245,7 @@ func (o *Outcome) LogExposures() {
 		return
 	}
 	for _, x := range o.exposures {
-		p.Events.LogExposure(x.user.JSON, x.exp, dedupeKey(x.user.Identity, x.exp))
+		p.Events.LogExposure(x.user.JSON, x.exp, x.exp.DedupeKey(x.user.Identity))
 	}
 }
 

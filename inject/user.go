@@ -3,7 +3,6 @@ package inject
 import (
 	"encoding/json"
 	"maps"
-	"slices"
 	"strings"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
@@ -57,24 +56,4 @@ func BuildUser(req *Request, s Subject, unitID string) (*User, error) {
 		return nil, err
 	}
 	return &User{Eval: eu, JSON: raw, Identity: identity, UnitID: unitID}, nil
-}
-
-// dedupeKey identifies an exposure for the event sink's dedupe (spec, rule, outcome, user
-// identity), as Server Core keys it.
-func dedupeKey(identity string, e evaluator.Exposure) string {
-	var b strings.Builder
-	b.WriteString(e.EventName)
-	keys := make([]string, 0, len(e.Metadata))
-	for k := range e.Metadata {
-		switch k {
-		case "gate", "config", "ruleID", "gateValue", "rulePassed", "allocatedExperiment", "parameterName":
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		b.WriteString("|" + k + "=" + e.Metadata[k])
-	}
-	b.WriteString("|" + identity)
-	return b.String()
 }
