@@ -137,7 +137,16 @@ func (m backtrackMatcher) MatchString(s string) bool {
 // regexMatchTimeout bounds one str_matches evaluation against catastrophic backtracking.
 const regexMatchTimeout = 50 * time.Millisecond
 
+// MaxRegexPatternLen caps a str_matches pattern: compiling is linear in its size but with a
+// large constant (a 5 MB literal took 813 MB and 11 s), and a payload is compiled by the
+// controller to validate it and by every replica. A longer pattern is treated as an invalid
+// one: the condition fails (docs/semantics.md §2.9).
+const MaxRegexPatternLen = 16 << 10
+
 func compileMatcher(pattern string) matcher {
+	if len(pattern) > MaxRegexPatternLen {
+		return nil
+	}
 	if re, err := regexp.Compile(pattern); err == nil {
 		return re2Matcher{re}
 	}
