@@ -127,7 +127,9 @@ func (l *loader) specs(section string, kind Kind, into map[string]*specJob) erro
 	buf := make([]byte, 0, 4096)
 	switch sc.Peek() {
 	case '{':
-		l.setFormat("v2")
+		if err := l.setFormat("v2", section); err != nil {
+			return err
+		}
 		return sc.ObjectBytes(func(nameB []byte) error {
 			name := l.specName(kind, nameB)
 			var err error
@@ -138,12 +140,17 @@ func (l *loader) specs(section string, kind Kind, into map[string]*specJob) erro
 			return nil
 		})
 	case '[':
-		l.setFormat("v1")
+		if err := l.setFormat("v1", section); err != nil {
+			return err
+		}
 		i := 0
 		return sc.Array(func() error {
 			var err error
 			if buf, err = sc.Capture(buf[:0]); err != nil {
 				return err
+			}
+			if len(buf) == 0 || buf[0] != '{' {
+				return fmt.Errorf("%s[%d] must be a spec object", section, i)
 			}
 			if name, err := v1Name(buf); err != nil || name == "" {
 				l.skip(fmt.Sprintf("%s[%d]", section, i))
@@ -162,10 +169,19 @@ func (l *loader) specs(section string, kind Kind, into map[string]*specJob) erro
 	return fmt.Errorf("%s must be an object or an array", section)
 }
 
-func (l *loader) setFormat(f string) {
-	if l.format == "" {
+// setFormat records the payload format the first spec section shows (v2: objects, v1:
+// arrays); a section in the other shape is a payload error, not a section to skip, so a
+// mistyped payload never loads as an empty one.
+func (l *loader) setFormat(f, section string) error {
+	switch l.format {
+	case "":
 		l.format = f
+	case f:
+	default:
+		return fmt.Errorf("%s is %s-shaped in a %s payload (spec sections are all objects in v2, all arrays in v1)",
+			section, f, l.format)
 	}
+	return nil
 }
 
 // v1Name reads a v1 spec's "name" the way encoding/json fills a string field (the key

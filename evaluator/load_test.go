@@ -66,3 +66,28 @@ func TestSkippedSpecs(t *testing.T) {
 		})
 	}
 }
+
+// A spec section of the wrong shape is a load error, never an empty section: a mistyped
+// payload must not replace a good snapshot.
+func TestMistypedSectionsFailTheLoad(t *testing.T) {
+	tests := []struct{ name, payload, want string }{
+		{"v2 gates as a list of numbers", `{"has_updates":true,"time":1,"feature_gates":[1,2],` +
+			`"dynamic_configs":{},"layer_configs":{},"condition_map":{}}`, "feature_gates[0] must be a spec object"},
+		{"v2 sections then an array", `{"has_updates":true,"time":1,"feature_gates":{},"dynamic_configs":[],` +
+			`"layer_configs":{},"condition_map":{}}`, "dynamic_configs is v1-shaped in a v2 payload"},
+		{"v1 sections then an object", `{"has_updates":true,"time":1,"feature_gates":[],"dynamic_configs":{}}`,
+			"dynamic_configs is v2-shaped in a v1 payload"},
+		{"a section of another type", `{"has_updates":true,"feature_gates":"x","condition_map":{}}`,
+			"feature_gates must be an object or an array"},
+		{"condition map of another type", `{"has_updates":true,"feature_gates":{},"condition_map":[]}`,
+			"condition_map must be an object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(strings.NewReader(tt.payload), LoadOptions{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
