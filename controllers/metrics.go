@@ -39,12 +39,16 @@ var (
 		Help: "Bytes the controller wrote to the apiserver (snapshot chunks and status), " +
 			"by StatsigSpec and kind (specs, idlists, status).",
 	}, []string{labelSpec, "kind"})
+	specsSkipped = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "statsig_operator_specs_skipped",
+		Help: "Specs of the served revision left out because they failed to decode, by StatsigSpec.",
+	}, []string{labelSpec})
 	revisionAge = newRevisionAgeCollector()
 )
 
 func init() {
 	metrics.Registry.MustRegister(syncDuration, syncFailures, payloadBytes, lastSuccess, lastPoll, bytesWritten,
-		revisionAge)
+		specsSkipped, revisionAge)
 }
 
 // revisionAgeCollector reports, at scrape time, how long each StatsigSpec's served revision
@@ -93,7 +97,7 @@ func (c *revisionAgeCollector) forget(name string) {
 
 // forgetMetrics removes a deleted StatsigSpec's series.
 func forgetMetrics(name string) {
-	for _, v := range []*prometheus.GaugeVec{payloadBytes, lastSuccess, lastPoll} {
+	for _, v := range []*prometheus.GaugeVec{payloadBytes, lastSuccess, lastPoll, specsSkipped} {
 		v.DeletePartialMatch(prometheus.Labels{labelSpec: name})
 	}
 	syncFailures.DeletePartialMatch(prometheus.Labels{labelSpec: name})

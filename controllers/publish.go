@@ -20,6 +20,7 @@ type validated struct {
 	time     int64
 	checksum string
 	counts   flagsv1alpha1.EntityCounts
+	skipped  []string // specs left out for decode errors
 }
 
 // compress reads the payload a second time, concurrently with validate, so a large payload
@@ -113,6 +114,8 @@ func (run *syncRun) storeSpecs(
 		counts.IDLists = status.Counts.IDLists
 	}
 	status.Counts = &counts
+	setSkippedCondition(status, run.spec.Generation, v.skipped)
+	specsSkipped.WithLabelValues(run.spec.Name).Set(float64(len(v.skipped)))
 	if v.time > 0 {
 		t := metav1.NewTime(time.UnixMilli(v.time))
 		status.LastUpdateTime = &t

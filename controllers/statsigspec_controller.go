@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
@@ -91,6 +92,9 @@ func (r *StatsigSpecReconciler) writeStatus(ctx context.Context, spec, orig *fla
 	}
 	if typ, reason, msg, ok := transitionEvent(&orig.Status, &spec.Status); ok && r.Recorder != nil {
 		r.Recorder.Eventf(spec, nil, typ, reason, "Sync", "%s", msg)
+	}
+	if msg, ok := skippedEvent(&orig.Status, &spec.Status); ok && r.Recorder != nil {
+		r.Recorder.Eventf(spec, nil, corev1.EventTypeWarning, flagsv1alpha1.ConditionSpecsSkipped, "Sync", "%s", msg)
 	}
 	return nil
 }

@@ -79,3 +79,29 @@ func transitionEvent(before, after *flagsv1alpha1.StatsigSpecStatus) (eventType,
 	}
 	return corev1.EventTypeWarning, a.Reason, a.Message, true
 }
+
+// setSkippedCondition says whether the served revision left out specs that failed to decode.
+func setSkippedCondition(st *flagsv1alpha1.StatsigSpecStatus, generation int64, skipped []string) {
+	c := metav1.Condition{Type: flagsv1alpha1.ConditionSpecsSkipped, ObservedGeneration: generation,
+		Status: metav1.ConditionFalse, Reason: flagsv1alpha1.ReasonAllSpecsLoaded,
+		Message: "Every spec of the served revision loaded."}
+	if len(skipped) > 0 {
+		c.Status, c.Reason = metav1.ConditionTrue, flagsv1alpha1.ReasonDecodeErrors
+		c.Message = fmt.Sprintf("%d specs of the served revision failed to decode and are left out "+
+			"(evaluated as missing, as Server Core does): %s", len(skipped), namesList(skipped))
+	}
+	meta.SetStatusCondition(&st.Conditions, c)
+}
+
+// skippedEvent returns a Warning when the served revision newly leaves out specs (or others).
+func skippedEvent(before, after *flagsv1alpha1.StatsigSpecStatus) (message string, ok bool) {
+	a := meta.FindStatusCondition(after.Conditions, flagsv1alpha1.ConditionSpecsSkipped)
+	if a == nil || a.Status != metav1.ConditionTrue {
+		return "", false
+	}
+	if b := meta.FindStatusCondition(before.Conditions, flagsv1alpha1.ConditionSpecsSkipped); b != nil &&
+		b.Status == a.Status && b.Message == a.Message {
+		return "", false
+	}
+	return a.Message, true
+}

@@ -2,7 +2,9 @@ package controllers
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/evaluator"
@@ -38,12 +40,16 @@ func (run *syncRun) validate(open func() (io.ReadCloser, error), pre *loadResult
 				"check the source for a truncated or non-Statsig response.",
 			err)
 	}
+	if fail := run.guard(specs); fail != nil {
+		return nil, fail
+	}
 	run.state.specs = specs
 	c := specs.Counts()
 	return &validated{
 		format:   normalizeFormat(specs.Format(), formatOf(run.spec)),
 		time:     specs.Time(),
 		checksum: specs.Checksum(),
+		skipped:  specs.Skipped(),
 		counts: flagsv1alpha1.EntityCounts{
 			FeatureGates: int32(c.FeatureGates), DynamicConfigs: int32(c.DynamicConfigs), Experiments: int32(c.Experiments),
 			Layers: int32(c.Layers), Segments: int32(c.Segments), Holdouts: int32(c.Holdouts),
@@ -59,4 +65,48 @@ func normalizeFormat(loaded string, requested flagsv1alpha1.PayloadFormat) strin
 		return loaded
 	}
 	return string(requested)
+}
+
+// guard refuses a payload that loads but would make the served state worse: one older than
+// the served revision (from Statsig only: a ConfigMap or Secret may be rolled back on
+// purpose), or one that left out more than maxSkippedSpecsPercent of the specs to decode
+// errors.
+func (run *syncRun) guard(specs *evaluator.Specs) *syncError {
+	if m := run.manifest; m != nil && run.storedComplete && !isUserSource(run.spec) &&
+		specs.Time() > 0 && specs.Time() < m.Time {
+		return failf(flagsv1alpha1.ReasonStalePayload, nil,
+			"The payload's time %d is older than the served revision's %d: it is not published "+
+				"(a stale cache or a replayed response); the newer revision keeps being served.", specs.Time(), m.Time)
+	}
+	skipped := specs.Skipped()
+	if len(skipped) == 0 {
+		return nil
+	}
+	c := specs.Counts()
+	base := c.FeatureGates + c.DynamicConfigs + c.Experiments + c.Layers + len(skipped)
+	if sc := run.spec.Status.Counts; sc != nil && run.spec.Status.Revision != "" {
+		if served := int(sc.FeatureGates + sc.DynamicConfigs + sc.Experiments + sc.Layers); served > 0 {
+			base = served
+		}
+	}
+	limit := flagsv1alpha1.DefaultMaxSkippedSpecsPct
+	if p := run.spec.Spec.MaxSkippedSpecsPercent; p != nil {
+		limit = int(*p)
+	}
+	if len(skipped)*100 > limit*base {
+		return failf(flagsv1alpha1.ReasonTooManySkippedSpecs, nil,
+			"%d specs failed to decode (%s), more than maxSkippedSpecsPercent=%d%% of %d: the payload is not "+
+				"published and the served revision stays; check the source, or raise maxSkippedSpecsPercent.",
+			len(skipped), namesList(skipped), limit, base)
+	}
+	return nil
+}
+
+// namesList renders up to 10 names for a message.
+func namesList(names []string) string {
+	const most = 10
+	if len(names) <= most {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:most], ", ") + fmt.Sprintf(" and %d more", len(names)-most)
 }

@@ -9,6 +9,9 @@ const (
 	// ConditionDegraded is True when the operator serves an older snapshot than it should
 	// (for example the last known good one while Statsig is unreachable).
 	ConditionDegraded = "Degraded"
+	// ConditionSpecsSkipped is True when the served revision left out specs that failed to
+	// decode (their names are in the message), False when every spec loaded.
+	ConditionSpecsSkipped = "SpecsSkipped"
 )
 
 // Condition reasons. Messages say what to do; they never contain the secret key.
@@ -21,6 +24,10 @@ const (
 	ReasonUnauthorized         = "Unauthorized"
 	ReasonUpstreamUnavailable  = "UpstreamUnavailable"
 	ReasonInvalidPayload       = "InvalidPayload"
+	ReasonStalePayload         = "StalePayload"
+	ReasonTooManySkippedSpecs  = "TooManySkippedSpecs"
+	ReasonDecodeErrors         = "DecodeErrors"
+	ReasonAllSpecsLoaded       = "AllSpecsLoaded"
 	ReasonPayloadTooLarge      = "PayloadTooLarge"
 	ReasonSourceNotFound       = "SourceNotFound"
 	ReasonStoreFailed          = "StoreFailed"

@@ -25,6 +25,7 @@ const (
 	DefaultPayloadFormat        = PayloadFormatV2
 	MinimumSyncIntervalMs       = 1000
 	MaximumEventLoggingQueueLen = 2000
+	DefaultMaxSkippedSpecsPct   = 10
 )
 
 // AnnotationClientKeysSecret on a StatsigSpec names a Secret ("name" in the operator's
@@ -224,6 +225,16 @@ type StatsigSpecSpec struct {
 	// +kubebuilder:validation:Minimum=1048576
 	// +kubebuilder:validation:Maximum=1073741824
 	EventLoggingMaxQueueBytes int64 `json:"eventLoggingMaxQueueBytes,omitempty"`
+
+	// MaxSkippedSpecsPercent guards the served revision (an operator option): a payload in
+	// which more than this share of the specs (of the served revision, or of the payload when
+	// nothing is served yet) fail to decode is not published; fewer are left out, as Server
+	// Core leaves them out, and reported in the SpecsSkipped condition. 100 never refuses.
+	// +optional
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	MaxSkippedSpecsPercent *int32 `json:"maxSkippedSpecsPercent,omitempty"`
 
 	// ExposureDedupeMaxKeys caps the exposure de-duplication cache (exposure_dedupe_max_keys).
 	// +optional

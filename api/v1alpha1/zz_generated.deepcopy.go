@@ -200,6 +200,11 @@ func (in *StatsigSpecSpec) DeepCopyInto(out *StatsigSpecSpec) {
 	*out = *in
 	out.SecretKeyRef = in.SecretKeyRef
 	in.Source.DeepCopyInto(&out.Source)
+	if in.MaxSkippedSpecsPercent != nil {
+		in, out := &in.MaxSkippedSpecsPercent, &out.MaxSkippedSpecsPercent
+		*out = new(int32)
+		**out = **in
+	}
 	if in.GlobalCustomFields != nil {
 		in, out := &in.GlobalCustomFields, &out.GlobalCustomFields
 		*out = new(v1.JSON)
