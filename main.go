@@ -216,9 +216,11 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 func serve(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	specsFile := fs.String("specs-file", "", "download_config_specs payload (v2 or v1 JSON).")
-	listen := fs.String("listen", endpoint.DefaultAddr, "Address to serve on.")
-	key := fs.String("key", envOr("STATSIG_SERVER_KEY", "secret-local"),
-		"API key clients must present (also sent with events); env STATSIG_SERVER_KEY.")
+	listen := fs.String("listen", "127.0.0.1"+endpoint.DefaultAddr,
+		"Address to serve on (loopback by default; another address needs an explicit --key).")
+	key := fs.String("key", os.Getenv("STATSIG_SERVER_KEY"),
+		"API key clients must present (also sent with events); env STATSIG_SERVER_KEY. "+
+			"Default on loopback: "+localKey+".")
 	logEventURL := fs.String("log-event-url", "", "Where exposures and custom events go (Statsig's default when empty).")
 	disableLogging := fs.Bool("disable-logging", true, "Send no events (the default for local development).")
 	environment := fs.String("environment", "", "Environment tier for environment_field conditions.")
@@ -233,7 +235,13 @@ func serve(args []string) int {
 		fmt.Fprintln(os.Stderr, "serve: --specs-file is required")
 		return 2
 	}
-	err := endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
+	k, err := serveKey(*key, *listen)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "serve:", err)
+		return 2
+	}
+	*key = k
+	err = endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
 		SpecsFile: *specsFile, Listen: *listen, Keys: []string{*key}, LogEventURL: *logEventURL,
 		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
 		Evaluator: evaluator.Options{Environment: *environment}, AddrFile: *addrFile,

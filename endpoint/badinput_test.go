@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 func gzipped(b []byte) []byte {
@@ -15,6 +17,12 @@ func gzipped(b []byte) []byte {
 	_, _ = w.Write(b)
 	_ = w.Close()
 	return buf.Bytes()
+}
+
+func zstdCompressed(b []byte) []byte {
+	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
+	defer func() { _ = enc.Close() }()
+	return enc.EncodeAll(b, nil)
 }
 
 func manyCustomIDs(n int) string {
@@ -30,6 +38,7 @@ func TestBadInput(t *testing.T) {
 	user := `"user":{"userID":"u1"}`
 	big := `{"gateName":"g",` + user + `,"pad":"` + strings.Repeat("x", 70<<10) + `"}`
 	bomb := gzipped([]byte(`{"gateName":"g",` + user + `,"pad":"` + strings.Repeat("x", 1<<20) + `"}`))
+	zbomb := zstdCompressed([]byte(`{"gateName":"g",` + user + `,"pad":"` + strings.Repeat("x", 64<<20) + `"}`))
 	key := []string{"statsig-api-key", testKey}
 	with := func(extra ...string) []string { return append(append([]string{}, key...), extra...) }
 	tests := []struct {
@@ -75,11 +84,15 @@ func TestBadInput(t *testing.T) {
 		{"broken gzip", "POST", "/v1/check_gate", `{"gateName":"g"}`, with("Content-Encoding", "gzip"), 400, "gzip"},
 		{"body over the limit", "POST", "/v1/check_gate", big, key, 413, "larger than the limit"},
 		{"gzip bomb", "POST", "/v1/check_gate", bomb, with("Content-Encoding", "gzip"), 413, "larger than the limit"},
+		{"zstd bomb", "POST", "/v1/check_gate", zbomb, with("Content-Encoding", "zstd"), 413, "larger than the limit"},
 		{"missing key", "POST", "/v1/check_gate", `{"gateName":"g",` + user + `}`, nil, 401, "missing API key"},
 		{"wrong key", "POST", "/v1/check_gate", `{"gateName":"g",` + user + `}`,
 			[]string{"statsig-api-key", "secret-wrong"}, 401, "not accepted"},
 		{"wrong method", "GET", "/v1/check_gate", nil, key, 405, "use POST"},
 		{"unknown route", "POST", "/v1/nope", `{}`, key, 404, "no such route"},
+		{"path to clean", "POST", "/v1//check_gate", `{}`, key, 307, "use /v1/check_gate"},
+		{"dot segments", "POST", "/v1/x/../check_gate", `{}`, key, 307, "use /v1/check_gate"},
+
 		{"get_config without configName", "POST", "/v1/get_config", `{` + user + `}`, key, 400, "configName is required"},
 		{"get_experiment without a name", "POST", "/v1/get_experiment", `{` + user + `}`, key, 400, "configName is required"},
 		{"get_layer without layerName", "POST", "/v1/get_layer", `{` + user + `}`, key, 400, "layerName is required"},
@@ -156,5 +169,15 @@ func TestGarbageNeverFails5xx(t *testing.T) {
 				t.Errorf("POST %s %q = %d with a non-JSON body: %s", p, b, res.status, res.body)
 			}
 		}
+	}
+}
+
+// An unknown OFREP flag is named in the 404, but never echoed at any length.
+func TestOFREPNotFoundDoesNotEchoLongKeys(t *testing.T) {
+	env := newTestEnv(t, nil)
+	res := env.do(t, "POST", "/ofrep/v1/evaluate/flags/"+strings.Repeat("k", 5000), `{"context":{"targetingKey":"u"}}`,
+		"Authorization", "Bearer "+testKey)
+	if res.status != 404 || !strings.Contains(string(res.body), "FLAG_NOT_FOUND") || len(res.body) > 600 {
+		t.Fatalf("status %d, %d bytes: %.200s", res.status, len(res.body), res.body)
 	}
 }

@@ -68,7 +68,12 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (*bytes.Buffe
 }
 
 func readError(err error, limit int64, msg string) *apiError {
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+	_, tooLarge := errors.AsType[*http.MaxBytesError](err)
+	// zstd refuses a frame whose declared size or window is over the decoder's memory limit
+	// before expanding it: the same 413 as any body over the limit.
+	tooLarge = tooLarge || errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) ||
+		errors.Is(err, zstd.ErrFrameSizeExceeded)
+	if tooLarge {
 		return &apiError{
 			http.StatusRequestEntityTooLarge,
 			fmt.Sprintf("request body is larger than the limit of %d bytes", limit),

@@ -133,7 +133,9 @@ func (e *testEnv) do(t testing.TB, method, path string, body any, headers ...str
 	// Ask for exactly what the test says: no transparent gzip.
 	tr := &http.Transport{DisableCompression: true}
 	defer tr.CloseIdleConnections()
-	res, err := (&http.Client{Transport: tr}).Do(req)
+	// Redirects are answers to check, not to follow.
+	noFollow := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := (&http.Client{Transport: tr, CheckRedirect: noFollow}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
 	}
 	kind := flagKind(p, key)
 	if kind == "" {
-		writeJSON(w, http.StatusNotFound, ofrepFailure{Key: key, ErrorCode: ofrepFlagNotFound,
+		writeJSON(w, http.StatusNotFound, ofrepFailure{Key: truncate(key, maxNameLen), ErrorCode: ofrepFlagNotFound,
 			ErrorDetails: "no gate, dynamic config, experiment or layer of that name in this project"})
 		return
 	}

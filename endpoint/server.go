@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -84,7 +85,26 @@ func NewServer(opts Options) (*Server, error) {
 }
 
 // Handler is the endpoint's HTTP handler (for tests and for embedding in another server).
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// serveHTTP answers paths the mux would clean (//, /./, /../) with a JSON 307 to the clean
+// path, as every other answer is JSON, then hands the request to the mux.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := r.URL.Path; strings.Contains(p, "//") || strings.Contains(p, "/.") {
+		clean := path.Clean(p)
+		if strings.HasSuffix(p, "/") && clean != "/" {
+			clean += "/"
+		}
+		if clean != p {
+			u := *r.URL
+			u.Path, u.RawPath = clean, ""
+			w.Header().Set("Location", u.String())
+			writeError(w, &apiError{http.StatusTemporaryRedirect, "the path is not canonical: use " + truncate(clean, 200)})
+			return
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // NeedLeaderElection is false: every replica serves.
 func (s *Server) NeedLeaderElection() bool { return false }
@@ -102,7 +122,7 @@ func (s *Server) Start(ctx context.Context) error {
 // within ShutdownTimeout and returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
-		Handler:           s.mux,
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second, // proxy payloads can be several MB
@@ -132,8 +152,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // handle registers h for pattern (method and path) under the metrics label route, and a
 // JSON 405 for the same path with any other method.
-func (s *Server) handle(method, path, route string, h http.HandlerFunc) {
-	s.mux.Handle(method+" "+path, s.metrics.instrument(route, h, s.onPanic))
+func (s *Server) handle(method, pattern, route string, h http.HandlerFunc) {
+	s.mux.Handle(method+" "+pattern, s.metrics.instrument(route, h, s.onPanic))
 }
 
 func (s *Server) onPanic(route string, v any) {
