@@ -56,13 +56,16 @@ func (s *EventSink) LogExposure(user []byte, exp evaluator.Exposure, dedupeKey s
 	}, dedupeKey)
 }
 
-// LogCustom queues one event given as JSON (already validated and sanitised by the caller).
+// LogCustom queues one event given as JSON (already validated, normalised and sanitised by
+// the caller): it is sent as it is, unknown fields included.
 func (s *EventSink) LogCustom(event []byte) error {
-	var ev eventlog.Event
-	if err := json.Unmarshal(event, &ev); err != nil {
+	var head struct {
+		EventName string `json:"eventName"`
+	}
+	if err := json.Unmarshal(event, &head); err != nil {
 		return fmt.Errorf("event is not valid: %w", err)
 	}
-	s.log.Enqueue(ev)
+	s.log.Enqueue(eventlog.Event{EventName: head.EventName, Raw: json.RawMessage(event)})
 	return nil
 }
 

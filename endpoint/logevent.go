@@ -54,12 +54,11 @@ func (s *Server) logEvent(w http.ResponseWriter, r *http.Request) {
 		}
 		encoded = append(encoded, b)
 	}
+	// Every event was validated above, so the batch is queued whole or not at all.
 	if p.Events != nil && !p.DisableAllLogging {
-		for i, b := range encoded {
+		for _, b := range encoded {
 			if err := p.Events.LogCustom(b); err != nil {
-				msg := fmt.Sprintf("events[%d] and later were not queued: %v", i, err)
-				writeJSON(w, http.StatusServiceUnavailable, errorBody{Message: msg})
-				return
+				s.log.Error(err, "A validated event could not be queued")
 			}
 		}
 	}
@@ -78,13 +77,19 @@ func normalizeEvent(ev map[string]json.RawMessage, sharedUser, now []byte) ([]by
 	if v := bytes.TrimSpace(ev["value"]); len(v) > 0 && v[0] != '"' && v[0] != 'n' && scalarString(v) == "" {
 		return nil, badRequest("value must be a string, a number or null")
 	}
-	if m := bytes.TrimSpace(ev["metadata"]); len(m) > 0 && m[0] != '{' && !bytes.Equal(m, []byte("null")) {
-		return nil, badRequest("metadata must be an object or null")
+	if m := bytes.TrimSpace(ev["metadata"]); len(m) > 0 && !bytes.Equal(m, []byte("null")) {
+		md, aerr := stringMetadata(m)
+		if aerr != nil {
+			return nil, aerr
+		}
+		ev["metadata"] = md
 	}
 	if t := bytes.TrimSpace(ev["time"]); len(t) == 0 || bytes.Equal(t, []byte("null")) {
 		ev["time"] = now
-	} else if _, err := strconv.ParseFloat(scalarString(t), 64); err != nil {
-		return nil, badRequest("time must be a number of milliseconds")
+	} else if ms, err := strconv.ParseFloat(scalarString(t), 64); err != nil || ms < 0 || ms > 1e15 {
+		return nil, badRequest("time must be a number of milliseconds (or a string of one)")
+	} else {
+		ev["time"] = []byte(strconv.FormatInt(int64(ms), 10))
 	}
 	switch u := bytes.TrimSpace(ev["user"]); {
 	case len(u) > 0 && u[0] == '{':
@@ -99,6 +104,42 @@ func normalizeEvent(ev map[string]json.RawMessage, sharedUser, now []byte) ([]by
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return nil, badRequest("could not be re-encoded")
+	}
+	return b, nil
+}
+
+// stringMetadata renders event metadata as Statsig takes it, an object of strings, the way the
+// SDKs stringify other values: numbers and booleans as their JSON text, objects and arrays as
+// compact JSON; null values are left out.
+func stringMetadata(raw []byte) ([]byte, *apiError) {
+	if raw[0] != '{' {
+		return nil, badRequest("metadata must be an object or null")
+	}
+	var md map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &md); err != nil {
+		return nil, badRequest("metadata: " + jsonErrorMessage(err))
+	}
+	out := make(map[string]string, len(md))
+	for k, v := range md {
+		switch v = bytes.TrimSpace(v); {
+		case bytes.Equal(v, []byte("null")):
+		case v[0] == '"':
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return nil, badRequest("metadata: " + jsonErrorMessage(err))
+			}
+			out[k] = s
+		default:
+			var buf bytes.Buffer
+			if err := json.Compact(&buf, v); err != nil {
+				return nil, badRequest("metadata: " + jsonErrorMessage(err))
+			}
+			out[k] = buf.String()
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, badRequest("metadata could not be re-encoded")
 	}
 	return b, nil
 }

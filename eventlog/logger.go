@@ -33,6 +33,20 @@ type Event struct {
 	User               json.RawMessage     `json:"user"`
 	Time               int64               `json:"time"`
 	SecondaryExposures []SecondaryExposure `json:"secondaryExposures"`
+
+	// Raw, when set, is the whole event as it is sent (a custom event from /v1/log_event,
+	// validated and normalised by the caller, unknown fields kept); the other fields but
+	// EventName are then unused.
+	Raw json.RawMessage `json:"-"`
+}
+
+// MarshalJSON writes Raw as it is, else the fields.
+func (ev Event) MarshalJSON() ([]byte, error) {
+	if ev.Raw != nil {
+		return ev.Raw, nil
+	}
+	type fields Event // without this method
+	return json.Marshal(fields(ev))
 }
 
 // DefaultMaxQueueBytes bounds the events a Logger holds (queued and waiting to be sent).

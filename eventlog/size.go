@@ -8,6 +8,9 @@ const eventOverhead = 120
 // approxBytes estimates the event's JSON size (within a small constant of it) without
 // encoding it: the byte bound of the queue must be cheap on the exposure path.
 func (ev *Event) approxBytes() int64 {
+	if ev.Raw != nil {
+		return int64(len(ev.Raw))
+	}
 	n := int64(eventOverhead + len(ev.EventName) + len(ev.User))
 	for k, v := range ev.Metadata {
 		n += int64(len(k) + len(v) + 6)
