@@ -17,6 +17,7 @@ type metrics struct {
 	latency     *prometheus.HistogramVec
 	evaluations *prometheus.CounterVec
 	proxyBytes  *prometheus.CounterVec
+	shed        prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -38,12 +39,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: metricsPrefix + "proxy_bytes_total",
 			Help: "Config-spec payload bytes sent by the forward proxy, by content encoding.",
 		}, []string{"encoding"}),
+		shed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: metricsPrefix + "requests_shed_total",
+			Help: "Requests answered 503 because the endpoint was at its limit of concurrent requests or body bytes.",
+		}),
 	}
 	if reg != nil {
 		m.requests = register(reg, m.requests)
 		m.latency = register(reg, m.latency)
 		m.evaluations = register(reg, m.evaluations)
 		m.proxyBytes = register(reg, m.proxyBytes)
+		m.shed = register(reg, m.shed)
 	}
 	return m
 }

@@ -22,6 +22,11 @@ const (
 	DefaultAddr            = ":8000"
 	DefaultMaxBodyBytes    = 1 << 20
 	DefaultShutdownTimeout = 10 * time.Second
+	// DefaultMaxInFlight and DefaultMaxInFlightBodyBytes bound concurrent work: decoding
+	// multiplies a body's size in memory (~25x for a user with many custom fields), so the
+	// bytes in flight, not only the requests, are what protects the replica.
+	DefaultMaxInFlight          = 1024
+	DefaultMaxInFlightBodyBytes = 8 << 20
 )
 
 // Options configure a Server.
@@ -42,6 +47,11 @@ type Options struct {
 	MetricsGatherer prometheus.Gatherer
 	// ShutdownTimeout bounds the graceful shutdown (DefaultShutdownTimeout when 0).
 	ShutdownTimeout time.Duration
+	// MaxInFlight requests and MaxInFlightBodyBytes of their bodies (declared Content-Length,
+	// or MaxBodyBytes when undeclared) are served at once; beyond either, requests get 503
+	// with Retry-After. Health routes are exempt. Zero takes the defaults.
+	MaxInFlight          int64
+	MaxInFlightBodyBytes int64
 }
 
 // Server is the in-cluster endpoint. It implements controller-runtime's manager.Runnable and
@@ -53,6 +63,7 @@ type Server struct {
 	metrics *metrics
 	mux     *http.ServeMux
 	now     func() time.Time
+	load    inFlight
 }
 
 // NewServer builds the endpoint; Start serves it.
@@ -69,6 +80,12 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = DefaultShutdownTimeout
 	}
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = DefaultMaxInFlight
+	}
+	if opts.MaxInFlightBodyBytes <= 0 {
+		opts.MaxInFlightBodyBytes = DefaultMaxInFlightBodyBytes
+	}
 	if opts.Logger.GetSink() == nil {
 		opts.Logger = logr.Discard()
 	}
@@ -79,6 +96,7 @@ func NewServer(opts Options) (*Server, error) {
 		metrics: newMetrics(opts.Metrics),
 		mux:     http.NewServeMux(),
 		now:     time.Now,
+		load:    inFlight{maxN: opts.MaxInFlight, maxBytes: opts.MaxInFlightBodyBytes},
 	}
 	s.routes()
 	return s, nil
@@ -103,7 +121,33 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	cost := s.bodyCost(r)
+	if !s.load.acquire(cost) {
+		s.metrics.shed.Inc()
+		w.Header().Set("Retry-After", "1")
+		writeError(w, &apiError{http.StatusServiceUnavailable,
+			"the endpoint is at its limit of concurrent requests: retry after a second"})
+		return
+	}
+	defer s.load.release(cost)
 	s.mux.ServeHTTP(w, r)
+}
+
+// bodyCost is what a request may make the server hold: its declared length, or the most a
+// body may be when it declares none.
+func (s *Server) bodyCost(r *http.Request) int64 {
+	switch {
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		return 0
+	case r.ContentLength >= 0 && r.ContentLength <= s.opts.MaxBodyBytes:
+		return r.ContentLength
+	default:
+		return s.opts.MaxBodyBytes
+	}
 }
 
 // NeedLeaderElection is false: every replica serves.
