@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -211,6 +212,11 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 		p.Events = c.eventSink(&spec, server)
 	}
 	c.registry.Set(p)
+	if cur == nil || cur.revision != next.revision {
+		// Decoding a revision leaves garbage of a multiple of the payload; return it to the OS
+		// now (one GC per revision) so the replica's RSS stays close to what it serves.
+		debug.FreeOSMemory()
+	}
 	c.mu.Lock()
 	c.loaded[spec.Name] = next
 	c.mu.Unlock()
