@@ -50,7 +50,7 @@ func (ev Event) MarshalJSON() ([]byte, error) {
 }
 
 // DefaultMaxQueueBytes bounds the events a Logger holds (queued and waiting to be sent).
-const DefaultMaxQueueBytes = 64 << 20
+const DefaultMaxQueueBytes = 32 << 20
 
 // Sender delivers one compressed batch.
 type Sender interface {
@@ -124,7 +124,8 @@ func (o *Options) defaults() {
 
 type batch struct {
 	events  []Event
-	bytes   int64 // estimated size of events
+	bytes   int64  // estimated size of events
+	body    []byte // the encoded request body, once built (retries send it again)
 	retries int
 	flush   string
 }
@@ -143,7 +144,7 @@ type Logger struct {
 	pending     []*batch
 	pendingN    int
 	queueBytes  int64 // estimated size of queue
-	pendingB    int64 // estimated size of pending
+	pendingB    int64 // estimated size of pending, the batch being sent included
 	dedupe      map[string]struct{}
 	dedupeReset time.Time
 	backoff     time.Duration
@@ -291,7 +292,7 @@ func (l *Logger) dropOldestLocked(n int, reason string) {
 	for i := range n {
 		gone += b.events[i].approxBytes()
 	}
-	b.events = b.events[n:]
+	b.events, b.body = b.events[n:], nil
 	b.bytes -= gone
 	l.pendingN -= n
 	l.pendingB -= gone
@@ -348,9 +349,10 @@ func (l *Logger) deliver(ctx context.Context, force bool) error {
 		b := l.pending[0]
 		l.pending = l.pending[1:]
 		l.pendingN -= len(b.events)
-		l.pendingB -= b.bytes
 		l.mu.Unlock()
 
+		// The batch stays in pendingB while it is sent: with Statsig slow to answer, the
+		// byte bound still covers it, so new events cannot fill a second bound's worth.
 		err := l.send(ctx, b)
 		l.mu.Lock()
 		if err != nil && ctx.Err() != nil {
@@ -358,11 +360,11 @@ func (l *Logger) deliver(ctx context.Context, force bool) error {
 			// Shutdown counts what is still undelivered.
 			l.pending = append([]*batch{b}, l.pending...)
 			l.pendingN += len(b.events)
-			l.pendingB += b.bytes
 			l.mu.Unlock()
 			return err
 		}
 		if err == nil {
+			l.pendingB -= b.bytes
 			l.backoff = max(l.backoff/2, l.opts.InitialBackoff)
 			l.nextTry = time.Time{}
 			l.m.queued.Set(float64(len(l.queue) + l.pendingN))
@@ -378,13 +380,13 @@ func (l *Logger) deliver(ctx context.Context, force bool) error {
 			reason = "retries_exhausted"
 		}
 		if reason != "" {
+			l.pendingB -= b.bytes
 			l.m.dropped.WithLabelValues(reason).Add(float64(len(b.events)))
 			l.opts.Logger.Error(err, "Dropped a batch of events", "events", len(b.events), "reason", reason)
 		} else {
 			b.retries++
 			l.pending = append([]*batch{b}, l.pending...)
 			l.pendingN += len(b.events)
-			l.pendingB += b.bytes
 		}
 		l.nextTry = time.Now().Add(l.backoff)
 		l.backoff = min(l.backoff*2, l.opts.MaxBackoff)
@@ -414,24 +416,41 @@ func (l *Logger) send(ctx context.Context, b *batch) error {
 }
 
 // encode renders the docs/semantics.md §4.1 body, gzip-compressed.
+// The body is written event by event into the gzip stream, so a large batch never exists
+// uncompressed in memory, and kept with the batch for its retries.
 func (l *Logger) encode(b *batch) ([]byte, error) {
-	payload := struct {
-		Events          []Event        `json:"events"`
-		StatsigMetadata map[string]any `json:"statsigMetadata"`
-	}{b.events, map[string]any{
+	if b.body != nil {
+		return b.body, nil
+	}
+	md, err := json.Marshal(map[string]any{
 		"sdkType": statsig.DefaultSDKType, "sdkVersion": statsig.SDKVersion, "sessionID": l.sessionID,
 		"flushType": b.flush, "batchSize": l.opts.MaxQueueSize,
 		"flushingIntervalMs": l.opts.FlushInterval.Milliseconds(), "maxPendingBatches": l.opts.MaxPendingBatches,
-	}}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
-	if err := json.NewEncoder(zw).Encode(payload); err != nil {
-		return nil, fmt.Errorf("encode events: %w", err)
-	}
-	if err := zw.Close(); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	_, _ = zw.Write([]byte(`{"events":[`))
+	for i, ev := range b.events {
+		if i > 0 {
+			_, _ = zw.Write([]byte{','})
+		}
+		raw, err := ev.MarshalJSON()
+		if err != nil {
+			return nil, fmt.Errorf("encode events: %w", err)
+		}
+		_, _ = zw.Write(raw)
+	}
+	_, _ = zw.Write([]byte(`],"statsigMetadata":`))
+	_, _ = zw.Write(md)
+	_, _ = zw.Write([]byte("}\n"))
+	if err := zw.Close(); err != nil { // a bytes.Buffer never fails a write, so this is the one error
+		return nil, err
+	}
+	b.body = buf.Bytes()
+	return b.body, nil
 }
 
 // Flush sends everything queued now.

@@ -221,7 +221,7 @@ type StatsigSpecSpec struct {
 	// Statsig one): events queued and waiting to be sent take at most this much (estimated from
 	// their JSON size) in each replica; beyond it the oldest are dropped and counted.
 	// +optional
-	// +kubebuilder:default=67108864
+	// +kubebuilder:default=33554432
 	// +kubebuilder:validation:Minimum=1048576
 	// +kubebuilder:validation:Maximum=1073741824
 	EventLoggingMaxQueueBytes int64 `json:"eventLoggingMaxQueueBytes,omitempty"`
