@@ -6,27 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/statsig-operator/statsig-operator/test/standin"
 )
 
 // TestEventPipeline sends custom events and exposures through the endpoint, the eventlog
 // adapter and the real sender to the Statsig stand-in: N events in, exactly N delivered,
 // private attributes never leave, repeated exposures are deduped.
 func TestEventPipeline(t *testing.T) {
-	st := standin.New(standin.Options{Keys: []string{testKey}})
-	if err := st.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	sink, err := NewEventSink(EventSinkOptions{
-		LogEventURL: st.LogEventURL(), Key: testKey, Metrics: prometheus.NewRegistry(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, sink := standinSink(t, false)
 	env := newTestEnv(t, sink)
 
 	const batches, perBatch = 10, 50

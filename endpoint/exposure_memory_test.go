@@ -6,30 +6,13 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/statsig-operator/statsig-operator/test/standin"
 )
 
 // One request with as many gates and as long IDs as accepted, exposures logged while Statsig
 // hangs: what the exposure pipeline keeps is bounded by the ID cap and the fixed-size dedupe
 // keys (was: the whole identity per dedupe key, 36 -> 607 MB RSS for a 262 KB request).
 func TestOneRequestCannotExhaustMemory(t *testing.T) {
-	st := standin.New(standin.Options{Keys: []string{testKey}})
-	if err := st.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.InjectFault(standin.RouteLogEvent, standin.Fault{Kind: standin.Timeout, Times: 100}); err != nil {
-		t.Fatal(err)
-	}
-	sink, err := NewEventSink(EventSinkOptions{
-		LogEventURL: st.LogEventURL(), Key: testKey, Metrics: prometheus.NewRegistry(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, sink := standinSink(t, true)
 	env := newTestEnv(t, sink)
 	names := make([]string, 1500)
 	for i := range names {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/statsig-operator/statsig-operator/test/standin"
+
 	sharedfixtures "github.com/statsig-operator/statsig-operator/test/fixtures"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -145,4 +147,27 @@ func (e *testEnv) do(t testing.TB, method, path string, body any, headers ...str
 		t.Fatal(err)
 	}
 	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// standinSink is an event sink delivering to the Statsig stand-in's log_event, which hangs
+// (never answers) when hang is set.
+func standinSink(t testing.TB, hang bool) (*standin.Server, *EventSink) {
+	t.Helper()
+	st := standin.New(standin.Options{Keys: []string{testKey}})
+	if err := st.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	if hang {
+		if err := st.InjectFault(standin.RouteLogEvent, standin.Fault{Kind: standin.Timeout, Times: 1000}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink, err := NewEventSink(EventSinkOptions{
+		LogEventURL: st.LogEventURL(), Key: testKey, Metrics: prometheus.NewRegistry(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, sink
 }

@@ -6,27 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/statsig-operator/statsig-operator/test/standin"
 )
 
 // /v1/log_event validates the whole request before queuing anything: a bad event is a 400
 // naming it and nothing of the batch is sent; accepted events keep what Statsig takes
 // (metadata values as strings, as the SDKs send them; time in ms; unknown fields).
 func TestLogEventValidatesBeforeQueuing(t *testing.T) {
-	st := standin.New(standin.Options{Keys: []string{testKey}})
-	if err := st.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	sink, err := NewEventSink(EventSinkOptions{
-		LogEventURL: st.LogEventURL(), Key: testKey, Metrics: prometheus.NewRegistry(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, sink := standinSink(t, false)
 	env := newTestEnv(t, sink)
 	post := func(events string) response {
 		return env.do(t, "POST", "/v1/log_event", `{"user":{"userID":"u"},"events":[`+events+`]}`,
