@@ -307,3 +307,49 @@ func TestKustomizeOptionalComponents(t *testing.T) {
 		t.Error("the certmanager component left --cert-mode=self in place")
 	}
 }
+
+// Changing the one `namespace:` line of config/default moves everything, the webhooks'
+// Service reference and the namespace the Pod webhook skips included.
+func TestKustomizeNamespaceFollows(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, "config"), os.DirFS(filepath.Join(root, "config"))); err != nil {
+		t.Fatal(err)
+	}
+	kfile := filepath.Join(dir, "config", "default", "kustomization.yaml")
+	b, err := os.ReadFile(kfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = []byte(strings.Replace(string(b), "namespace: statsig-system", "namespace: flags-platform", 1))
+	if err := os.WriteFile(kfile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, o := range kustomizeBuild(t, filepath.Join(dir, "config", "default")) {
+		if o.GetKind() != "MutatingWebhookConfiguration" && o.GetKind() != "ValidatingWebhookConfiguration" {
+			if ns := o.GetNamespace(); ns != "" && ns != "flags-platform" {
+				t.Errorf("%s %s is in namespace %q", o.GetKind(), o.GetName(), ns)
+			}
+			continue
+		}
+		found++
+		hooks, _, _ := unstructured.NestedSlice(o.Object, "webhooks")
+		for _, h := range hooks {
+			hm := h.(map[string]any)
+			ns, _, _ := unstructured.NestedString(hm, "clientConfig", "service", "namespace")
+			if ns != "flags-platform" {
+				t.Errorf("%s calls the webhook Service in namespace %q", o.GetKind(), ns)
+			}
+			exprs, _, _ := unstructured.NestedSlice(hm, "namespaceSelector", "matchExpressions")
+			if o.GetKind() == "MutatingWebhookConfiguration" {
+				values := exprs[0].(map[string]any)["values"].([]any)
+				if !slices.Contains(values, any("flags-platform")) || slices.Contains(values, any("statsig-system")) {
+					t.Errorf("the Pod webhook skips namespaces %v, want the operator's own", values)
+				}
+			}
+		}
+	}
+	if found != 2 {
+		t.Fatalf("found %d webhook configurations, want 2", found)
+	}
+}
