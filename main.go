@@ -28,6 +28,7 @@ import (
 	"github.com/statsig-operator/statsig-operator/endpoint"
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/eventlog"
+	"github.com/statsig-operator/statsig-operator/metricsauth"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/serving/consumer"
 	"github.com/statsig-operator/statsig-operator/snapshot"
@@ -46,7 +47,7 @@ type config struct {
 	metricsAddr, probeAddr, endpointAddr, webhookHost string
 	webhookPort                                       int
 	certDir, certMode                                 string
-	leaderElect, enableHTTP2                          bool
+	leaderElect, enableHTTP2, metricsSecure           bool
 	leaderElectionNamespace, namespace                string
 }
 
@@ -62,6 +63,9 @@ func main() {
 		"Re-evaluate annotated Deployments, StatefulSets and DaemonSets on new revisions (needs --webhook).")
 	flag.StringVar(&c.metricsAddr, "metrics-bind-address", ":8080",
 		"Address of the Prometheus metrics endpoint; 0 disables it.")
+	flag.BoolVar(&c.metricsSecure, "metrics-secure", false,
+		"Serve metrics over HTTPS to authenticated, authorized clients only (TokenReview and "+
+			"SubjectAccessReview: the scraper needs get on the /metrics non-resource URL).")
 	flag.StringVar(&c.probeAddr, "health-probe-bind-address", ":8081", "Address of /healthz and /readyz.")
 	flag.StringVar(&c.endpointAddr, "endpoint-bind-address", ":8090", "Address of the evaluation endpoint.")
 	flag.StringVar(&c.webhookHost, "webhook-host", "",
@@ -104,7 +108,7 @@ func run(c config) error {
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   cacheOpts,
-		Metrics:                 metricsserver.Options{BindAddress: c.metricsAddr, TLSOpts: tlsOpts},
+		Metrics:                 metricsOptions(c, tlsOpts),
 		HealthProbeBindAddress:  c.probeAddr,
 		LeaderElection:          c.leaderElect,
 		LeaderElectionID:        "statsig-operator.flags.statsig-operator.io",
@@ -258,4 +262,16 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// metricsOptions serves metrics over plain HTTP, or with --metrics-secure over HTTPS (a
+// self-signed certificate) to clients the apiserver authenticates and authorizes, as
+// kubebuilder's scaffold does.
+func metricsOptions(c config, tlsOpts []func(*tls.Config)) metricsserver.Options {
+	o := metricsserver.Options{BindAddress: c.metricsAddr, TLSOpts: tlsOpts}
+	if c.metricsSecure {
+		o.SecureServing = true
+		o.FilterProvider = metricsauth.Filter
+	}
+	return o
 }

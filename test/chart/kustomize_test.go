@@ -270,7 +270,7 @@ func TestKustomizeOptionalComponents(t *testing.T) {
 		return r
 	}
 	overlay := "resources:\n- " + rel("default") + "\n- " + rel("prometheus") + "\n- " + rel("network-policy") +
-		"\ncomponents:\n- " + rel("certmanager") + "\nnamespace: " + namespace + "\n"
+		"\ncomponents:\n- " + rel("certmanager") + "\n- " + rel("metrics-auth") + "\nnamespace: " + namespace + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(overlay), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -291,6 +291,11 @@ func TestKustomizeOptionalComponents(t *testing.T) {
 			"--cert-mode=cert-manager"},
 		{"Deployment", "statsig-operator", "{.spec.template.spec.volumes[?(@.name==\"webhook-certs\")].secret.secretName}",
 			"statsig-operator-webhook-cert"},
+		{"Deployment", "statsig-operator", "{.spec.template.spec.containers[0].args[?(@==\"--metrics-secure=true\")]}",
+			"--metrics-secure=true"},
+		{"ClusterRole", "statsig-operator-metrics-auth", "{.rules[0].resources[0]}", "tokenreviews"},
+		{"ClusterRoleBinding", "statsig-operator-metrics-auth", "{.subjects[0].namespace}", namespace},
+		{"ClusterRole", "statsig-operator-metrics-reader", "{.rules[0].nonResourceURLs[0]}", "/metrics"},
 	}
 	for _, tc := range cases {
 		obj := find(objs, tc.kind, tc.name)
