@@ -173,3 +173,43 @@ func TestTruncatedPayloadIsAnError(t *testing.T) {
 		t.Fatalf("the whole payload must load: %v", err)
 	}
 }
+
+// FuzzLoadMutations changes the size and the type of one part of a valid payload (a section,
+// a spec field, a rule list, a condition) and checks that the load either fails or gives a
+// snapshot that evaluates without panicking.
+func FuzzLoadMutations(f *testing.F) {
+	base := `{"has_updates":true,"time":1,"feature_gates":{"g":` + gateJSON("50", "c") + `},` +
+		`"dynamic_configs":{},"layer_configs":{},"condition_map":{"c":{"type":"user_field","field":"email",` +
+		`"operator":"any","targetValue":["a@x"],"idType":"userID"}}}`
+	parts := []string{`{}`, `[]`, `[1,2]`, `"x"`, `null`, `7`, `true`, `{"a":[{}]}`}
+	targets := []string{`{}`, `{"g":` + gateJSON("50", "c") + `}`, `"rules":[`, `"targetValue":["a@x"]`,
+		`"passPercentage":50`, `"conditions":["c"]`, `"condition_map":{`, `"time":1`}
+	for i := range targets {
+		f.Add(uint8(i), uint8(i), uint16(1))
+	}
+	f.Fuzz(func(t *testing.T, target, part uint8, repeat uint16) {
+		tg := targets[int(target)%len(targets)]
+		if !strings.Contains(base, tg) {
+			return
+		}
+		p := parts[int(part)%len(parts)]
+		n := int(repeat)%64 + 1
+		var mutated string
+		switch {
+		case strings.HasSuffix(tg, "[") || strings.HasSuffix(tg, "{"): // grow a list or an object
+			items := make([]string, n)
+			for i := range items {
+				if strings.HasSuffix(tg, "{") {
+					items[i] = fmt.Sprintf(`"k%d":%s`, i, p)
+				} else {
+					items[i] = p
+				}
+			}
+			mutated = strings.Replace(base, tg, tg+strings.Join(items, ",")+",", 1)
+		default: // replace a value by one of another type
+			key, _, _ := strings.Cut(tg, ":")
+			mutated = strings.Replace(base, tg, key+":"+p, 1)
+		}
+		loadAndEvaluate(t, []byte(mutated), []byte(fuzzUsers[0]))
+	})
+}
