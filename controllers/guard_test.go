@@ -39,6 +39,8 @@ func TestGuard(t *testing.T) {
 		{"newer payload", flagsv1alpha1.SourceStatsig, 2000, 20, v2Payload(3000, 20, 0), nil, ""},
 		{"older payload from Statsig", flagsv1alpha1.SourceStatsig, 2000, 20, v2Payload(1000, 20, 0), nil,
 			flagsv1alpha1.ReasonStalePayload},
+		{"older payload with other inputs (another key or URL)", flagsv1alpha1.SourceStatsig, 2000, 20,
+			v2Payload(1000, 20, 0), nil, ""},
 		{"older payload from a ConfigMap (a rollback)", flagsv1alpha1.SourceConfigMap, 2000, 20,
 			v2Payload(1000, 20, 0), nil, ""},
 		{"1 of 20 specs skipped", flagsv1alpha1.SourceStatsig, 2000, 20, v2Payload(3000, 19, 1), nil, ""},
@@ -55,7 +57,10 @@ func TestGuard(t *testing.T) {
 			spec := &flagsv1alpha1.StatsigSpec{}
 			spec.Spec.Source.Type = tt.source
 			spec.Spec.MaxSkippedSpecsPercent = tt.maxPct
-			run := &syncRun{spec: spec}
+			run := &syncRun{spec: spec, state: &specState{servedInputs: "inputs-a"}, inputs: "inputs-a"}
+			if strings.Contains(tt.name, "other inputs") {
+				run.inputs = "inputs-b"
+			}
 			if tt.servedTime > 0 {
 				run.manifest, run.storedComplete = &snapshot.Manifest{Time: tt.servedTime}, true
 				spec.Status.Revision = "r1"

@@ -126,6 +126,7 @@ func (run *syncRun) storeSpecs(
 	status.Source = source
 	run.manifest = &m
 	run.storedComplete = true
+	run.state.servedInputs = run.inputs
 	run.r.Opts.Handoff.Offer(run.spec.Name, m.SHA256, run.state.specs)
 	if run.r.Opts.Handoff == nil {
 		// No consumer in this process returns the validation's garbage to the OS after its

@@ -25,6 +25,7 @@ type syncRun struct {
 	// manifest of the served revision, when all its chunks are stored.
 	manifest       *snapshot.Manifest
 	storedComplete bool
+	inputs         string // what this poll fetches with (see specState.servedInputs)
 	key            string // the secret key, for redaction
 }
 
@@ -43,6 +44,7 @@ func (run *syncRun) reconcileSpecs(ctx context.Context) (time.Duration, error) {
 	}
 	full := forced || st.generation != spec.Generation
 	st.inputs, st.generation = inputs, spec.Generation
+	run.inputs = inputs
 	lastPoll.WithLabelValues(spec.Name).SetToCurrentTime()
 
 	if fail == nil {
@@ -170,6 +172,7 @@ func (run *syncRun) syncSpecs(ctx context.Context, full bool) *syncError {
 	if res.noUpdate || (run.storedComplete && run.manifest.SHA256 == res.sha256) {
 		if run.storedComplete {
 			spec.Status.Source = res.source
+			run.state.servedInputs = run.inputs
 		}
 		return nil
 	}

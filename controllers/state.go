@@ -11,8 +11,12 @@ import (
 // an optimisation only: after a restart it is rebuilt from the cluster (the stored manifest
 // supplies sinceTime and checksum), so losing it costs one full download.
 type specState struct {
-	inputs         string
-	generation     int64
+	inputs     string
+	generation int64
+	// servedInputs are the inputs (key, URLs, format) the served revision was fetched with,
+	// once this process stored or confirmed it: a payload older than the served one is stale
+	// only from the same inputs (another project or environment may well be older).
+	servedInputs   string
 	nextPoll       time.Time
 	initDone       bool
 	failures       int

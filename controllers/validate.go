@@ -68,11 +68,12 @@ func normalizeFormat(loaded string, requested flagsv1alpha1.PayloadFormat) strin
 }
 
 // guard refuses a payload that loads but would make the served state worse: one older than
-// the served revision (from Statsig only: a ConfigMap or Secret may be rolled back on
-// purpose), or one that left out more than maxSkippedSpecsPercent of the specs to decode
-// errors.
+// the served revision fetched with the same inputs (from Statsig only: a ConfigMap or Secret
+// may be rolled back on purpose, and another key or URL may serve an older project), or one
+// that left out more than maxSkippedSpecsPercent of the specs to decode errors.
 func (run *syncRun) guard(specs *evaluator.Specs) *syncError {
 	if m := run.manifest; m != nil && run.storedComplete && !isUserSource(run.spec) &&
+		run.state.servedInputs != "" && run.state.servedInputs == run.inputs &&
 		specs.Time() > 0 && specs.Time() < m.Time {
 		return failf(flagsv1alpha1.ReasonStalePayload, nil,
 			"The payload's time %d is older than the served revision's %d: it is not published "+
