@@ -5,34 +5,15 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-)
 
-// expectedEvaluations is the shape of generated/server_core_expected_evaluations.json.
-type expectedEvaluations struct {
-	Users  []json.RawMessage `json:"users"`
-	Values []json.RawMessage `json:"values"`
-	Cases  []struct {
-		Env                     *string  `json:"env"`
-		Kind                    string   `json:"kind"`
-		Name                    string   `json:"name"`
-		User                    int      `json:"user"`
-		Value                   *bool    `json:"value"`
-		ValueRef                *int     `json:"value_ref"`
-		RuleID                  string   `json:"rule_id"`
-		GroupName               *string  `json:"group_name"`
-		AllocatedExperimentName *string  `json:"allocated_experiment_name"`
-		SecondaryExposures      []string `json:"secondary_exposures"`
-	} `json:"cases"`
-}
+	sharedfixtures "github.com/statsig-operator/statsig-operator/test/fixtures"
+)
 
 // TestAPIMatchesServerCore evaluates a sample of Server Core's expected results through the
 // HTTP API. Cases touching the ID list are skipped: the test project loads no ID lists.
 func TestAPIMatchesServerCore(t *testing.T) {
 	env := newTestEnv(t, nil)
-	var exp expectedEvaluations
-	if err := json.Unmarshal(readFixture(t, "generated/server_core_expected_evaluations.json"), &exp); err != nil {
-		t.Fatal(err)
-	}
+	exp := sharedfixtures.Expected(t)
 	checked := 0
 	for i, c := range exp.Cases {
 		if c.Env != nil || i%23 != 0 || strings.Contains(strings.Join(c.SecondaryExposures, ","), "id_list") ||

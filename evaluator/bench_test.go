@@ -2,25 +2,18 @@ package evaluator
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/statsig-operator/statsig-operator/test/fixtures"
 )
 
 // Benchmarks on the eval project fixture (82 gates, 65 configs, 12 layers) with its first user.
 // The peer comparison on generated 1–62 MB payloads is in docs/performance.md.
 func benchSetup(b *testing.B) (*Evaluator, *User) {
 	b.Helper()
-	dir := fixturesDir(b)
-	raw, err := os.ReadFile(filepath.Join(dir, "generated", "server_core_expected_evaluations.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var exp expectedFile
-	if err := json.Unmarshal(raw, &exp); err != nil {
-		b.Fatal(err)
-	}
+	exp := fixtures.Expected(b)
 	e := New(Options{})
 	e.SetSpecs(loadFixture(b, "server-core/eval_proj_dcs.json"))
 	return e, mustUser(b, exp.Users[0])

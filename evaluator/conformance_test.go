@@ -3,33 +3,16 @@ package evaluator
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/statsig-operator/statsig-operator/test/fixtures"
 )
 
-type expectedFile struct {
-	Users  []json.RawMessage `json:"users"`
-	Values []json.RawMessage `json:"values"`
-	Cases  []expectedCase    `json:"cases"`
-}
-
-// expectedCase is one Server Core result for a user and a gate, config, experiment or layer.
-type expectedCase struct {
-	Env                     *string  `json:"env"`
-	Kind                    string   `json:"kind"`
-	Name                    string   `json:"name"`
-	User                    int      `json:"user"`
-	Value                   *bool    `json:"value"`
-	ValueRef                *int     `json:"value_ref"`
-	RuleID                  string   `json:"rule_id"`
-	IDType                  string   `json:"id_type"`
-	GroupName               *string  `json:"group_name"`
-	AllocatedExperimentName *string  `json:"allocated_experiment_name"`
-	SecondaryExposures      []string `json:"secondary_exposures"`
-}
+// expectedCase is one Server Core result (test/fixtures).
+type expectedCase = fixtures.ExpectedCase
 
 // caseResult is what the evaluator returned for an expectedCase.
 type caseResult struct {
@@ -46,14 +29,7 @@ type caseResult struct {
 // experiments and secondary exposures in emitted order).
 func TestServerCoreExpectedEvaluations(t *testing.T) {
 	dir := fixturesDir(t)
-	raw, err := os.ReadFile(filepath.Join(dir, "generated", "server_core_expected_evaluations.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exp expectedFile
-	if err := json.Unmarshal(raw, &exp); err != nil {
-		t.Fatal(err)
-	}
+	exp := fixtures.Expected(t)
 	specs := loadFixture(t, "server-core/eval_proj_dcs.json")
 	lists := setIDLists{"company_id_list": readIDList(t, filepath.Join(dir, "server-core", "company_id_list"))}
 	evs := map[string]*Evaluator{}

@@ -30,7 +30,7 @@ type Since struct {
 // to 3 retries with backoff, fallback every 5th consecutive failure). The caller must
 // Close the Response.
 func (c *Client) DownloadConfigSpecs(ctx context.Context, key string, since Since, initial bool) (*Response, error) {
-	return c.downloadConfigSpecs(ctx, key, since, initial, nil)
+	return c.DownloadConfigSpecsStreaming(ctx, key, since, initial, nil)
 }
 
 // DownloadConfigSpecsStreaming is DownloadConfigSpecs with consume reading the decoded body
@@ -40,16 +40,6 @@ func (c *Client) DownloadConfigSpecs(ctx context.Context, key string, since Sinc
 // clean EOF) and the attempt's result is discarded. The successful attempt's consume result
 // is Response.ConsumeErr; the download completes even when consume stops reading early.
 func (c *Client) DownloadConfigSpecsStreaming(
-	ctx context.Context,
-	key string,
-	since Since,
-	initial bool,
-	consume func(io.Reader) error,
-) (*Response, error) {
-	return c.downloadConfigSpecs(ctx, key, since, initial, consume)
-}
-
-func (c *Client) downloadConfigSpecs(
 	ctx context.Context,
 	key string,
 	since Since,
