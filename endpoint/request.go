@@ -95,8 +95,9 @@ func parseUser(raw json.RawMessage) (*evalUser, *apiError) {
 	if raw[0] != '{' {
 		return nil, badRequest("user must be a JSON object")
 	}
-	u := new(evaluator.User)
-	if err := json.Unmarshal(raw, u); err != nil {
+	// raw is the request's own copy, which the user keeps (its strings are views of it).
+	u, err := evaluator.DecodeUser(raw)
+	if err != nil {
 		return nil, badRequest("user: " + jsonErrorMessage(err))
 	}
 	if aerr := checkIDs(u); aerr != nil {

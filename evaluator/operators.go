@@ -165,11 +165,12 @@ func equalTyped(v Value, t *target) bool {
 		return v.hasStr && v.kind != kindArray && v.str == t.str
 	case kindArray:
 		list := t.list()
-		if v.kind != kindArray || len(v.arr) != len(list) {
+		elems := v.elems()
+		if v.kind != kindArray || len(elems) != len(list) {
 			return false
 		}
-		for i := range v.arr {
-			if v.arr[i].str != list[i] {
+		for i := range elems {
+			if elems[i].str != list[i] {
 				return false
 			}
 		}
@@ -179,11 +180,12 @@ func equalTyped(v Value, t *target) bool {
 			return false
 		}
 		obj := t.obj()
-		if v.kind != kindObject || len(v.obj) != len(obj) {
+		fields := v.fields()
+		if v.kind != kindObject || len(fields) != len(obj) {
 			return false
 		}
 		for k, want := range obj {
-			got, ok := v.obj[k]
+			got, ok := fields[k]
 			if !ok || got.str != want {
 				return false
 			}
@@ -243,9 +245,10 @@ func arrayContains(op opKind, v Value, t *target) bool {
 	if v.kind != kindArray || t.kind != kindArray {
 		return false
 	}
+	elems := v.elems()
 	has := func(x string) bool {
-		for i := range v.arr {
-			if v.arr[i].str == x {
+		for i := range elems {
+			if elems[i].str == x {
 				return true
 			}
 		}

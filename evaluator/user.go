@@ -3,15 +3,15 @@ package evaluator
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 )
 
 // User is a Statsig user (the public JSON shape: userID, customIDs, email, ip, userAgent,
 // country, locale, appVersion, custom, privateAttributes, statsigEnvironment). Values keep
-// their JSON types; userID and custom IDs may be numbers. Decode with json.Unmarshal; the
-// typed views evaluation needs are computed once, at decode time.
+// their JSON types; userID and custom IDs may be numbers. Decode with DecodeUser or
+// json.Unmarshal (user_decode.go); the typed views evaluation needs are computed once, at
+// decode time.
 type User struct {
 	UserID             Value
 	CustomIDs          map[string]Value
@@ -27,70 +27,6 @@ type User struct {
 
 	// logged holds the user's top-level fields as received, minus privateAttributes.
 	logged map[string]json.RawMessage
-}
-
-// UnmarshalJSON decodes the public user shape.
-//
-//nolint:goconst // JSON field names, spelled as on the wire
-func (u *User) UnmarshalJSON(data []byte) error {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
-		return fmt.Errorf("user must be a JSON object: %w", err)
-	}
-	*u = User{logged: make(map[string]json.RawMessage, len(fields))}
-	for k, raw := range fields {
-		var err error
-		switch k {
-		case "userID":
-			u.UserID, err = valueFromJSON(raw)
-		case "email":
-			u.Email, err = valueFromJSON(raw)
-		case "ip":
-			u.IP, err = valueFromJSON(raw)
-		case "userAgent":
-			u.UserAgent, err = valueFromJSON(raw)
-		case "country":
-			u.Country, err = valueFromJSON(raw)
-		case "locale":
-			u.Locale, err = valueFromJSON(raw)
-		case "appVersion":
-			u.AppVersion, err = valueFromJSON(raw)
-		case "customIDs":
-			u.CustomIDs, err = valueMap(raw)
-		case "custom":
-			u.Custom, err = valueMap(raw)
-		case "privateAttributes":
-			u.PrivateAttributes, err = valueMap(raw)
-		case "statsigEnvironment":
-			u.StatsigEnvironment, err = valueMap(raw)
-		}
-		if err != nil {
-			return fmt.Errorf("user field %q: %w", k, err)
-		}
-		if k != "privateAttributes" && string(bytes.TrimSpace(raw)) != jsonNull {
-			u.logged[k] = raw
-		}
-	}
-	return nil
-}
-
-func valueMap(raw json.RawMessage) (map[string]Value, error) {
-	if string(bytes.TrimSpace(raw)) == jsonNull {
-		return nil, nil
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("must be an object")
-	}
-	out := make(map[string]Value, len(m))
-	for k, r := range m {
-		v, err := valueFromJSON(r)
-		if err != nil {
-			return nil, err
-		}
-		out[k] = v
-	}
-	return out, nil
 }
 
 // MarshalJSON emits the logged user: every field as received except privateAttributes.

@@ -25,8 +25,29 @@ type Value struct {
 	num    float64
 	i64    int64
 	ts     int64
-	arr    []Value
-	obj    map[string]Value
+	nest   *nested // arrays and objects only: keeps every other Value small (56 bytes)
+}
+
+// nested holds an array's elements or an object's fields.
+type nested struct {
+	arr []Value
+	obj map[string]Value
+}
+
+// elems is an array's elements (nil for any other kind).
+func (v *Value) elems() []Value {
+	if v.nest == nil {
+		return nil
+	}
+	return v.nest.arr
+}
+
+// fields is an object's fields (nil for any other kind).
+func (v *Value) fields() map[string]Value {
+	if v.nest == nil {
+		return nil
+	}
+	return v.nest.obj
 }
 
 const (
@@ -45,13 +66,40 @@ func StringValue(s string) Value {
 	if f, ok := parseRustFloat(s); ok {
 		v.hasNum, v.num = true, f
 	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+	if i, ok := parseInt(s); ok {
 		v.hasInt, v.i64 = true, i
 	}
 	if ts, ok := parseUserTimestamp(s); ok {
 		v.hasTS, v.ts = true, ts
 	}
 	return v
+}
+
+// parseInt is strconv.ParseInt(s, 10, 64) without the error it allocates for every string
+// that is not an integer (most user strings).
+func parseInt(s string) (int64, bool) {
+	if !looksInteger(s) {
+		return 0, false
+	}
+	i, err := strconv.ParseInt(s, 10, 64)
+	return i, err == nil
+}
+
+// looksInteger reports whether s is an optional sign followed by 1 to 19 digits, the only
+// strings strconv.ParseInt(s, 10, 64) may accept.
+func looksInteger(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if s == "" || len(s) > 19 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // NumberValue returns a Value holding f.
@@ -176,20 +224,21 @@ func valueFromAny(x any) Value {
 	case bool:
 		return BoolValue(t)
 	case []any:
-		v := Value{kind: kindArray, hasStr: true, arr: make([]Value, len(t))}
+		arr := make([]Value, len(t))
 		for i, e := range t {
-			v.arr[i] = valueFromAny(e)
+			arr[i] = valueFromAny(e)
 		}
+		v := Value{kind: kindArray, hasStr: true, nest: &nested{arr: arr}}
 		if b, err := json.Marshal(t); err == nil {
 			v.str = string(b)
 		}
 		return v
 	case map[string]any:
-		v := Value{kind: kindObject, obj: make(map[string]Value, len(t))}
+		obj := make(map[string]Value, len(t))
 		for k, e := range t {
-			v.obj[k] = valueFromAny(e)
+			obj[k] = valueFromAny(e)
 		}
-		return v
+		return Value{kind: kindObject, nest: &nested{obj: obj}}
 	}
 	return Value{}
 }
@@ -259,7 +308,7 @@ func asNumError(err error, target **strconv.NumError) bool {
 // parseUserTimestamp is the user-side timestamp view: an integer, or — only when the string
 // is 8 to 20 bytes long and contains '-', 'T' or ':' — an RFC 3339 or "YYYY-MM-DD HH:MM:SS" time.
 func parseUserTimestamp(s string) (int64, bool) {
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+	if i, ok := parseInt(s); ok {
 		return i, true
 	}
 	if len(s) < 8 || len(s) > 20 || !strings.ContainsAny(s, "-T:") {
@@ -270,7 +319,7 @@ func parseUserTimestamp(s string) (int64, bool) {
 
 // parseTargetTimestamp is the target-side timestamp view: the same formats, no length gate.
 func parseTargetTimestamp(s string) (int64, bool) {
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+	if i, ok := parseInt(s); ok {
 		return i, true
 	}
 	return parseDateTime(s)
