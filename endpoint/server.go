@@ -150,6 +150,9 @@ func (s *Server) bodyCost(r *http.Request) int64 {
 	}
 }
 
+// maxHeaderBytes bounds a request's header block (net/http answers 431 beyond it).
+const maxHeaderBytes = 64 << 10
+
 // NeedLeaderElection is false: every replica serves.
 func (s *Server) NeedLeaderElection() bool { return false }
 
@@ -171,10 +174,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second, // proxy payloads can be several MB
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(jsonErrorListener{ln}) }()
 	s.log.Info("Serving the endpoint", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:

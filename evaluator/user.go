@@ -107,6 +107,7 @@ const (
 	fieldUserAgentSnake  // user_agent
 )
 
+//nolint:goconst // JSON field names, spelled as on the wire
 func fieldCodeOf(lf string) uint8 {
 	switch lf {
 	case "userid":

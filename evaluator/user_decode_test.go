@@ -94,8 +94,10 @@ func sameUser(t *testing.T, got, want *User) {
 var userDecodeCases = []string{
 	`{"userID":"a"}`,
 	`{"userID":42,"customIDs":{"companyID":7,"deviceID":"d"}}`,
-	`{"userID":"é\u00e9\ud800x","email":"A@B.C","custom":{"k":"v","n":1.5,"b":true,"z":null,"arr":[1,"x",[2]],"obj":{"a":{"b":1}}}}`,
-	`{"userID":"a","custom":{"ts":"2023-06-01T12:00:00Z","i":"-12","big":"123456789012345678901","f":"1e3","bad":"` + "\xff\xfe" + `","` + "\xb3" + `":{}}}`,
+	`{"userID":"é\u00e9\ud800x","email":"A@B.C",` +
+		`"custom":{"k":"v","n":1.5,"b":true,"z":null,"arr":[1,"x",[2]],"obj":{"a":{"b":1}}}}`,
+	`{"userID":"a","custom":{"ts":"2023-06-01T12:00:00Z","i":"-12","big":"123456789012345678901",` +
+		`"f":"1e3","bad":"` + "\xff\xfe" + `","` + "\xb3" + `":{}}}`,
 	`{"userID":"a","privateAttributes":{"secret":"s"},"statsigEnvironment":{"tier":"staging"},"appVersion":"1.2.3"}`,
 	`{"userID":"a","userID":"b","custom":{"k":1,"k":2},"customIDs":null,"email":null}`,
 	` { "userID" : "a" , "custom" : { "x\"y" : "1" } , "unknown" : [ 1 , 2 ] } `,
@@ -124,7 +126,8 @@ func TestDecodeUserAgreesWithGeneralDecoding(t *testing.T) {
 }
 
 func TestDecodeUserRejects(t *testing.T) {
-	for _, in := range []string{``, `[]`, `"a"`, `{"custom":[1]}`, `{"customIDs":"x"}`, `{"userID":"a"`, `{"userID":"a"}x`} {
+	bad := []string{``, `[]`, `"a"`, `{"custom":[1]}`, `{"customIDs":"x"}`, `{"userID":"a"`, `{"userID":"a"}x`}
+	for _, in := range bad {
 		if _, err := DecodeUser([]byte(in)); err == nil {
 			t.Errorf("%q: decoded", in)
 		}
@@ -154,7 +157,13 @@ func TestDecodeUserCostIsBounded(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	perRun := (after.TotalAlloc - before.TotalAlloc) / 4 // AllocsPerRun runs once more to warm up
 	if ratio := float64(perRun) / float64(len(data)); ratio > 16 || allocs > 1000 {
-		t.Fatalf("decoding a %d-byte user allocated %d bytes (%.1f×) in %.0f allocations", len(data), perRun, ratio, allocs)
+		t.Fatalf(
+			"decoding a %d-byte user allocated %d bytes (%.1f×) in %.0f allocations",
+			len(data),
+			perRun,
+			ratio,
+			allocs,
+		)
 	}
 }
 
