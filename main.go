@@ -28,6 +28,7 @@ import (
 	"github.com/statsig-operator/statsig-operator/endpoint"
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/eventlog"
+	"github.com/statsig-operator/statsig-operator/memrelease"
 	"github.com/statsig-operator/statsig-operator/metricsauth"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/serving/consumer"
@@ -87,6 +88,9 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	logMemoryLimit(applyMemoryLimit())
+	if err := memrelease.ReplaceGoCollector(metrics.Registry); err != nil {
+		ctrl.Log.WithName("setup").Error(err, "go_gc_heap_live_bytes is not exported")
+	}
 	if err := run(c); err != nil {
 		ctrl.Log.WithName("setup").Error(err, "Operator stopped with an error")
 		os.Exit(1)

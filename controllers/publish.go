@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
+	"github.com/statsig-operator/statsig-operator/memrelease"
 	"github.com/statsig-operator/statsig-operator/snapshot"
 )
 
@@ -131,7 +131,7 @@ func (run *syncRun) storeSpecs(
 	if run.r.Opts.Handoff == nil {
 		// No consumer in this process returns the validation's garbage to the OS after its
 		// swap, so the controller does (one GC per stored revision).
-		debug.FreeOSMemory()
+		memrelease.AfterLoad()
 	}
 	payloadBytes.WithLabelValues(run.spec.Name, string(snapshot.KindSpecs), "raw").Set(float64(m.Size))
 	payloadBytes.WithLabelValues(run.spec.Name, string(snapshot.KindSpecs), "compressed").Set(float64(m.CompressedSize))

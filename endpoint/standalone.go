@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime/debug"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -14,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/memrelease"
 	"github.com/statsig-operator/statsig-operator/serving"
 )
 
@@ -58,12 +58,12 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 	}
 	// The load's garbage (a multiple of the payload) goes back to the OS now, not at the
 	// runtime's next forced GC minutes later: RSS is what users size the process by.
-	debug.FreeOSMemory()
+	memrelease.AfterLoad()
 	if opts.Logger.GetSink() == nil {
 		opts.Logger = logr.Discard()
 	}
 	prom := prometheus.NewRegistry()
-	prom.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	prom.MustRegister(memrelease.GoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	p := &serving.Project{
 		Name:              standaloneProject,
 		Revision:          payload.SHA256[:16],

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -31,6 +30,7 @@ import (
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/memrelease"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/snapshot"
 )
@@ -215,7 +215,7 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	if cur == nil || cur.revision != next.revision {
 		// Decoding a revision leaves garbage of a multiple of the payload; return it to the OS
 		// now (one GC per revision) so the replica's RSS stays close to what it serves.
-		debug.FreeOSMemory()
+		memrelease.AfterLoad()
 	}
 	c.mu.Lock()
 	c.loaded[spec.Name] = next

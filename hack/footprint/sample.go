@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// sample is one reading of a process: resident KiB (all, anonymous, file-backed) and the
+// live Go heap in bytes (0 when /metrics did not answer).
+type sample struct {
+	at              time.Time
+	rss, anon, file int64
+	live            int64
+}
+
+// sampler reads a process every 250 ms while the harness waits.
+type sampler struct {
+	pid        int
+	metricsURL string
+	log        string // the process's log, for counting loaded revisions
+	samples    []sample
+}
+
+func (p *sampler) reset() { p.samples = nil }
+
+// take reads /proc only: scraping /metrics allocates in the process, and four scrapes a
+// second would measure the harness's garbage (last reads the live heap once).
+func (p *sampler) take() {
+	s := sample{at: time.Now()}
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid))
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), ":")
+		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		switch k {
+		case "VmRSS":
+			s.rss = n
+		case "RssAnon":
+			s.anon = n
+		case "RssFile":
+			s.file = n
+		}
+	}
+	p.samples = append(p.samples, s)
+}
+
+// until samples until cond holds or timeout passes.
+func (p *sampler) until(ctx context.Context, timeout time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("not done within %s", timeout)
+		}
+		p.take()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// sampleFor samples for d, then once more with the live heap as of the last GC.
+func (p *sampler) sampleFor(ctx context.Context, d time.Duration) {
+	end := time.Now().Add(d)
+	_ = p.until(ctx, d+time.Second, func() bool { return time.Now().After(end) })
+	p.take()
+	p.samples[len(p.samples)-1].live = liveHeap(p.metricsURL)
+}
+
+func (p *sampler) ready(url string) bool {
+	res, err := http.Get(url)
+	if err != nil {
+		return false
+	}
+	_ = res.Body.Close()
+	return res.StatusCode == http.StatusOK
+}
+
+// loads counts the revisions the process has swapped in (its "Loaded snapshot" log lines).
+func (p *sampler) loads() int {
+	b, _ := os.ReadFile(p.log)
+	return bytes.Count(b, []byte(`"Loaded snapshot"`))
+}
+
+// liveHeap reads go_gc_heap_live_bytes from a Prometheus text exposition.
+func liveHeap(url string) int64 {
+	res, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	defer func() { _ = res.Body.Close() }()
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_gc_heap_live_bytes "); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			return int64(f)
+		}
+	}
+	return 0
+}
+
+// row is one line of the table.
+type row struct {
+	process, moment string
+	took            time.Duration // start to ready, or flip to swapped in
+	peakRSS         int64         // KiB, over the whole phase
+	rss, anon, file int64         // KiB, settled
+	live            int64         // bytes, settled
+	settle          time.Duration
+}
+
+func (p *sampler) row(process, moment string, took, settle time.Duration) row {
+	r := row{process: process, moment: moment, took: took, settle: settle}
+	for _, s := range p.samples {
+		r.peakRSS = max(r.peakRSS, s.rss)
+	}
+	if n := len(p.samples); n > 0 {
+		last := p.samples[n-1]
+		r.rss, r.anon, r.file, r.live = last.rss, last.anon, last.file, last.live
+	}
+	return r
+}
+
+func printTable(rows []row, maxRatio float64) error {
+	fmt.Printf("| process | moment | ready after | peak RSS | RSS %s later (anon + file) | live heap | RSS / live heap |\n",
+		rows[0].settle)
+	fmt.Println("|---|---|---|---|---|---|---|")
+	var failed []string
+	for _, r := range rows {
+		ratio := 0.0
+		if r.live > 0 {
+			ratio = float64(r.rss<<10) / float64(r.live)
+		}
+		fmt.Printf("| %s | %s | %.1f s | %.0f MB | %.0f MB (%.0f + %.0f) | %.1f MB | **%.2f** |\n",
+			r.process, r.moment, r.took.Seconds(), mb(r.peakRSS<<10), mb(r.rss<<10), mb(r.anon<<10), mb(r.file<<10),
+			mb(r.live), ratio)
+		if r.live == 0 || ratio > maxRatio {
+			failed = append(failed, fmt.Sprintf("%s %s: %.2f", r.process, r.moment, ratio))
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("RSS over %.2f× the live heap: %s", maxRatio, strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+func mb(b int64) float64 { return float64(b) / 1e6 }
+
+func platform() string {
+	return fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+}
