@@ -35,6 +35,9 @@ type reconciler struct {
 	ofrep    string
 	events   events.EventRecorder
 	tenancy  *tenancy.Guard
+	// watched is false for namespaces outside --workload-namespaces: every path (watch,
+	// revision pass, namespace and StatsigSpec events) ends in Reconcile, which skips them.
+	watched func(namespace string) bool
 }
 
 // evaluation is the outcome of evaluating a workload's annotations.
@@ -107,6 +110,9 @@ func (r *reconciler) current(obj client.Object, e evaluation) bool {
 // Reconcile evaluates one workload and applies its results when they changed.
 func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := logf.FromContext(ctx)
+	if !r.watched(req.Namespace) {
+		return ctrl.Result{}, nil
+	}
 	obj := r.kind.newObj()
 	if err := r.client.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)

@@ -83,6 +83,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 			ofrep:    inject.OFREPEndpoint(o.EndpointService, o.Namespace),
 			events:   rec,
 			tenancy:  guard,
+			watched:  o.watched,
 		}
 		sink := make(chan event.GenericEvent, 1024)
 		// Revision-driven work goes through AddRateLimited: the bucket meters updates.

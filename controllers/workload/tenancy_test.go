@@ -46,6 +46,7 @@ var _ = Describe("StatsigSpec namespaceSelector", Ordered, func() {
 
 	BeforeAll(func() {
 		publish("rev-tenancy", payload(true))
+		DeferCleanup(publish, "rev1", payload(true)) // what the other specs start from
 		for ns, team := range map[string]string{"team-a": "a", "team-b": "b"} {
 			Expect(k8sClient.Create(ctx, &corev1.Namespace{
 				ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{"team": team}},
