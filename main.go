@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -50,6 +51,7 @@ type config struct {
 	certDir, certMode                                 string
 	leaderElect, enableHTTP2, metricsSecure           bool
 	leaderElectionNamespace, namespace                string
+	workloadNamespaces                                []string
 }
 
 func main() {
@@ -62,6 +64,10 @@ func main() {
 	flag.BoolVar(&c.endpoint, "endpoint", true, "Run the in-cluster evaluation endpoint.")
 	flag.BoolVar(&c.workloadController, "workload-controller", true,
 		"Re-evaluate annotated Deployments, StatefulSets and DaemonSets on new revisions (needs --webhook).")
+	flag.Func("workload-namespaces",
+		"Comma-separated namespaces whose Deployments, StatefulSets and DaemonSets the workload controller "+
+			"watches and patches (default: every namespace). Pods elsewhere are still injected at admission.",
+		func(v string) error { c.workloadNamespaces = splitList(v); return nil })
 	flag.StringVar(&c.metricsAddr, "metrics-bind-address", ":8080",
 		"Address of the Prometheus metrics endpoint; 0 disables it.")
 	flag.BoolVar(&c.metricsSecure, "metrics-secure", false,
@@ -101,6 +107,7 @@ func run(c config) error {
 	log := ctrl.Log.WithName("setup")
 	cacheOpts := cache.Options{}
 	snapshot.RestrictSecretCache(&cacheOpts, c.namespace)
+	workload.RestrictCache(&cacheOpts, c.workloadNamespaces)
 	leNS := c.leaderElectionNamespace
 	if leNS == "" {
 		leNS = c.namespace
@@ -157,13 +164,15 @@ func run(c config) error {
 			return fmt.Errorf("set up the webhooks: %w", err)
 		}
 		if c.workloadController {
-			if err := workload.Setup(mgr, workload.Options{Registry: registry, Namespace: c.namespace}); err != nil {
+			wo := workload.Options{Registry: registry, Namespace: c.namespace, Namespaces: c.workloadNamespaces}
+			if err := workload.Setup(mgr, wo); err != nil {
 				return fmt.Errorf("set up the workload controller: %w", err)
 			}
 		}
 	}
 	log.Info("Starting manager",
-		"controller", c.controller, "webhook", c.webhook, "endpoint", c.endpoint, "namespace", c.namespace)
+		"controller", c.controller, "webhook", c.webhook, "endpoint", c.endpoint, "namespace", c.namespace,
+		"workloadNamespaces", c.workloadNamespaces)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 
@@ -259,6 +268,17 @@ func serve(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// splitList splits a comma-separated flag value, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for s := range strings.SplitSeq(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func envOr(key, def string) string {

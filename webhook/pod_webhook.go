@@ -13,6 +13,7 @@ import (
 
 	"github.com/statsig-operator/statsig-operator/inject"
 	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/tenancy"
 )
 
 // PodPath is where the Pod mutating webhook is served.
@@ -21,9 +22,12 @@ const PodPath = "/mutate--v1-pod"
 // +kubebuilder:webhook:path=/mutate--v1-pod,mutating=true,failurePolicy=ignore,sideEffects=None,groups="",resources=pods,verbs=create,versions=v1,name=pods.statsig-operator.io,admissionReviewVersions=v1,timeoutSeconds=5,reinvocationPolicy=Never
 
 // PodMutator injects Statsig results into annotated Pods. Admission is a pure function of
-// the request and the in-memory registry: no API reads or writes, no network.
+// the request, the in-memory registry and the manager's cache (StatsigSpecs' namespace
+// selectors, Namespace labels): no API reads or writes, no network.
 type PodMutator struct {
 	Registry *serving.Registry
+	// Tenancy enforces each StatsigSpec's namespaceSelector; nil allows every namespace.
+	Tenancy *tenancy.Guard
 	// OFREPEndpoint is the OFREP_ENDPOINT value for pods that ask for it.
 	OFREPEndpoint string
 	events        *asyncRecorder
@@ -33,7 +37,7 @@ var _ admission.Handler = (*PodMutator)(nil)
 
 // Handle admits every Pod: mutated when its annotations can be served, unchanged with a
 // warning (and an Event) when not, denied only when it asks for strict mode.
-func (m *PodMutator) Handle(_ context.Context, req admission.Request) admission.Response {
+func (m *PodMutator) Handle(ctx context.Context, req admission.Request) admission.Response {
 	if req.Operation != admissionv1.Create || req.Kind.Kind != "Pod" {
 		return admission.Allowed("")
 	}
@@ -52,7 +56,7 @@ func (m *PodMutator) Handle(_ context.Context, req admission.Request) admission.
 	// The webhook declares sideEffects: None, so a dry run (kubectl --dry-run=server, diff)
 	// gets the same answer but logs no exposures and records no Events.
 	dryRun := req.DryRun != nil && *req.DryRun
-	out, problems := m.mutate(&pod, string(req.UID))
+	out, problems := m.mutate(ctx, &pod, string(req.UID))
 	if len(problems) > 0 {
 		return m.reject(&pod, problems, dryRun)
 	}
@@ -64,7 +68,7 @@ func (m *PodMutator) Handle(_ context.Context, req admission.Request) admission.
 }
 
 // mutate evaluates the pod's annotations and, when nothing is wrong, changes pod in place.
-func (m *PodMutator) mutate(pod *corev1.Pod, requestUID string) (*inject.Outcome, []string) {
+func (m *PodMutator) mutate(ctx context.Context, pod *corev1.Pod, requestUID string) (*inject.Outcome, []string) {
 	req, problems := inject.Parse(pod.Annotations, inject.Unit{Kind: inject.UnitWorkload})
 	if len(problems) > 0 {
 		return nil, problems
@@ -72,6 +76,11 @@ func (m *PodMutator) mutate(pod *corev1.Pod, requestUID string) (*inject.Outcome
 	p, why := inject.Project(m.Registry, req.Spec)
 	if p == nil {
 		return nil, []string{why}
+	}
+	if m.Tenancy != nil {
+		if why := m.Tenancy.Denied(ctx, p.Name, pod.Namespace); why != "" {
+			return nil, []string{why}
+		}
 	}
 	if problems := inject.CheckContainers(&pod.Spec, req.Rollout); len(problems) > 0 {
 		return nil, problems

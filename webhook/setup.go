@@ -15,6 +15,7 @@ import (
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/inject"
 	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/tenancy"
 	"github.com/statsig-operator/statsig-operator/webhook/certs"
 )
 
@@ -117,13 +118,18 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	default:
 		return fmt.Errorf("webhook: unknown cert mode %q (use self, cert-manager or external)", o.CertMode)
 	}
+	guard, err := tenancy.New(context.Background(), mgr.GetCache())
+	if err != nil {
+		return err
+	}
 	rec := newAsyncRecorder(mgr.GetEventRecorder("statsig-operator-webhook"), o.EventQueueSize)
 	if err := mgr.Add(eventPump{rec}); err != nil {
 		return err
 	}
 	srv := mgr.GetWebhookServer()
 	srv.Register(PodPath, &admission.Webhook{Handler: &PodMutator{
-		Registry: o.Registry, OFREPEndpoint: inject.OFREPEndpoint(o.EndpointService, o.Namespace), events: rec,
+		Registry: o.Registry, Tenancy: guard, events: rec,
+		OFREPEndpoint: inject.OFREPEndpoint(o.EndpointService, o.Namespace),
 	}})
 	validator := &StatsigSpecValidator{Reader: mgr.GetAPIReader(), Namespace: o.Namespace}
 	srv.Register(StatsigSpecPath, admission.WithValidator[*flagsv1alpha1.StatsigSpec](mgr.GetScheme(), validator))
@@ -153,3 +159,5 @@ func NewPodMutator(reg *serving.Registry, ofrepEndpoint string) *PodMutator {
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations,resourceNames=statsig-operator-mutating,verbs=patch
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,resourceNames=statsig-operator-validating,verbs=patch
 // +kubebuilder:rbac:groups="events.k8s.io",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=flags.statsig-operator.io,resources=statsigspecs,verbs=get;list;watch

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -23,7 +24,8 @@ const lookupTimeout = 2 * time.Second
 // +kubebuilder:webhook:path=/validate-flags-statsig-operator-io-v1alpha1-statsigspec,mutating=false,failurePolicy=ignore,sideEffects=None,groups=flags.statsig-operator.io,resources=statsigspecs,verbs=create;update,versions=v1alpha1,name=statsigspecs.statsig-operator.io,admissionReviewVersions=v1,timeoutSeconds=5
 
 // StatsigSpecValidator warns about what the CRD's schema and CEL rules cannot see: references
-// to Secrets and ConfigMaps that do not exist or lack the key. It never denies.
+// to Secrets and ConfigMaps that do not exist or lack the key, and a namespaceSelector that
+// does not parse (e.g. a malformed label key). It never denies.
 type StatsigSpecValidator struct {
 	// Reader reads Secrets and ConfigMaps (uncached: a StatsigSpec is applied rarely).
 	Reader client.Reader
@@ -87,6 +89,12 @@ func (v *StatsigSpecValidator) warnings(ctx context.Context, spec *flagsv1alpha1
 		refs = append(refs, keyRef{"spec.proxy.credentialsSecretRef", kindSecret, r.Namespace, r.Name, r.Key})
 	}
 	var out []string
+	if sel := spec.NamespaceSelector; sel != nil {
+		if _, err := metav1.LabelSelectorAsSelector(sel); err != nil {
+			out = append(out, fmt.Sprintf(
+				"spec.namespaceSelector is invalid, so no namespace may use this StatsigSpec: %v", err))
+		}
+	}
 	for _, r := range refs {
 		if w := v.check(ctx, r); w != "" {
 			out = append(out, w)

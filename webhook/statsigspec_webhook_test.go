@@ -41,4 +41,34 @@ var _ = Describe("StatsigSpec validation", func() {
 		Expect(cl.Create(ctx, spec("good", "good"))).To(Succeed())
 		Expect(w.get()).To(BeEmpty())
 	})
+
+	DescribeTable("checks spec.namespaceSelector",
+		func(sel metav1.LabelSelector, rejected, warned string) {
+			cl, w := warningClient()
+			ssp := spec("", "good")
+			ssp.GenerateName = "selector-"
+			ssp.Spec.NamespaceSelector = &sel
+			err := cl.Create(ctx, ssp)
+			if rejected != "" {
+				Expect(err).To(MatchError(ContainSubstring(rejected)))
+				return
+			}
+			Expect(err).NotTo(HaveOccurred())
+			if warned == "" {
+				Expect(w.get()).NotTo(ContainElement(ContainSubstring("namespaceSelector")))
+			} else {
+				Expect(w.get()).To(ContainElement(ContainSubstring(warned)))
+			}
+		},
+		Entry("valid", metav1.LabelSelector{MatchLabels: map[string]string{"team": "a"}}, "", ""),
+		Entry("In without values (CEL)", metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+			{Key: "team", Operator: metav1.LabelSelectorOpIn},
+		}}, "operator must be In, NotIn, Exists or DoesNotExist", ""),
+		Entry("unknown operator (CEL)", metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+			{Key: "team", Operator: "Like", Values: []string{"a"}},
+		}}, "operator must be In, NotIn, Exists or DoesNotExist", ""),
+		Entry("malformed label key (webhook warning)", metav1.LabelSelector{
+			MatchLabels: map[string]string{"bad key!": "a"},
+		}, "", "spec.namespaceSelector is invalid, so no namespace may use this StatsigSpec"),
+	)
 })

@@ -20,6 +20,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/inject/injecttest"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/test/envtestutil"
@@ -100,6 +101,14 @@ var _ = BeforeSuite(func() {
 	for _, ns := range []string{"shop", operatorNamespace} {
 		Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})).To(Succeed())
 	}
+	// The served project's StatsigSpec: the webhook reads its namespaceSelector from the cache.
+	Expect(k8sClient.Create(ctx, &flagsv1alpha1.StatsigSpec{
+		ObjectMeta: metav1.ObjectMeta{Name: "demo"},
+		Spec: flagsv1alpha1.StatsigSpecSpec{
+			SecretKeyRef: flagsv1alpha1.SecretKeySelector{Name: "demo-key", Key: "secretKey"},
+			Source:       flagsv1alpha1.SourceSpec{Type: flagsv1alpha1.SourceStatsig},
+		},
+	})).To(Succeed())
 })
 
 var _ = AfterSuite(func() {

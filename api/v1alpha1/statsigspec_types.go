@@ -318,6 +318,17 @@ type StatsigSpecSpec struct {
 	// Proxy routes requests to Statsig through an HTTP(S) proxy (proxy_config).
 	// +optional
 	Proxy *ProxySpec `json:"proxy,omitempty"`
+
+	// NamespaceSelector selects the namespaces whose pods and workloads may be evaluated
+	// against this StatsigSpec (an operator option, not a Statsig one). Unset means every
+	// namespace may use it; an empty selector ({}) also selects every namespace. Namespaces
+	// are matched by their labels (kubernetes.io/metadata.name holds the name). A pod in
+	// another namespace is admitted unchanged with a warning (denied in strict mode) and its
+	// workload is not patched. Not an access boundary for the evaluation endpoint, which
+	// authorizes by API key.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(e, e.operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'] && ((e.operator in ['In', 'NotIn']) == (has(e.values) && size(e.values) > 0)))",message="namespaceSelector.matchExpressions: operator must be In, NotIn, Exists or DoesNotExist, with values for In and NotIn only"
+	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
 }
 
 // SyncSource says where the snapshot being served came from.

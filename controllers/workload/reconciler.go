@@ -17,6 +17,7 @@ import (
 
 	"github.com/statsig-operator/statsig-operator/inject"
 	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/tenancy"
 )
 
 // Field managers: one for the pod-template fields and a separate one for the dry-run
@@ -33,6 +34,10 @@ type reconciler struct {
 	registry *serving.Registry
 	ofrep    string
 	events   events.EventRecorder
+	tenancy  *tenancy.Guard
+	// watched is false for namespaces outside --workload-namespaces: every path (watch,
+	// revision pass, namespace and StatsigSpec events) ends in Reconcile, which skips them.
+	watched func(namespace string) bool
 }
 
 // evaluation is the outcome of evaluating a workload's annotations.
@@ -42,10 +47,13 @@ type evaluation struct {
 	problems []string
 	// managed is false when the workload asks for nothing.
 	managed bool
+	// denied says why the workload's namespace may not use the StatsigSpec ("" when it may);
+	// such a workload is not evaluated.
+	denied string
 }
 
 // evaluate is shared by Reconcile and the revision pre-filter; it has no side effects.
-func (r *reconciler) evaluate(obj client.Object) evaluation {
+func (r *reconciler) evaluate(ctx context.Context, obj client.Object) evaluation {
 	ann := obj.GetAnnotations()
 	if !inject.Requested(ann) {
 		return evaluation{}
@@ -70,6 +78,10 @@ func (r *reconciler) evaluate(obj client.Object) evaluation {
 	p, why := inject.Project(r.registry, req.Spec)
 	if p == nil {
 		e.problems = append(e.problems, why)
+	} else if r.tenancy != nil {
+		if e.denied = r.tenancy.Denied(ctx, p.Name, obj.GetNamespace()); e.denied != "" {
+			return e
+		}
 	}
 	if len(e.problems) > 0 {
 		return e
@@ -98,11 +110,14 @@ func (r *reconciler) current(obj client.Object, e evaluation) bool {
 // Reconcile evaluates one workload and applies its results when they changed.
 func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := logf.FromContext(ctx)
+	if !r.watched(req.Namespace) {
+		return ctrl.Result{}, nil
+	}
 	obj := r.kind.newObj()
 	if err := r.client.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	e := r.evaluate(obj)
+	e := r.evaluate(ctx, obj)
 	tmpl := r.kind.template(obj)
 	switch {
 	case !e.managed:
@@ -118,6 +133,10 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			"Removed the Statsig env vars: the workload no longer has statsig-operator.io annotations")
 		return ctrl.Result{}, nil
 	case e.req.Paused:
+		return ctrl.Result{}, nil
+	case e.denied != "":
+		// Left as it is: no evaluation, no patch (and no re-roll) until the namespace may use it.
+		r.events.Eventf(obj, nil, corev1.EventTypeWarning, "StatsigNamespaceNotAllowed", "Evaluate", "%s", e.denied)
 		return ctrl.Result{}, nil
 	case len(e.problems) > 0:
 		r.events.Eventf(obj, nil, corev1.EventTypeWarning, "StatsigEvaluationFailed", "Evaluate",

@@ -55,8 +55,8 @@ func (w *revisionWatcher) Start(ctx context.Context) error {
 				continue
 			}
 			for _, obj := range r.kind.items(list) {
-				e := r.evaluate(obj)
-				if !e.managed || e.req.Paused || len(e.problems) > 0 {
+				e := r.evaluate(ctx, obj)
+				if !e.managed || e.req.Paused || e.denied != "" || len(e.problems) > 0 {
 					continue
 				}
 				total++

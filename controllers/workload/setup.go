@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -17,12 +18,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
+	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/inject"
 	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/tenancy"
 )
 
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups="events.k8s.io",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups=flags.statsig-operator.io,resources=statsigspecs,verbs=get;list;watch
 
 // Options configure Setup.
 type Options struct {
@@ -38,6 +43,9 @@ type Options struct {
 	Burst               int
 	// MaxConcurrentReconciles per kind (default 2).
 	MaxConcurrentReconciles int
+	// Namespaces, when set, are the only namespaces whose workloads are managed
+	// (watch-namespaces mode); main also passes them to RestrictCache. Empty: every namespace.
+	Namespaces []string
 }
 
 // Setup registers one controller per workload kind and the revision watcher with mgr.
@@ -60,6 +68,10 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	if o.MaxConcurrentReconciles <= 0 {
 		o.MaxConcurrentReconciles = 2
 	}
+	guard, err := tenancy.New(context.Background(), mgr.GetCache())
+	if err != nil {
+		return err
+	}
 	rec := mgr.GetEventRecorder("statsig-operator-workload")
 	var rs []*reconciler
 	var sinks []chan event.GenericEvent
@@ -70,6 +82,8 @@ func Setup(mgr ctrl.Manager, o Options) error {
 			registry: o.Registry,
 			ofrep:    inject.OFREPEndpoint(o.EndpointService, o.Namespace),
 			events:   rec,
+			tenancy:  guard,
+			watched:  o.watched,
 		}
 		sink := make(chan event.GenericEvent, 1024)
 		// Revision-driven work goes through AddRateLimited: the bucket meters updates.
@@ -79,12 +93,20 @@ func Setup(mgr ctrl.Manager, o Options) error {
 				Limiter: rate.NewLimiter(rate.Limit(o.MaxUpdatesPerSecond), o.Burst),
 			},
 		)
-		err := ctrl.NewControllerManagedBy(mgr).
+		err = ctrl.NewControllerManagedBy(mgr).
 			Named("workload-"+k.name).
 			For(k.newObj(), builder.WithPredicates(
-				predicate.NewPredicateFuncs(func(obj client.Object) bool { return relevant(obj, k) }),
+				predicate.NewPredicateFuncs(func(obj client.Object) bool {
+					return o.watched(obj.GetNamespace()) && relevant(obj, k)
+				}),
 				predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}),
 			)).
+			// Whether a namespace may use a StatsigSpec changes with the namespace's labels (a
+			// metadata-only watch) and with the StatsigSpec's namespaceSelector.
+			Watches(&corev1.Namespace{}, inNamespace(mgr.GetClient(), k, &o),
+				builder.OnlyMetadata, builder.WithPredicates(labelsChanged)).
+			Watches(&flagsv1alpha1.StatsigSpec{}, usingSpec(mgr.GetClient(), k),
+				builder.WithPredicates(selectorChanged)).
 			WatchesRawSource(source.Channel(sink, handler.Funcs{
 				GenericFunc: func(
 					_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request],

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/controllers/workload"
 	"github.com/statsig-operator/statsig-operator/inject/injecttest"
 	"github.com/statsig-operator/statsig-operator/serving"
@@ -65,7 +66,20 @@ var _ = BeforeSuite(func() {
 	}()
 	Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "apps"}})).To(Succeed())
 	Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bulk"}})).To(Succeed())
+	Expect(k8sClient.Create(ctx, demoSpec())).To(Succeed())
 })
+
+// demoSpec is the StatsigSpec of the served project "demo": the controller reads its
+// namespaceSelector from the cache.
+func demoSpec() *flagsv1alpha1.StatsigSpec {
+	return &flagsv1alpha1.StatsigSpec{
+		ObjectMeta: metav1.ObjectMeta{Name: "demo"},
+		Spec: flagsv1alpha1.StatsigSpecSpec{
+			SecretKeyRef: flagsv1alpha1.SecretKeySelector{Name: "demo-key", Key: "secretKey"},
+			Source:       flagsv1alpha1.SourceSpec{Type: flagsv1alpha1.SourceStatsig},
+		},
+	}
+}
 
 var _ = AfterSuite(func() {
 	cancel()

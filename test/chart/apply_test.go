@@ -28,6 +28,7 @@ func TestApplyToAPIServer(t *testing.T) {
 	defaults := mustRender(t, "default")
 	restricted := mustRender(t, "restricted")
 	sample := mustRender(t, "sample-statsigspec")
+	watchNamespaces := mustRender(t, "watch-namespaces")
 
 	assets, err := envtestutil.AssetsDir()
 	if err != nil {
@@ -57,12 +58,15 @@ func TestApplyToAPIServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
-	ns := &corev1.Namespace{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-		ObjectMeta: metav1.ObjectMeta{Name: namespace},
-	}
-	if err := c.Create(ctx, ns); err != nil {
-		t.Fatal(err)
+	// The release namespace, and the namespaces watch-namespaces puts Roles in.
+	for _, name := range []string{namespace, "shop", "web"} {
+		ns := &corev1.Namespace{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+		}
+		if err := c.Create(ctx, ns); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	t.Run("default", func(t *testing.T) { applyAll(ctx, t, c, defaults) })
@@ -73,6 +77,18 @@ func TestApplyToAPIServer(t *testing.T) {
 		checkPermissions(ctx, t, c, []permission{
 			{"patch", "apps", "deployments", "shop", "", false},
 			{"list", "", "configmaps", "shop", "", true},
+		})
+	})
+	// Watch-namespaces mode: workload rights in the listed namespaces only (Roles), none
+	// cluster-wide; namespace labels are still read cluster-wide for namespaceSelector.
+	t.Run("upgrade to watch-namespaces", func(t *testing.T) {
+		applyAll(ctx, t, c, watchNamespaces)
+		checkPermissions(ctx, t, c, []permission{
+			{"patch", "apps", "deployments", "shop", "", true},
+			{"watch", "apps", "statefulsets", "web", "", true},
+			{"patch", "apps", "deployments", "default", "", false},
+			{"list", "apps", "deployments", "", "", false},
+			{"watch", "", "namespaces", "", "", true},
 		})
 	})
 	t.Run("sample StatsigSpec", func(t *testing.T) {
@@ -169,7 +185,10 @@ var defaultPermissions = []permission{
 	{"list", "", "configmaps", "shop", "", false},
 	{"create", "", "configmaps", namespace, "", false},
 	{"create", "events.k8s.io", "events", "default", "", true},
-	{"watch", "", "namespaces", "", "", false},
+	// Namespace labels for StatsigSpecs' namespaceSelector (metadata-only cache); no writes.
+	{"watch", "", "namespaces", "", "", true},
+	{"update", "", "namespaces", "", "", false},
+	{"delete", "", "namespaces", "", "", false},
 	{"get", "", "pods", "shop", "", false},
 	{"update", "coordination.k8s.io", "leases", namespace, "", true},
 	{"update", "coordination.k8s.io", "leases", "default", "", false},

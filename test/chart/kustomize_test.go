@@ -358,3 +358,50 @@ func TestKustomizeNamespaceFollows(t *testing.T) {
 		t.Fatalf("found %d webhook configurations, want 2", found)
 	}
 }
+
+// Watch-namespaces mode the way config/workload-namespaces describes it (an overlay without a
+// namespace: line: config/default, the component, and the Roles of roles/) grants what the
+// chart grants with workloadController.watchNamespaces: [apps], and passes the same flag.
+func TestKustomizeWatchNamespaces(t *testing.T) {
+	out, err := render(t, "default", "--set", "workloadController.watchNamespaces={apps}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chart, err := decodeAll(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	rel := func(p string) string {
+		r, err := filepath.Rel(dir, filepath.Join(root, "config", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	overlay := "resources:\n- " + rel("default") + "\n- " + rel("workload-namespaces/roles") +
+		"\ncomponents:\n- " + rel("workload-namespaces") + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(overlay), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kust := kustomizeBuild(t, dir)
+
+	want, got := rbacGrants(t, chart), rbacGrants(t, kust)
+	if !slices.Equal(want, got) {
+		t.Errorf("RBAC differs:\n chart:     %q\n kustomize: %q", want, got)
+	}
+	if !slices.Contains(got, "namespace apps | apps | deployments | * | patch") ||
+		slices.Contains(got, "cluster | apps | deployments | * | patch") {
+		t.Errorf("want deployments patched in namespace apps only: %q", got)
+	}
+	c, k := find(chart, "Deployment", "statsig-operator"), find(kust, "Deployment", "statsig-operator")
+	if c == nil || k == nil {
+		t.Fatal("no Deployment statsig-operator")
+	}
+	const flag = "{.spec.template.spec.containers[0].args[?(@==\"--workload-namespaces=apps\")]}"
+	for name, d := range map[string]*unstructured.Unstructured{"chart": c, "kustomize": k} {
+		if got := jp(t, d, flag); got != "--workload-namespaces=apps" {
+			t.Errorf("%s: no --workload-namespaces=apps in the manager's args", name)
+		}
+	}
+}

@@ -21,6 +21,7 @@ var valueSets = []string{
 	"restricted",
 	"sample-statsigspec",
 	"sample-inline-key",
+	"watch-namespaces",
 }
 
 func TestLint(t *testing.T) {
@@ -180,6 +181,19 @@ func TestRenderedContract(t *testing.T) {
 			"{.rules[?(@.resources[0]==\"subjectaccessreviews\")].verbs}", `["create"]`},
 		{"metrics-secure", "ClusterRole", "statsig-operator-metrics-reader", "{.rules[0].nonResourceURLs}", `["/metrics"]`},
 		{"default", "ClusterRole", "statsig-operator", "{.rules[?(@.resources[0]==\"tokenreviews\")].verbs}", ""},
+		{"default", "ClusterRole", "statsig-operator", "{.rules[?(@.resources[0]==\"namespaces\")].verbs}",
+			`["get","list","watch"]`},
+		{"default", "ClusterRole", "statsig-operator", "{.rules[?(@.apiGroups[0]==\"apps\")].verbs}",
+			`["get","list","watch","patch"]`},
+		{"watch-namespaces", "Deployment", "statsig-operator",
+			ctr + ".args[?(@==\"--workload-namespaces=shop,web\")]}", "--workload-namespaces=shop,web"},
+		{"watch-namespaces", "ClusterRole", "statsig-operator", "{.rules[?(@.apiGroups[0]==\"apps\")].verbs}", ""},
+		{"watch-namespaces", "ClusterRole", "statsig-operator", "{.rules[?(@.resources[0]==\"namespaces\")].verbs}",
+			`["get","list","watch"]`},
+		{"watch-namespaces", "Role", "statsig-operator-workloads", "{.metadata.namespace}", "shop"},
+		{"watch-namespaces", "Role", "statsig-operator-workloads", "{.rules[0].resources}",
+			`["daemonsets","deployments","statefulsets"]`},
+		{"watch-namespaces", "RoleBinding", "statsig-operator-workloads", "{.subjects[0].namespace}", "statsig-system"},
 		{"sample-statsigspec", "StatsigSpec", "my-project", "{.spec.secretKeyRef.name}", "statsig-server-key"},
 		{"sample-statsigspec", "StatsigSpec", "my-project", "{.spec.secretKeyRef.namespace}", "statsig-system"},
 		{"sample-statsigspec", "StatsigSpec", "my-project", "{.spec.environment}", "production"},
@@ -237,6 +251,8 @@ func TestRejectedValues(t *testing.T) {
 		{"client key instead of server key", []string{"statsigSpec.secretKey.value=client-abc"},
 			"statsigSpec/secretKey/value"},
 		{"image digest malformed", []string{"image.digest=latest"}, "image/digest"},
+		{"watch namespace not a name", []string{"workloadController.watchNamespaces={Shop_1}"},
+			"workloadController/watchNamespaces"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
