@@ -20,7 +20,10 @@ const (
 	AnnUserCustom  = Prefix + "user-custom"
 	AnnEnvironment = Prefix + "environment"
 	AnnOFREP       = Prefix + "ofrep"
-	AnnStrict      = Prefix + "strict"
+	// AnnOFREPKeySecret names a Secret of the pod's namespace ("name" or "name/key") whose
+	// key becomes OFREP_HEADERS' bearer token through the kubelet, never through the webhook.
+	AnnOFREPKeySecret = Prefix + "ofrep-key-secret"
+	AnnStrict         = Prefix + "strict"
 
 	AnnRolloutGate = Prefix + "rollout-gate"
 	AnnRolloutUnit = Prefix + "rollout-unit"

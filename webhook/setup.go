@@ -50,6 +50,8 @@ type Options struct {
 	CertDir string
 	// SecretName, ServiceName and EndpointService override the conventional names.
 	SecretName, ServiceName, EndpointService string
+	// EndpointTLS says the endpoint serves HTTPS, so OFREP_ENDPOINT is an https URL.
+	EndpointTLS bool
 	// CertCheckInterval is how often the self-managed certificate is re-checked (1h).
 	CertCheckInterval time.Duration
 	// EventQueueSize bounds admission Events waiting to be sent (default 1024).
@@ -123,7 +125,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	}
 	srv := mgr.GetWebhookServer()
 	srv.Register(PodPath, &admission.Webhook{Handler: &PodMutator{
-		Registry: o.Registry, OFREPEndpoint: inject.OFREPEndpoint(o.EndpointService, o.Namespace), events: rec,
+		Registry: o.Registry, OFREPEndpoint: inject.OFREPEndpoint(o.EndpointService, o.Namespace, o.EndpointTLS), events: rec,
 	}})
 	validator := &StatsigSpecValidator{Reader: mgr.GetAPIReader(), Namespace: o.Namespace}
 	srv.Register(StatsigSpecPath, admission.WithValidator[*flagsv1alpha1.StatsigSpec](mgr.GetScheme(), validator))
