@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"net"
 	"net/http"
 	"strings"
@@ -111,6 +112,12 @@ func TestEndpointTLSSelfManaged(t *testing.T) {
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(secret.Data["ca.crt"]) {
 		t.Fatal("no CA in the Secret's ca.crt")
+	}
+	if block, _ := pem.Decode(secret.Data["ca.crt"]); block == nil {
+		t.Error("ca.crt is not PEM")
+	} else if ca, err := x509.ParseCertificate(block.Bytes); err != nil ||
+		ca.Subject.CommonName != "statsig-operator-endpoint-ca" {
+		t.Errorf("CA = %v (%v), want one named statsig-operator-endpoint-ca", ca, err)
 	}
 	// The client dials the listener but verifies the name SDK pods use.
 	peer := func() (*x509.Certificate, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -174,7 +175,7 @@ func Renew(
 	bundle := data[KeyCA]
 	if needCA {
 		var err error
-		if ca, err = newCA(now, caValidity); err != nil {
+		if ca, err = newCA(caName(dnsNames), now, caValidity); err != nil {
 			return nil, false, err
 		}
 		bundle = ca.Cert
@@ -206,6 +207,13 @@ func servingValid(data map[string][]byte, ca *x509.Certificate, dnsNames []strin
 		}
 	}
 	return true
+}
+
+// caName names a CA after the Service its certificate serves ("statsig-operator-webhook-ca"),
+// so the webhook's and the endpoint's CAs are told apart.
+func caName(dnsNames []string) string {
+	svc, _, _ := strings.Cut(dnsNames[0], ".")
+	return svc + "-ca"
 }
 
 // firstPEM is the first PEM block of a bundle.
