@@ -42,9 +42,12 @@ const (
 	AnnDryRunResults = Prefix + "dry-run-results"
 )
 
-// Requested reports whether annotations ask for any evaluation at all.
+// Requested reports whether annotations ask for any evaluation at all. A lone
+// ofrep-key-secret counts, so forgetting ofrep: "true" gets a warning instead of silence.
 func Requested(ann map[string]string) bool {
-	for _, k := range [...]string{AnnGates, AnnConfigs, AnnExperiments, AnnLayers, AnnRolloutGate, AnnOFREP} {
+	for _, k := range [...]string{
+		AnnGates, AnnConfigs, AnnExperiments, AnnLayers, AnnRolloutGate, AnnOFREP, AnnOFREPKeySecret,
+	} {
 		if _, ok := ann[k]; ok {
 			return true
 		}

@@ -143,3 +143,19 @@ func TestHashCoversSecretRef(t *testing.T) {
 		t.Errorf("hash %s is the same for two Secret keys", a)
 	}
 }
+
+func TestRequestedByOFREPAnnotations(t *testing.T) {
+	tests := []struct {
+		ann  map[string]string
+		want bool
+	}{
+		{map[string]string{inject.AnnOFREP: "true"}, true},
+		{map[string]string{inject.AnnOFREPKeySecret: "keys"}, true}, // reported: it needs ofrep
+		{map[string]string{inject.AnnStrict: "true"}, false},
+	}
+	for _, tt := range tests {
+		if got := inject.Requested(tt.ann); got != tt.want {
+			t.Errorf("Requested(%v) = %v, want %v", tt.ann, got, tt.want)
+		}
+	}
+}

@@ -209,6 +209,8 @@ var _ = Describe("Pod mutation", func() {
 		Entry("OFREP key Secret without OFREP",
 			map[string]string{inject.AnnGates: "new_checkout", inject.AnnOFREPKeySecret: "ofrep-client"},
 			"ofrep-key-secret: needs statsig-operator.io/ofrep"),
+		Entry("only an OFREP key Secret", map[string]string{inject.AnnOFREPKeySecret: "ofrep-client"},
+			"ofrep-key-secret: needs statsig-operator.io/ofrep"),
 		Entry("malformed OFREP key Secret",
 			map[string]string{inject.AnnOFREP: "true", inject.AnnOFREPKeySecret: "Other_NS/key"},
 			`"Other_NS" is not a Secret name`),
