@@ -49,6 +49,8 @@ type config struct {
 	metricsAddr, probeAddr, endpointAddr, webhookHost string
 	webhookPort                                       int
 	certDir, certMode                                 string
+	endpointTLS                                       bool
+	endpointCertDir, endpointCertMode                 string
 	leaderElect, enableHTTP2, metricsSecure           bool
 	leaderElectionNamespace, namespace                string
 	workloadNamespaces                                []string
@@ -82,11 +84,20 @@ func main() {
 		"Directory of the webhook serving certificate.")
 	flag.StringVar(&c.certMode, "cert-mode", "self",
 		"Webhook certificates: self (the operator issues and rotates them), cert-manager or external.")
+	flag.BoolVar(&c.endpointTLS, "endpoint-tls", false,
+		"Serve the evaluation endpoint over HTTPS only (and inject https:// OFREP_ENDPOINT URLs): the "+
+			"certificate covers the endpoint Service's DNS names and is reloaded when it rotates.")
+	flag.StringVar(&c.endpointCertDir, "endpoint-cert-dir", defaultEndpointCertDir,
+		"Directory of the endpoint serving certificate (tls.crt, tls.key) with --endpoint-tls.")
+	flag.StringVar(&c.endpointCertMode, "endpoint-cert-mode", "",
+		"Endpoint certificates with --endpoint-tls: self (Secret "+endpointCertSecret+", issued and rotated "+
+			"by the operator), cert-manager or external (mounted at --endpoint-cert-dir); default: --cert-mode.")
 	flag.BoolVar(&c.leaderElect, "leader-elect", true, "Elect a leader so that only one replica runs the controllers.")
 	flag.StringVar(&c.leaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader-election lease (default: the operator namespace).")
 	flag.BoolVar(&c.enableHTTP2, "enable-http2", false,
-		"Serve HTTP/2 on the webhook and metrics servers (off: CVE-2023-44487, and HTTP/1.1 is faster for admission).")
+		"Serve HTTP/2 on the webhook, metrics and TLS endpoint servers "+
+			"(off: CVE-2023-44487, and HTTP/1.1 is faster for admission).")
 	flag.StringVar(&c.namespace, "namespace", envOr("POD_NAMESPACE", "statsig-system"),
 		"The operator's namespace (snapshots, key Secrets, webhook certificate).")
 	opts := zap.Options{}
@@ -154,25 +165,31 @@ func run(c config) error {
 		}
 	}
 	if serves {
-		if err := setupServing(mgr, c, servingDeps{registry: registry, refs: refs, handoff: handoff}); err != nil {
+		deps := servingDeps{registry: registry, refs: refs, handoff: handoff, tlsOpts: tlsOpts}
+		if err := setupServing(mgr, c, deps); err != nil {
 			return err
 		}
 	}
 	if c.webhook {
-		opts := webhook.Options{Registry: registry, Namespace: c.namespace, CertMode: c.certMode, CertDir: c.certDir}
+		opts := webhook.Options{
+			Registry: registry, Namespace: c.namespace, CertMode: c.certMode, CertDir: c.certDir,
+			EndpointTLS: c.endpointTLS,
+		}
 		if err := webhook.Setup(mgr, opts); err != nil {
 			return fmt.Errorf("set up the webhooks: %w", err)
 		}
 		if c.workloadController {
-			wo := workload.Options{Registry: registry, Namespace: c.namespace, Namespaces: c.workloadNamespaces}
+			wo := workload.Options{
+				Registry: registry, Namespace: c.namespace, Namespaces: c.workloadNamespaces, EndpointTLS: c.endpointTLS,
+			}
 			if err := workload.Setup(mgr, wo); err != nil {
 				return fmt.Errorf("set up the workload controller: %w", err)
 			}
 		}
 	}
 	log.Info("Starting manager",
-		"controller", c.controller, "webhook", c.webhook, "endpoint", c.endpoint, "namespace", c.namespace,
-		"workloadNamespaces", c.workloadNamespaces)
+		"controller", c.controller, "webhook", c.webhook, "endpoint", c.endpoint, "endpointTLS", c.endpointTLS,
+		"namespace", c.namespace, "workloadNamespaces", c.workloadNamespaces)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 
@@ -181,6 +198,8 @@ type servingDeps struct {
 	registry *serving.Registry
 	refs     *snapshot.Refs
 	handoff  *serving.Handoff
+	// tlsOpts adjust every TLS server's config (HTTP/2 off unless --enable-http2).
+	tlsOpts []func(*tls.Config)
 }
 
 // setupServing wires what every replica serves from: the snapshot consumer filling the
@@ -217,11 +236,16 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 	if !c.endpoint {
 		return nil
 	}
+	tlsConf, err := endpointTLS(mgr, c, d.tlsOpts)
+	if err != nil {
+		return err
+	}
 	srv, err := endpoint.NewServer(endpoint.Options{
 		Addr:     c.endpointAddr,
 		Registry: registry,
 		Logger:   ctrl.Log.WithName("endpoint"),
 		Metrics:  metrics.Registry,
+		TLS:      tlsConf,
 	})
 	if err != nil {
 		return fmt.Errorf("set up the endpoint: %w", err)

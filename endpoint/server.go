@@ -52,6 +52,9 @@ type Options struct {
 	// with Retry-After. Health routes are exempt. Zero takes the defaults.
 	MaxInFlight          int64
 	MaxInFlightBodyBytes int64
+	// TLS, when set, serves HTTPS only: a plaintext request gets 400 from the TLS layer and
+	// never reaches a handler.
+	TLS *TLSOptions
 }
 
 // Server is the in-cluster endpoint. It implements controller-runtime's manager.Runnable and
@@ -165,9 +168,23 @@ func (s *Server) Start(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve serves on ln until ctx ends, then stops accepting, lets in-flight requests finish
-// within ShutdownTimeout and returns.
+// Serve serves on ln (over TLS when Options.TLS is set) until ctx ends, then stops
+// accepting, lets in-flight requests finish within ShutdownTimeout and returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	scheme, http2 := "http", false
+	if s.opts.TLS != nil {
+		tln, h2, err := s.tlsListener(ctx, ln, s.opts.TLS)
+		if err != nil {
+			_ = ln.Close()
+			return err
+		}
+		ln, scheme, http2 = tln, "https", h2
+	}
+	if !http2 {
+		// net/http's own error answers get JSON bodies; over TLS the wrapper hides the
+		// *tls.Conn, which only HTTP/2 (negotiated through it) needs.
+		ln = jsonErrorListener{ln}
+	}
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -177,8 +194,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(jsonErrorListener{ln}) }()
-	s.log.Info("Serving the endpoint", "addr", ln.Addr().String())
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("Serving the endpoint", "addr", ln.Addr().String(), "scheme", scheme)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("endpoint: %w", err)

@@ -20,7 +20,10 @@ const (
 	AnnUserCustom  = Prefix + "user-custom"
 	AnnEnvironment = Prefix + "environment"
 	AnnOFREP       = Prefix + "ofrep"
-	AnnStrict      = Prefix + "strict"
+	// AnnOFREPKeySecret names a Secret of the pod's namespace ("name" or "name/key") whose
+	// key becomes OFREP_HEADERS' bearer token through the kubelet, never through the webhook.
+	AnnOFREPKeySecret = Prefix + "ofrep-key-secret"
+	AnnStrict         = Prefix + "strict"
 
 	AnnRolloutGate = Prefix + "rollout-gate"
 	AnnRolloutUnit = Prefix + "rollout-unit"
@@ -39,9 +42,12 @@ const (
 	AnnDryRunResults = Prefix + "dry-run-results"
 )
 
-// Requested reports whether annotations ask for any evaluation at all.
+// Requested reports whether annotations ask for any evaluation at all. A lone
+// ofrep-key-secret counts, so forgetting ofrep: "true" gets a warning instead of silence.
 func Requested(ann map[string]string) bool {
-	for _, k := range [...]string{AnnGates, AnnConfigs, AnnExperiments, AnnLayers, AnnRolloutGate, AnnOFREP} {
+	for _, k := range [...]string{
+		AnnGates, AnnConfigs, AnnExperiments, AnnLayers, AnnRolloutGate, AnnOFREP, AnnOFREPKeySecret,
+	} {
 		if _, ok := ann[k]; ok {
 			return true
 		}

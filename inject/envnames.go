@@ -10,10 +10,28 @@ import (
 // and config/).
 const DefaultEndpointService = "statsig-operator-endpoint"
 
-// OFREPEndpoint is the in-cluster endpoint Service URL (OpenFeature ADR-0007's OFREP_ENDPOINT).
-func OFREPEndpoint(service, namespace string) string {
-	return "http://" + service + "." + namespace + ".svc"
+// OFREPEndpoint is the in-cluster endpoint Service URL (OpenFeature ADR-0007's
+// OFREP_ENDPOINT): https when the endpoint serves TLS (its Service then listens on 443).
+func OFREPEndpoint(service, namespace string, tls bool) string {
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
+	return scheme + service + "." + namespace + ".svc"
 }
+
+// Env var names of OFREP (OpenFeature ADR-0007) and of the key the headers reference.
+const (
+	EnvOFREPEndpoint = "OFREP_ENDPOINT"
+	EnvOFREPHeaders  = "OFREP_HEADERS"
+	// EnvOFREPKey holds the key from the pod's Secret; OFREP_HEADERS references it with
+	// Kubernetes dependent expansion, so it must come first in the container's env.
+	EnvOFREPKey = "STATSIG_OPERATOR_OFREP_KEY"
+)
+
+// OFREPHeaders is ADR-0007's comma-separated Name=Value list carrying the key as a bearer
+// token (the endpoint reads Authorization: Bearer); $(...) is expanded by the kubelet.
+const OFREPHeaders = "Authorization=Bearer $(" + EnvOFREPKey + ")"
 
 // EnvName is prefix + the upper-cased name with every character outside [A-Z0-9] as '_'.
 func EnvName(prefix, name, suffix string) string {

@@ -73,9 +73,6 @@ type exposure struct {
 	exp  evaluator.Exposure
 }
 
-// EnvVar is one injected variable.
-type EnvVar struct{ Name, Value string }
-
 // Project resolves the StatsigSpec a request names (or the only one served).
 func Project(reg *serving.Registry, name string) (*serving.Project, string) {
 	if reg == nil {
@@ -148,7 +145,7 @@ func Evaluate(p *serving.Project, req *Request, s Subject, ofrepEndpoint string)
 		r := ev.CheckGate(u.Eval, n)
 		env := names.alloc("STATSIG_GATE_", n, "")
 		o.Results.Gates[n] = GateResult{Value: r.Value, RuleID: r.RuleID, Env: env}
-		o.Env = append(o.Env, EnvVar{env, fmt.Sprint(r.Value)})
+		o.Env = append(o.Env, EnvVar{Name: env, Value: fmt.Sprint(r.Value)})
 		o.expose(u, r.Exposure())
 	}
 	getConfig := func(n string) evaluator.ConfigResult { return ev.GetConfig(u.Eval, n) }
@@ -169,7 +166,7 @@ func Evaluate(p *serving.Project, req *Request, s Subject, ofrepEndpoint string)
 			Allocated: r.AllocatedExperiment,
 			Env:       env,
 		}
-		o.Env = append(o.Env, EnvVar{env, string(val)})
+		o.Env = append(o.Env, EnvVar{Name: env, Value: string(val)})
 		// The whole layer is handed to the workload, so every parameter counts as used.
 		for _, param := range objectKeys(val) {
 			if e, ok := r.ParameterExposure(param); ok {
@@ -178,7 +175,11 @@ func Evaluate(p *serving.Project, req *Request, s Subject, ofrepEndpoint string)
 		}
 	}
 	if req.OFREP && ofrepEndpoint != "" {
-		o.Env = append(o.Env, EnvVar{"OFREP_ENDPOINT", ofrepEndpoint})
+		o.Env = append(o.Env, EnvVar{Name: EnvOFREPEndpoint, Value: ofrepEndpoint})
+		if req.OFREPKey != nil {
+			o.Env = append(o.Env, EnvVar{Name: EnvOFREPKey, SecretKey: req.OFREPKey},
+				EnvVar{Name: EnvOFREPHeaders, Value: OFREPHeaders})
+		}
 	}
 	if ro := req.Rollout; ro != nil {
 		rid, ok := s.unitID(ro.Unit)
@@ -222,10 +223,10 @@ func (o *Outcome) configs(
 		r := get(n)
 		val := jsonObject(r.Value)
 		c := ConfigResult{Value: val, RuleID: r.RuleID, Group: r.GroupName, Env: names.alloc(prefix, n, "")}
-		o.Env = append(o.Env, EnvVar{c.Env, string(val)})
+		o.Env = append(o.Env, EnvVar{Name: c.Env, Value: string(val)})
 		if groups {
 			c.GroupEnv = names.alloc(prefix, n, "_GROUP")
-			o.Env = append(o.Env, EnvVar{c.GroupEnv, r.GroupName})
+			o.Env = append(o.Env, EnvVar{Name: c.GroupEnv, Value: r.GroupName})
 		}
 		out[n] = c
 		o.expose(u, r.Exposure())

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // maxNames bounds each entity list so a pod cannot make admission slow.
@@ -52,9 +54,11 @@ type Request struct {
 	UserCustom                  map[string]any
 	Environment                 string
 	OFREP                       bool
-	Strict                      bool
-	Rollout                     *Rollout
-	Paused, DryRun              bool
+	// OFREPKey is the Secret key injected as the OFREP bearer token (nil: none).
+	OFREPKey       *SecretKeyRef
+	Strict         bool
+	Rollout        *Rollout
+	Paused, DryRun bool
 }
 
 // Parse reads the annotations. It returns every problem found (each a complete sentence
@@ -105,6 +109,17 @@ func Parse(ann map[string]string, defaultUnit Unit) (Request, []string) {
 	var ok bool
 	if req.OFREP, ok = parseBool(ann, AnnOFREP); !ok {
 		bad(AnnOFREP, "must be \"true\" or \"false\", not %q", ann[AnnOFREP])
+	}
+	if v, set := ann[AnnOFREPKeySecret]; set {
+		ref, err := parseSecretKey(v)
+		switch {
+		case err != "":
+			bad(AnnOFREPKeySecret, "%s", err)
+		case !req.OFREP:
+			bad(AnnOFREPKeySecret, "needs %s: \"true\" (the key is only sent with OFREP_HEADERS)", AnnOFREP)
+		default:
+			req.OFREPKey = &ref
+		}
 	}
 	if req.Strict, ok = parseBool(ann, AnnStrict); !ok {
 		bad(AnnStrict, "must be \"true\" or \"false\", not %q", ann[AnnStrict])
@@ -246,4 +261,23 @@ func parseBool(ann map[string]string, key string) (value, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// DefaultOFREPSecretKey is the Secret key read when ofrep-key-secret names no key.
+const DefaultOFREPSecretKey = "key"
+
+// parseSecretKey reads "name" or "name/key": a Secret name (DNS subdomain) and a Secret
+// data key, as the API server would validate them in secretKeyRef.
+func parseSecretKey(v string) (SecretKeyRef, string) {
+	name, key, hasKey := strings.Cut(strings.TrimSpace(v), "/")
+	if !hasKey {
+		key = DefaultOFREPSecretKey
+	}
+	if errs := validation.IsDNS1123Subdomain(name); name == "" || len(errs) > 0 {
+		return SecretKeyRef{}, fmt.Sprintf("%q is not a Secret name: use <secret> or <secret>/<key>", name)
+	}
+	if errs := validation.IsConfigMapKey(key); len(errs) > 0 {
+		return SecretKeyRef{}, fmt.Sprintf("%q is not a Secret key: %s", key, strings.Join(errs, "; "))
+	}
+	return SecretKeyRef{Name: name, Key: key}, ""
 }

@@ -46,16 +46,16 @@ func ApplyToPodSpec(spec *corev1.PodSpec, o *Outcome, owned map[string]bool) (us
 				c.Image = img
 			}
 			for _, k := range sortedKeys(o.Variant.Env[c.Name]) {
-				vars = append(slices.Clip(vars), EnvVar{k, o.Variant.Env[c.Name][k]})
+				vars = append(slices.Clip(vars), EnvVar{Name: k, Value: o.Variant.Env[c.Name][k]})
 			}
 		}
 		for _, v := range vars {
 			i := envIndex(c.Env, v.Name)
 			switch {
 			case i < 0:
-				c.Env = append(c.Env, corev1.EnvVar{Name: v.Name, Value: v.Value})
+				c.Env = append(c.Env, v.Core())
 			case owned[v.Name]:
-				c.Env[i] = corev1.EnvVar{Name: v.Name, Value: v.Value}
+				c.Env[i] = v.Core()
 			default:
 				userSet = append(userSet, c.Name+"/"+v.Name)
 			}

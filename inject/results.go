@@ -42,6 +42,10 @@ func withoutValues(m map[string]ConfigResult) map[string]ConfigResult {
 func (o *Outcome) Hash() string {
 	h := sha256.New()
 	for _, v := range o.Env {
+		if v.SecretKey != nil {
+			h.Write([]byte(v.Name + "<" + v.SecretKey.String() + "\n"))
+			continue
+		}
 		h.Write([]byte(v.Name + "=" + v.Value + "\n"))
 	}
 	if o.Variant != nil {

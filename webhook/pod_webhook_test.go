@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -77,7 +78,7 @@ var _ = Describe("Pod mutation", func() {
 			Expect(env).To(HaveKeyWithValue("STATSIG_EXPERIMENT_BUTTON", `{"color":"blue"}`), c.Name)
 			Expect(env).To(HaveKeyWithValue("STATSIG_EXPERIMENT_BUTTON_GROUP", "Test"), c.Name)
 			Expect(env).To(HaveKeyWithValue("STATSIG_LAYER_UI", `{"theme":"light"}`), c.Name)
-			Expect(env).To(HaveKeyWithValue("OFREP_ENDPOINT", "http://statsig-operator-endpoint.statsig-system.svc"), c.Name)
+			Expect(env).To(HaveKeyWithValue("OFREP_ENDPOINT", "https://statsig-operator-endpoint.statsig-system.svc"), c.Name)
 			if c.Name == "app" {
 				Expect(env).To(HaveKeyWithValue("STATSIG_GATE_DARK_MODE", "user-value"), "user-set values are kept")
 			} else {
@@ -93,6 +94,27 @@ var _ = Describe("Pod mutation", func() {
 		Expect(res.UserSet).To(ConsistOf("app/STATSIG_GATE_DARK_MODE"))
 		// 2 gates + config + experiment + 1 layer parameter.
 		Expect(len(sink.Snapshot()) - before).To(Equal(5))
+	})
+
+	It("injects OFREP_HEADERS from the pod's Secret without reading it", func() {
+		// The Secret does not exist: admission depends on its name only, the kubelet reads it.
+		pod := newPod(map[string]string{inject.AnnOFREP: "true", inject.AnnOFREPKeySecret: "ofrep-client/client-key"})
+		Expect(k8sClient.Create(ctx, pod)).To(Succeed())
+		Expect(apierrors.IsNotFound(
+			k8sClient.Get(ctx, client.ObjectKey{Namespace: "shop", Name: "ofrep-client"}, &corev1.Secret{}),
+		)).To(BeTrue())
+		for _, c := range append(pod.Spec.InitContainers, pod.Spec.Containers...) {
+			n := len(c.Env)
+			Expect(n).To(BeNumerically(">=", 3), c.Name)
+			// Dependent expansion: the key var comes before OFREP_HEADERS, which references it.
+			Expect(c.Env[n-3:]).To(Equal([]corev1.EnvVar{
+				{Name: "OFREP_ENDPOINT", Value: "https://statsig-operator-endpoint.statsig-system.svc"},
+				{Name: "STATSIG_OPERATOR_OFREP_KEY", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+					LocalObjectReference: corev1.LocalObjectReference{Name: "ofrep-client"}, Key: "client-key",
+				}}},
+				{Name: "OFREP_HEADERS", Value: "Authorization=Bearer $(STATSIG_OPERATOR_OFREP_KEY)"},
+			}), c.Name)
+		}
 	})
 
 	It("answers a dry run alike but logs no exposures (sideEffects: None)", func() {
@@ -184,6 +206,14 @@ var _ = Describe("Pod mutation", func() {
 		Entry("rollout for a missing container",
 			map[string]string{inject.AnnRolloutGate: "always", inject.AnnRolloutImagePrefix + "web": "web:2"},
 			`the pod has no container "web"`),
+		Entry("OFREP key Secret without OFREP",
+			map[string]string{inject.AnnGates: "new_checkout", inject.AnnOFREPKeySecret: "ofrep-client"},
+			"ofrep-key-secret: needs statsig-operator.io/ofrep"),
+		Entry("only an OFREP key Secret", map[string]string{inject.AnnOFREPKeySecret: "ofrep-client"},
+			"ofrep-key-secret: needs statsig-operator.io/ofrep"),
+		Entry("malformed OFREP key Secret",
+			map[string]string{inject.AnnOFREP: "true", inject.AnnOFREPKeySecret: "Other_NS/key"},
+			`"Other_NS" is not a Secret name`),
 		Entry("no snapshot yet", map[string]string{inject.AnnGates: "new_checkout"}, "no StatsigSpec snapshot is loaded yet"),
 	)
 

@@ -51,6 +51,8 @@ type Options struct {
 	CertDir string
 	// SecretName, ServiceName and EndpointService override the conventional names.
 	SecretName, ServiceName, EndpointService string
+	// EndpointTLS says the endpoint serves HTTPS, so OFREP_ENDPOINT is an https URL.
+	EndpointTLS bool
 	// CertCheckInterval is how often the self-managed certificate is re-checked (1h).
 	CertCheckInterval time.Duration
 	// EventQueueSize bounds admission Events waiting to be sent (default 1024).
@@ -129,7 +131,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 	srv := mgr.GetWebhookServer()
 	srv.Register(PodPath, &admission.Webhook{Handler: &PodMutator{
 		Registry: o.Registry, Tenancy: guard, events: rec,
-		OFREPEndpoint: inject.OFREPEndpoint(o.EndpointService, o.Namespace),
+		OFREPEndpoint: inject.OFREPEndpoint(o.EndpointService, o.Namespace, o.EndpointTLS),
 	}})
 	validator := &StatsigSpecValidator{Reader: mgr.GetAPIReader(), Namespace: o.Namespace}
 	srv.Register(StatsigSpecPath, admission.WithValidator[*flagsv1alpha1.StatsigSpec](mgr.GetScheme(), validator))

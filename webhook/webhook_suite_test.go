@@ -83,7 +83,11 @@ var _ = BeforeSuite(func() {
 	registry = serving.NewRegistry()
 	sink = &injecttest.Sink{}
 	publish("rev1", testPayload)
-	opts := webhook.Options{Registry: registry, Namespace: operatorNamespace, CertMode: webhook.CertModeExternal}
+	// The endpoint serves TLS here, so pods get an https OFREP_ENDPOINT (http is the default,
+	// covered by inject's tests).
+	opts := webhook.Options{
+		Registry: registry, Namespace: operatorNamespace, CertMode: webhook.CertModeExternal, EndpointTLS: true,
+	}
 	Expect(webhook.Setup(mgr, opts)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()

@@ -191,6 +191,18 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return ctrl.Result{}, nil
 }
 
+// applyEnv is one env entry of the apply configuration: a literal value, or a reference to
+// a key of a Secret in the workload's namespace (the operator never reads it).
+func applyEnv(v inject.EnvVar) map[string]any {
+	const name = "name"
+	if v.SecretKey == nil {
+		return map[string]any{name: v.Name, "value": v.Value}
+	}
+	return map[string]any{name: v.Name, "valueFrom": map[string]any{
+		"secretKeyRef": map[string]any{name: v.SecretKey.Name, "key": v.SecretKey.Key},
+	}}
+}
+
 // desiredEnv is the env each container should get: the outcome's vars (and the rollout
 // variant's when it passed), except vars another manager set, which are reported as
 // "<container>/<NAME>". changes lists what differs from the live template.
@@ -209,7 +221,7 @@ func desiredEnv(
 		for _, c := range list.cs {
 			live := map[string]string{}
 			for _, ev := range c.Env {
-				live[ev.Name] = ev.Value
+				live[ev.Name] = inject.DisplayOf(ev)
 			}
 			vars := append([]inject.EnvVar(nil), out.Env...)
 			if out.Variant != nil {
@@ -230,13 +242,14 @@ func desiredEnv(
 					userSet = append(userSet, c.Name+"/"+v.Name)
 					continue
 				}
-				env = append(env, map[string]any{"name": v.Name, "value": v.Value})
-				if (!exists || old != v.Value) && !seen[v.Name+"="+v.Value] {
-					seen[v.Name+"="+v.Value] = true
+				env = append(env, applyEnv(v))
+				val := v.Display()
+				if (!exists || old != val) && !seen[v.Name+"="+val] {
+					seen[v.Name+"="+val] = true
 					if exists {
-						changes = append(changes, fmt.Sprintf("%s %s → %s", v.Name, short(old), short(v.Value)))
+						changes = append(changes, fmt.Sprintf("%s %s → %s", v.Name, short(old), short(val)))
 					} else {
-						changes = append(changes, fmt.Sprintf("%s=%s", v.Name, short(v.Value)))
+						changes = append(changes, fmt.Sprintf("%s=%s", v.Name, short(val)))
 					}
 				}
 			}

@@ -35,8 +35,10 @@ type Options struct {
 	Registry *serving.Registry
 	// Namespace is the operator's, for OFREP_ENDPOINT (required; main passes --namespace).
 	Namespace string
-	// EndpointService names the endpoint Service (default statsig-operator-endpoint).
+	// EndpointService names the endpoint Service (default statsig-operator-endpoint);
+	// EndpointTLS says it serves HTTPS, so OFREP_ENDPOINT is an https URL.
 	EndpointService string
+	EndpointTLS     bool
 	// MaxUpdatesPerSecond bounds how fast revision changes roll workloads (default 5), with
 	// Burst updates at once (default 10).
 	MaxUpdatesPerSecond float64
@@ -80,7 +82,7 @@ func Setup(mgr ctrl.Manager, o Options) error {
 			client:   mgr.GetClient(),
 			kind:     k,
 			registry: o.Registry,
-			ofrep:    inject.OFREPEndpoint(o.EndpointService, o.Namespace),
+			ofrep:    inject.OFREPEndpoint(o.EndpointService, o.Namespace, o.EndpointTLS),
 			events:   rec,
 			tenancy:  guard,
 			watched:  o.watched,

@@ -110,6 +110,47 @@ var _ = Describe("Workload controller", Ordered, func() {
 		}).Should(Succeed())
 	})
 
+	It("references the OFREP key Secret by secretKeyRef, follows a change of it and releases it", func() {
+		envVars := func(d *appsv1.Deployment) []corev1.EnvVar {
+			var out []corev1.EnvVar
+			for _, e := range get(d).Spec.Template.Spec.Containers[0].Env {
+				if e.Name == inject.EnvOFREPKey || e.Name == inject.EnvOFREPHeaders {
+					out = append(out, e)
+				}
+			}
+			return out
+		}
+		keyRef := func(name, key string) corev1.EnvVar {
+			return corev1.EnvVar{Name: inject.EnvOFREPKey, ValueFrom: &corev1.EnvVarSource{
+				SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: key},
+			}}
+		}
+		headers := corev1.EnvVar{Name: inject.EnvOFREPHeaders, Value: "Authorization=Bearer $(STATSIG_OPERATOR_OFREP_KEY)"}
+		d := deployment("apps", "ofrep", map[string]string{inject.AnnOFREP: "true", inject.AnnOFREPKeySecret: "keys"})
+		Expect(k8sClient.Create(ctx, d)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(env(get(d), inject.EnvOFREPEndpoint)).To(Equal("http://statsig-operator-endpoint.statsig-system.svc"))
+			g.Expect(envVars(d)).To(Equal([]corev1.EnvVar{keyRef("keys", "key"), headers}))
+		}).Should(Succeed())
+
+		By("pointing at another Secret key")
+		got := get(d)
+		got.Annotations[inject.AnnOFREPKeySecret] = "keys/other"
+		Expect(k8sClient.Update(ctx, got)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(envVars(d)).To(Equal([]corev1.EnvVar{keyRef("keys", "other"), headers}))
+		}).Should(Succeed())
+
+		By("dropping the key Secret")
+		got = get(d)
+		delete(got.Annotations, inject.AnnOFREPKeySecret)
+		Expect(k8sClient.Update(ctx, got)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(envVars(d)).To(BeEmpty())
+			g.Expect(env(get(d), inject.EnvOFREPEndpoint)).To(HavePrefix("http://"))
+		}).Should(Succeed())
+	})
+
 	It("applies results to StatefulSets and DaemonSets and logs one exposure per workload and entity", func() {
 		publish("rev-kinds", payload(true))
 		labels := map[string]string{"app": "db"}

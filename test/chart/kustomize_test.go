@@ -270,7 +270,8 @@ func TestKustomizeOptionalComponents(t *testing.T) {
 		return r
 	}
 	overlay := "resources:\n- " + rel("default") + "\n- " + rel("prometheus") + "\n- " + rel("network-policy") +
-		"\ncomponents:\n- " + rel("certmanager") + "\n- " + rel("metrics-auth") + "\nnamespace: " + namespace + "\n"
+		"\ncomponents:\n- " + rel("certmanager") + "\n- " + rel("metrics-auth") + "\n- " + rel("endpoint-tls") +
+		"\nnamespace: " + namespace + "\n"
 	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(overlay), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -296,6 +297,14 @@ func TestKustomizeOptionalComponents(t *testing.T) {
 		{"ClusterRole", "statsig-operator-metrics-auth", "{.rules[0].resources[0]}", "tokenreviews"},
 		{"ClusterRoleBinding", "statsig-operator-metrics-auth", "{.subjects[0].namespace}", namespace},
 		{"ClusterRole", "statsig-operator-metrics-reader", "{.rules[0].nonResourceURLs[0]}", "/metrics"},
+		{"Deployment", "statsig-operator", "{.spec.template.spec.containers[0].args[?(@==\"--endpoint-tls=true\")]}",
+			"--endpoint-tls=true"},
+		{"Deployment", "statsig-operator",
+			"{.spec.template.spec.containers[0].args[?(@==\"--endpoint-cert-mode=self\")]}", "--endpoint-cert-mode=self"},
+		{"Deployment", "statsig-operator",
+			"{.spec.template.spec.containers[0].ports[?(@.name==\"https\")].containerPort}", "8090"},
+		{"Service", "statsig-operator-endpoint", "{.spec.ports[0].port}", "443"},
+		{"Service", "statsig-operator-endpoint", "{.spec.ports[0].targetPort}", "https"},
 	}
 	for _, tc := range cases {
 		obj := find(objs, tc.kind, tc.name)

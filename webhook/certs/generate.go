@@ -18,8 +18,8 @@ type KeyPair struct {
 	Cert, Key []byte
 }
 
-// newCA creates a self-signed CA valid from now-1h (clock skew) for validity.
-func newCA(now time.Time, validity time.Duration) (KeyPair, error) {
+// newCA creates a self-signed CA named name valid from now-1h (clock skew) for validity.
+func newCA(name string, now time.Time, validity time.Duration) (KeyPair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return KeyPair{}, err
@@ -27,7 +27,7 @@ func newCA(now time.Time, validity time.Duration) (KeyPair, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
 		Subject: pkix.Name{
-			CommonName:   "statsig-operator-webhook-ca",
+			CommonName:   name,
 			Organization: []string{"statsig-operator"},
 		},
 		NotBefore:             now.Add(-time.Hour),

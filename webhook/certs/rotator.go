@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +33,8 @@ const (
 	dayPeriod = 24 * time.Hour
 )
 
-// Rotator keeps the webhook certificate valid. The Secret is the source of truth shared by
+// Rotator keeps a serving certificate valid: the webhook's, and the endpoint's when it serves
+// TLS (then without webhook configurations to patch). The Secret is the source of truth shared by
 // all replicas: any replica creates or renews it (optimistic concurrency decides races), and
 // every replica writes it to its cert dir, where the webhook server's certwatcher reloads it.
 type Rotator struct {
@@ -95,7 +97,7 @@ func (r *Rotator) Start(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		if err := r.Ensure(ctx); err != nil {
-			r.Log.Error(err, "Failed to ensure the webhook certificate; retrying")
+			r.Log.Error(err, "Failed to ensure the serving certificate; retrying", "secret", r.SecretName)
 		}
 		select {
 		case <-ctx.Done():
@@ -147,14 +149,14 @@ func (r *Rotator) ensureSecret(ctx context.Context) (map[string][]byte, error) {
 		if err := r.Writer.Create(ctx, &s, client.FieldOwner(fieldMgr)); err != nil {
 			return nil, err
 		}
-		r.Log.Info("Created webhook certificate Secret", "secret", r.SecretName)
+		r.Log.Info("Created serving certificate Secret", "secret", r.SecretName)
 		return next, nil
 	}
 	s.Data = next
 	if err := r.Writer.Update(ctx, &s, client.FieldOwner(fieldMgr)); err != nil {
 		return nil, err
 	}
-	r.Log.Info("Rotated webhook certificate", "secret", r.SecretName)
+	r.Log.Info("Rotated serving certificate", "secret", r.SecretName)
 	return next, nil
 }
 
@@ -173,7 +175,7 @@ func Renew(
 	bundle := data[KeyCA]
 	if needCA {
 		var err error
-		if ca, err = newCA(now, caValidity); err != nil {
+		if ca, err = newCA(caName(dnsNames), now, caValidity); err != nil {
 			return nil, false, err
 		}
 		bundle = ca.Cert
@@ -205,6 +207,13 @@ func servingValid(data map[string][]byte, ca *x509.Certificate, dnsNames []strin
 		}
 	}
 	return true
+}
+
+// caName names a CA after the Service its certificate serves ("statsig-operator-webhook-ca"),
+// so the webhook's and the endpoint's CAs are told apart.
+func caName(dnsNames []string) string {
+	svc, _, _ := strings.Cut(dnsNames[0], ".")
+	return svc + "-ca"
 }
 
 // firstPEM is the first PEM block of a bundle.

@@ -60,3 +60,37 @@ clientConfig:
   caBundle: {{ required "webhook.externalCert.caBundle is required with webhook.externalCert.secretName" .root.Values.webhook.externalCert.caBundle }}
   {{- end }}
 {{- end }}
+
+{{/*
+Where the endpoint certificate comes from with endpoint.tls.enabled (--endpoint-cert-mode):
+an external Secret, cert-manager, or the operator itself.
+*/}}
+{{- define "statsig-operator.endpointCertMode" -}}
+{{- if and .Values.certManager.enabled .Values.endpoint.tls.externalCert.secretName -}}
+{{- fail "certManager.enabled and endpoint.tls.externalCert.secretName are mutually exclusive: choose one source for the endpoint certificate" -}}
+{{- else if .Values.endpoint.tls.externalCert.secretName -}}
+external
+{{- else if .Values.certManager.enabled -}}
+cert-manager
+{{- else -}}
+self
+{{- end -}}
+{{- end }}
+
+{{- define "statsig-operator.endpointTLS" -}}
+{{- if and .Values.endpoint.enabled .Values.endpoint.tls.enabled }}true{{ end -}}
+{{- end }}
+
+{{- define "statsig-operator.endpointCertSecretName" -}}
+{{- .Values.endpoint.tls.externalCert.secretName | default "statsig-operator-endpoint-cert" -}}
+{{- end }}
+
+{{- define "statsig-operator.issuerRef" -}}
+{{- if .Values.certManager.issuerRef -}}
+{{- toYaml .Values.certManager.issuerRef }}
+{{- else -}}
+group: cert-manager.io
+kind: Issuer
+name: statsig-operator-selfsigned
+{{- end -}}
+{{- end }}
