@@ -171,19 +171,19 @@ func (s *Server) Start(ctx context.Context) error {
 // Serve serves on ln (over TLS when Options.TLS is set) until ctx ends, then stops
 // accepting, lets in-flight requests finish within ShutdownTimeout and returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	scheme, http2 := "http", false
+	scheme := "https"
 	if s.opts.TLS != nil {
-		tln, h2, err := s.tlsListener(ctx, ln, s.opts.TLS)
+		tln, err := s.tlsListener(ctx, ln, s.opts.TLS)
 		if err != nil {
 			_ = ln.Close()
 			return err
 		}
-		ln, scheme, http2 = tln, "https", h2
-	}
-	if !http2 {
-		// net/http's own error answers get JSON bodies; over TLS the wrapper hides the
-		// *tls.Conn, which only HTTP/2 (negotiated through it) needs.
-		ln = jsonErrorListener{ln}
+		ln = tln
+	} else {
+		// net/http's own error answers get JSON bodies. Not over TLS: net/http writes them to
+		// the *tls.Conn, whose plaintext no wrapper below it sees, and a wrapper above it would
+		// hide the *tls.Conn that its HTTP/2 and "HTTP request to an HTTPS server" answer need.
+		ln, scheme = jsonErrorListener{ln}, "http"
 	}
 	srv := &http.Server{
 		Handler:           s.Handler(),

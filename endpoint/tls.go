@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
@@ -31,13 +30,12 @@ type TLSOptions struct {
 	ReloadInterval time.Duration
 }
 
-// tlsListener wraps ln in TLS with the certificate of o.CertDir, watched until ctx ends, and
-// says whether it offers HTTP/2. The first read must succeed: serving without a certificate
-// would fail every handshake.
-func (s *Server) tlsListener(ctx context.Context, ln net.Listener, o *TLSOptions) (net.Listener, bool, error) {
+// tlsListener wraps ln in TLS with the certificate of o.CertDir, watched until ctx ends.
+// The first read must succeed: serving without a certificate would fail every handshake.
+func (s *Server) tlsListener(ctx context.Context, ln net.Listener, o *TLSOptions) (net.Listener, error) {
 	cw, err := certwatcher.New(filepath.Join(o.CertDir, CertFile), filepath.Join(o.CertDir, KeyFile))
 	if err != nil {
-		return nil, false, fmt.Errorf("endpoint: serving certificate in %s: %w", o.CertDir, err)
+		return nil, fmt.Errorf("endpoint: serving certificate in %s: %w", o.CertDir, err)
 	}
 	if o.ReloadInterval > 0 {
 		cw = cw.WithWatchInterval(o.ReloadInterval)
@@ -55,5 +53,5 @@ func (s *Server) tlsListener(ctx context.Context, ln net.Listener, o *TLSOptions
 	for _, f := range o.Config {
 		f(cfg)
 	}
-	return tls.NewListener(ln, cfg), slices.Contains(cfg.NextProtos, "h2"), nil
+	return tls.NewListener(ln, cfg), nil
 }
