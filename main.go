@@ -29,7 +29,6 @@ import (
 	"github.com/statsig-operator/statsig-operator/endpoint"
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/eventlog"
-	"github.com/statsig-operator/statsig-operator/memrelease"
 	"github.com/statsig-operator/statsig-operator/metricsauth"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/serving/consumer"
@@ -54,6 +53,7 @@ type config struct {
 	leaderElect, enableHTTP2, metricsSecure           bool
 	leaderElectionNamespace, namespace                string
 	workloadNamespaces                                []string
+	pprofAddr                                         string
 }
 
 func main() {
@@ -100,14 +100,13 @@ func main() {
 			"(off: CVE-2023-44487, and HTTP/1.1 is faster for admission).")
 	flag.StringVar(&c.namespace, "namespace", envOr("POD_NAMESPACE", "statsig-system"),
 		"The operator's namespace (snapshots, key Secrets, webhook certificate).")
+	flag.StringVar(&c.pprofAddr, "pprof-bind-address", "",
+		"Address of net/http/pprof (heap and CPU profiles; off when empty, keep it on loopback).")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	logMemoryLimit(applyMemoryLimit())
-	if err := memrelease.ReplaceGoCollector(metrics.Registry); err != nil {
-		ctrl.Log.WithName("setup").Error(err, "go_gc_heap_live_bytes is not exported")
-	}
 	if err := run(c); err != nil {
 		ctrl.Log.WithName("setup").Error(err, "Operator stopped with an error")
 		os.Exit(1)
@@ -132,6 +131,7 @@ func run(c config) error {
 		Cache:                   cacheOpts,
 		Metrics:                 metricsOptions(c, tlsOpts),
 		HealthProbeBindAddress:  c.probeAddr,
+		PprofBindAddress:        c.pprofAddr,
 		LeaderElection:          c.leaderElect,
 		LeaderElectionID:        "statsig-operator.flags.statsig-operator.io",
 		LeaderElectionNamespace: leNS,

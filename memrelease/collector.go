@@ -9,16 +9,10 @@ import (
 
 // GoCollector is Prometheus's Go runtime collector plus go_gc_heap_live_bytes, the heap
 // still live after the last GC: what a replica's memory is sized by (docs/operations.md),
-// which go_memstats_heap_alloc_bytes overstates by the garbage since that GC.
+// which go_memstats_heap_alloc_bytes overstates by the garbage since that GC. For `serve`'s
+// own registry; the operator's (controller-runtime's) exports every runtime metric already.
 func GoCollector() prometheus.Collector {
 	return collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)},
 	))
-}
-
-// ReplaceGoCollector swaps the plain Go collector registered in reg (controller-runtime
-// registers one) for GoCollector.
-func ReplaceGoCollector(reg prometheus.Registerer) error {
-	reg.Unregister(collectors.NewGoCollector())
-	return reg.Register(GoCollector())
 }

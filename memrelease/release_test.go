@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 func TestCleanImageMappings(t *testing.T) {
@@ -76,10 +75,7 @@ func rssFileKB(t *testing.T) int {
 
 func TestGoCollectorExportsTheLiveHeap(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector()) // as controller-runtime does
-	if err := ReplaceGoCollector(reg); err != nil {
-		t.Fatal(err)
-	}
+	reg.MustRegister(GoCollector())
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,7 +134,7 @@ func measureServe(ctx context.Context, operator, payload, dir string, settle tim
 		return nil, err
 	}
 	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
-	p := &sampler{pid: cmd.Process.Pid, metricsURL: "http://" + addr + "/metrics"}
+	p := &sampler{pid: cmd.Process.Pid, metricsURL: "http://" + addr + "/metrics", trace: traceFile(dir)}
 	start := time.Now()
 	if err := p.until(ctx, 120*time.Second, func() bool { return p.ready("http://" + addr + "/healthz") }); err != nil {
 		return nil, err
@@ -175,7 +176,7 @@ func measureOperator(ctx context.Context, operator, payload, gate, dir string, s
 	wh := env.WebhookInstallOptions
 	cmd := exec.CommandContext(ctx, operator, "--leader-elect=false",
 		"--metrics-bind-address=127.0.0.1:18380", "--health-probe-bind-address=127.0.0.1:18381",
-		"--endpoint-bind-address=127.0.0.1:18390", "--namespace=statsig-system",
+		"--endpoint-bind-address=127.0.0.1:18390", "--namespace=statsig-system", "--pprof-bind-address=127.0.0.1:18382",
 		"--cert-mode=external", "--webhook-cert-dir="+wh.LocalServingCertDir,
 		"--webhook-host="+wh.LocalServingHost, "--webhook-port="+strconv.Itoa(wh.LocalServingPort))
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "POD_NAMESPACE=statsig-system")
@@ -189,9 +190,14 @@ func measureOperator(ctx context.Context, operator, payload, gate, dir string, s
 		return nil, err
 	}
 	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
-	p := &sampler{pid: cmd.Process.Pid, metricsURL: "http://127.0.0.1:18380/metrics", log: logFile.Name()}
+	p := &sampler{
+		pid: cmd.Process.Pid, metricsURL: "http://127.0.0.1:18380/metrics", log: logFile.Name(), trace: traceFile(dir),
+	}
 	start := time.Now()
-	if err := p.until(ctx, 180*time.Second, func() bool { return p.ready("http://127.0.0.1:18381/readyz") }); err != nil {
+	// Ready and the first revision swapped in (readiness alone may come before it).
+	if err := p.until(ctx, 180*time.Second, func() bool {
+		return p.ready("http://127.0.0.1:18381/readyz") && p.loads() > 0
+	}); err != nil {
 		return nil, err
 	}
 	first := time.Since(start)
@@ -239,4 +245,14 @@ func applyProject(ctx context.Context, kubeconfig string, si *standin.Server) er
 	patch := fmt.Sprintf(`{"spec":{"specsURL":%q,"logEventURL":%q,"specsSyncIntervalMs":5000}}`,
 		si.SpecsURL(standin.V2), si.LogEventURL())
 	return kubectl("patch", "statsigspec", "my-project", "--type=merge", "-p", patch)
+}
+
+// traceFile appends every sample (process, moment, time, RSS, anon and file KiB, live heap
+// bytes) to samples.csv in dir, for plotting a run.
+func traceFile(dir string) io.Writer {
+	f, err := os.OpenFile(filepath.Join(dir, "samples.csv"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil
+	}
+	return f
 }

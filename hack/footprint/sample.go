@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"runtime"
@@ -26,6 +27,7 @@ type sampler struct {
 	pid        int
 	metricsURL string
 	log        string // the process's log, for counting loaded revisions
+	trace      io.Writer
 	samples    []sample
 }
 
@@ -122,6 +124,12 @@ type row struct {
 
 func (p *sampler) row(process, moment string, took, settle time.Duration) row {
 	r := row{process: process, moment: moment, took: took, settle: settle}
+	if p.trace != nil {
+		for _, s := range p.samples {
+			fmt.Fprintf(p.trace, "%s,%s,%s,%d,%d,%d,%d\n", process, moment, s.at.Format("15:04:05.000"),
+				s.rss, s.anon, s.file, s.live)
+		}
+	}
 	for _, s := range p.samples {
 		r.peakRSS = max(r.peakRSS, s.rss)
 	}
