@@ -32,7 +32,11 @@ const key = "secret-demo"
 
 func main() {
 	operator := flag.String("operator", "bin/statsig-operator", "Path of the operator binary (make build).")
-	payload := flag.String("payload", "", "v2 config-spec payload (default: generate the 62 MB preset with hack/bench/gen).")
+	payload := flag.String(
+		"payload",
+		"",
+		"v2 config-spec payload (default: generate the 62 MB preset with hack/bench/gen).",
+	)
 	gate := flag.String("gate", "", "Gate to flip for the resync (default: the first gate of the payload).")
 	settle := flag.Duration("settle", 10*time.Second, "How long after a load RSS is compared with the live heap.")
 	maxRatio := flag.Float64("max-ratio", 1.3, "Bound on RSS / live heap at -settle after each load.")
@@ -174,11 +178,20 @@ func measureOperator(ctx context.Context, operator, payload, gate, dir string, s
 		return nil, err
 	}
 	wh := env.WebhookInstallOptions
-	cmd := exec.CommandContext(ctx, operator, "--leader-elect=false",
-		"--metrics-bind-address=127.0.0.1:18380", "--health-probe-bind-address=127.0.0.1:18381",
-		"--endpoint-bind-address=127.0.0.1:18390", "--namespace=statsig-system", "--pprof-bind-address=127.0.0.1:18382",
-		"--cert-mode=external", "--webhook-cert-dir="+wh.LocalServingCertDir,
-		"--webhook-host="+wh.LocalServingHost, "--webhook-port="+strconv.Itoa(wh.LocalServingPort))
+	cmd := exec.CommandContext(
+		ctx,
+		operator,
+		"--leader-elect=false",
+		"--metrics-bind-address=127.0.0.1:18380",
+		"--health-probe-bind-address=127.0.0.1:18381",
+		"--endpoint-bind-address=127.0.0.1:18390",
+		"--namespace=statsig-system",
+		"--pprof-bind-address=127.0.0.1:18382",
+		"--cert-mode=external",
+		"--webhook-cert-dir="+wh.LocalServingCertDir,
+		"--webhook-host="+wh.LocalServingHost,
+		"--webhook-port="+strconv.Itoa(wh.LocalServingPort),
+	)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "POD_NAMESPACE=statsig-system")
 	logFile, err := os.Create(filepath.Join(dir, "operator.log"))
 	if err != nil {
@@ -202,7 +215,8 @@ func measureOperator(ctx context.Context, operator, payload, gate, dir string, s
 	}
 	first := time.Since(start)
 	p.sampleFor(ctx, settle)
-	rows := []row{p.row("operator, every role", "after the first sync", first, settle)}
+	rows := make([]row, 0, 2)
+	rows = append(rows, p.row("operator, every role", "after the first sync", first, settle))
 
 	// A gate flipped upstream: the leader downloads, validates and stores a new revision, the
 	// consumer swaps it in; the peak covers both, the settled figure is taken after the swap.
@@ -228,7 +242,10 @@ func applyProject(ctx context.Context, kubeconfig string, si *standin.Server) er
 		return err
 	}
 	kubectl := func(args ...string) error {
-		cmd := exec.CommandContext(ctx, filepath.Join(assets, "kubectl"), append([]string{"--kubeconfig", kubeconfig}, args...)...)
+		cmd := exec.CommandContext(
+			ctx,
+			filepath.Join(assets, "kubectl"),
+			append([]string{"--kubeconfig", kubeconfig}, args...)...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("kubectl %v: %w: %s", args, err, out)

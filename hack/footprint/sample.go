@@ -126,7 +126,7 @@ func (p *sampler) row(process, moment string, took, settle time.Duration) row {
 	r := row{process: process, moment: moment, took: took, settle: settle}
 	if p.trace != nil {
 		for _, s := range p.samples {
-			fmt.Fprintf(p.trace, "%s,%s,%s,%d,%d,%d,%d\n", process, moment, s.at.Format("15:04:05.000"),
+			_, _ = fmt.Fprintf(p.trace, "%q,%q,%s,%d,%d,%d,%d\n", process, moment, s.at.Format("15:04:05.000"),
 				s.rss, s.anon, s.file, s.live)
 		}
 	}
@@ -141,8 +141,10 @@ func (p *sampler) row(process, moment string, took, settle time.Duration) row {
 }
 
 func printTable(rows []row, maxRatio float64) error {
-	fmt.Printf("| process | moment | ready after | peak RSS | RSS %s later (anon + file) | live heap | RSS / live heap |\n",
-		rows[0].settle)
+	fmt.Printf(
+		"| process | moment | ready after | peak RSS | RSS %s later (anon + file) | live heap | RSS / live heap |\n",
+		rows[0].settle,
+	)
 	fmt.Println("|---|---|---|---|---|---|---|")
 	var failed []string
 	for _, r := range rows {
