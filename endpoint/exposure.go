@@ -10,5 +10,5 @@ func (s *Server) logExposure(p *serving.Project, u *evalUser, e evaluator.Exposu
 	if p.Events == nil || p.DisableAllLogging {
 		return
 	}
-	p.Events.LogExposure(u.loggedUser(), e, e.DedupeKey(u.identity))
+	p.Events.LogExposure(u.loggedUser(p.Evaluator), e, e.DedupeKey(u.identity))
 }

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/serving"
 )
 
 // logEventRequest is /v1/log_event's body (docs/semantics.md §6.1); events keep every field they arrive with
@@ -42,12 +45,16 @@ func (s *Server) logEvent(w http.ResponseWriter, r *http.Request) {
 			writeError(w, badRequest("user must be a JSON object"))
 			return
 		}
-		shared = sanitizeUser(u)
+		var aerr *apiError
+		if shared, aerr = loggedEventUser(p, u); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
 	}
 	now := []byte(strconv.FormatInt(s.now().UnixMilli(), 10))
 	encoded := make([][]byte, 0, len(req.Events))
 	for i, ev := range req.Events {
-		b, aerr := normalizeEvent(ev, shared, now)
+		b, aerr := normalizeEvent(p, ev, shared, now)
 		if aerr != nil {
 			writeError(w, badRequest(fmt.Sprintf("events[%d]: %s", i, aerr.message)))
 			return
@@ -66,7 +73,7 @@ func (s *Server) logEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 // normalizeEvent validates one event and returns it ready for the sink.
-func normalizeEvent(ev map[string]json.RawMessage, sharedUser, now []byte) ([]byte, *apiError) {
+func normalizeEvent(p *serving.Project, ev map[string]json.RawMessage, sharedUser, now []byte) ([]byte, *apiError) {
 	if ev == nil {
 		return nil, badRequest("must be an object")
 	}
@@ -93,7 +100,11 @@ func normalizeEvent(ev map[string]json.RawMessage, sharedUser, now []byte) ([]by
 	}
 	switch u := bytes.TrimSpace(ev["user"]); {
 	case len(u) > 0 && u[0] == '{':
-		ev["user"] = sanitizeUser(u)
+		logged, aerr := loggedEventUser(p, u)
+		if aerr != nil {
+			return nil, aerr
+		}
+		ev["user"] = logged
 	case len(u) > 0 && !bytes.Equal(u, []byte("null")):
 		return nil, badRequest("user must be an object")
 	case sharedUser != nil:
@@ -142,4 +153,14 @@ func stringMetadata(raw []byte) ([]byte, *apiError) {
 		return nil, badRequest("metadata could not be re-encoded")
 	}
 	return b, nil
+}
+
+// loggedEventUser is an event's user as Server Core logs it (docs/semantics.md §4.2): the
+// Statsig user fields only, the project's environment tier and global custom fields added.
+func loggedEventUser(p *serving.Project, raw []byte) ([]byte, *apiError) {
+	u, err := evaluator.DecodeUser(bytes.Clone(raw))
+	if err != nil {
+		return nil, badRequest("user: " + jsonErrorMessage(err))
+	}
+	return p.Evaluator.LoggedUser(u), nil
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/statsig-operator/statsig-operator/evaluator"
 )
 
 func TestOFREPErrors(t *testing.T) {
@@ -110,7 +112,7 @@ func TestOFREPContextMapping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err.details)
 	}
-	logged := string(u.loggedUser())
+	logged := string(u.loggedUser(evaluator.New(evaluator.Options{})))
 	for _, want := range []string{`"userID":"u1"`, `"email":"a@b.c"`, `"plan":"pro"`, `"level":9`} {
 		if !strings.Contains(logged, want) {
 			t.Errorf("user %s lacks %s", logged, want)

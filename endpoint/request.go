@@ -78,10 +78,11 @@ type evalUser struct {
 	identity string
 }
 
-// loggedUser is the user as exposures log it, computed once per request.
-func (u *evalUser) loggedUser() []byte {
+// loggedUser is the user as exposures log it with the project's options (environment tier,
+// global custom fields; docs/semantics.md §4.2), computed once per request.
+func (u *evalUser) loggedUser(e *evaluator.Evaluator) []byte {
 	if u.logged == nil {
-		u.logged = sanitizeUser(u.raw)
+		u.logged = e.LoggedUser(u.user)
 	}
 	return u.logged
 }

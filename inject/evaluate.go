@@ -245,8 +245,15 @@ func (o *Outcome) LogExposures() {
 	if p == nil || p.Events == nil || p.DisableAllLogging {
 		return
 	}
+	// The user as Server Core logs it (environment tier, global custom fields), rendered once
+	// per user of the outcome.
+	var last *User
+	var logged []byte
 	for _, x := range o.exposures {
-		p.Events.LogExposure(x.user.JSON, x.exp, x.exp.DedupeKey(x.user.Identity))
+		if x.user != last {
+			last, logged = x.user, p.Evaluator.LoggedUser(x.user.Eval)
+		}
+		p.Events.LogExposure(logged, x.exp, x.exp.DedupeKey(x.user.Identity))
 	}
 }
 

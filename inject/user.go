@@ -10,9 +10,8 @@ import (
 
 // User is a Statsig user built for one evaluation, with what exposures need.
 type User struct {
+	// Eval is the user; exposures log it as the project's evaluator renders it (LoggedUser).
 	Eval *evaluator.User
-	// JSON is the user as exposures log it (no private attributes are ever set).
-	JSON []byte
 	// Identity identifies the user for exposure dedupe: userID and custom IDs.
 	Identity string
 	// UnitID is the unit ID put in userID (and in customIDs[IDType] for other ID types).
@@ -51,9 +50,9 @@ func BuildUser(req *Request, s Subject, unitID string) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	eu := new(evaluator.User)
-	if err := json.Unmarshal(raw, eu); err != nil {
+	eu, err := evaluator.DecodeUser(raw)
+	if err != nil {
 		return nil, err
 	}
-	return &User{Eval: eu, JSON: raw, Identity: identity, UnitID: unitID}, nil
+	return &User{Eval: eu, Identity: identity, UnitID: unitID}, nil
 }
