@@ -157,6 +157,7 @@ func TestGarbageNeverFails5xx(t *testing.T) {
 		`{"events":[null]}`, `{"events":[1]}`, `{"sinceTime":-1}`, "\xff\xfe",
 		`{"user":{"userID":"u","privateAttributes":"x"}}`}
 	paths := []string{"/v1/check_gate", "/v1/get_config", "/v1/get_experiment", "/v1/get_layer", "/v1/log_event",
+		"/v1/log_exposure",
 		"/v1/get_client_initialize_response", "/v1/download_config_specs", "/v1/get_id_lists",
 		"/ofrep/v1/evaluate/flags/test_public", "/ofrep/v1/evaluate/flags"}
 	for _, p := range paths {

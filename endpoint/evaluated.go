@@ -53,7 +53,12 @@ func evaluateLayer(ev *evaluator.Evaluator, u *evaluator.User, name string) eval
 
 // exposures are one layer exposure per parameter of the value, in name order.
 func (l evaluatedLayer) exposures() []evaluator.Exposure {
-	params := paramNames(l.value)
+	return l.exposuresOf(paramNames(l.value))
+}
+
+// exposuresOf are the exposures of reading params (in the order given; parameters the value
+// does not hold expose nothing, as in Server Core).
+func (l evaluatedLayer) exposuresOf(params []string) []evaluator.Exposure {
 	out := make([]evaluator.Exposure, 0, len(params))
 	for _, p := range params {
 		if exp, ok := l.res.ParameterExposure(p); ok {

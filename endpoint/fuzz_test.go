@@ -20,7 +20,7 @@ func FuzzRequestDecoding(f *testing.F) {
 		`{"context":{"targetingKey":"u","email":"e@x"}}`,
 		`{"user":{"userID":"` + strings.Repeat("u", 2000) + `"}}`, `[`, `null`, `{"user":7}`,
 	}
-	routes := []string{"/v1/check_gate", "/v1/get_config", "/v1/get_layer", "/v1/log_event",
+	routes := []string{"/v1/check_gate", "/v1/get_config", "/v1/get_layer", "/v1/log_event", "/v1/log_exposure",
 		"/v1/get_client_initialize_response", "/ofrep/v1/evaluate/flags/test_public", "/ofrep/v1/evaluate/flags"}
 	for i, s := range seeds {
 		f.Add(uint8(i), s)

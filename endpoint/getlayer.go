@@ -13,9 +13,10 @@ type layerResponse struct {
 	AllocatedExperimentName *string `json:"allocatedExperimentName"`
 }
 
-// getLayer serves POST /v1/get_layer. The caller receives every parameter, so every
-// parameter is exposed (a layer exposure per parameter, docs/semantics.md §2.10.3) unless
-// exposure logging is disabled.
+// getLayer serves POST /v1/get_layer. Server Core exposes a layer parameter when it is read
+// (docs/semantics.md §2.10.3); the caller receives every parameter, so it says which it reads
+// in parameterNames (only those are exposed; [] exposes none, for a later /v1/log_exposure).
+// Without parameterNames every parameter is exposed, as if all were read.
 func (s *Server) getLayer(w http.ResponseWriter, r *http.Request) {
 	p, req, u, ok := s.decodeEval(w, r)
 	if !ok {
@@ -26,13 +27,27 @@ func (s *Server) getLayer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
+	var params []string
+	if req.ParameterNames != nil {
+		params = *req.ParameterNames
+		for _, n := range params {
+			if aerr := checkName("parameterNames", n); aerr != nil {
+				writeError(w, aerr)
+				return
+			}
+		}
+	}
 	expose := !req.exposuresDisabled()
 	out := make(map[string]layerResponse, len(names))
 	var last layerResponse
 	for _, name := range names {
 		res := evaluateLayer(p.Evaluator, u.user, name)
 		if expose {
-			for _, e := range res.exposures() {
+			exps := res.exposures()
+			if req.ParameterNames != nil {
+				exps = res.exposuresOf(params)
+			}
+			for _, e := range exps {
 				s.logExposure(p, u, e)
 			}
 		}

@@ -18,14 +18,19 @@ const maxNameLen = 256
 
 // evalRequest is the body shared by the Statsig HTTP API's evaluating calls (docs/semantics.md §6.1).
 type evalRequest struct {
-	GateName        string          `json:"gateName"`
-	GateNames       []string        `json:"gateNames"`
-	ConfigName      string          `json:"configName"`
-	ConfigNames     []string        `json:"configNames"`
-	ExperimentName  string          `json:"experimentName"`
-	ExperimentNames []string        `json:"experimentNames"`
-	LayerName       string          `json:"layerName"`
-	LayerNames      []string        `json:"layerNames"`
+	GateName        string   `json:"gateName"`
+	GateNames       []string `json:"gateNames"`
+	ConfigName      string   `json:"configName"`
+	ConfigNames     []string `json:"configNames"`
+	ExperimentName  string   `json:"experimentName"`
+	ExperimentNames []string `json:"experimentNames"`
+	LayerName       string   `json:"layerName"`
+	LayerNames      []string `json:"layerNames"`
+	// ParameterNames, on get_layer, are the parameters the caller reads: only those are
+	// exposed (absent: every parameter of the value).
+	ParameterNames *[]string `json:"parameterNames"`
+	// ParameterName, on log_exposure, is the layer parameter read.
+	ParameterName   string          `json:"parameterName"`
 	User            json.RawMessage `json:"user"`
 	StatsigMetadata *struct {
 		ExposureLoggingDisabled bool `json:"exposureLoggingDisabled"`

@@ -232,6 +232,7 @@ func (s *Server) routes() {
 	s.handle("POST", "/v1/get_layer", "get_layer", s.getLayer)
 	s.handle("POST", "/v1/log_event", "log_event", s.logEvent)
 	s.handle("POST", "/v1/rgstr", "log_event", s.logEvent)
+	s.handle("POST", "/v1/log_exposure", "log_exposure", s.logManualExposure)
 	s.handle("POST", "/v1/get_client_initialize_response", "get_client_initialize_response", s.clientInitialize)
 
 	// Forward proxy for unmodified SDKs (docs/semantics.md §1.1, §3).

@@ -3,11 +3,14 @@ package evaluator
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"slices"
 )
 
 // loggedFields are the user fields exposures and events carry, in Server Core's order
 // (docs/semantics.md §4.2); privateAttributes and fields Statsig does not define never are.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
 var loggedFields = [...]string{
 	"userID", "customIDs", "email", "ip", "userAgent", "country", "locale", "appVersion", "custom",
 	"statsigEnvironment",
@@ -40,7 +43,7 @@ func (e *Evaluator) LoggedUser(u *User) []byte {
 			field(k, e.mergedCustom(raw))
 		case set:
 			field(k, raw)
-		case k == "statsigEnvironment" && e.opts.Environment != "":
+		case k == "statsigEnvironment" && e.opts.Environment != "": //nolint:goconst // as above
 			tier, _ := json.Marshal(map[string]string{"tier": e.opts.Environment})
 			field(k, tier)
 		}
@@ -59,9 +62,7 @@ func (e *Evaluator) mergedCustom(userCustom []byte) []byte {
 	}
 	var own map[string]json.RawMessage
 	if json.Unmarshal(userCustom, &own) == nil {
-		for k, v := range own {
-			merged[k] = v
-		}
+		maps.Copy(merged, own)
 	}
 	keys := make([]string, 0, len(merged))
 	for k := range merged {

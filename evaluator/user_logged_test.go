@@ -29,8 +29,10 @@ func TestLoggedUser(t *testing.T) {
 		{"global custom fields alone", Options{GlobalCustomFields: map[string]any{"region": "eu"}},
 			`{"userID":"u"}`, `{"userID":"u","custom":{"region":"eu"}}`},
 		{"every field", Options{},
-			`{"appVersion":"1.2","locale":"en","country":"FR","userAgent":"ua","ip":"1.2.3.4","email":"e","customIDs":{},"userID":"u"}`,
-			`{"userID":"u","customIDs":{},"email":"e","ip":"1.2.3.4","userAgent":"ua","country":"FR","locale":"en","appVersion":"1.2"}`},
+			`{"appVersion":"1.2","locale":"en","country":"FR","userAgent":"ua","ip":"1.2.3.4","email":"e",` +
+				`"customIDs":{},"userID":"u"}`,
+			`{"userID":"u","customIDs":{},"email":"e","ip":"1.2.3.4","userAgent":"ua","country":"FR",` +
+				`"locale":"en","appVersion":"1.2"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			u, err := DecodeUser([]byte(tc.user))
