@@ -41,6 +41,11 @@ func TestLayerParametersAndManualExposures(t *testing.T) {
 			[]string{"config/experiment_with_many_params/true", "config/test_email_config/true"}},
 		{"a manual exposure of a parameter the layer lacks logs nothing",
 			[]string{`/v1/log_exposure {` + layer + `,"parameterName":"missing",USER}`}, 202, nil},
+		{"an OFREP evaluation exposes its flag",
+			[]string{`/ofrep/v1/evaluate/flags/test_public {"context":{"targetingKey":"manual-1"}}`}, 200,
+			[]string{"gate/test_public/"}},
+		{"an OFREP evaluation with exposure logging disabled exposes nothing",
+			[]string{`/ofrep/v1/evaluate/flags/test_public {"context":{"targetingKey":"manual-1"}} NOEXPOSE`}, 200, nil},
 		{"log_exposure needs one entity", []string{`/v1/log_exposure {"gateName":"a","configName":"b",USER}`}, 400, nil},
 		{"log_exposure of a layer needs parameterName", []string{`/v1/log_exposure {` + layer + `,USER}`}, 400, nil},
 	} {
@@ -51,7 +56,11 @@ func TestLayerParametersAndManualExposures(t *testing.T) {
 			for _, r := range tc.requests {
 				path, body, _ := strings.Cut(r, " ")
 				body = strings.ReplaceAll(body, "USER", `"user":{"userID":"manual-1","email":"a@statsig.com"}`)
-				res := env.do(t, "POST", path, body, "statsig-api-key", testKey)
+				headers := []string{"statsig-api-key", testKey}
+				if b, ok := strings.CutSuffix(body, " NOEXPOSE"); ok {
+					body, headers = b, append(headers, exposureLoggingDisabledHeader, "true")
+				}
+				res := env.do(t, "POST", path, body, headers...)
 				status = res.status
 				if res.status >= 300 && tc.status < 300 {
 					t.Fatalf("%s = %d %s", path, res.status, res.body)

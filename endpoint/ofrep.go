@@ -2,6 +2,7 @@ package endpoint
 
 import (
 	"net/http"
+	"strings"
 )
 
 // ofrepSuccess is an OFREP evaluation result.
@@ -29,6 +30,9 @@ type ofrepFailure struct {
 	ErrorDetails string `json:"errorDetails,omitempty"`
 }
 
+// exposureLoggingDisabledHeader, set to "true", evaluates an OFREP flag without an exposure.
+const exposureLoggingDisabledHeader = "Statsig-Exposure-Logging-Disabled"
+
 // ofrepEvaluate serves POST /ofrep/v1/evaluate/flags/{key}: one flag for a dynamic context,
 // exposed like the Statsig API's calls. Auth: statsig-api-key, X-API-Key or
 // Authorization: Bearer <key>.
@@ -50,7 +54,10 @@ func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
 			ErrorDetails: "no gate, dynamic config, experiment or layer of that name in this project"})
 		return
 	}
-	res := s.evaluateFlag(p, u, key, kind, true)
+	// OFREP requests carry only a context: a header asks for no exposure, as the HTTP API's
+	// statsigMetadata.exposureLoggingDisabled does.
+	expose := !strings.EqualFold(r.Header.Get(exposureLoggingDisabledHeader), "true")
+	res := s.evaluateFlag(p, u, key, kind, expose)
 	writeJSON(w, http.StatusOK, res)
 }
 

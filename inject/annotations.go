@@ -24,6 +24,9 @@ const (
 	// key becomes OFREP_HEADERS' bearer token through the kubelet, never through the webhook.
 	AnnOFREPKeySecret = Prefix + "ofrep-key-secret"
 	AnnStrict         = Prefix + "strict"
+	// AnnExposureLoggingDisabled evaluates without logging exposures (Server Core's
+	// disable_exposure_logging), for pods whose results are not shown to a user.
+	AnnExposureLoggingDisabled = Prefix + "exposure-logging-disabled"
 
 	AnnRolloutGate = Prefix + "rollout-gate"
 	AnnRolloutUnit = Prefix + "rollout-unit"

@@ -66,6 +66,8 @@ type Outcome struct {
 	Variant   *Rollout
 	exposures []exposure
 	project   *serving.Project
+	// noExposures: the request disabled exposure logging.
+	noExposures bool
 }
 
 type exposure struct {
@@ -132,7 +134,7 @@ func Evaluate(p *serving.Project, req *Request, s Subject, ofrepEndpoint string)
 	if err != nil {
 		return nil, []string{"building the Statsig user failed: " + err.Error()}
 	}
-	o := &Outcome{project: p, Results: Results{
+	o := &Outcome{project: p, noExposures: req.ExposureLoggingDisabled, Results: Results{
 		Spec: p.Name, Revision: p.Revision,
 		Unit: UnitInfo{Type: req.Unit.String(), IDType: req.IDType, ID: unitID},
 	}}
@@ -242,7 +244,7 @@ func (o *Outcome) expose(u *User, e evaluator.Exposure) {
 // project's sink; nothing when the project disables logging. It never blocks.
 func (o *Outcome) LogExposures() {
 	p := o.project
-	if p == nil || p.Events == nil || p.DisableAllLogging {
+	if p == nil || p.Events == nil || p.DisableAllLogging || o.noExposures {
 		return
 	}
 	// The user as Server Core logs it (environment tier, global custom fields), rendered once
@@ -258,7 +260,12 @@ func (o *Outcome) LogExposures() {
 }
 
 // Exposures is how many exposures LogExposures would queue.
-func (o *Outcome) Exposures() int { return len(o.exposures) }
+func (o *Outcome) Exposures() int {
+	if o.noExposures {
+		return 0
+	}
+	return len(o.exposures)
+}
 
 // jsonObject renders a config value as compact JSON; a missing value is {} (as Statsig sends).
 func jsonObject(v any) json.RawMessage {

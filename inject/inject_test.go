@@ -34,6 +34,8 @@ func TestParse(t *testing.T) {
 			[]string{"a"}, "workload", []string{"user-custom"}},
 		{"bad strict", map[string]string{inject.AnnGates: "a", inject.AnnStrict: "yes"},
 			[]string{"a"}, "workload", []string{"strict"}},
+		{"bad exposure-logging-disabled", map[string]string{inject.AnnGates: "a", inject.AnnExposureLoggingDisabled: "1"},
+			[]string{"a"}, "workload", []string{"exposure-logging-disabled"}},
 		{"rollout without gate", map[string]string{inject.AnnRolloutImagePrefix + "app": "img:2"},
 			nil, "workload", []string{"rollout-gate: is missing"}},
 		{"rollout without variant", map[string]string{inject.AnnRolloutGate: "g"},
@@ -171,6 +173,26 @@ func TestEvaluate(t *testing.T) {
 	if user["userID"] != "checkout" || user["custom"].(map[string]any)["team"] != "payments" ||
 		user["custom"].(map[string]any)["namespace"] != "shop" {
 		t.Errorf("logged user = %s", got[0].User)
+	}
+}
+
+// A pod that disables exposure logging gets its results and logs nothing.
+func TestEvaluateWithExposureLoggingDisabled(t *testing.T) {
+	sink := &injecttest.Sink{}
+	p := testProject(t, sink)
+	req, problems := inject.Parse(map[string]string{
+		inject.AnnGates: "new_checkout", inject.AnnExposureLoggingDisabled: "true",
+	}, inject.Unit{Kind: inject.UnitWorkload})
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	o, problems := inject.Evaluate(p, &req, inject.Subject{Namespace: "shop", Workload: "checkout"}, "")
+	if len(problems) > 0 || len(o.Env) == 0 {
+		t.Fatalf("problems %v, env %v", problems, o.Env)
+	}
+	o.LogExposures()
+	if n := len(sink.Snapshot()); n != 0 || o.Exposures() != 0 {
+		t.Errorf("%d exposures logged (Exposures() = %d), want none", n, o.Exposures())
 	}
 }
 

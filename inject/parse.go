@@ -55,10 +55,12 @@ type Request struct {
 	Environment                 string
 	OFREP                       bool
 	// OFREPKey is the Secret key injected as the OFREP bearer token (nil: none).
-	OFREPKey       *SecretKeyRef
-	Strict         bool
-	Rollout        *Rollout
-	Paused, DryRun bool
+	OFREPKey *SecretKeyRef
+	Strict   bool
+	// ExposureLoggingDisabled: evaluate without logging exposures.
+	ExposureLoggingDisabled bool
+	Rollout                 *Rollout
+	Paused, DryRun          bool
 }
 
 // Parse reads the annotations. It returns every problem found (each a complete sentence
@@ -123,6 +125,9 @@ func Parse(ann map[string]string, defaultUnit Unit) (Request, []string) {
 	}
 	if req.Strict, ok = parseBool(ann, AnnStrict); !ok {
 		bad(AnnStrict, "must be \"true\" or \"false\", not %q", ann[AnnStrict])
+	}
+	if req.ExposureLoggingDisabled, ok = parseBool(ann, AnnExposureLoggingDisabled); !ok {
+		bad(AnnExposureLoggingDisabled, "must be \"true\" or \"false\", not %q", ann[AnnExposureLoggingDisabled])
 	}
 	if req.Paused, ok = parseBool(ann, AnnPaused); !ok {
 		bad(AnnPaused, "must be \"true\" or \"false\", not %q", ann[AnnPaused])
