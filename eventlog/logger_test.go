@@ -200,6 +200,29 @@ func TestExposureDedupe(t *testing.T) {
 	}
 }
 
+// De-duplication outlives a flush: an exposure already delivered is not sent again within the
+// TTL (Server Core keeps its set across flushes and resets it on the TTL only).
+func TestExposureDedupeAcrossFlushes(t *testing.T) {
+	r := newReceiver(t)
+	l := newLogger(t, r, func(o *Options) { o.DedupeTTL = time.Hour })
+	exposure := func(user string) Event {
+		return Event{EventName: "statsig::gate_exposure", User: json.RawMessage(`{"userID":"` + user + `"}`)}
+	}
+	for round := range 3 {
+		l.EnqueueExposure(exposure("a"), "gate|a")
+		l.EnqueueExposure(exposure(fmt.Sprint("new-", round)), fmt.Sprint("gate|new-", round))
+		if err := l.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r.count() != 4 {
+		t.Fatalf("delivered %d exposures over 3 flushes, want 4 (a once, and one new user per flush)", r.count())
+	}
+}
+
 func TestHeadersAndNoKeyInErrors(t *testing.T) {
 	r := newReceiver(t)
 	l := newLogger(t, r, nil)
