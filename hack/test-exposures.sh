@@ -84,7 +84,7 @@ run_case() {
   [[ "$blocked" == 0 ]] || { echo "  $name: $blocked non-loopback requests refused (see $d/sink.log)"; ok=0; }
   ((ok)) || { broken=1; return; }
   local rc=0
-  python3 "$src/compare.py" "$d" --plan "$d/plan.json" --label "$name" --json "$d/summary.json" >"$d/diff.txt" || rc=$?
+  python3 "$src/compare.py" "$d" --plan "$d/plan.json" --payload "$payload" --label "$name" --json "$d/summary.json" >"$d/diff.txt" || rc=$?
   case $rc in
     0) echo "  $name: identical";;
     1) differ=1; summaries+=("$d/summary.json"); sed -n '1,/examples:/p' "$d/diff.txt" | sed '$d';;

@@ -75,14 +75,17 @@ def normalise(e, problems):
 
 def kind(e):
     n = e.get("eventName")
-    return n if n in EXPOSURES else "custom event"
+    if n not in EXPOSURES:
+        return "custom event"
+    md = e.get("metadata") if isinstance(e.get("metadata"), dict) else {}
+    return n + (" manual" if md.get("isManualExposure") == "true" else "")
 
 
 def pair_key(e):
     u = e.get("user") or {}
     md = e.get("metadata") if isinstance(e.get("metadata"), dict) else {}
     k = [e.get("eventName"), u.get("userID"), json.dumps(u.get("customIDs"), sort_keys=True),
-         md.get("gate"), md.get("config"), md.get("parameterName")]
+         md.get("gate"), md.get("config"), md.get("parameterName"), md.get("isManualExposure")]
     if kind(e) == "custom event":
         k += [json.dumps(e.get("value")), json.dumps(e.get("metadata"), sort_keys=True)]
     return tuple(k)
@@ -156,6 +159,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("outdir")
     ap.add_argument("--plan")
+    ap.add_argument("--payload", help="the DCS payload: names unpaired exposures its sampling explains")
     ap.add_argument("--label", default="")
     ap.add_argument("--examples", type=int, default=2)
     ap.add_argument("--json")
@@ -187,6 +191,11 @@ def main():
     cats = collections.Counter()
     examples = collections.defaultdict(list)
     read = read_params(plan)
+    sampling = ""
+    if a.payload:
+        sdk = (json.load(open(a.payload)).get("sdk_configs") or {})
+        if sdk.get("sampling_mode") in ("on", "shadow"):
+            sampling = " (payload has sampling_mode %s: Server Core sampled it out?)" % sdk["sampling_mode"]
 
     def add(cat, ex):
         cats[cat] += 1
@@ -209,6 +218,8 @@ def main():
             elif y.get("eventName") == "statsig::layer_exposure" and read is not None and \
                     ((y.get("user") or {}).get("userID"), md.get("config"), md.get("parameterName")) not in read:
                 why = " (layer exposure for a parameter Server Core did not read)"
+            elif kind(y) in EXPOSURES:
+                why = sampling
             add("[%s] only in ours%s" % (kind(y), why), json.dumps(y, sort_keys=True))
     for p in problems:
         cats[p] += 1

@@ -120,7 +120,9 @@ async function ours() {
   agent.destroy();
   if (Object.keys(bad).length) {
     console.error('ours: non-2xx answers: ' + JSON.stringify(bad));
-    process.exitCode = 3;
+    // Manual exposures the endpoint cannot take yet show up in the diff (only in Server Core);
+    // any other failed call is a harness error.
+    if (Object.keys(bad).some((k) => !k.startsWith(manualPath + ' '))) process.exitCode = 3;
   }
 }
 

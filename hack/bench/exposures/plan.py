@@ -88,6 +88,7 @@ def main():
 
     per_user = {"gate": 4, "config": 2, "experiment": 2, "layer": 2}
     for i in range(len(users)):
+        first_gate = None
         for op, k in per_user.items():
             for _ in range(k):
                 n = nxt(op)
@@ -98,8 +99,9 @@ def main():
                     ps = layers[n]
                     c["params"] = None if a.layer_params == "all" else sorted(rnd.sample(ps, (len(ps) + 1) // 2))
                 calls.append(c)
-        if gates:  # a repeat: deduped by both sides
-            calls.append({"u": i, "op": "gate", "name": gates[i % len(gates)]})
+                first_gate = first_gate or (n if op == "gate" else None)
+        if first_gate:  # a repeat: deduped by both sides
+            calls.append({"u": i, "op": "gate", "name": first_gate})
         if i % 25 == 0:  # unknown specs are exposed too
             calls.append({"u": i, "op": rnd.choice(["gate", "config", "experiment"]), "name": "no_such_entity_%d" % i})
         ev = {"u": i, "op": "event", "eventName": rnd.choice(["purchase", "page_view", "signup"])}
