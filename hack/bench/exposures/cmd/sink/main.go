@@ -113,7 +113,7 @@ func (s *sink) logEvent(w http.ResponseWriter, r *http.Request, side string) {
 	}
 	// Keep the batch as sent plus the headers that matter for the comparison.
 	line, _ := json.Marshal(map[string]any{
-		"contentEncoding": r.Header.Get("Content-Encoding"),
+		"contentEncoding":  r.Header.Get("Content-Encoding"),
 		"eventCountHeader": r.Header.Get("statsig-event-count"),
 		"body":             json.RawMessage(raw),
 	})
