@@ -19,7 +19,7 @@ src="$root/hack/bench/exposures"
 command -v node >/dev/null && command -v npm >/dev/null || { echo "test-exposures: node and npm are required"; exit 1; }
 command -v python3 >/dev/null || { echo "test-exposures: python3 is required"; exit 1; }
 
-SEEDS=${SEEDS:-1 2 3}
+SEEDS=${SEEDS-1 2 3}  # SEEDS= (empty): fixtures only
 EDGE=${EDGE:-1}
 FIXTURES=${FIXTURES:-1}
 N_USERS=${N_USERS:-200}
