@@ -1,0 +1,130 @@
+'use strict';
+// Executes a plan (plan.py) against one side of the exposure differential.
+//   node drive.js core PLAN SINK_ADDR TIER   Server Core (npm @statsig/statsig-node-core), specs from
+//                                            and events to the loopback sink, then flush + shutdown
+//   node drive.js ours PLAN ENDPOINT_ADDR    our endpoint's HTTP API (statsig-operator serve)
+// Env: MANUAL_EXPOSURES=1 runs the plan's "manual" calls (off: ours has no manual exposure API yet);
+//      OURS_PARAM_NAMES=1 sends the layer's read parameters as get_layer "parameterNames" (planned
+//      API; off: ours exposes every parameter at get_layer); OURS_MANUAL_PATH [/v1/log_manual_exposure];
+//      GLOBAL_CUSTOM=JSON Server Core's globalCustomFields (ours: no serve flag yet).
+const fs = require('fs');
+const http = require('http');
+
+const [mode, planFile, addr, tier] = process.argv.slice(2);
+const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
+const manual = process.env.MANUAL_EXPOSURES === '1';
+if (!/^127\.|^localhost:|^\[::1\]/.test(addr)) throw new Error('loopback only: ' + addr);
+
+async function core() {
+  const { Statsig, StatsigUser } = require('@statsig/statsig-node-core');
+  const [host, port] = addr.split(':');
+  const base = 'http://' + addr;
+  const opts = {
+    specsUrl: base + '/v2/download_config_specs',
+    logEventUrl: base + '/core/v1/log_event',
+    idListsUrl: base + '/v1/get_id_lists',
+    enableIdLists: false,
+    environment: tier,
+    specsSyncIntervalMs: 600000,
+    initTimeoutMs: 60000,
+    outputLogLevel: 'error',
+    waitForCountryLookupInit: true,
+    waitForUserAgentInit: true,
+    // Every Rust-side request goes through the sink, which refuses non-loopback targets
+    // (Server Core's sdk_exception reporter is hard-coded to statsigapi.net).
+    proxyConfig: { proxyHost: host, proxyPort: Number(port), proxyProtocol: 'http' },
+  };
+  if (process.env.GLOBAL_CUSTOM) opts.globalCustomFields = JSON.parse(process.env.GLOBAL_CUSTOM);
+  const s = new Statsig(plan.sdk_key, opts);
+  const r = await s.initialize();
+  if (!r || !r.isSuccess) throw new Error('Server Core init failed: ' + JSON.stringify(r));
+  const users = plan.users.map((u) => new StatsigUser(u));
+  for (const c of plan.calls) {
+    const u = users[c.u];
+    switch (c.op) {
+      case 'gate': s.checkGate(u, c.name); break;
+      case 'config': s.getDynamicConfig(u, c.name); break;
+      case 'experiment': s.getExperiment(u, c.name); break;
+      case 'layer': {
+        const l = s.getLayer(u, c.name);
+        // params null: read every parameter the layer returned for this user.
+        for (const p of c.params || Object.keys(l.__value || {})) l.getValue(p, null);
+        break;
+      }
+      case 'event': s.logEvent(u, c.eventName, c.value, c.metadata); break;
+      case 'manual':
+        if (!manual) break;
+        if (c.kind === 'gate') s.manuallyLogFeatureGateExposure(u, c.name);
+        else if (c.kind === 'config') s.manuallyLogDynamicConfigExposure(u, c.name);
+        else if (c.kind === 'experiment') s.manuallyLogExperimentExposure(u, c.name);
+        else s.manuallyLogLayerParamExposure(u, c.name, c.param);
+        break;
+      default: throw new Error('unknown op ' + c.op);
+    }
+  }
+  const f = await s.flushEvents();
+  if (f && f.isSuccess === false) console.error('flushEvents:', JSON.stringify(f));
+  await s.shutdown(10000);
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+function post(path, body) {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(JSON.stringify(body));
+    const [host, port] = addr.split(':');
+    const req = http.request({
+      host, port, path, method: 'POST', agent,
+      headers: { 'content-type': 'application/json', 'content-length': data.length, 'statsig-api-key': plan.sdk_key },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function ours() {
+  const manualPath = process.env.OURS_MANUAL_PATH || '/v1/log_manual_exposure';
+  const bad = {};
+  for (const c of plan.calls) {
+    const user = plan.users[c.u];
+    let path; let body;
+    switch (c.op) {
+      case 'gate': path = '/v1/check_gate'; body = { gateName: c.name, user }; break;
+      case 'config': path = '/v1/get_config'; body = { configName: c.name, user }; break;
+      case 'experiment': path = '/v1/get_experiment'; body = { experimentName: c.name, user }; break;
+      case 'layer':
+        path = '/v1/get_layer'; body = { layerName: c.name, user };
+        if (process.env.OURS_PARAM_NAMES === '1' && c.params) body.parameterNames = c.params;
+        break;
+      case 'event':
+        path = '/v1/log_event';
+        body = { events: [{ eventName: c.eventName, value: c.value, metadata: c.metadata, user }] };
+        break;
+      case 'manual':
+        if (!manual) continue;
+        // Placeholder shape until the endpoint has a manual exposure API.
+        path = manualPath; body = { kind: c.kind, name: c.name, parameterName: c.param, user };
+        break;
+      default: throw new Error('unknown op ' + c.op);
+    }
+    const r = await post(path, body);
+    if (r.status >= 300) {
+      const k = path + ' ' + r.status;
+      if (!bad[k]) console.error(`ours: ${k}: ${r.body.slice(0, 200)}`);
+      bad[k] = (bad[k] || 0) + 1;
+    }
+  }
+  agent.destroy();
+  if (Object.keys(bad).length) {
+    console.error('ours: non-2xx answers: ' + JSON.stringify(bad));
+    // Manual exposures the endpoint cannot take yet show up in the diff (only in Server Core);
+    // any other failed call is a harness error.
+    if (Object.keys(bad).some((k) => !k.startsWith(manualPath + ' '))) process.exitCode = 3;
+  }
+}
+
+(mode === 'core' ? core() : mode === 'ours' ? ours() : Promise.reject(new Error('mode core|ours')))
+  .catch((e) => { console.error(e); process.exit(1); });
