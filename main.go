@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -264,7 +265,10 @@ func serve(args []string) int {
 			"Default on loopback: "+localKey+".")
 	logEventURL := fs.String("log-event-url", "", "Where exposures and custom events go (Statsig's default when empty).")
 	disableLogging := fs.Bool("disable-logging", true, "Send no events (the default for local development).")
-	environment := fs.String("environment", "", "Environment tier for environment_field conditions.")
+	environment := fs.String("environment", "",
+		"Environment tier: environment_field conditions and the logged user's statsigEnvironment.")
+	globalCustom := fs.String("global-custom-fields", "",
+		"JSON object of custom fields every user has (evaluation and the logged user), as globalCustomFields.")
 	addrFile := fs.String("addr-file", "",
 		"Write the address listened on to this file (useful with --listen 127.0.0.1:0).")
 	opts := zap.Options{Development: true}
@@ -282,10 +286,17 @@ func serve(args []string) int {
 		return 2
 	}
 	*key = k
+	var custom map[string]any
+	if *globalCustom != "" {
+		if err := json.Unmarshal([]byte(*globalCustom), &custom); err != nil {
+			fmt.Fprintln(os.Stderr, "serve: --global-custom-fields must be a JSON object:", err)
+			return 2
+		}
+	}
 	err = endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
 		SpecsFile: *specsFile, Listen: *listen, Keys: []string{*key}, LogEventURL: *logEventURL,
 		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
-		Evaluator: evaluator.Options{Environment: *environment}, AddrFile: *addrFile,
+		Evaluator: evaluator.Options{Environment: *environment, GlobalCustomFields: custom}, AddrFile: *addrFile,
 	})
 	if err != nil && err != context.Canceled {
 		fmt.Fprintln(os.Stderr, "serve:", err)

@@ -112,6 +112,12 @@ func normalizeEvent(p *serving.Project, ev map[string]json.RawMessage, sharedUse
 	default:
 		ev["user"] = []byte("{}")
 	}
+	// Server Core sends custom events with both fields null.
+	for _, k := range [...]string{"secondaryExposures", "statsigMetadata"} {
+		if _, ok := ev[k]; !ok {
+			ev[k] = json.RawMessage("null")
+		}
+	}
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return nil, badRequest("could not be re-encoded")

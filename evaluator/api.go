@@ -62,6 +62,7 @@ func (e *Evaluator) GetLayer(u *User, name string) LayerResult {
 		Details: c.details(), SecondaryExposures: copyExposures(c.sec),
 		UndelegatedSecondaryExposures: copyExposures(c.sec[:c.undelegatedLen()]),
 		ExplicitParameters:            []string{},
+		undelegatedNull:               !c.undelSet && len(c.sec) == 0,
 	}
 	if c.hasExplicit && c.explicit != nil {
 		r.ExplicitParameters = c.explicit

@@ -190,7 +190,9 @@ func (c *evalCtx) finalize(sp *spec, r *rule) {
 		c.sampling, c.hasSampling = 0, false
 	}
 	c.forwardAll = sp.forwardAll
-	if c.depth == 0 && !c.undelSet {
+	// As Server Core: with no secondary exposure and no delegation there is no undelegated
+	// list at all (logged as null for a layer's implicit parameters).
+	if c.depth == 0 && !c.undelSet && len(c.sec) > 0 {
 		c.undelN, c.undelSet = len(c.sec), true
 	}
 }

@@ -74,6 +74,9 @@ type LayerResult struct {
 	Details                       Details
 	SecondaryExposures            []SecondaryExposure
 	UndelegatedSecondaryExposures []SecondaryExposure
+	// undelegatedNull: Server Core has no undelegated list for this evaluation (a layer that
+	// delegated to no experiment and saw no secondary exposure), and logs null for it.
+	undelegatedNull bool
 	// ParameterRuleIDs maps parameters to the rule that set them (useNewLayerEval layers).
 	ParameterRuleIDs map[string]string
 
@@ -178,12 +181,15 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	m["ruleID"] = l.RuleID
 	m["parameterName"] = param
 	m["isExplicitParameter"] = strconv.FormatBool(explicit)
-	sec := l.UndelegatedSecondaryExposures
+	sec := exposures(l.SecondaryExposures)
 	if explicit {
 		m["allocatedExperiment"] = l.AllocatedExperiment
-		sec = l.SecondaryExposures
 	} else {
 		m["allocatedExperiment"] = ""
+		sec = exposures(l.UndelegatedSecondaryExposures)
+		if l.undelegatedNull {
+			sec = nil // sent as null, as Server Core sends a layer's absent undelegated list
+		}
 	}
 	if rid, ok := l.ParameterRuleIDs[param]; ok {
 		m["ruleID"] = rid
@@ -191,7 +197,7 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	return Exposure{
 		EventName:          LayerExposureEvent,
 		Metadata:           m,
-		SecondaryExposures: exposures(sec),
+		SecondaryExposures: sec,
 		Time:               time.Now().UnixMilli(),
 	}, true
 }

@@ -252,10 +252,8 @@ func (l *Logger) EnqueueExposure(ev Event, dedupeKey string) {
 	if ev.StatsigMetadata == nil {
 		ev.StatsigMetadata = map[string]any{}
 	}
-	if ev.SecondaryExposures == nil {
-		ev.SecondaryExposures = []SecondaryExposure{}
-	}
-	l.Enqueue(ev)
+	l.Enqueue(ev) // SecondaryExposures as given: nil is null, as Server Core sends some layers'
+
 }
 
 // cutLocked moves the queue into a pending batch and enforces the memory bound by dropping

@@ -66,7 +66,8 @@ run_case() {
   # shellcheck disable=SC2086  # OURS_SERVE_ARGS is a list of flags
   "$out/statsig-operator" serve --specs-file "$payload" --listen 127.0.0.1:0 --key "$key" \
     --disable-logging=false --log-event-url "http://$sink/ours/v1/log_event" --environment "$TIER" \
-    --addr-file "$d/ours.addr" ${OURS_SERVE_ARGS:-} >"$d/ours.log" 2>&1 &
+    --addr-file "$d/ours.addr" ${GLOBAL_CUSTOM:+--global-custom-fields "$GLOBAL_CUSTOM"} ${OURS_SERVE_ARGS:-} \
+    >"$d/ours.log" 2>&1 &
   local ours_pid=$!; pids+=("$ours_pid")
   local ok=1
   wait_file "$d/ours.addr" || { echo "  $name: statsig-operator serve did not start"; tail -5 "$d/ours.log"; ok=0; }

@@ -3,16 +3,16 @@
 //   node drive.js core PLAN SINK_ADDR TIER   Server Core (npm @statsig/statsig-node-core), specs from
 //                                            and events to the loopback sink, then flush + shutdown
 //   node drive.js ours PLAN ENDPOINT_ADDR    our endpoint's HTTP API (statsig-operator serve)
-// Env: MANUAL_EXPOSURES=1 runs the plan's "manual" calls (off: ours has no manual exposure API yet);
-//      OURS_PARAM_NAMES=1 sends the layer's read parameters as get_layer "parameterNames" (planned
-//      API; off: ours exposes every parameter at get_layer); OURS_MANUAL_PATH [/v1/log_manual_exposure];
-//      GLOBAL_CUSTOM=JSON Server Core's globalCustomFields (ours: no serve flag yet).
+// Env: MANUAL_EXPOSURES=0 skips the plan's "manual" calls (ours: POST /v1/log_exposure);
+//      OURS_PARAM_NAMES=0 leaves out get_layer's "parameterNames" (the parameters the plan reads;
+//      without it ours exposes every parameter at get_layer);
+//      GLOBAL_CUSTOM=JSON Server Core's globalCustomFields (ours: serve --global-custom-fields).
 const fs = require('fs');
 const http = require('http');
 
 const [mode, planFile, addr, tier] = process.argv.slice(2);
 const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
-const manual = process.env.MANUAL_EXPOSURES === '1';
+const manual = process.env.MANUAL_EXPOSURES !== '0';
 if (!/^127\.|^localhost:|^\[::1\]/.test(addr)) throw new Error('loopback only: ' + addr);
 
 async function core() {
@@ -86,7 +86,6 @@ function post(path, body) {
 }
 
 async function ours() {
-  const manualPath = process.env.OURS_MANUAL_PATH || '/v1/log_manual_exposure';
   const bad = {};
   for (const c of plan.calls) {
     const user = plan.users[c.u];
@@ -97,7 +96,7 @@ async function ours() {
       case 'experiment': path = '/v1/get_experiment'; body = { experimentName: c.name, user }; break;
       case 'layer':
         path = '/v1/get_layer'; body = { layerName: c.name, user };
-        if (process.env.OURS_PARAM_NAMES === '1' && c.params) body.parameterNames = c.params;
+        if (process.env.OURS_PARAM_NAMES !== '0' && c.params) body.parameterNames = c.params;
         break;
       case 'event':
         path = '/v1/log_event';
@@ -105,8 +104,11 @@ async function ours() {
         break;
       case 'manual':
         if (!manual) continue;
-        // Placeholder shape until the endpoint has a manual exposure API.
-        path = manualPath; body = { kind: c.kind, name: c.name, parameterName: c.param, user };
+        path = '/v1/log_exposure'; body = { user };
+        if (c.kind === 'gate') body.gateName = c.name;
+        else if (c.kind === 'config') body.configName = c.name;
+        else if (c.kind === 'experiment') body.experimentName = c.name;
+        else { body.layerName = c.name; body.parameterName = c.param; }
         break;
       default: throw new Error('unknown op ' + c.op);
     }
@@ -120,9 +122,8 @@ async function ours() {
   agent.destroy();
   if (Object.keys(bad).length) {
     console.error('ours: non-2xx answers: ' + JSON.stringify(bad));
-    // Manual exposures the endpoint cannot take yet show up in the diff (only in Server Core);
-    // any other failed call is a harness error.
-    if (Object.keys(bad).some((k) => !k.startsWith(manualPath + ' '))) process.exitCode = 3;
+    process.exitCode = 3; // every call must be answered
+
   }
 }
 
