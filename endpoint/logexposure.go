@@ -11,7 +11,7 @@ import (
 // caller evaluated earlier with exposures off (statsigMetadata.exposureLoggingDisabled, or
 // get_layer's parameterNames: []) and now uses the result: the entity is evaluated again
 // for the user with the current revision and its exposure logged with isManualExposure,
-// de-duplicated like any other. Body: user and one of gateName, configName, experimentName,
+// de-duplicated against other manual exposures only (as Server Core). Body: user and one of gateName, configName, experimentName,
 // or layerName with parameterName.
 func (s *Server) logManualExposure(w http.ResponseWriter, r *http.Request) {
 	p, req, u, ok := s.decodeEval(w, r)
@@ -23,15 +23,16 @@ func (s *Server) logManualExposure(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	if exp != nil {
-		exp.Metadata["isManualExposure"] = "true"
-		s.logExposure(p, u, *exp)
+	if req.ExperimentName != "" {
+		delete(exp.Metadata, "rulePassed") // Server Core's manual experiment exposures have none
 	}
+	exp.Metadata["isManualExposure"] = "true"
+	s.logExposure(p, u, *exp)
 	writeRawJSON(w, http.StatusAccepted, logAccepted)
 }
 
-// manualExposure evaluates the one entity req names; nil when a layer parameter does not
-// exist (nothing to expose, as in Server Core).
+// manualExposure evaluates the one entity req names. A layer parameter is exposed whether or
+// not the layer's value holds it, as Server Core's manual exposure does.
 func manualExposure(ev *evaluator.Evaluator, u *evaluator.User, req *evalRequest) (*evaluator.Exposure, *apiError) {
 	set := 0
 	for _, n := range []string{req.GateName, req.ConfigName, req.ExperimentName, req.LayerName} {
@@ -66,11 +67,7 @@ func manualExposure(ev *evaluator.Evaluator, u *evaluator.User, req *evalRequest
 		if aerr := checkName("parameterName", req.ParameterName); aerr != nil {
 			return nil, badRequest("a layer exposure needs parameterName: " + aerr.message)
 		}
-		e, ok := ev.GetLayer(u, req.LayerName).ParameterExposure(req.ParameterName)
-		if !ok {
-			return nil, nil
-		}
-		exp = e
+		exp = ev.GetLayer(u, req.LayerName).ManualParameterExposure(req.ParameterName)
 	}
 	return &exp, nil
 }

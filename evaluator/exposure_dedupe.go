@@ -3,9 +3,11 @@ package evaluator
 import "crypto/sha256"
 
 // dedupeFields are the exposure metadata that make two exposures the same for de-duplication
-// (docs/semantics.md §4.4): which spec and rule, and the outcome.
+// (docs/semantics.md §4.4): which spec and rule, and the outcome. A manual exposure never
+// matches an automatic one (Server Core keys them on different user hashes).
 var dedupeFields = [...]string{
 	"gate", "config", "ruleID", "gateValue", "rulePassed", "allocatedExperiment", "parameterName",
+	"isManualExposure",
 }
 
 // DedupeKey identifies the exposure for de-duplication as Server Core does: the event, the

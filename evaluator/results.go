@@ -175,6 +175,18 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	if _, ok := l.Get(param); !ok {
 		return Exposure{}, false
 	}
+	return l.parameterExposure(param), true
+}
+
+// ManualParameterExposure is the exposure of a manual layer-parameter exposure: Server Core
+// logs it whether or not the layer's value holds the parameter.
+func (l LayerResult) ManualParameterExposure(param string) Exposure {
+	e := l.parameterExposure(param)
+	e.Metadata["isManualExposure"] = "true"
+	return e
+}
+
+func (l LayerResult) parameterExposure(param string) Exposure {
 	explicit := slices.Contains(l.ExplicitParameters, param)
 	m := l.Details.metadata(make(map[string]string, 9))
 	m["config"] = l.Name
@@ -199,5 +211,5 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 		Metadata:           m,
 		SecondaryExposures: sec,
 		Time:               time.Now().UnixMilli(),
-	}, true
+	}
 }

@@ -8,7 +8,7 @@
 #
 # Env: SEEDS [1 2 3], EDGE [1] (also the -edge payloads), FIXTURES [1], N_USERS [200],
 #      TIER [staging] (environment of both sides), LAYER_PARAMS [all|subset] (what Server Core
-#      reads per get_layer), MANUAL_EXPOSURES [0], OURS_PARAM_NAMES [0] (see drive.js),
+#      reads per get_layer), MANUAL_EXPOSURES [1], OURS_PARAM_NAMES [1] (see drive.js),
 #      GLOBAL_CUSTOM [{"exposurediff_global":"on"}] (Server Core's globalCustomFields; "" = none),
 #      OURS_SERVE_ARGS (extra `serve` flags, e.g. once serve can take global custom fields),
 #      EXPOSURES_STRICT [1]: 1 fails on any difference; 0 prints the summary and passes (the
@@ -26,7 +26,7 @@ N_USERS=${N_USERS:-200}
 TIER=${TIER:-staging}
 LAYER_PARAMS=${LAYER_PARAMS:-all}
 STRICT=${EXPOSURES_STRICT:-1}
-export MANUAL_EXPOSURES=${MANUAL_EXPOSURES:-0} OURS_PARAM_NAMES=${OURS_PARAM_NAMES:-0}
+export MANUAL_EXPOSURES=${MANUAL_EXPOSURES:-1} OURS_PARAM_NAMES=${OURS_PARAM_NAMES:-1}
 export GLOBAL_CUSTOM=${GLOBAL_CUSTOM-'{"exposurediff_global":"on"}'}
 cache=${STATSIG_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/statsig-operator}
 out=$(mktemp -d "${TMPDIR:-/tmp}/statsig-exposures-XXXXXX")
