@@ -6,13 +6,13 @@ import (
 	"github.com/statsig-operator/statsig-operator/evaluator"
 )
 
-// logExposure serves POST /v1/log_exposure: Server Core's manual exposures
+// logManualExposure serves POST /v1/log_exposure: Server Core's manual exposures
 // (manuallyLogGateExposure and its config, experiment and layer-parameter siblings). The
 // caller evaluated earlier with exposures off (statsigMetadata.exposureLoggingDisabled, or
 // get_layer's parameterNames: []) and now uses the result: the entity is evaluated again
 // for the user with the current revision and its exposure logged with isManualExposure,
-// de-duplicated against other manual exposures only (as Server Core). Body: user and one of gateName, configName, experimentName,
-// or layerName with parameterName.
+// de-duplicated against other manual exposures only (as Server Core). Body: user and one
+// of gateName, configName, experimentName, or layerName with parameterName.
 func (s *Server) logManualExposure(w http.ResponseWriter, r *http.Request) {
 	p, req, u, ok := s.decodeEval(w, r)
 	if !ok {
