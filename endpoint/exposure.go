@@ -10,5 +10,13 @@ func (s *Server) logExposure(p *serving.Project, u *evalUser, e evaluator.Exposu
 	if p.Events == nil || p.DisableAllLogging {
 		return
 	}
-	p.Events.LogExposure(u.loggedUser(p.Evaluator), e, e.DedupeKey(u.identity))
+	s.logExposureKeyed(p, u, e, e.DedupeKey(e.DedupeIdentity(u.identity, u.user, false)))
+}
+
+// logExposureKeyed is logExposure with the de-duplication key given.
+func (s *Server) logExposureKeyed(p *serving.Project, u *evalUser, e evaluator.Exposure, key string) {
+	if p.Events == nil || p.DisableAllLogging {
+		return
+	}
+	p.Events.LogExposure(u.loggedUser(p.Evaluator), e, key)
 }

@@ -11,8 +11,8 @@ import (
 // caller evaluated earlier with exposures off (statsigMetadata.exposureLoggingDisabled, or
 // get_layer's parameterNames: []) and now uses the result: the entity is evaluated again
 // for the user with the current revision and its exposure logged with isManualExposure,
-// de-duplicated against other manual exposures only (as Server Core). Body: user and one
-// of gateName, configName, experimentName, or layerName with parameterName.
+// de-duplicated as Server Core does it (DedupeIdentity). Body: user and one of gateName,
+// configName, experimentName, or layerName with parameterName.
 func (s *Server) logManualExposure(w http.ResponseWriter, r *http.Request) {
 	p, req, u, ok := s.decodeEval(w, r)
 	if !ok {
@@ -23,11 +23,14 @@ func (s *Server) logManualExposure(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
+	// Keyed as Server Core 0.23.2 keys a manual exposure (observed): a gate's without the
+	// unit ID (DedupeIdentity), the others as the automatic exposure of the same result.
+	key := exp.DedupeKey(exp.DedupeIdentity(u.identity, u.user, req.GateName != ""))
 	if req.ExperimentName != "" {
 		delete(exp.Metadata, "rulePassed") // Server Core's manual experiment exposures have none
 	}
 	exp.Metadata["isManualExposure"] = "true"
-	s.logExposure(p, u, *exp)
+	s.logExposureKeyed(p, u, *exp, key)
 	writeRawJSON(w, http.StatusAccepted, logAccepted)
 }
 

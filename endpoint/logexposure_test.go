@@ -35,7 +35,12 @@ func TestLayerParametersAndManualExposures(t *testing.T) {
 				`/v1/check_gate {"gateName":"test_public","statsigMetadata":{"exposureLoggingDisabled":true},USER}`,
 				`/v1/log_exposure {"gateName":"test_public",USER}`,
 			}, 202, []string{"gate/test_public/true"}},
-		{"a manual exposure after an automatic one is still logged",
+		{"a manual config exposure after the automatic one is de-duplicated (as Server Core)",
+			[]string{
+				`/v1/get_config {"configName":"test_email_config",USER}`,
+				`/v1/log_exposure {"configName":"test_email_config",USER}`,
+			}, 202, []string{"config/test_email_config/"}},
+		{"a manual gate exposure after the automatic one of a userID gate is sent (as Server Core), once",
 			[]string{
 				`/v1/check_gate {"gateName":"test_public",USER}`,
 				`/v1/log_exposure {"gateName":"test_public",USER}`,

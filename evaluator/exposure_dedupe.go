@@ -3,11 +3,9 @@ package evaluator
 import "crypto/sha256"
 
 // dedupeFields are the exposure metadata that make two exposures the same for de-duplication
-// (docs/semantics.md §4.4): which spec and rule, and the outcome. A manual exposure never
-// matches an automatic one (Server Core keys them on different user hashes).
+// (docs/semantics.md §4.4): which spec and rule, and the outcome.
 var dedupeFields = [...]string{
 	"gate", "config", "ruleID", "gateValue", "rulePassed", "allocatedExperiment", "parameterName",
-	"isManualExposure",
 }
 
 // DedupeKey identifies the exposure for de-duplication as Server Core does: the event, the
@@ -29,4 +27,17 @@ func (e Exposure) DedupeKey(identity string) string {
 	h.Write([]byte(identity))
 	var sum [sha256.Size]byte
 	return string(h.Sum(sum[:0])[:16])
+}
+
+// DedupeIdentity is the identity an exposure is keyed on (docs/semantics.md §4.4): identity
+// (the caller's rendering of the user's IDs) and, for an automatic exposure, the user's unit ID
+// of the spec's ID type. Server Core hashes that unit ID into an automatic exposure's key but
+// not into a manual gate exposure's (observed with 0.23.2; its manual config, experiment and
+// layer exposures are keyed as the automatic ones), so a manual gate exposure is suppressed by
+// an automatic one of the same result only when the user has no ID of that type.
+func (e Exposure) DedupeIdentity(identity string, u *User, manual bool) string {
+	if manual || u == nil {
+		return identity + "\x00unit:"
+	}
+	return identity + "\x00unit:" + u.UnitID(e.IDType).IDString()
 }

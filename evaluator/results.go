@@ -111,7 +111,9 @@ func (l LayerResult) Get(param string) (json.RawMessage, bool) {
 
 // Exposure is one exposure event to log (docs/semantics.md §4.3); the caller attaches the user.
 type Exposure struct {
-	EventName          string
+	EventName string
+	// IDType is the evaluated spec's ID type (de-duplication keys on the user's unit ID of it).
+	IDType             string
 	Metadata           map[string]string
 	SecondaryExposures []SecondaryExposure
 	Time               int64
@@ -148,6 +150,7 @@ func (r GateResult) Exposure() Exposure {
 	m["gateValue"] = strconv.FormatBool(r.Value)
 	m["ruleID"] = r.RuleID
 	return Exposure{
+		IDType:             r.IDType,
 		EventName:          GateExposureEvent,
 		Metadata:           m,
 		SecondaryExposures: exposures(r.SecondaryExposures),
@@ -162,6 +165,7 @@ func (r ConfigResult) Exposure() Exposure {
 	m["ruleID"] = r.RuleID
 	m["rulePassed"] = strconv.FormatBool(r.Passed)
 	return Exposure{
+		IDType:             r.IDType,
 		EventName:          ConfigExposureEvent,
 		Metadata:           m,
 		SecondaryExposures: exposures(r.SecondaryExposures),
@@ -178,12 +182,10 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	return l.parameterExposure(param), true
 }
 
-// ManualParameterExposure is the exposure of a manual layer-parameter exposure: Server Core
-// logs it whether or not the layer's value holds the parameter.
+// ManualParameterExposure is the exposure of reading param for a manual exposure: Server Core
+// builds it whether or not the layer's value holds the parameter.
 func (l LayerResult) ManualParameterExposure(param string) Exposure {
-	e := l.parameterExposure(param)
-	e.Metadata["isManualExposure"] = "true"
-	return e
+	return l.parameterExposure(param)
 }
 
 func (l LayerResult) parameterExposure(param string) Exposure {
@@ -207,6 +209,7 @@ func (l LayerResult) parameterExposure(param string) Exposure {
 		m["ruleID"] = rid
 	}
 	return Exposure{
+		IDType:             l.IDType,
 		EventName:          LayerExposureEvent,
 		Metadata:           m,
 		SecondaryExposures: sec,

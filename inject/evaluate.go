@@ -255,7 +255,7 @@ func (o *Outcome) LogExposures() {
 		if x.user != last {
 			last, logged = x.user, p.Evaluator.LoggedUser(x.user.Eval)
 		}
-		p.Events.LogExposure(logged, x.exp, x.exp.DedupeKey(x.user.Identity))
+		p.Events.LogExposure(logged, x.exp, x.exp.DedupeKey(x.exp.DedupeIdentity(x.user.Identity, x.user.Eval, false)))
 	}
 }
 
