@@ -123,8 +123,8 @@ func (c *evalCtx) clientConfigEntry(name string, kind Kind, hash func(string) st
 		entry["passed"] = c.boolv && !c.unsupported
 		return entry
 	}
-	if c.groupName != "" {
-		entry["group_name"] = c.groupName
+	if g := c.resultGroup(); g != "" {
+		entry["group_name"] = g
 	}
 	if c.isInLayer {
 		entry["is_in_layer"] = true
@@ -154,8 +154,8 @@ func (c *evalCtx) clientLayerEntry(name string, hash func(string) string) map[st
 		"explicit_parameters":             []string{},
 		"undelegated_secondary_exposures": hashedExposures(c.sec[:c.undelegatedLen()], hash),
 	}
-	if c.groupName != "" {
-		entry["group_name"] = c.groupName
+	if g := c.resultGroup(); g != "" {
+		entry["group_name"] = g
 	}
 	if c.delegate != "" {
 		entry["allocated_experiment_name"] = hash(c.delegate)
