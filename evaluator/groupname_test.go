@@ -3,7 +3,6 @@ package evaluator
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -74,27 +73,39 @@ func TestGroupNameCarryOver(t *testing.T) {
 }
 
 // TestGroupNameClientInit: the client initialize response has group_name only for the rule it
-// reports (Server Core's, recorded on testdata/group_name_dcs.json).
+// reports, and is_experiment_active from the (delegated) experiment's spec, not from what a
+// nested gate left in the shared result (Server Core's, recorded on testdata/group_name_dcs.json).
 func TestGroupNameClientInit(t *testing.T) {
 	e := New(Options{})
 	e.SetSpecs(loadGroupNamePayload(t))
 	out := e.ClientInitializeResponse(mustUser(t, []byte(`{"userID":"u1"}`)), ClientInitOptions{HashAlgorithm: HashNone})
-	want := map[string]string{ // entry → group_name ("" = absent)
-		"feature_gates/gn_inner": "", "feature_gates/gn_outer": "",
-		"dynamic_configs/gn_config": "", "dynamic_configs/gn_exp": "", "dynamic_configs/gn_exp_disabled": "",
-		"dynamic_configs/gn_exp_plain": "", "dynamic_configs/gn_exp_group": "Control",
-		"layer_configs/gn_layer": "", "layer_configs/gn_layer_del": "", "layer_configs/gn_layer_grp": "Control",
+	tests := []struct {
+		section, name string
+		group         string // "" = absent
+		active        any    // nil = absent
+	}{
+		{"feature_gates", "gn_inner", "", nil},
+		{"feature_gates", "gn_outer", "", nil},
+		{"dynamic_configs", "gn_config", "", nil},
+		{"dynamic_configs", "gn_exp", "", true},
+		{"dynamic_configs", "gn_exp_disabled", "", true},
+		{"dynamic_configs", "gn_exp_plain", "", true},
+		{"dynamic_configs", "gn_exp_group", "Control", true},
+		{"layer_configs", "gn_layer", "", nil},
+		{"layer_configs", "gn_layer_del", "", true},
+		{"layer_configs", "gn_layer_grp", "Control", true},
 	}
-	for key, w := range want {
-		section, name, _ := strings.Cut(key, "/")
-		entry, ok := out[section].(map[string]any)[name].(map[string]any)
+	for _, tt := range tests {
+		entry, ok := out[tt.section].(map[string]any)[tt.name].(map[string]any)
 		if !ok {
-			t.Errorf("%s: no entry", key)
+			t.Errorf("%s/%s: no entry", tt.section, tt.name)
 			continue
 		}
-		g, has := entry["group_name"]
-		if (w == "" && has) || (w != "" && g != w) {
-			t.Errorf("%s group_name = %v (present %v), want %q", key, g, has, w)
+		if g, has := entry["group_name"]; (tt.group == "" && has) || (tt.group != "" && g != tt.group) {
+			t.Errorf("%s/%s group_name = %v (present %v), want %q", tt.section, tt.name, g, has, tt.group)
+		}
+		if a := entry["is_experiment_active"]; a != tt.active {
+			t.Errorf("%s/%s is_experiment_active = %v, want %v", tt.section, tt.name, a, tt.active)
 		}
 	}
 }
