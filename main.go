@@ -216,6 +216,7 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 			MaxPendingBatches: int(spec.Spec.EventLoggingMaxPendingBatches),
 			MaxQueueBytes:     spec.Spec.EventLoggingMaxQueueBytes,
 			DedupeMaxKeys:     int(spec.Spec.ExposureDedupeMaxKeys),
+			LogLevel:          string(spec.Spec.OutputLogLevel),
 		})
 		if err != nil {
 			ctrl.Log.WithName("eventlog").Error(err, "Event logging is off for this StatsigSpec", "statsigspec", spec.Name)

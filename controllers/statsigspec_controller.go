@@ -15,6 +15,7 @@ import (
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/snapshot"
+	"github.com/statsig-operator/statsig-operator/speclog"
 )
 
 // StatsigSpecReconciler syncs each StatsigSpec's config specs into a cluster snapshot:
@@ -56,6 +57,9 @@ func (r *StatsigSpecReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if !spec.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
+	// Every line of this sync, here and down the context, at the spec's outputLogLevel.
+	log = speclog.Filter(log, string(spec.Spec.OutputLogLevel))
+	ctx = logf.IntoContext(ctx, log)
 	st := r.state(spec.Name)
 	orig := spec.DeepCopy()
 	run := &syncRun{r: r, spec: &spec, state: st, before: &orig.Status}

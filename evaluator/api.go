@@ -14,7 +14,7 @@ func (e *Evaluator) CheckGate(u *User, name string) GateResult {
 	defer e.release(c)
 	c.evaluate(name, KindGate)
 	return GateResult{
-		Name: name, Value: c.boolv && !c.errored, RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.groupName,
+		Name: name, Value: c.boolv && !c.errored, RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.resultGroup(),
 		Details: c.details(), SecondaryExposures: copyExposures(c.sec),
 	}
 }
@@ -38,7 +38,8 @@ func (e *Evaluator) config(u *User, name string, experiment bool) ConfigResult {
 	defer e.release(c)
 	c.evaluate(name, KindDynamicConfig)
 	r := ConfigResult{
-		Name: name, Value: c.valueJSON(), RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.groupName,
+		Name: name, Value: c.valueJSON(), RuleID: c.resultRuleID(), IDType: c.idType,
+		GroupName: c.resultGroup(), SDKGroupName: c.groupName,
 		Passed: c.boolv && !c.unsupported, IsExperimentActive: c.isExpActive, IsUserInExperiment: c.isExpGroup,
 		IsInLayer: c.isInLayer, Details: c.details(), SecondaryExposures: copyExposures(c.sec), experiment: experiment,
 	}
@@ -58,7 +59,7 @@ func (e *Evaluator) GetLayer(u *User, name string) LayerResult {
 	defer e.release(c)
 	c.evaluate(name, KindLayer)
 	r := LayerResult{
-		Name: name, RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.groupName,
+		Name: name, RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.resultGroup(), SDKGroupName: c.groupName,
 		Details: c.details(), SecondaryExposures: copyExposures(c.sec),
 		UndelegatedSecondaryExposures: copyExposures(c.sec[:c.undelegatedLen()]),
 		ExplicitParameters:            []string{},
@@ -96,6 +97,16 @@ func (c *evalCtx) resultRuleID() string {
 		return ""
 	}
 	return c.ruleID
+}
+
+// resultGroup is the group name of the rule the result reports: none after a fall-through to
+// the default or disabled rule, whatever a nested gate's rule wrote (as Server Core's client
+// initialize response and Statsig's HTTP API report it).
+func (c *evalCtx) resultGroup() string {
+	if c.unsupported {
+		return ""
+	}
+	return c.ruleGroup
 }
 
 func (c *evalCtx) valueJSON() json.RawMessage {

@@ -92,7 +92,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 				continue
 			}
 			c := run(name, KindDynamicConfig)
-			configs[hash(name)] = c.clientConfigEntry(name, kind, hash)
+			configs[hash(name)] = c.clientConfigEntry(name, kind, sp, hash)
 			e.release(c)
 		}
 	}
@@ -113,7 +113,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 // config, experiment or autotune), which c has evaluated.
 //
 //nolint:goconst // JSON field names, spelled as on the wire
-func (c *evalCtx) clientConfigEntry(name string, kind Kind, hash func(string) string) map[string]any {
+func (c *evalCtx) clientConfigEntry(name string, kind Kind, sp *spec, hash func(string) string) map[string]any {
 	entry := map[string]any{
 		"name": hash(name), "value": c.valueJSON(), "rule_id": c.resultRuleID(),
 		"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
@@ -123,8 +123,8 @@ func (c *evalCtx) clientConfigEntry(name string, kind Kind, hash func(string) st
 		entry["passed"] = c.boolv && !c.unsupported
 		return entry
 	}
-	if c.groupName != "" {
-		entry["group_name"] = c.groupName
+	if g := c.resultGroup(); g != "" {
+		entry["group_name"] = g
 	}
 	if c.isInLayer {
 		entry["is_in_layer"] = true
@@ -133,7 +133,9 @@ func (c *evalCtx) clientConfigEntry(name string, kind Kind, hash func(string) st
 		}
 	}
 	if kind == KindExperiment {
-		entry["is_experiment_active"] = c.isExpActive
+		// The spec's, not the shared result's (which a nested gate may have overwritten before a
+		// fall-through): Server Core's client initialize response (0.23.2, observed).
+		entry["is_experiment_active"] = sp.isActive.isTrue()
 		entry["is_user_in_experiment"] = c.isExpGroup
 	}
 	return entry
@@ -154,12 +156,15 @@ func (c *evalCtx) clientLayerEntry(name string, hash func(string) string) map[st
 		"explicit_parameters":             []string{},
 		"undelegated_secondary_exposures": hashedExposures(c.sec[:c.undelegatedLen()], hash),
 	}
-	if c.groupName != "" {
-		entry["group_name"] = c.groupName
+	if g := c.resultGroup(); g != "" {
+		entry["group_name"] = g
 	}
 	if c.delegate != "" {
 		entry["allocated_experiment_name"] = hash(c.delegate)
 		entry["is_experiment_active"] = c.isExpActive
+		if ds := c.s.configs[c.delegate]; ds != nil {
+			entry["is_experiment_active"] = ds.isActive.isTrue() // as for experiments above
+		}
 		entry["is_user_in_experiment"] = c.isExpGroup
 		if c.hasExplicit {
 			entry["explicit_parameters"] = nonNil(c.explicit)

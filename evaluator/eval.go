@@ -23,7 +23,9 @@ type evalCtx struct {
 	recognized  bool
 	value       *retVal
 	ruleID      string
-	groupName   string
+	groupName   string // Server Core's shared field: a fall-through keeps what a nested gate's rule wrote
+	ruleGroup   string // the group name of the rule the result reports ("" on a fall-through)
+	resultDepth int    // the depth whose rule outcome is the result: 0, or the layer's delegate
 	isExpGroup  bool
 	isExpActive bool
 	isInLayer   bool
@@ -169,12 +171,20 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 			c.boolv, c.value = sp.def.isTrue, sp.def
 		}
 		c.ruleID, c.groupName = r.id, r.groupName
+		if c.depth == c.resultDepth {
+			c.ruleGroup = r.groupName
+		}
 		c.isExpGroup = r.isExpGroup.isTrue()
 		c.isExpActive = sp.isActive.isTrue()
 		c.finalize(sp, r)
 		return
 	}
 	c.boolv, c.value = sp.def.isTrue, sp.def
+	// groupName is deliberately not reset (Server Core's getExperiment and getLayer show the
+	// carried value); ruleGroup is, as no rule of this spec matched.
+	if c.depth == c.resultDepth {
+		c.ruleGroup = ""
+	}
 	if sp.enabled {
 		c.ruleID = ruleIDDefault
 	} else {
@@ -201,7 +211,10 @@ func (c *evalCtx) finalize(sp *spec, r *rule) {
 func (c *evalCtx) delegateTo(name string, ds *spec) {
 	c.undelN, c.undelSet = len(c.sec), true
 	c.depth++
+	outer := c.resultDepth
+	c.resultDepth = c.depth // the delegate's rule outcome is the layer's result
 	c.evaluateSpec(name, KindExperiment, ds)
+	c.resultDepth = outer
 	c.depth--
 	c.explicit, c.hasExplicit = ds.explicit, ds.hasExplicit
 	c.delegate = name

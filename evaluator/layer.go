@@ -8,6 +8,7 @@ func (c *evalCtx) evaluateNewLayer(sp *spec) {
 	values := map[string][]byte{}
 	ruleIDs := map[string]string{}
 	delegated := false
+	ruleGroup := ""
 	for i := range sp.rules {
 		r := &sp.rules[i]
 		c.evalRule(r)
@@ -24,7 +25,10 @@ func (c *evalCtx) evaluateNewLayer(sp *spec) {
 			}
 			saved := c.sec
 			c.depth++
+			outer := c.resultDepth
+			c.resultDepth = c.depth
 			c.evaluateSpec(d.name, KindExperiment, ds)
+			c.resultDepth = outer // later rules' nested gates are at this depth too
 			c.depth--
 			if c.unsupported {
 				return
@@ -45,6 +49,7 @@ func (c *evalCtx) evaluateNewLayer(sp *spec) {
 				values[p], ruleIDs[p] = v, r.id
 			}
 			delegated = true
+			ruleGroup = c.ruleGroup
 			c.delegate = d.name
 			c.ruleID = r.id
 			c.explicit, c.hasExplicit = ds.explicit, ds.hasExplicit
@@ -66,6 +71,7 @@ func (c *evalCtx) evaluateNewLayer(sp *spec) {
 		c.ruleID = ruleIDDefault
 		c.groupName = ""
 	}
+	c.ruleGroup = ruleGroup
 	c.boolv = true
 	c.value = sp.def
 	c.layerValue, c.paramRuleIDs = values, ruleIDs

@@ -35,10 +35,12 @@ type Details struct {
 
 // GateResult is a feature gate evaluation.
 type GateResult struct {
-	Name               string
-	Value              bool
-	RuleID             string
-	IDType             string
+	Name   string
+	Value  bool
+	RuleID string
+	IDType string
+	// GroupName is the group name of the rule RuleID names; none when the gate fell through to
+	// its default (Server Core's gate results carry no group name at all).
 	GroupName          string
 	Details            Details
 	SecondaryExposures []SecondaryExposure
@@ -46,11 +48,16 @@ type GateResult struct {
 
 // ConfigResult is a dynamic config, experiment or autotune evaluation.
 type ConfigResult struct {
-	Name               string
-	Value              json.RawMessage
-	RuleID             string
-	IDType             string
-	GroupName          string
+	Name   string
+	Value  json.RawMessage
+	RuleID string
+	IDType string
+	// GroupName is the group name of the rule RuleID names; none after a fall-through to the
+	// default or disabled rule (as Server Core's client initialize response).
+	GroupName string
+	// SDKGroupName is what Server Core's getExperiment reports: after a fall-through it still
+	// holds the group name a nested gate's rule wrote (docs/semantics.md §2.5, Carry-over).
+	SDKGroupName       string
 	Passed             bool
 	IsExperimentActive bool
 	IsUserInExperiment bool
@@ -63,10 +70,12 @@ type ConfigResult struct {
 
 // LayerResult is a layer evaluation. Parameter reads go through Get.
 type LayerResult struct {
-	Name                          string
-	RuleID                        string
-	IDType                        string
+	Name   string
+	RuleID string
+	IDType string
+	// GroupName and SDKGroupName: as ConfigResult's (SDKGroupName is getLayer's).
 	GroupName                     string
+	SDKGroupName                  string
 	AllocatedExperiment           string
 	IsExperimentActive            bool
 	IsUserInExperiment            bool

@@ -90,6 +90,8 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Logger reports delivery failures; it never sees the key.
 	Logger logr.Logger
+	// LogLevel filters Set's loggers' lines (the StatsigSpec's outputLogLevel; see speclog).
+	LogLevel string
 }
 
 func (o *Options) defaults() {

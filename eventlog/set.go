@@ -7,6 +7,8 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/statsig-operator/statsig-operator/speclog"
 )
 
 // Set keeps one Logger per StatsigSpec, replacing it (after draining the old one) when the
@@ -33,7 +35,7 @@ func NewSet(reg prometheus.Registerer, log logr.Logger) *Set {
 
 // For returns the logger of a StatsigSpec for these options, creating or replacing it.
 func (s *Set) For(name string, opts Options) (*Logger, error) {
-	opts.Registerer, opts.Logger = s.reg, s.log.WithValues("statsigspec", name)
+	opts.Registerer, opts.Logger = s.reg, speclog.Filter(s.log.WithValues("statsigspec", name), opts.LogLevel)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.byID[name]; ok {
@@ -65,14 +67,14 @@ func sameOptions(a, b Options) bool {
 	return a.URL == b.URL && a.APIKey == b.APIKey && a.DisableAllLogging == b.DisableAllLogging &&
 		a.FlushInterval == b.FlushInterval && a.MaxQueueSize == b.MaxQueueSize &&
 		a.MaxPendingBatches == b.MaxPendingBatches && a.MaxQueueBytes == b.MaxQueueBytes &&
-		a.DedupeMaxKeys == b.DedupeMaxKeys && a.Sender == b.Sender
+		a.DedupeMaxKeys == b.DedupeMaxKeys && a.Sender == b.Sender && a.LogLevel == b.LogLevel
 }
 
 func (s *Set) drain(l *Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.ShutdownTimeout)
 	defer cancel()
 	if err := l.Shutdown(ctx); err != nil {
-		s.log.Error(err, "Failed to deliver every queued event")
+		l.opts.Logger.Error(err, "Failed to deliver every queued event")
 	}
 }
 

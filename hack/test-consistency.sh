@@ -3,7 +3,8 @@
 # (several seeds, plus the -edge and -keep-disabled-rules variants), serves them on loopback, and
 # dumps evaluations from @statsig/statsig-node-core (npm) and from our evaluator
 # (hack/benchrunner); diff.py compares them. Fails unless every run agrees 100% on at least
-# MIN_PAIRS (user, entity) pairs.
+# MIN_PAIRS (user, entity) pairs. Group names are compared both as the SDKs' getExperiment/getLayer
+# report them (group_name) and as the reported rule's (rule_group; see hack/bench/diff.py).
 #
 # Env: SEEDS [1 2 3], DUMP_USERS [60], MIN_PAIRS [20000],
 #      STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator] (the harness copy and its node_modules)
@@ -42,6 +43,10 @@ for seed in $SEEDS; do
     read -r _ pairs match mismatch _ <<<"$total"
     echo "  $(basename "$f" .txt): $pairs pairs, $mismatch mismatches"
     if [[ "$mismatch" != 0 ]]; then fail=1; sed -n '1,40p' "$f"; fi
+    # Both runners write rule_group (the reported rule's group name): it must have been compared.
+    if grep -q 'not in both' "$f"; then echo "  rule_group missing from a dump"; fail=1; sed -n '1,12p' "$f"; fi
+    # config group_name is soft for other peers; Server Core's (through getExperiment) and ours must agree.
+    if grep -q 'not counted' "$f"; then echo "  soft fields differ"; fail=1; sed -n '1,12p' "$f"; fi
     if (( pairs < MIN_PAIRS )); then echo "  only $pairs pairs (< $MIN_PAIRS)"; fail=1; fi
   done
 done

@@ -120,7 +120,7 @@ func (p *ours) GetConfig(u any, name string, _ bool) bool {
 }
 
 func (p *ours) GetExperiment(u any, name string, _ bool) bool {
-	return p.ev.GetExperiment(u.(*evaluator.User), name).GroupName != ""
+	return p.ev.GetExperiment(u.(*evaluator.User), name).SDKGroupName != "" // as Server Core's getExperiment
 }
 
 func (p *ours) GetLayer(u any, name, param string, _ bool) bool {
@@ -135,7 +135,7 @@ func (p *ours) ConfigSyncTime(any, string) int64 { return p.lcut.Load() }
 
 func (p *ours) DumpGate(u any, name string) goharness.GateResult {
 	g := p.ev.CheckGate(u.(*evaluator.User), name)
-	return goharness.GateResult{Value: g.Value, RuleID: g.RuleID}
+	return goharness.GateResult{Value: g.Value, RuleID: g.RuleID, RuleGroup: &g.GroupName}
 }
 
 func (p *ours) DumpConfig(u any, name string, experiment bool) goharness.ConfigResult {
@@ -147,7 +147,9 @@ func (p *ours) DumpConfig(u any, name string, experiment bool) goharness.ConfigR
 	}
 	var v map[string]any
 	_ = json.Unmarshal(r.Value, &v)
-	return goharness.ConfigResult{Value: v, RuleID: r.RuleID, GroupName: r.GroupName}
+	// group_name is compared with Server Core's getExperiment (carried over after a fall-through),
+	// rule_group with the group its client initialize response names.
+	return goharness.ConfigResult{Value: v, RuleID: r.RuleID, GroupName: r.SDKGroupName, RuleGroup: &r.GroupName}
 }
 
 func (p *ours) DumpLayer(u any, name string, params []string) goharness.LayerResult {
@@ -164,7 +166,8 @@ func (p *ours) DumpLayer(u any, name string, params []string) goharness.LayerRes
 	}
 	return goharness.LayerResult{
 		RuleID:              l.RuleID,
-		GroupName:           l.GroupName,
+		GroupName:           l.SDKGroupName,
+		RuleGroup:           &l.GroupName,
 		AllocatedExperiment: l.AllocatedExperiment,
 		Params:              ps,
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/statsig-operator/statsig-operator/memrelease"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/snapshot"
+	"github.com/statsig-operator/statsig-operator/speclog"
 )
 
 // consumerRefsIndex indexes StatsigSpecs by the Secrets the consumer reads ("ns/name").
@@ -171,6 +172,8 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 		}
 		return ctrl.Result{}, err
 	}
+	log = speclog.Filter(log, string(spec.Spec.OutputLogLevel))
+	ctx = logf.IntoContext(ctx, log)
 	rev := spec.Status.Revision
 	if rev == "" {
 		return ctrl.Result{}, nil
