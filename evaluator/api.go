@@ -15,7 +15,7 @@ func (e *Evaluator) CheckGate(u *User, name string) GateResult {
 	c.evaluate(name, KindGate)
 	return GateResult{
 		Name: name, Value: c.boolv && !c.errored, RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.groupName,
-		Details: c.details(), SecondaryExposures: copyExposures(c.sec),
+		Details: c.details(), SecondaryExposures: copyExposures(c.sec), sampling: c.sampling(u, name),
 	}
 }
 
@@ -41,6 +41,7 @@ func (e *Evaluator) config(u *User, name string, experiment bool) ConfigResult {
 		Name: name, Value: c.valueJSON(), RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.groupName,
 		Passed: c.boolv && !c.unsupported, IsExperimentActive: c.isExpActive, IsUserInExperiment: c.isExpGroup,
 		IsInLayer: c.isInLayer, Details: c.details(), SecondaryExposures: copyExposures(c.sec), experiment: experiment,
+		sampling: c.sampling(u, name),
 	}
 	if c.hasExplicit {
 		r.ExplicitParameters = c.explicit
@@ -62,6 +63,7 @@ func (e *Evaluator) GetLayer(u *User, name string) LayerResult {
 		Details: c.details(), SecondaryExposures: copyExposures(c.sec),
 		UndelegatedSecondaryExposures: copyExposures(c.sec[:c.undelegatedLen()]),
 		ExplicitParameters:            []string{},
+		sampling:                      c.sampling(u, name),
 	}
 	if c.hasExplicit && c.explicit != nil {
 		r.ExplicitParameters = c.explicit

@@ -17,33 +17,34 @@ type evalCtx struct {
 	s *Specs
 	u *User
 
-	boolv       bool
-	unsupported bool
-	errored     bool
-	recognized  bool
-	value       *retVal
-	ruleID      string
-	groupName   string
-	isExpGroup  bool
-	isExpActive bool
-	isInLayer   bool
-	explicit    []string
-	hasExplicit bool
-	name        string
-	nameSet     bool
-	idType      string
-	version     int
-	hasVersion  bool
-	sec         []SecondaryExposure
-	undelN      int
-	undelSet    bool
-	delegate    string
-	sampling    int
-	hasSampling bool
-	forwardAll  bool
-	depth       int
-	memo        []memoEntry // nested gates evaluated so far (few: a linear scan beats a map)
-	appID       string
+	boolv        bool
+	unsupported  bool
+	errored      bool
+	recognized   bool
+	value        *retVal
+	ruleID       string
+	groupName    string
+	isExpGroup   bool
+	isExpActive  bool
+	isInLayer    bool
+	explicit     []string
+	hasExplicit  bool
+	name         string
+	nameSet      bool
+	idType       string
+	version      int
+	hasVersion   bool
+	sec          []SecondaryExposure
+	undelN       int
+	undelSet     bool
+	delegate     string
+	samplingRate int
+	hasSampling  bool
+	forwardAll   bool
+	analytical   bool // saw a nested gate without samplingRate (docs/semantics.md §4.4)
+	depth        int
+	memo         []memoEntry // nested gates evaluated so far (few: a linear scan beats a map)
+	appID        string
 
 	// useNewLayerEval path
 	paramRuleIDs map[string]string
@@ -185,9 +186,9 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 
 func (c *evalCtx) finalize(sp *spec, r *rule) {
 	if r != nil {
-		c.sampling, c.hasSampling = r.samplingRate, r.hasSampling
+		c.samplingRate, c.hasSampling = r.samplingRate, r.hasSampling
 	} else {
-		c.sampling, c.hasSampling = 0, false
+		c.samplingRate, c.hasSampling = 0, false
 	}
 	c.forwardAll = sp.forwardAll
 	if c.depth == 0 && !c.undelSet {
@@ -283,6 +284,11 @@ func (c *evalCtx) nestedGate(cond *condition, fail bool) {
 		}
 	}
 	if rid != "" && !strings.HasPrefix(name, "segment:") {
+		// As Server Core: the sampling rate is the last one a spec finished with (a
+		// memoised gate leaves it as it was).
+		if !c.hasSampling {
+			c.analytical = true
+		}
 		c.sec = append(c.sec, SecondaryExposure{Gate: name, GateValue: strconv.FormatBool(nb), RuleID: rid})
 	}
 	if fail {

@@ -42,6 +42,8 @@ type GateResult struct {
 	GroupName          string
 	Details            Details
 	SecondaryExposures []SecondaryExposure
+
+	sampling *Sampling
 }
 
 // ConfigResult is a dynamic config, experiment or autotune evaluation.
@@ -59,6 +61,7 @@ type ConfigResult struct {
 	Details            Details
 	SecondaryExposures []SecondaryExposure
 	experiment         bool
+	sampling           *Sampling
 }
 
 // LayerResult is a layer evaluation. Parameter reads go through Get.
@@ -77,8 +80,9 @@ type LayerResult struct {
 	// ParameterRuleIDs maps parameters to the rule that set them (useNewLayerEval layers).
 	ParameterRuleIDs map[string]string
 
-	value  *retVal
-	values map[string][]byte
+	value    *retVal
+	values   map[string][]byte
+	sampling *Sampling
 }
 
 // Value returns the layer's parameters as one JSON object.
@@ -112,6 +116,17 @@ type Exposure struct {
 	Metadata           map[string]string
 	SecondaryExposures []SecondaryExposure
 	Time               int64
+	// Sampling is what exposure sampling decides by; nil when sdk_configs turn it off.
+	Sampling *Sampling
+}
+
+// Manual is the exposure as Server Core keys a manual one (log_exposure): its user hash
+// leaves out the unit ID.
+func (e Exposure) Manual() Exposure {
+	if e.Sampling != nil {
+		e.Sampling = e.Sampling.withAdditional(e.Sampling.AdditionalHash, true)
+	}
+	return e
 }
 
 // Exposure event names.
@@ -149,6 +164,7 @@ func (r GateResult) Exposure() Exposure {
 		Metadata:           m,
 		SecondaryExposures: exposures(r.SecondaryExposures),
 		Time:               time.Now().UnixMilli(),
+		Sampling:           r.sampling.withAdditional(boolHash(r.Value), false),
 	}
 }
 
@@ -158,11 +174,18 @@ func (r ConfigResult) Exposure() Exposure {
 	m["config"] = r.Name
 	m["ruleID"] = r.RuleID
 	m["rulePassed"] = strconv.FormatBool(r.Passed)
+	// Server Core keys an experiment's exposure by whether the user is in it, a config's
+	// by whether its rule passed; neither with the unit ID (verified against Node).
+	add := boolHash(r.Passed)
+	if r.experiment {
+		add = boolHash(r.IsUserInExperiment)
+	}
 	return Exposure{
 		EventName:          ConfigExposureEvent,
 		Metadata:           m,
 		SecondaryExposures: exposures(r.SecondaryExposures),
 		Time:               time.Now().UnixMilli(),
+		Sampling:           r.sampling.withAdditional(add, true),
 	}
 }
 
@@ -185,13 +208,18 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	} else {
 		m["allocatedExperiment"] = ""
 	}
+	smp := l.sampling.withAdditional(internedHash(param), true) // keyed by parameter, no unit ID
 	if rid, ok := l.ParameterRuleIDs[param]; ok {
 		m["ruleID"] = rid
+		if smp != nil {
+			smp.RuleID, smp.RuleIDHash = rid, internedHash(rid)
+		}
 	}
 	return Exposure{
 		EventName:          LayerExposureEvent,
 		Metadata:           m,
 		SecondaryExposures: exposures(sec),
 		Time:               time.Now().UnixMilli(),
+		Sampling:           smp,
 	}, true
 }
