@@ -25,7 +25,7 @@ func (s *Server) logManualExposure(w http.ResponseWriter, r *http.Request) {
 	}
 	if exp != nil {
 		exp.Metadata["isManualExposure"] = "true"
-		s.logExposure(p, u, *exp)
+		s.logExposure(p, u, exp.Manual())
 	}
 	writeRawJSON(w, http.StatusAccepted, logAccepted)
 }
