@@ -121,10 +121,10 @@ type Exposure struct {
 }
 
 // Manual is the exposure as Server Core keys a manual one (log_exposure): its user hash
-// leaves out the unit ID.
+// leaves out the unit ID, and an experiment's is keyed by whether the user is in it.
 func (e Exposure) Manual() Exposure {
 	if e.Sampling != nil {
-		e.Sampling = e.Sampling.withAdditional(e.Sampling.AdditionalHash, true)
+		e.Sampling = e.Sampling.withAdditional(e.Sampling.manualAdd, true)
 	}
 	return e
 }
@@ -174,18 +174,19 @@ func (r ConfigResult) Exposure() Exposure {
 	m["config"] = r.Name
 	m["ruleID"] = r.RuleID
 	m["rulePassed"] = strconv.FormatBool(r.Passed)
-	// Server Core keys an experiment's exposure by whether the user is in it, a config's
-	// by whether its rule passed; neither with the unit ID (verified against Node).
-	add := boolHash(r.Passed)
-	if r.experiment {
-		add = boolHash(r.IsUserInExperiment)
+	// Server Core keys a config's or an experiment's exposure by whether the rule passed, a
+	// manual experiment exposure by whether the user is in the experiment; never with the
+	// unit ID (all three verified against Node).
+	smp := r.sampling.withAdditional(boolHash(r.Passed), true)
+	if smp != nil && r.experiment {
+		smp.manualAdd = boolHash(r.IsUserInExperiment)
 	}
 	return Exposure{
 		EventName:          ConfigExposureEvent,
 		Metadata:           m,
 		SecondaryExposures: exposures(r.SecondaryExposures),
 		Time:               time.Now().UnixMilli(),
-		Sampling:           r.sampling.withAdditional(add, true),
+		Sampling:           smp,
 	}
 }
 

@@ -86,6 +86,7 @@ type Sampling struct {
 	ForwardAll, AnalyticalGate bool
 
 	userNoUnit uint64 // UserHash without the unit ID
+	manualAdd  uint64 // AdditionalHash of the manual exposure
 }
 
 // IsSampled is the sampling test: the XOR of the key's hashes is a multiple of the rate
@@ -179,7 +180,7 @@ func (s *Sampling) withAdditional(add uint64, noUnit bool) *Sampling {
 		return nil
 	}
 	cp := *s
-	cp.AdditionalHash = add
+	cp.AdditionalHash, cp.manualAdd = add, add
 	if noUnit {
 		cp.UserHash = cp.userNoUnit
 	}
