@@ -102,6 +102,17 @@ func TestSamplingMatchesServerCore(t *testing.T) {
 			{"experiment", "parent_experiment", ""}, {"layer", "parent_layer", "param"},
 			gate("company_gate"), {"config", "default_config", ""},
 		}},
+		// dcs_rates.json in shadow mode, with an experiment whose passing rule is not an
+		// experiment group (read as an experiment, then as a config: Server Core logs one).
+		{"shadow", "testdata/nodecore/dcs_shadow.json", "an_u", []nodeCall{
+			gate("parent_gate"), {"experiment", "exp_not_group", ""}, {"config", "exp_not_group", ""},
+			{"layer", "parent_layer", "param"}, gate("company_gate"),
+		}},
+		// Manual exposures (manuallyLog*Exposure; our POST /v1/log_exposure).
+		{"manual", "testdata/nodecore/dcs_shadow.json", "an_u", []nodeCall{
+			{"mgate", "parent_gate", ""}, {"mconfig", "parent_config", ""}, {"mexperiment", "exp_not_group", ""},
+			{"mlayer", "parent_layer", "param"}, {"mgate", "company_gate", ""},
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := os.Open(tc.dcs)
@@ -130,19 +141,9 @@ func TestSamplingMatchesServerCore(t *testing.T) {
 				}
 				index[string(mustCanon(t, raw))] = ui
 				for _, c := range tc.calls {
-					var exp evaluator.Exposure
-					switch c.kind {
-					case "gate":
-						exp = ev.CheckGate(u, c.name).Exposure()
-					case "config":
-						exp = ev.GetConfig(u, c.name).Exposure()
-					case "experiment":
-						exp = ev.GetExperiment(u, c.name).Exposure()
-					case "layer":
-						var ok bool
-						if exp, ok = ev.GetLayer(u, c.name).ParameterExposure(c.param); !ok {
-							continue
-						}
+					exp, ok := nodeExposure(ev, u, c)
+					if !ok {
+						continue
 					}
 					l.EnqueueExposure(Event{EventName: exp.EventName, User: json.RawMessage(raw), Time: exp.Time,
 						Metadata: exp.Metadata, SecondaryExposures: exp.SecondaryExposures, Sampling: exp.Sampling},
@@ -162,7 +163,7 @@ func TestSamplingMatchesServerCore(t *testing.T) {
 					if name == "" {
 						name, _ = m["config"].(string)
 					}
-					if c.name == name && (c.kind != "layer" || c.param == m["parameterName"]) {
+					if c.name == name && (c.param == "" || c.param == m["parameterName"]) {
 						ci = i
 						break
 					}
@@ -198,6 +199,29 @@ func TestSamplingMatchesServerCore(t *testing.T) {
 				len(users), len(tc.calls), len(want), mismatches)
 		})
 	}
+}
+
+// nodeExposure is the exposure one call of the Node plan logs (m*: a manual one).
+func nodeExposure(ev *evaluator.Evaluator, u *evaluator.User, c nodeCall) (evaluator.Exposure, bool) {
+	var exp evaluator.Exposure
+	switch strings.TrimPrefix(c.kind, "m") {
+	case "gate":
+		exp = ev.CheckGate(u, c.name).Exposure()
+	case "config":
+		exp = ev.GetConfig(u, c.name).Exposure()
+	case "experiment":
+		exp = ev.GetExperiment(u, c.name).Exposure()
+	case "layer":
+		var ok bool
+		if exp, ok = ev.GetLayer(u, c.name).ParameterExposure(c.param); !ok {
+			return exp, false
+		}
+	}
+	if strings.HasPrefix(c.kind, "m") {
+		exp.Metadata["isManualExposure"] = "true"
+		exp = exp.Manual()
+	}
+	return exp, true
 }
 
 func mustCanon(t *testing.T, raw string) []byte {
