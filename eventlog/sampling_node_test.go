@@ -71,6 +71,26 @@ func nodeUsers(n int, prefix string) []string {
 	return out
 }
 
+// planUsers is nodeUsers(2000, prefix), or the users listed in the JSON file prefix names.
+func planUsers(t *testing.T, prefix string) []string {
+	if !strings.HasSuffix(prefix, ".json") {
+		return nodeUsers(2000, prefix)
+	}
+	b, err := os.ReadFile(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []json.RawMessage
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(list))
+	for i, u := range list {
+		out[i] = string(u)
+	}
+	return out
+}
+
 type nodeCall struct{ kind, name, param string }
 
 // TestSamplingMatchesServerCore replays what the Node harness did with
@@ -80,7 +100,7 @@ func TestSamplingMatchesServerCore(t *testing.T) {
 	const sc = "../test/fixtures/testdata/statsig/server-core/"
 	gate := func(n string) nodeCall { return nodeCall{"gate", n, ""} }
 	for _, tc := range []struct {
-		name, dcs, prefix string
+		name, dcs, prefix string // prefix: nodeUsers; a .json path: users listed in testdata
 		calls             []nodeCall
 	}{
 		{"sampling", sc + "dcs_with_sampling.json", "sa_u", []nodeCall{
@@ -113,6 +133,11 @@ func TestSamplingMatchesServerCore(t *testing.T) {
 			{"mgate", "parent_gate", ""}, {"mconfig", "parent_config", ""}, {"mexperiment", "exp_not_group", ""},
 			{"mlayer", "parent_layer", "param"}, {"mgate", "company_gate", ""},
 		}},
+		// Edge-case IDs in shadow mode (every exposure reports its sampling outcome): 1-char
+		// and empty userIDs, no userID, non-ASCII, long IDs, empty and several custom IDs.
+		{"short", "testdata/nodecore/dcs_shadow.json", "testdata/nodecore/users_short.json", []nodeCall{
+			{"experiment", "exp_not_group", ""}, gate("company_gate"), {"layer", "parent_layer", "param"},
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, err := os.Open(tc.dcs)
@@ -132,7 +157,7 @@ func TestSamplingMatchesServerCore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			users := nodeUsers(2000, tc.prefix)
+			users := planUsers(t, tc.prefix)
 			index := map[string]int{}
 			for ui, raw := range users {
 				u, err := evaluator.DecodeUser([]byte(raw))
