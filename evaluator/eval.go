@@ -160,7 +160,8 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 		if d := r.delegate; d != nil {
 			if ds := c.s.linked(&d.link, KindExperiment, d.name); ds != nil {
 				c.delegateTo(d.name, ds)
-				c.finalize(sp, r)
+				// As Server Core: a delegated layer keeps no sampling rate (docs/semantics.md §4.4).
+				c.finalize(sp, nil)
 				return
 			}
 		}
