@@ -93,6 +93,36 @@ func planUsers(t *testing.T, prefix string) []string {
 
 type nodeCall struct{ kind, name, param string }
 
+func readCalls(t *testing.T, path string) []nodeCall {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []struct{ Kind, Name, Param string }
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]nodeCall, len(list))
+	for i, c := range list {
+		out[i] = nodeCall{c.Kind, c.Name, c.Param}
+	}
+	return out
+}
+
+// evalProjSampling turns eval_proj_dcs.json into the payload the Node run served: shadow
+// mode, special-case rate 3, and samplingRate 5, 7, 11, 5, … on each spec's rules in order.
+func evalProjSampling(p map[string]any) {
+	p["sdk_configs"].(map[string]any)["sampling_mode"] = "shadow"
+	p["sdk_configs"].(map[string]any)["special_case_sampling_rate"] = 3
+	for _, sec := range []string{"feature_gates", "dynamic_configs", "layer_configs"} {
+		for _, sp := range p[sec].(map[string]any) {
+			for i, r := range sp.(map[string]any)["rules"].([]any) {
+				r.(map[string]any)["samplingRate"] = []int{5, 7, 11}[i%3]
+			}
+		}
+	}
+}
+
 // TestSamplingMatchesServerCore replays what the Node harness did with
 // @statsig/statsig-node-core 0.23.2 (docs/semantics.md §4.4) and compares which exposures
 // are logged, and their statsigMetadata, with what Server Core sent (testdata/nodecore).
@@ -102,50 +132,66 @@ func TestSamplingMatchesServerCore(t *testing.T) {
 	for _, tc := range []struct {
 		name, dcs, prefix string // prefix: nodeUsers; a .json path: users listed in testdata
 		calls             []nodeCall
+		mod               func(map[string]any) // changes the payload before it is loaded
 	}{
 		{"sampling", sc + "dcs_with_sampling.json", "sa_u", []nodeCall{
 			gate("test_rule_sampling"), gate("test_forward_all_exposures"), gate("no_such_gate"),
 			{"config", "no_such_config", ""}, gate("test_rule_sampling"),
-		}},
+		}, nil},
 		{"analytical", sc + "dcs_with_analytical_exposure_sampling.json", "an_u", []nodeCall{
 			gate("parent_gate"), gate("analytics_gate"), {"config", "parent_config", ""},
 			{"experiment", "parent_experiment", ""}, {"layer", "parent_layer", "param"},
 			{"layer", "json_sampled_layer", "param"}, {"layer", "json_sampled_layer", "other"},
-		}},
+		}, nil},
 		{"sdkconfigs", sc + "dcs_with_sdk_configs.json", "sd_u", []nodeCall{
 			gate("no_such_gate"), {"config", "no_such_config", ""}, {"layer", "no_such_layer", "p"},
-		}},
+		}, nil},
 		// dcs_with_analytical_exposure_sampling.json with a samplingRate on analytics_gate,
 		// a gate on a custom unit type and a config that ends on its default rule.
 		{"rates", "testdata/nodecore/dcs_rates.json", "an_u", []nodeCall{
 			gate("parent_gate"), gate("analytics_gate"), {"config", "parent_config", ""},
 			{"experiment", "parent_experiment", ""}, {"layer", "parent_layer", "param"},
 			gate("company_gate"), {"config", "default_config", ""},
-		}},
+		}, nil},
 		// dcs_rates.json in shadow mode, with an experiment whose passing rule is not an
 		// experiment group (read as an experiment, then as a config: Server Core logs one).
 		{"shadow", "testdata/nodecore/dcs_shadow.json", "an_u", []nodeCall{
 			gate("parent_gate"), {"experiment", "exp_not_group", ""}, {"config", "exp_not_group", ""},
 			{"layer", "parent_layer", "param"}, gate("company_gate"),
-		}},
+		}, nil},
 		// Manual exposures (manuallyLog*Exposure; our POST /v1/log_exposure).
 		{"manual", "testdata/nodecore/dcs_shadow.json", "an_u", []nodeCall{
 			{"mgate", "parent_gate", ""}, {"mconfig", "parent_config", ""}, {"mexperiment", "exp_not_group", ""},
 			{"mlayer", "parent_layer", "param"}, {"mgate", "company_gate", ""},
-		}},
+		}, nil},
 		// Edge-case IDs in shadow mode (every exposure reports its sampling outcome): 1-char
 		// and empty userIDs, no userID, non-ASCII, long IDs, empty and several custom IDs.
 		{"short", "testdata/nodecore/dcs_shadow.json", "testdata/nodecore/users_short.json", []nodeCall{
 			{"experiment", "exp_not_group", ""}, gate("company_gate"), {"layer", "parent_layer", "param"},
-		}},
+		}, nil},
+		// The eval project in shadow mode with rates on every rule: every gate, config,
+		// experiment and layer parameter for 60 users with assorted attributes.
+		{"evalproj", sc + "eval_proj_dcs.json", "testdata/nodecore/users_evalproj.json",
+			readCalls(t, "testdata/nodecore/calls_evalproj.json"), evalProjSampling},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f, err := os.Open(tc.dcs)
+			raw, err := os.ReadFile(tc.dcs)
 			if err != nil {
 				t.Fatal(err)
 			}
-			specs, err := evaluator.Load(f, evaluator.LoadOptions{})
-			_ = f.Close()
+			if tc.mod != nil {
+				var payload map[string]any
+				dec := json.NewDecoder(bytes.NewReader(raw))
+				dec.UseNumber()
+				if err := dec.Decode(&payload); err != nil {
+					t.Fatal(err)
+				}
+				tc.mod(payload)
+				if raw, err = json.Marshal(payload); err != nil {
+					t.Fatal(err)
+				}
+			}
+			specs, err := evaluator.Load(bytes.NewReader(raw), evaluator.LoadOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
