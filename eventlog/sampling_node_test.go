@@ -169,6 +169,10 @@ func TestSamplingMatchesServerCore(t *testing.T) {
 		{"short", "testdata/nodecore/dcs_shadow.json", "testdata/nodecore/users_short.json", []nodeCall{
 			{"experiment", "exp_not_group", ""}, gate("company_gate"), {"layer", "parent_layer", "param"},
 		}, nil},
+		// A useNewLayerEval layer: each parameter's exposure carries the rule that set it.
+		{"newlayer", "testdata/nodecore/dcs_newlayer.json", "an_u", []nodeCall{
+			{"layer", "new_layer", "a"}, {"layer", "new_layer", "b"}, {"layer", "new_layer", "c"},
+		}, nil},
 		// The eval project in shadow mode with rates on every rule: every gate, config,
 		// experiment and layer parameter for 60 users with assorted attributes.
 		{"evalproj", sc + "eval_proj_dcs.json", "testdata/nodecore/users_evalproj.json",
