@@ -246,7 +246,7 @@ func TestSamplingMatchesServerCore(t *testing.T) {
 				got = append(got, fmt.Sprintf("%d %d %s", index[string(mustCanon(t, string(ub)))], ci,
 					metaString(e["statsigMetadata"].(map[string]any))))
 			}
-			want := readNodeExpectations(t, "testdata/nodecore/"+tc.name+".txt")
+			want := readNodeExpectations(t, "testdata/nodecore/"+tc.name+".txt.gz")
 			gotSet := map[string]bool{}
 			for _, g := range got {
 				gotSet[g] = true
@@ -325,12 +325,19 @@ func readNodeExpectations(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	defer func() { _ = f.Close() }()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(zr)
 	for sc.Scan() {
 		if line := sc.Text(); line != "" && !strings.HasPrefix(line, "#") {
 			out = append(out, line)
 		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
