@@ -53,6 +53,7 @@ func (s *EventSink) LogExposure(user []byte, exp evaluator.Exposure, dedupeKey s
 		Metadata:           exp.Metadata,
 		SecondaryExposures: exp.SecondaryExposures,
 		StatsigMetadata:    map[string]any{},
+		Sampling:           exp.Sampling,
 	}, dedupeKey)
 }
 

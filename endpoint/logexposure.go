@@ -30,7 +30,7 @@ func (s *Server) logManualExposure(w http.ResponseWriter, r *http.Request) {
 		delete(exp.Metadata, "rulePassed") // Server Core's manual experiment exposures have none
 	}
 	exp.Metadata["isManualExposure"] = "true"
-	s.logExposureKeyed(p, u, *exp, key)
+	s.logExposureKeyed(p, u, exp.Manual(), key) // Manual: sampled as Server Core samples manual exposures
 	writeRawJSON(w, http.StatusAccepted, logAccepted)
 }
 

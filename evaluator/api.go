@@ -15,7 +15,7 @@ func (e *Evaluator) CheckGate(u *User, name string) GateResult {
 	c.evaluate(name, KindGate)
 	return GateResult{
 		Name: name, Value: c.boolv && !c.errored, RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.resultGroup(),
-		Details: c.details(), SecondaryExposures: copyExposures(c.sec),
+		Details: c.details(), SecondaryExposures: copyExposures(c.sec), sampling: c.sampling(u, name),
 	}
 }
 
@@ -42,6 +42,7 @@ func (e *Evaluator) config(u *User, name string, experiment bool) ConfigResult {
 		GroupName: c.resultGroup(), SDKGroupName: c.groupName,
 		Passed: c.boolv && !c.unsupported, IsExperimentActive: c.isExpActive, IsUserInExperiment: c.isExpGroup,
 		IsInLayer: c.isInLayer, Details: c.details(), SecondaryExposures: copyExposures(c.sec), experiment: experiment,
+		sampling: c.sampling(u, name),
 	}
 	if c.hasExplicit {
 		r.ExplicitParameters = c.explicit
@@ -64,6 +65,7 @@ func (e *Evaluator) GetLayer(u *User, name string) LayerResult {
 		UndelegatedSecondaryExposures: copyExposures(c.sec[:c.undelegatedLen()]),
 		ExplicitParameters:            []string{},
 		undelegatedNull:               !c.undelSet && len(c.sec) == 0,
+		sampling:                      c.sampling(u, name),
 	}
 	if c.hasExplicit && c.explicit != nil {
 		r.ExplicitParameters = c.explicit

@@ -17,35 +17,36 @@ type evalCtx struct {
 	s *Specs
 	u *User
 
-	boolv       bool
-	unsupported bool
-	errored     bool
-	recognized  bool
-	value       *retVal
-	ruleID      string
-	groupName   string // Server Core's shared field: a fall-through keeps what a nested gate's rule wrote
-	ruleGroup   string // the group name of the rule the result reports ("" on a fall-through)
-	resultDepth int    // the depth whose rule outcome is the result: 0, or the layer's delegate
-	isExpGroup  bool
-	isExpActive bool
-	isInLayer   bool
-	explicit    []string
-	hasExplicit bool
-	name        string
-	nameSet     bool
-	idType      string
-	version     int
-	hasVersion  bool
-	sec         []SecondaryExposure
-	undelN      int
-	undelSet    bool
-	delegate    string
-	sampling    int
-	hasSampling bool
-	forwardAll  bool
-	depth       int
-	memo        []memoEntry // nested gates evaluated so far (few: a linear scan beats a map)
-	appID       string
+	boolv        bool
+	unsupported  bool
+	errored      bool
+	recognized   bool
+	value        *retVal
+	ruleID       string
+	groupName    string // Server Core's shared field: a fall-through keeps what a nested gate's rule wrote
+	ruleGroup    string // the group name of the rule the result reports ("" on a fall-through)
+	resultDepth  int    // the depth whose rule outcome is the result: 0, or the layer's delegate
+	isExpGroup   bool
+	isExpActive  bool
+	isInLayer    bool
+	explicit     []string
+	hasExplicit  bool
+	name         string
+	nameSet      bool
+	idType       string
+	version      int
+	hasVersion   bool
+	sec          []SecondaryExposure
+	undelN       int
+	undelSet     bool
+	delegate     string
+	samplingRate int
+	hasSampling  bool
+	forwardAll   bool
+	analytical   bool // saw a nested gate without samplingRate (docs/semantics.md §4.4)
+	depth        int
+	memo         []memoEntry // nested gates evaluated so far (few: a linear scan beats a map)
+	appID        string
 
 	// useNewLayerEval path
 	paramRuleIDs map[string]string
@@ -161,7 +162,8 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 		if d := r.delegate; d != nil {
 			if ds := c.s.linked(&d.link, KindExperiment, d.name); ds != nil {
 				c.delegateTo(d.name, ds)
-				c.finalize(sp, r)
+				// As Server Core: a delegated layer keeps no sampling rate (docs/semantics.md §4.4).
+				c.finalize(sp, nil)
 				return
 			}
 		}
@@ -195,9 +197,9 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 
 func (c *evalCtx) finalize(sp *spec, r *rule) {
 	if r != nil {
-		c.sampling, c.hasSampling = r.samplingRate, r.hasSampling
+		c.samplingRate, c.hasSampling = r.samplingRate, r.hasSampling
 	} else {
-		c.sampling, c.hasSampling = 0, false
+		c.samplingRate, c.hasSampling = 0, false
 	}
 	c.forwardAll = sp.forwardAll
 	// As Server Core: with no secondary exposure and no delegation there is no undelegated
@@ -298,6 +300,11 @@ func (c *evalCtx) nestedGate(cond *condition, fail bool) {
 		}
 	}
 	if rid != "" && !strings.HasPrefix(name, "segment:") {
+		// As Server Core: the sampling rate is the last one a spec finished with (a
+		// memoised gate leaves it as it was).
+		if !c.hasSampling {
+			c.analytical = true
+		}
 		c.sec = append(c.sec, SecondaryExposure{Gate: name, GateValue: strconv.FormatBool(nb), RuleID: rid})
 	}
 	if fail {

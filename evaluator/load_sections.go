@@ -100,6 +100,10 @@ func (l *loader) field(key string) error {
 		err = l.lenient(&l.out.hashedSDKKeysToAppIDs)
 	case "experiment_to_layer":
 		err = l.lenient(&l.out.experimentToLayer)
+	case "sdk_configs":
+		var raw map[string]json.RawMessage
+		err = l.lenient(&raw)
+		l.out.sampling = parseSamplingConfig(raw)
 	case "param_stores":
 		l.out.paramStores, err = sc.Capture(nil)
 	default:

@@ -44,6 +44,8 @@ type GateResult struct {
 	GroupName          string
 	Details            Details
 	SecondaryExposures []SecondaryExposure
+
+	sampling *Sampling
 }
 
 // ConfigResult is a dynamic config, experiment or autotune evaluation.
@@ -66,6 +68,7 @@ type ConfigResult struct {
 	Details            Details
 	SecondaryExposures []SecondaryExposure
 	experiment         bool
+	sampling           *Sampling
 }
 
 // LayerResult is a layer evaluation. Parameter reads go through Get.
@@ -89,8 +92,9 @@ type LayerResult struct {
 	// ParameterRuleIDs maps parameters to the rule that set them (useNewLayerEval layers).
 	ParameterRuleIDs map[string]string
 
-	value  *retVal
-	values map[string][]byte
+	value    *retVal
+	values   map[string][]byte
+	sampling *Sampling
 }
 
 // Value returns the layer's parameters as one JSON object.
@@ -126,6 +130,17 @@ type Exposure struct {
 	Metadata           map[string]string
 	SecondaryExposures []SecondaryExposure
 	Time               int64
+	// Sampling is what exposure sampling decides by; nil when sdk_configs turn it off.
+	Sampling *Sampling
+}
+
+// Manual is the exposure as Server Core keys a manual one (log_exposure): its user hash
+// leaves out the unit ID, and an experiment's is keyed by whether the user is in it.
+func (e Exposure) Manual() Exposure {
+	if e.Sampling != nil {
+		e.Sampling = e.Sampling.withAdditional(e.Sampling.manualAdd, true)
+	}
+	return e
 }
 
 // Exposure event names.
@@ -164,6 +179,7 @@ func (r GateResult) Exposure() Exposure {
 		Metadata:           m,
 		SecondaryExposures: exposures(r.SecondaryExposures),
 		Time:               time.Now().UnixMilli(),
+		Sampling:           r.sampling.withAdditional(boolHash(r.Value), false),
 	}
 }
 
@@ -173,12 +189,20 @@ func (r ConfigResult) Exposure() Exposure {
 	m["config"] = r.Name
 	m["ruleID"] = r.RuleID
 	m["rulePassed"] = strconv.FormatBool(r.Passed)
+	// Server Core keys a config's or an experiment's exposure by whether the rule passed, a
+	// manual experiment exposure by whether the user is in the experiment; never with the
+	// unit ID (all three verified against Node).
+	smp := r.sampling.withAdditional(boolHash(r.Passed), true)
+	if smp != nil && r.experiment {
+		smp.manualAdd = boolHash(r.IsUserInExperiment)
+	}
 	return Exposure{
 		IDType:             r.IDType,
 		EventName:          ConfigExposureEvent,
 		Metadata:           m,
 		SecondaryExposures: exposures(r.SecondaryExposures),
 		Time:               time.Now().UnixMilli(),
+		Sampling:           smp,
 	}
 }
 
@@ -214,8 +238,12 @@ func (l LayerResult) parameterExposure(param string) Exposure {
 			sec = nil // sent as null, as Server Core sends a layer's absent undelegated list
 		}
 	}
+	smp := l.sampling.withAdditional(internedHash(param), true) // keyed by parameter, no unit ID
 	if rid, ok := l.ParameterRuleIDs[param]; ok {
 		m["ruleID"] = rid
+		if smp != nil {
+			smp.RuleID, smp.RuleIDHash = rid, internedHash(rid)
+		}
 	}
 	return Exposure{
 		IDType:             l.IDType,
@@ -223,5 +251,6 @@ func (l LayerResult) parameterExposure(param string) Exposure {
 		Metadata:           m,
 		SecondaryExposures: sec,
 		Time:               time.Now().UnixMilli(),
+		Sampling:           smp,
 	}
 }

@@ -53,6 +53,7 @@ type Specs struct {
 	hashedSDKKeysToAppIDs map[string]string
 	experimentToLayer     map[string]string
 	paramStores           json.RawMessage
+	sampling              SamplingConfig // from sdk_configs
 
 	counts  Counts
 	names   map[Kind][]string

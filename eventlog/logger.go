@@ -38,6 +38,9 @@ type Event struct {
 	// validated and normalised by the caller, unknown fields kept); the other fields but
 	// EventName are then unused.
 	Raw json.RawMessage `json:"-"`
+
+	// Sampling, on an exposure, is what exposure sampling decides by (nil: log it).
+	Sampling *evaluator.Sampling `json:"-"`
 }
 
 // MarshalJSON writes Raw as it is, else the fields.
@@ -149,6 +152,7 @@ type Logger struct {
 	pendingB    int64 // estimated size of pending, the batch being sent included
 	dedupe      map[string]struct{}
 	dedupeReset time.Time
+	sampling    sampler
 	backoff     time.Duration
 	nextTry     time.Time
 	closed      bool
@@ -168,8 +172,9 @@ func New(opts Options) (*Logger, error) {
 	opts.defaults()
 	l := &Logger{
 		opts: opts, sessionID: uuid.NewString(), m: registerMetrics(opts.Registerer),
-		dedupe: map[string]struct{}{}, dedupeReset: time.Now(), backoff: opts.InitialBackoff,
-		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		dedupe: map[string]struct{}{}, dedupeReset: time.Now(), sampling: newSampler(time.Now()),
+		backoff: opts.InitialBackoff,
+		wake:    make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	l.bg, l.cancelBG = context.WithCancel(context.Background())
 	l.sender = opts.Sender
@@ -229,27 +234,36 @@ func (l *Logger) Enqueue(ev Event) {
 }
 
 // EnqueueExposure queues an exposure unless an identical one (same dedupeKey) was queued
-// within DedupeTTL.
+// within DedupeTTL, or exposure sampling (ev.Sampling) leaves it out; a sampled exposure
+// carries the sampling statsigMetadata.
 func (l *Logger) EnqueueExposure(ev Event, dedupeKey string) {
 	if l.opts.DisableAllLogging {
 		l.m.dropped.WithLabelValues("disabled").Inc()
 		return
 	}
+	l.mu.Lock()
 	if dedupeKey != "" {
-		l.mu.Lock()
 		if time.Since(l.dedupeReset) >= l.opts.DedupeTTL || len(l.dedupe) >= l.opts.DedupeMaxKeys {
 			clear(l.dedupe)
 			l.dedupeReset = time.Now()
 		}
 		_, seen := l.dedupe[dedupeKey]
-		if !seen {
-			l.dedupe[dedupeKey] = struct{}{}
-		}
-		l.mu.Unlock()
 		if seen {
+			l.mu.Unlock()
 			l.m.deduped.Inc()
 			return
 		}
+		l.dedupe[dedupeKey] = struct{}{}
+	}
+	// Sampling comes after de-duplication, as in Server Core.
+	keep, meta := l.sampling.decide(ev.Sampling, time.Now())
+	l.mu.Unlock()
+	if !keep {
+		l.m.sampledOut.Inc()
+		return
+	}
+	if meta != nil {
+		ev.StatsigMetadata = meta
 	}
 	if ev.StatsigMetadata == nil {
 		ev.StatsigMetadata = map[string]any{}

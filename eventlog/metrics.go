@@ -7,13 +7,14 @@ import (
 )
 
 type metrics struct {
-	enqueued *prometheus.CounterVec
-	deduped  prometheus.Counter
-	dropped  *prometheus.CounterVec
-	sent     prometheus.Counter
-	batches  *prometheus.CounterVec
-	bytes    prometheus.Counter
-	queued   prometheus.Gauge
+	enqueued   *prometheus.CounterVec
+	deduped    prometheus.Counter
+	sampledOut prometheus.Counter
+	dropped    *prometheus.CounterVec
+	sent       prometheus.Counter
+	batches    *prometheus.CounterVec
+	bytes      prometheus.Counter
+	queued     prometheus.Gauge
 
 	queuedBytes prometheus.Gauge
 }
@@ -35,6 +36,12 @@ func registerMetrics(reg prometheus.Registerer) *metrics {
 			prometheus.CounterOpts{
 				Name: ns + "exposures_deduped_total",
 				Help: "Exposures not queued because an identical one was queued recently.",
+			},
+		),
+		sampledOut: prometheus.NewCounter(
+			prometheus.CounterOpts{
+				Name: ns + "exposures_sampled_out_total",
+				Help: "Exposures not queued because exposure sampling (sdk_configs sampling_mode on) left them out.",
 			},
 		),
 		dropped: prometheus.NewCounterVec(
@@ -61,6 +68,7 @@ func registerMetrics(reg prometheus.Registerer) *metrics {
 	}
 	m.enqueued = register(reg, m.enqueued)
 	m.deduped = register(reg, m.deduped)
+	m.sampledOut = register(reg, m.sampledOut)
 	m.dropped = register(reg, m.dropped)
 	m.sent = register(reg, m.sent)
 	m.batches = register(reg, m.batches)
