@@ -18,11 +18,9 @@ GOLANGCI_LINT_FLAGS ?=
 LINT_MODULES ?= . test/chart test/clients hack/benchrunner
 # Size of the generated payload the controller suite syncs end to end (10mb or 62mb).
 LARGE_PAYLOAD ?= 62mb
-# The exposure-stream differential (hack/test-exposures.sh) in `make test-consistency`: 0 prints
-# its difference summary without failing (our exposures do not match Server Core's yet: logged
-# user without statsigEnvironment and global custom fields, get_layer exposing every parameter,
-# no manual exposures or sampling); flip to 1 once they match, then any difference fails.
-EXPOSURES_STRICT ?= 0
+# The exposure-stream differential (hack/test-exposures.sh) in `make test-consistency`: 1 fails on
+# any difference from Server Core's event stream (0 only prints the difference summary).
+EXPOSURES_STRICT ?= 1
 
 .DEFAULT_GOAL := help
 
