@@ -2,6 +2,7 @@ package endpoint
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
 )
@@ -62,7 +63,12 @@ func manualExposure(ev *evaluator.Evaluator, u *evaluator.User, req *evalRequest
 		if aerr := checkName("experimentName", req.ExperimentName); aerr != nil {
 			return nil, aerr
 		}
-		exp = ev.GetExperiment(u, req.ExperimentName).Exposure()
+		r := ev.GetExperiment(u, req.ExperimentName)
+		exp = r.Exposure()
+		// Server Core keys a manual experiment exposure by whether the user is in the
+		// experiment (not rulePassed, which it does not send): rulePassed carries that for the
+		// key only and is removed before sending.
+		exp.Metadata["rulePassed"] = strconv.FormatBool(r.IsUserInExperiment)
 	default:
 		if aerr := checkName("layerName", req.LayerName); aerr != nil {
 			return nil, aerr
