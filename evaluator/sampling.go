@@ -22,6 +22,8 @@ type SamplingConfig struct {
 	// SpecTTL is how long a (spec, rule) pair counts as seen (exposure_spec_sampling_ttl_ms;
 	// 60 s when absent); DedupeTTL the same for de-duplication (exposure_dedupe_ttl_ms).
 	SpecTTL, DedupeTTL time.Duration
+	// HasDedupeTTL: the payload sets exposure_dedupe_ttl_ms (else the logger's own window).
+	HasDedupeTTL bool
 }
 
 const defaultSamplingTTL = 60 * time.Second
@@ -39,7 +41,7 @@ func parseSamplingConfig(raw map[string]json.RawMessage) SamplingConfig {
 		c.SpecTTL = time.Duration(ms) * time.Millisecond
 	}
 	if ms, ok := configUint(raw["exposure_dedupe_ttl_ms"]); ok {
-		c.DedupeTTL = time.Duration(ms) * time.Millisecond
+		c.DedupeTTL, c.HasDedupeTTL = time.Duration(ms)*time.Millisecond, true
 	}
 	return c
 }
@@ -155,7 +157,7 @@ func userSamplingHash(u *User, unitType string) uint64 {
 // sampling captures the evaluation's sampling facts for the result (nil when off).
 func (c *evalCtx) sampling(u *User, name string) *Sampling {
 	cfg := c.s.sampling
-	if cfg.Mode == "" {
+	if cfg.Mode == "" && !cfg.HasDedupeTTL { // the de-duplication window travels with it too
 		return nil
 	}
 	s := &Sampling{

@@ -19,7 +19,7 @@ func TestParseSamplingConfig(t *testing.T) {
 		{"unknown mode is off", `{"sampling_mode":"ON","special_case_sampling_rate":true}`,
 			SamplingConfig{SpecTTL: time.Minute, DedupeTTL: time.Minute}},
 		{"ttls", `{"sampling_mode":"on","exposure_spec_sampling_ttl_ms":1500,"exposure_dedupe_ttl_ms":"20"}`,
-			SamplingConfig{Mode: "on", SpecTTL: 1500 * time.Millisecond, DedupeTTL: 20 * time.Millisecond}},
+			SamplingConfig{Mode: "on", SpecTTL: 1500 * time.Millisecond, DedupeTTL: 20 * time.Millisecond, HasDedupeTTL: true}},
 		{"negative saturates to 0", `{"special_case_sampling_rate":-5}`,
 			SamplingConfig{HasSpecialRate: true, SpecTTL: time.Minute, DedupeTTL: time.Minute}},
 	} {

@@ -243,7 +243,11 @@ func (l *Logger) EnqueueExposure(ev Event, dedupeKey string) {
 	}
 	l.mu.Lock()
 	if dedupeKey != "" {
-		if time.Since(l.dedupeReset) >= l.opts.DedupeTTL || len(l.dedupe) >= l.opts.DedupeMaxKeys {
+		ttl := l.opts.DedupeTTL
+		if ev.Sampling != nil && ev.Sampling.Config.HasDedupeTTL {
+			ttl = ev.Sampling.Config.DedupeTTL // the payload's sdk_configs.exposure_dedupe_ttl_ms
+		}
+		if time.Since(l.dedupeReset) >= ttl || len(l.dedupe) >= l.opts.DedupeMaxKeys {
 			clear(l.dedupe)
 			l.dedupeReset = time.Now()
 		}

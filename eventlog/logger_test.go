@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/statsig-operator/statsig-operator/evaluator"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -220,6 +222,24 @@ func TestExposureDedupeAcrossFlushes(t *testing.T) {
 	}
 	if r.count() != 4 {
 		t.Fatalf("delivered %d exposures over 3 flushes, want 4 (a once, and one new user per flush)", r.count())
+	}
+}
+
+// The payload's sdk_configs.exposure_dedupe_ttl_ms, carried by the exposure, sets the window.
+func TestExposureDedupeWindowFromPayload(t *testing.T) {
+	r := newReceiver(t)
+	l := newLogger(t, r, func(o *Options) { o.DedupeTTL = time.Hour })
+	smp := &evaluator.Sampling{Config: evaluator.SamplingConfig{DedupeTTL: 30 * time.Millisecond, HasDedupeTTL: true}}
+	ev := Event{EventName: "statsig::gate_exposure", User: json.RawMessage(`{"userID":"a"}`), Sampling: smp}
+	l.EnqueueExposure(ev, "gate|a")
+	l.EnqueueExposure(ev, "gate|a")
+	time.Sleep(40 * time.Millisecond)
+	l.EnqueueExposure(ev, "gate|a")
+	if err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r.count() != 2 {
+		t.Fatalf("delivered %d exposures, want 2 (the payload's 30 ms window, not the logger's hour)", r.count())
 	}
 }
 
