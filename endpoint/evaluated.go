@@ -13,6 +13,7 @@ type evaluatedConfig struct {
 	value     any
 	ruleID    string
 	groupName string
+	split     bool
 	idType    string
 	exposure  evaluator.Exposure
 }
@@ -22,6 +23,7 @@ func fromConfig(r evaluator.ConfigResult) evaluatedConfig {
 		value:     objectValue(r.Value),
 		ruleID:    r.RuleID,
 		groupName: r.GroupName,
+		split:     r.Split,
 		idType:    r.IDType,
 		exposure:  r.Exposure(),
 	}
@@ -147,7 +149,7 @@ func (s *Server) evaluateFlag(p *serving.Project, u *evalUser, name, kind string
 		if r.Value {
 			variant = "on"
 		}
-		return ofrepSuccess{Key: name, Value: r.Value, Reason: ofrepReason(r.RuleID, ""), Variant: variant, Metadata: md}
+		return ofrepSuccess{Key: name, Value: r.Value, Reason: ofrepReason(r.RuleID, r.Split), Variant: variant, Metadata: md}
 	case kindLayer:
 		l := evaluateLayer(p.Evaluator, u.user, name)
 		if expose {
@@ -165,7 +167,7 @@ func (s *Server) evaluateFlag(p *serving.Project, u *evalUser, name, kind string
 		return ofrepSuccess{
 			Key:      name,
 			Value:    l.value,
-			Reason:   ofrepReason(l.ruleID, l.groupName),
+			Reason:   ofrepReason(l.ruleID, l.res.Split),
 			Variant:  variantOf(l.ruleID, l.groupName),
 			Metadata: md,
 		}
@@ -189,7 +191,7 @@ func (s *Server) evaluateFlag(p *serving.Project, u *evalUser, name, kind string
 	return ofrepSuccess{
 		Key:      name,
 		Value:    c.value,
-		Reason:   ofrepReason(c.ruleID, c.groupName),
+		Reason:   ofrepReason(c.ruleID, c.split),
 		Variant:  variantOf(c.ruleID, c.groupName),
 		Metadata: md,
 	}

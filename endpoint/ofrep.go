@@ -74,14 +74,17 @@ func (s *Server) decodeOFREP(w http.ResponseWriter, r *http.Request) (*evalUser,
 	return userFromContext(req.Context)
 }
 
-// ofrepReason maps a Statsig result to an OpenFeature reason.
-func ofrepReason(ruleID, groupName string) string {
+// ofrepReason is OpenFeature's reason for a Statsig result: DISABLED for a disabled spec,
+// DEFAULT when no rule matched (the pre-configured default value), SPLIT when the matched
+// rule assigns users pseudorandomly (an experiment group or a partial rollout), and
+// TARGETING_MATCH for any other matched rule.
+func ofrepReason(ruleID string, split bool) string {
 	switch {
 	case ruleID == "disabled":
 		return "DISABLED"
 	case ruleID == "default" || ruleID == "":
 		return "DEFAULT"
-	case groupName != "":
+	case split:
 		return "SPLIT"
 	}
 	return "TARGETING_MATCH"

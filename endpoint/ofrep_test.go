@@ -1,6 +1,7 @@
 package endpoint
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -120,5 +121,55 @@ func TestOFREPContextMapping(t *testing.T) {
 	}
 	if strings.Contains(logged, "ssn") {
 		t.Errorf("logged user keeps private attributes: %s", logged)
+	}
+}
+
+// OpenFeature's reasons: TARGETING_MATCH for a matched rule, SPLIT for pseudorandom assignment
+// (a partial rollout or an experiment group), DEFAULT when no rule matched.
+func TestOFREPReasons(t *testing.T) {
+	env := newTestEnv(t, nil)
+	for _, tc := range []struct{ flag, reason string }{
+		{"test_public", "TARGETING_MATCH"},
+		{"test_small_pass_gate", "SPLIT"},
+		{"test_country", "DEFAULT"},
+	} {
+		res := env.do(t, "POST", "/ofrep/v1/evaluate/flags/"+tc.flag, `{"context":{"targetingKey":"reason-user-1"}}`,
+			"statsig-api-key", testKey, exposureLoggingDisabledHeader, "true")
+		var got struct {
+			Reason string `json:"reason"`
+		}
+		res.json(t, &got)
+		if res.status != 200 || got.Reason != tc.reason {
+			t.Errorf("%s: %d reason %q, want %q (%s)", tc.flag, res.status, got.Reason, tc.reason, res.body)
+		}
+	}
+}
+
+// A user allocated to an experiment group gets SPLIT; one the layer left out, the
+// layerAssignment rule's TARGETING_MATCH.
+func TestOFREPReasonOfExperimentGroups(t *testing.T) {
+	env := newTestEnv(t, nil)
+	seen := map[string]string{}
+	for i := range 60 {
+		res := env.do(t, "POST", "/ofrep/v1/evaluate/flags/experiment_with_many_params",
+			fmt.Sprintf(`{"context":{"targetingKey":"group-user-%d"}}`, i),
+			"statsig-api-key", testKey, exposureLoggingDisabledHeader, "true")
+		var got struct {
+			Reason   string         `json:"reason"`
+			Metadata map[string]any `json:"metadata"`
+		}
+		res.json(t, &got)
+		_, group := got.Metadata["groupName"]
+		want := "TARGETING_MATCH"
+		if group {
+			want = "SPLIT"
+		}
+		if got.Reason != want {
+			t.Fatalf("user %d: reason %q with metadata %v, want %q", i, got.Reason, got.Metadata, want)
+		}
+		seen[want] = got.Reason
+	}
+	if len(seen) != 2 {
+		t.Errorf("60 users reached only %v; want both an experiment group and the layer's exclusion", seen)
 	}
 }

@@ -15,7 +15,7 @@ func (e *Evaluator) CheckGate(u *User, name string) GateResult {
 	c.evaluate(name, KindGate)
 	return GateResult{
 		Name: name, Value: c.boolv && !c.errored, RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.resultGroup(),
-		Details: c.details(), SecondaryExposures: copyExposures(c.sec), sampling: c.sampling(u, name),
+		Split: c.resultSplit(), Details: c.details(), SecondaryExposures: copyExposures(c.sec), sampling: c.sampling(u, name),
 	}
 }
 
@@ -39,7 +39,7 @@ func (e *Evaluator) config(u *User, name string, experiment bool) ConfigResult {
 	c.evaluate(name, KindDynamicConfig)
 	r := ConfigResult{
 		Name: name, Value: c.valueJSON(), RuleID: c.resultRuleID(), IDType: c.idType,
-		GroupName: c.resultGroup(), SDKGroupName: c.groupName,
+		GroupName: c.resultGroup(), SDKGroupName: c.groupName, Split: c.resultSplit(),
 		Passed: c.boolv && !c.unsupported, IsExperimentActive: c.isExpActive, IsUserInExperiment: c.isExpGroup,
 		IsInLayer: c.isInLayer, Details: c.details(), SecondaryExposures: copyExposures(c.sec), experiment: experiment,
 		sampling: c.sampling(u, name),
@@ -61,7 +61,7 @@ func (e *Evaluator) GetLayer(u *User, name string) LayerResult {
 	c.evaluate(name, KindLayer)
 	r := LayerResult{
 		Name: name, RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.resultGroup(), SDKGroupName: c.groupName,
-		Details: c.details(), SecondaryExposures: copyExposures(c.sec),
+		Split: c.resultSplit(), Details: c.details(), SecondaryExposures: copyExposures(c.sec),
 		UndelegatedSecondaryExposures: copyExposures(c.sec[:c.undelegatedLen()]),
 		ExplicitParameters:            []string{},
 		undelegatedNull:               !c.undelSet && len(c.sec) == 0,
@@ -100,6 +100,9 @@ func (c *evalCtx) resultRuleID() string {
 	}
 	return c.ruleID
 }
+
+// resultSplit reports whether the rule the result reports assigns pseudorandomly.
+func (c *evalCtx) resultSplit() bool { return c.ruleSplit && !c.unsupported }
 
 // resultGroup is the group name of the rule the result reports: none after a fall-through to
 // the default or disabled rule, whatever a nested gate's rule wrote (as Server Core's client

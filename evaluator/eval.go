@@ -26,6 +26,7 @@ type evalCtx struct {
 	groupName    string // Server Core's shared field: a fall-through keeps what a nested gate's rule wrote
 	ruleGroup    string // the group name of the rule the result reports ("" on a fall-through)
 	resultDepth  int    // the depth whose rule outcome is the result: 0, or the layer's delegate
+	ruleSplit    bool   // the reported rule assigns pseudorandomly: an experiment group or a partial rollout
 	isExpGroup   bool
 	isExpActive  bool
 	isInLayer    bool
@@ -175,6 +176,7 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 		c.ruleID, c.groupName = r.id, r.groupName
 		if c.depth == c.resultDepth {
 			c.ruleGroup = r.groupName
+			c.ruleSplit = r.isExpGroup.isTrue() || (r.passPct > 0 && r.passPct < 100)
 		}
 		c.isExpGroup = r.isExpGroup.isTrue()
 		c.isExpActive = sp.isActive.isTrue()
@@ -185,7 +187,7 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 	// groupName is deliberately not reset (Server Core's getExperiment and getLayer show the
 	// carried value); ruleGroup is, as no rule of this spec matched.
 	if c.depth == c.resultDepth {
-		c.ruleGroup = ""
+		c.ruleGroup, c.ruleSplit = "", false
 	}
 	if sp.enabled {
 		c.ruleID = ruleIDDefault

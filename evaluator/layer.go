@@ -8,7 +8,7 @@ func (c *evalCtx) evaluateNewLayer(sp *spec) {
 	values := map[string][]byte{}
 	ruleIDs := map[string]string{}
 	delegated := false
-	ruleGroup := ""
+	ruleGroup, ruleSplit := "", false
 	for i := range sp.rules {
 		r := &sp.rules[i]
 		c.evalRule(r)
@@ -49,7 +49,7 @@ func (c *evalCtx) evaluateNewLayer(sp *spec) {
 				values[p], ruleIDs[p] = v, r.id
 			}
 			delegated = true
-			ruleGroup = c.ruleGroup
+			ruleGroup, ruleSplit = c.ruleGroup, c.ruleSplit
 			c.delegate = d.name
 			c.ruleID = r.id
 			c.explicit, c.hasExplicit = ds.explicit, ds.hasExplicit
@@ -71,7 +71,7 @@ func (c *evalCtx) evaluateNewLayer(sp *spec) {
 		c.ruleID = ruleIDDefault
 		c.groupName = ""
 	}
-	c.ruleGroup = ruleGroup
+	c.ruleGroup, c.ruleSplit = ruleGroup, ruleSplit
 	c.boolv = true
 	c.value = sp.def
 	c.layerValue, c.paramRuleIDs = values, ruleIDs

@@ -41,7 +41,10 @@ type GateResult struct {
 	IDType string
 	// GroupName is the group name of the rule RuleID names; none when the gate fell through to
 	// its default (Server Core's gate results carry no group name at all).
-	GroupName          string
+	GroupName string
+	// Split: the reported rule assigns users pseudorandomly (an experiment group, or a pass
+	// percentage strictly between 0 and 100), OpenFeature's SPLIT reason.
+	Split              bool
 	Details            Details
 	SecondaryExposures []SecondaryExposure
 
@@ -60,6 +63,7 @@ type ConfigResult struct {
 	// SDKGroupName is what Server Core's getExperiment reports: after a fall-through it still
 	// holds the group name a nested gate's rule wrote (docs/semantics.md §2.5, Carry-over).
 	SDKGroupName       string
+	Split              bool // as GateResult's
 	Passed             bool
 	IsExperimentActive bool
 	IsUserInExperiment bool
@@ -79,6 +83,7 @@ type LayerResult struct {
 	// GroupName and SDKGroupName: as ConfigResult's (SDKGroupName is getLayer's).
 	GroupName                     string
 	SDKGroupName                  string
+	Split                         bool // as GateResult's
 	AllocatedExperiment           string
 	IsExperimentActive            bool
 	IsUserInExperiment            bool
