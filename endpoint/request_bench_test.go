@@ -1,8 +1,11 @@
 package endpoint
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -23,6 +26,27 @@ func BenchmarkParseUserManyCustom(b *testing.B) {
 		}
 		if _, aerr := parseUser(req.User); aerr != nil {
 			b.Fatal(aerr)
+		}
+	}
+}
+
+// BenchmarkCheckGateHandler is one check_gate through the endpoint's handler (no network):
+// routing, key lookup, body decoding, evaluation and the JSON answer, logging off.
+func BenchmarkCheckGateHandler(b *testing.B) {
+	env := newTestEnv(b, nil)
+	h := env.srv.Handler()
+	body := []byte(`{"gateName":"test_public","user":{"userID":"bench-user","email":"a@statsig.com",` +
+		`"country":"US","custom":{"plan":"pro","level":3},"customIDs":{"companyID":"c1"}}}`)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/v1/check_gate", bytes.NewReader(body))
+		req.Header.Set("statsig-api-key", testKey)
+		req.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatalf("%d %s", w.Code, w.Body)
 		}
 	}
 }
