@@ -120,9 +120,12 @@ function normalise(r, payload) {
   if (r && r.sdkInfo && typeof r.sdkInfo === 'object') for (const k of Object.keys(r.sdkInfo)) r.sdkInfo[k] = '<sdk>';
   const sr = payload.session_replay_info;
   if (r && sr) {
-    if (sr.sampling_rate != null && 'can_record_session' in r) r.can_record_session = '<random>';
+    const random = (rate) => rate != null && rate > 0 && rate < 1;
+    if (random(sr.sampling_rate) && 'can_record_session' in r) r.can_record_session = '<random>';
     for (const t of ['session_recording_event_triggers', 'session_recording_exposure_triggers']) {
-      for (const v of Object.values(r[t] || {})) if ('passes_sampling' in v) v.passes_sampling = '<random>';
+      if (Object.values(sr[t] || {}).some((v) => random(v.sampling_rate))) {
+        for (const v of Object.values(r[t] || {})) if ('passes_sampling' in v) v.passes_sampling = '<random>';
+      }
     }
   }
   return r;
@@ -156,8 +159,32 @@ function diff(a, b, p, cat, out) {
   const only = process.env.FIXTURES ? process.env.FIXTURES.split(',') : null;
   const files = fs.readdirSync(fixtureDir).filter((f) => f.endsWith('.json') && (!only || only.includes(f))).sort();
   const cats = new Map(); let total = 0; let differing = 0; const skipped = [];
-  for (const f of files) {
-    const file = path.join(fixtureDir, f);
+  const runs = files.map((f) => [f, path.join(fixtureDir, f)]);
+  // Session replay variants (the fixtures set only sampling_rate, recording_blocked and privacy
+  // settings): a targeting gate, triggers and a blocked recording, on the first fixture with gates.
+  const base = files.find((f) => f === 'demo_proj_dcs.json');
+  if (base) {
+    const p = JSON.parse(fs.readFileSync(path.join(fixtureDir, base), 'utf8'));
+    const gates = Object.keys(p.feature_gates);
+    const variants = {
+      'replay-targeting': { sampling_rate: 1, targeting_gate: gates[0], recording_blocked: false,
+        session_recording_event_triggers: { ev_a: { values: ['a', 'b'], sampling_rate: 1 }, ev_b: {}, ev_c: { sampling_rate: 0 } },
+        session_recording_exposure_triggers: { [gates[1]]: { sampling_rate: 1 }, [gates[2]]: { values: ['x'] } },
+        session_recording_privacy_settings: { privacy_mode: 'min', blocked_elements: ['#b'] } },
+      'replay-blocked': { recording_blocked: true, sampling_rate: 0 },
+      'replay-empty': {},
+    };
+    // Known difference, opt-in: Server Core evaluates the targeting gate without resetting the
+    // previous result, so a gate missing from the payload reports the bool value of whichever
+    // entity it evaluated last (hash map order); ours reports false.
+    if (process.env.REPLAY_MISSING_GATE === '1') variants['replay-missing-gate'] = { targeting_gate: 'no_such_gate_anywhere' };
+    for (const [name, info] of Object.entries(variants)) {
+      const file = path.join(dir, `${base}+${name}.json`);
+      fs.writeFileSync(file, JSON.stringify({ ...p, session_replay_info: info }));
+      runs.push([`${base}+${name}`, file]);
+    }
+  }
+  for (const [f, file] of runs) {
     const body = fs.readFileSync(file, 'utf8');
     const payload = JSON.parse(body);
     if (!payload.feature_gates) { skipped.push(f + ' (not a payload)'); continue; }
