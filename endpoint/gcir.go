@@ -61,9 +61,9 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 		req.Hash = req.HashAlgorithm
 	}
 	switch req.ResponseFormat {
-	case "", "v1":
+	case "", evaluator.ResponseFormatV1, evaluator.ResponseFormatV2:
 	default:
-		writeError(w, badRequest(fmt.Sprintf("responseFormat %q is not supported (only v1)",
+		writeError(w, badRequest(fmt.Sprintf("responseFormat %q is not supported (v1 or v2)",
 			truncate(req.ResponseFormat, 40))))
 		return
 	}
@@ -95,6 +95,7 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 		RemoveIDType:              req.RemoveIDType,
 		RemoveDefaultValueGates:   req.RemoveDefaultValueGates,
 		RemoveExperimentsInLayers: req.RemoveExperimentsInLayers,
+		ResponseFormat:            req.ResponseFormat,
 	}
 	o.FeatureGateFilter, o.HasFeatureGateFilter = filter(req.FeatureGateFilter)
 	o.ExperimentFilter, o.HasExperimentFilter = filter(req.ExperimentFilter)

@@ -70,7 +70,21 @@ func TestClientInitializeOptions(t *testing.T) {
 				}
 			}},
 		{"responseFormat v1", map[string]any{"responseFormat": "v1"}, testKey, 200, nil},
-		{"responseFormat v2 unsupported", map[string]any{"responseFormat": "v2"}, testKey, 400, nil},
+		{"responseFormat v2", map[string]any{"responseFormat": "v2", "hash": "none"}, testKey, 200,
+			func(t *testing.T, res obj) {
+				exposures, ok := res["exposures"].(map[string]any)
+				if !ok || len(exposures) == 0 {
+					t.Fatalf("exposures %v", res["exposures"])
+				}
+				for name, g := range res["feature_gates"].(map[string]any) {
+					for _, k := range g.(map[string]any)["secondary_exposures"].([]any) {
+						if _, ok := exposures[k.(string)]; !ok {
+							t.Errorf("gate %s: exposure %v not in exposures", name, k)
+						}
+					}
+				}
+			}},
+		{"responseFormat init_v2 unsupported", map[string]any{"responseFormat": "init_v2"}, testKey, 400, nil},
 		{"previousResponseHash unsupported", map[string]any{"previousResponseHash": "123"}, testKey, 400, nil},
 		{"bad filter", map[string]any{"featureGateFilter": "test_public"}, testKey, 400, nil},
 	}

@@ -37,7 +37,25 @@ type ClientInitOptions struct {
 	RemoveDefaultValueGates bool
 	// RemoveExperimentsInLayers leaves out experiments in a layer.
 	RemoveExperimentsInLayers bool
+	// ResponseFormat is "v1" (or empty: the initialize format) or "v2" (the initialize format with
+	// secondary exposures mapped: Server Core's InitializeWithSecondaryExposureMapping).
+	ResponseFormat string
 }
+
+// A client initialize response's entity sections.
+const (
+	sectionGates   = "feature_gates"
+	sectionConfigs = "dynamic_configs"
+	sectionLayers  = "layer_configs"
+)
+
+var clientSections = [...]string{sectionGates, sectionConfigs, sectionLayers}
+
+// The response formats ClientInitOptions.ResponseFormat takes.
+const (
+	ResponseFormatV1 = "v1"
+	ResponseFormatV2 = "v2"
+)
 
 // filtered reports whether o's filter for kind (when set) leaves name out.
 func (o *ClientInitOptions) filtered(kind Kind, name string) bool {
@@ -65,7 +83,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 	s := e.Specs()
 	algo, hash := nameHasher(o.HashAlgorithm)
 	out := map[string]any{
-		"feature_gates": map[string]any{}, "dynamic_configs": map[string]any{}, "layer_configs": map[string]any{},
+		sectionGates: map[string]any{}, sectionConfigs: map[string]any{}, sectionLayers: map[string]any{},
 		"has_updates": true, "hash_used": algo, "user": u, "sdkParams": map[string]any{},
 		"evaluated_keys": evaluatedKeys(u), "sdkInfo": sdkInfo(o.SDKInfo), "param_stores": map[string]any{},
 	}
@@ -104,7 +122,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		}
 		return entry
 	}
-	gates := out["feature_gates"].(map[string]any)
+	gates := out[sectionGates].(map[string]any)
 	for _, name := range s.names[KindGate] {
 		if sp := s.gates[name]; visible(sp) && !o.filtered(KindGate, name) {
 			c := run(name, KindGate)
@@ -120,7 +138,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			e.release(c)
 		}
 	}
-	configs := out["dynamic_configs"].(map[string]any)
+	configs := out[sectionConfigs].(map[string]any)
 	for _, kind := range []Kind{KindDynamicConfig, KindExperiment, KindAutotune} {
 		for _, name := range s.names[kind] {
 			sp := s.configs[name]
@@ -136,7 +154,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			e.release(c)
 		}
 	}
-	layers := out["layer_configs"].(map[string]any)
+	layers := out[sectionLayers].(map[string]any)
 	for _, name := range s.names[KindLayer] {
 		sp := s.layers[name]
 		if !visible(sp) || o.filtered(KindLayer, name) {
@@ -153,7 +171,41 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			return c.boolv && !c.unsupported
 		}, rand.Float64())
 	}
+	if o.ResponseFormat == ResponseFormatV2 {
+		mapExposures(out)
+	}
 	return out
+}
+
+// mapExposures turns a v1 response into Server Core's v2 format (InitializeWithSecondaryExposureMapping):
+// each entry's secondary_exposures (and a layer's undelegated_secondary_exposures) become the
+// djb2 hashes of "gate:gateValue:ruleID" (gate names already hashed), and the top-level
+// "exposures" maps each hash to its exposure; layers have no parameter_rule_ids.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
+func mapExposures(out map[string]any) {
+	exposures := map[string]SecondaryExposure{}
+	keys := func(list any) []string {
+		l, _ := list.([]SecondaryExposure)
+		ks := make([]string, 0, len(l))
+		for _, x := range l {
+			k := DJB2(x.Gate + ":" + x.GateValue + ":" + x.RuleID)
+			exposures[k] = x
+			ks = append(ks, k)
+		}
+		return ks
+	}
+	for _, sec := range clientSections {
+		for _, v := range out[sec].(map[string]any) {
+			entry := v.(map[string]any)
+			entry["secondary_exposures"] = keys(entry["secondary_exposures"])
+			if u, ok := entry["undelegated_secondary_exposures"]; ok {
+				entry["undelegated_secondary_exposures"] = keys(u)
+			}
+			delete(entry, "parameter_rule_ids")
+		}
+	}
+	out["exposures"] = exposures
 }
 
 // nameHasher is the algorithm used (the default for an unknown one) and its name hash.

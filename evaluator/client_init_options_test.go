@@ -214,6 +214,54 @@ func sumDJB2(parts ...string) string {
 	return strconv.FormatUint(uint64(s), 10)
 }
 
+// TestClientInitializeResponseV2: the v2 format maps each secondary exposure to the djb2 hash of
+// "gate:gateValue:ruleID" (as Server Core 0.23.2 does, observed) and lists it under "exposures".
+func TestClientInitializeResponseV2(t *testing.T) {
+	e := New(Options{})
+	e.SetSpecs(loadFixture(t, "server-core/demo_proj_dcs.json"))
+	for _, algo := range []string{HashNone, HashDJB2} {
+		v1 := gcir(t, e, `{"userID":"x"}`, ClientInitOptions{HashAlgorithm: algo})
+		v2 := gcir(t, e, `{"userID":"x"}`, ClientInitOptions{HashAlgorithm: algo, ResponseFormat: ResponseFormatV2})
+		exposures := v2["exposures"].(map[string]any)
+		n := 0
+		for _, sec := range []string{"feature_gates", "dynamic_configs", "layer_configs"} {
+			for name, v := range v1[sec].(map[string]any) {
+				e1, e2 := v.(map[string]any), v2[sec].(map[string]any)[name].(map[string]any)
+				for _, field := range []string{"secondary_exposures", "undelegated_secondary_exposures"} {
+					l1, ok := e1[field].([]any)
+					if !ok {
+						continue
+					}
+					l2 := e2[field].([]any)
+					if len(l1) != len(l2) {
+						t.Fatalf("%s %s %s: %d keys for %d exposures", sec, name, field, len(l2), len(l1))
+					}
+					for i, x := range l1 {
+						m := x.(map[string]any)
+						key := DJB2(m["gate"].(string) + ":" + m["gateValue"].(string) + ":" + m["ruleID"].(string))
+						if l2[i] != key || !jsonEqualAny(exposures[key], x) {
+							t.Errorf("%s %s %s[%d] = %v (%v), want %s (%v)", sec, name, field, i, l2[i], exposures[key], key, x)
+						}
+						n++
+					}
+				}
+				if _, ok := e2["parameter_rule_ids"]; ok {
+					t.Errorf("%s %s: parameter_rule_ids in v2", sec, name)
+				}
+			}
+		}
+		if n == 0 || len(exposures) == 0 {
+			t.Fatalf("%s: no exposures to check", algo)
+		}
+	}
+}
+
+func jsonEqualAny(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return jsonEqual(x, y)
+}
+
 // TestSessionReplayInfo: the session replay fields, as Server Core computes them.
 func TestSessionReplayInfo(t *testing.T) {
 	f := func(v float64) *float64 { return &v }

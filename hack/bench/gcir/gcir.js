@@ -100,6 +100,12 @@ function cases(payload) {
   opt('experimentFilter', { experimentFilter: new Set(exps) }, { experimentFilter: exps });
   opt('dynamicConfigFilter', { dynamicConfigFilter: new Set(dcs) }, { dynamicConfigFilter: dcs });
   opt('layerFilter', { layerFilter: new Set(layers) }, { layerFilter: layers });
+  // responseFormat v2 (GCIRResponseFormat.InitializeWithSecondaryExposureMapping = 1 in the binding).
+  for (const hash of ['djb2', 'none']) {
+    out.push([`${hash}/nokey/v2`, { hashAlgorithm: hash, responseFormat: 1 }, { hash, responseFormat: 'v2' }]);
+  }
+  out.push(['djb2/unknownkey/v2', { hashAlgorithm: 'djb2', clientSdkKey: 'client-unknown-gcir-key', responseFormat: 1 },
+    { hash: 'djb2', clientSDKKey: 'client-unknown-gcir-key', responseFormat: 'v2' }]);
   opt('emptyFilters', { featureGateFilter: new Set(), layerFilter: new Set() }, { featureGateFilter: [], layerFilter: [] });
   return out;
 }
