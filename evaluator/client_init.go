@@ -84,7 +84,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 	algo, hash := nameHasher(o.HashAlgorithm)
 	out := map[string]any{
 		sectionGates: map[string]any{}, sectionConfigs: map[string]any{}, sectionLayers: map[string]any{},
-		"has_updates": true, "hash_used": algo, "user": u, "sdkParams": map[string]any{},
+		"has_updates": true, "hash_used": algo, "user": json.RawMessage(e.LoggedUser(u)), "sdkParams": map[string]any{},
 		"evaluated_keys": evaluatedKeys(u), "sdkInfo": sdkInfo(o.SDKInfo), "param_stores": map[string]any{},
 	}
 	if h, ok := privateAttributesHash(u); ok {

@@ -214,6 +214,28 @@ func sumDJB2(parts ...string) string {
 	return strconv.FormatUint(uint64(s), 10)
 }
 
+// TestClientInitializeResponseUser: the response's user is the user as Server Core logs it
+// (LoggedUser: Statsig's fields only, the evaluator's environment), not as received.
+func TestClientInitializeResponseUser(t *testing.T) {
+	for _, tt := range []struct {
+		name, env, user, want string
+	}{
+		{"undefined fields dropped", "", `{"userID":"u","osName":"iOS","privateAttributes":{"a":"b"}}`, `{"userID":"u"}`},
+		{"environment", "staging", `{"userID":"u"}`, `{"userID":"u","statsigEnvironment":{"tier":"staging"}}`},
+		{"user's environment wins", "staging", `{"userID":"u","statsigEnvironment":{"tier":"dev"}}`,
+			`{"userID":"u","statsigEnvironment":{"tier":"dev"}}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := New(Options{Environment: tt.env})
+			e.SetSpecs(loadFixture(t, "server-core/big_number_dcs.json"))
+			got, _ := json.Marshal(gcir(t, e, tt.user, ClientInitOptions{})["user"])
+			if !jsonEqual(got, json.RawMessage(tt.want)) {
+				t.Errorf("user %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
 // TestClientInitializeResponseV2: the v2 format maps each secondary exposure to the djb2 hash of
 // "gate:gateValue:ruleID" (as Server Core 0.23.2 does, observed) and lists it under "exposures".
 func TestClientInitializeResponseV2(t *testing.T) {

@@ -7,7 +7,7 @@
 #
 # Env: STATSIG_OPERATOR_BIN (a built statsig-operator; default: built here),
 #      STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator] (node_modules), and gcir.js's FIXTURES,
-#      IGNORE, VERBOSE, REPLAY_MISSING_GATE.
+#      IGNORE, VERBOSE, REPLAY_MISSING_GATE, EXTRA_USERS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 src="$root/hack/bench/gcir"
@@ -29,10 +29,13 @@ if [[ -z "$bin" ]]; then
   (cd "$root" && go build -o "$out/statsig-operator" .)
   bin="$out/statsig-operator"
 fi
-if node "$harness/gcir.js" "$bin" "$root/test/fixtures/testdata/statsig/server-core" "$out" >"$out/diff.txt" 2>&1; then
-  echo "test-gcir: $(grep '^TOTAL' "$out/diff.txt")"
-else
-  sed -n '1,40p' "$out/diff.txt"
-  echo "test-gcir: FAILED (output in $out)"
-  exit 1
-fi
+# Twice: without an environment, and with one (it is in the response's user).
+fail=0
+for tier in "" staging; do
+  if TIER=$tier node "$harness/gcir.js" "$bin" "$root/test/fixtures/testdata/statsig/server-core" "$out" >"$out/diff$tier.txt" 2>&1; then
+    echo "test-gcir${tier:+ (environment $tier)}: $(grep '^TOTAL' "$out/diff$tier.txt")"
+  else
+    sed -n '1,40p' "$out/diff$tier.txt"; fail=1
+  fi
+done
+[[ $fail == 0 ]] || { echo "test-gcir: FAILED (output in $out)"; exit 1; }

@@ -8,7 +8,7 @@
 // when any case differs. Normalised: sdkInfo's values (each side names itself; the keys are
 // compared), and, when the payload sets a session replay sampling rate, can_record_session and
 // passes_sampling (drawn at random per response by Server Core).
-// Env: FIXTURES=a.json,b.json limits the fixtures; VERBOSE=1 prints every differing path;
+// Env: TIER=staging sets the environment on both sides; FIXTURES=a.json,b.json limits the fixtures; VERBOSE=1 prints every differing path;
 //      IGNORE [param_stores,cmab_configs] leaves out of the comparison what is not implemented
 //      yet: param_stores (the client format of parameter stores) and the dynamic_configs
 //      entries of cmab_configs; IGNORE= compares everything.
@@ -22,6 +22,7 @@ const [bin, fixtureDir, outDir] = process.argv.slice(2);
 if (!bin || !fixtureDir) { console.error('usage: node gcir.js BINARY FIXTURE_DIR [OUT_DIR]'); process.exit(2); }
 const { Statsig, StatsigUser } = require('@statsig/statsig-node-core');
 const KEY = 'secret-gcir-diff';
+const TIER = process.env.TIER || ''; // Server Core's environment, ours serve --environment
 
 const USERS = [
   { userID: 'user-1', email: 'someone@statsig.com' },
@@ -30,6 +31,19 @@ const USERS = [
     appVersion: '1.2.3', custom: { level: 7, tier: 'gold' }, privateAttributes: { secret: 'x' } },
   { customIDs: { stableID: 'stable-only' }, ip: '1.2.3.4', statsigEnvironment: { tier: 'staging' } },
 ];
+// More varied users (the eval project's sample users, private attributes of other types, fields
+// Statsig does not define); EXTRA_USERS=0 leaves them out. Users without an ID are not sent: the
+// endpoint refuses them (400) on every route, Server Core answers for them.
+if (process.env.EXTRA_USERS !== '0') {
+  USERS.push(
+    { userID: 'a_user', email: 'a_user@statsig.com', ip: '1.0.0.0', country: 'US', locale: 'en_US', appVersion: '1.3',
+      userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 10_3_1 like Mac OS X) AppleWebKit/603.1.30 (KHTML, like Gecko) Version/10.0 Mobile/14E304 Safari/602.1',
+      custom: { level: 9 }, customIDs: { companyID: '123', stableID: '' } },
+    { userID: 'user-not-in-layer-holdout' },
+    { userID: 'p', privateAttributes: { n: 12, b: true, s: 'é', o: { x: 1 }, z: null } },
+    { userID: 'random_user_99', email: 'x@example.com', custom: { tier: 'free', age: 33.5 }, osName: 'iOS', osVersion: '17.1' },
+  );
+}
 
 function post(addr, p, body) {
   return new Promise((resolve, reject) => {
@@ -50,7 +64,9 @@ async function startOurs(file, dir) {
   const addrFile = path.join(dir, 'addr');
   try { fs.unlinkSync(addrFile); } catch (_) { /* absent */ }
   const log = fs.openSync(path.join(dir, 'serve.log'), 'w');
-  const p = spawn(bin, ['serve', '--specs-file', file, '--listen', '127.0.0.1:0', '--key', KEY, '--addr-file', addrFile],
+  const args = ['serve', '--specs-file', file, '--listen', '127.0.0.1:0', '--key', KEY, '--addr-file', addrFile];
+  if (TIER) args.push('--environment', TIER);
+  const p = spawn(bin, args,
     { stdio: ['ignore', log, log] });
   for (let i = 0; i < 200; i++) {
     if (fs.existsSync(addrFile) && fs.readFileSync(addrFile, 'utf8').trim()) return { p, addr: fs.readFileSync(addrFile, 'utf8').trim() };
@@ -68,6 +84,7 @@ async function startCore(body, proxyAddr) {
       set: async () => {}, supportPollingUpdatesFor: async () => false },
     specAdaptersConfig: [{ adapterType: 'data_store', initTimeoutMs: 60000 }],
     disableAllLogging: true, outputLogLevel: 'none', initTimeoutMs: 60000, enableIdLists: false,
+    ...(TIER ? { environment: TIER } : {}),
     // Any stray request goes to our loopback server, never out.
     proxyConfig: { proxyHost: host, proxyPort: Number(port), proxyProtocol: 'http' },
   });
