@@ -47,6 +47,10 @@ test-consistency: ## Differential tests against Statsig Server Core (npm @statsi
 	hack/test-consistency.sh
 	EXPOSURES_STRICT=$(EXPOSURES_STRICT) hack/test-exposures.sh
 
+.PHONY: test-gcir
+test-gcir: ## Only the client initialize response differential against Server Core (every payload fixture).
+	hack/test-gcir.sh
+
 .PHONY: test-exposures
 test-exposures: ## Only the exposure-stream differential against Server Core (EXPOSURES_STRICT=1 fails on any difference).
 	EXPOSURES_STRICT=$(EXPOSURES_STRICT) hack/test-exposures.sh

@@ -18,6 +18,28 @@ type gcirRequest struct {
 	// is a client key.
 	ClientSDKKey string `json:"clientSDKKey"`
 	TargetAppID  string `json:"targetAppID"`
+	// HashAlgorithm is Server Core's name for Hash; Hash wins when both are set.
+	HashAlgorithm string `json:"hashAlgorithm"`
+	// The options of Server Core's ClientInitResponseOptions (docs/endpoint.md). A filter that is
+	// present (even empty) keeps only the entities it names.
+	FeatureGateFilter         *[]string `json:"featureGateFilter"`
+	ExperimentFilter          *[]string `json:"experimentFilter"`
+	DynamicConfigFilter       *[]string `json:"dynamicConfigFilter"`
+	LayerFilter               *[]string `json:"layerFilter"`
+	RemoveIDType              bool      `json:"removeIdType"`
+	RemoveDefaultValueGates   bool      `json:"removeDefaultValueGates"`
+	RemoveExperimentsInLayers bool      `json:"removeExperimentsInLayers"`
+	// Not supported: rejected rather than answered differently from Server Core.
+	ResponseFormat       string `json:"responseFormat"`
+	PreviousResponseHash string `json:"previousResponseHash"`
+}
+
+// filter is a request filter as ClientInitOptions takes it.
+func filter(f *[]string) (list []string, set bool) {
+	if f == nil {
+		return nil, false
+	}
+	return *f, true
 }
 
 // clientInitialize serves POST /v1/get_client_initialize_response: every entity evaluated
@@ -33,6 +55,20 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 	var req gcirRequest
 	if aerr := decodeJSON(w, r, s.opts.MaxBodyBytes, &req, false); aerr != nil {
 		writeError(w, aerr)
+		return
+	}
+	if req.Hash == "" {
+		req.Hash = req.HashAlgorithm
+	}
+	switch req.ResponseFormat {
+	case "", evaluator.ResponseFormatV1, evaluator.ResponseFormatV2:
+	default:
+		writeError(w, badRequest(fmt.Sprintf("responseFormat %q is not supported (v1 or v2)",
+			truncate(req.ResponseFormat, 40))))
+		return
+	}
+	if req.PreviousResponseHash != "" {
+		writeError(w, badRequest("previousResponseHash is not supported"))
 		return
 	}
 	switch req.Hash {
@@ -51,11 +87,21 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 	if req.ClientSDKKey == "" && strings.HasPrefix(key, "client-") {
 		req.ClientSDKKey = key
 	}
-	res := p.Evaluator.ClientInitializeResponse(u.user, evaluator.ClientInitOptions{
-		HashAlgorithm: req.Hash,
-		ClientSDKKey:  req.ClientSDKKey,
-		TargetAppID:   req.TargetAppID,
-	})
+	o := evaluator.ClientInitOptions{
+		HashAlgorithm:             req.Hash,
+		ClientSDKKey:              req.ClientSDKKey,
+		TargetAppID:               req.TargetAppID,
+		SDKInfo:                   s.sdkInfo,
+		RemoveIDType:              req.RemoveIDType,
+		RemoveDefaultValueGates:   req.RemoveDefaultValueGates,
+		RemoveExperimentsInLayers: req.RemoveExperimentsInLayers,
+		ResponseFormat:            req.ResponseFormat,
+	}
+	o.FeatureGateFilter, o.HasFeatureGateFilter = filter(req.FeatureGateFilter)
+	o.ExperimentFilter, o.HasExperimentFilter = filter(req.ExperimentFilter)
+	o.DynamicConfigFilter, o.HasDynamicConfigFilter = filter(req.DynamicConfigFilter)
+	o.LayerFilter, o.HasLayerFilter = filter(req.LayerFilter)
+	res := p.Evaluator.ClientInitializeResponse(u.user, o)
 	s.metrics.evaluations.WithLabelValues("client_initialize").Inc()
 	writeJSON(w, http.StatusOK, res)
 }

@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/statsig"
 )
 
 // Defaults of Options.
@@ -67,6 +69,8 @@ type Server struct {
 	mux     *http.ServeMux
 	now     func() time.Time
 	load    inFlight
+	// sdkInfo is the sdkInfo of client initialize responses (one session per server).
+	sdkInfo map[string]string
 }
 
 // NewServer builds the endpoint; Start serves it.
@@ -100,6 +104,9 @@ func NewServer(opts Options) (*Server, error) {
 		mux:     http.NewServeMux(),
 		now:     time.Now,
 		load:    inFlight{maxN: opts.MaxInFlight, maxBytes: opts.MaxInFlightBodyBytes},
+		sdkInfo: map[string]string{
+			"sdkType": statsig.DefaultSDKType, "sdkVersion": statsig.SDKVersion, "sessionId": uuid.NewString(),
+		},
 	}
 	s.routes()
 	return s, nil

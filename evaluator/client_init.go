@@ -2,7 +2,9 @@ package evaluator
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"slices"
+	"strconv"
 )
 
 // The hash algorithms for entity names in a client initialize response.
@@ -20,6 +22,56 @@ type ClientInitOptions struct {
 	ClientSDKKey string
 	// TargetAppID selects the app directly.
 	TargetAppID string
+	// SDKInfo is the response's sdkInfo (sdkType, sdkVersion, sessionId); empty when nil.
+	SDKInfo map[string]string
+
+	// Entity filters: when set (even empty), only the named (unhashed) entities of that kind are
+	// included. ExperimentFilter is for experiments; autotunes are never filtered.
+	FeatureGateFilter, ExperimentFilter, DynamicConfigFilter, LayerFilter []string
+	HasFeatureGateFilter, HasExperimentFilter                             bool
+	HasDynamicConfigFilter, HasLayerFilter                                bool
+	// RemoveIDType leaves id_type out of every entry.
+	RemoveIDType bool
+	// RemoveDefaultValueGates leaves out gates that failed on the default rule with no secondary
+	// exposures.
+	RemoveDefaultValueGates bool
+	// RemoveExperimentsInLayers leaves out experiments in a layer.
+	RemoveExperimentsInLayers bool
+	// ResponseFormat is "v1" (or empty: the initialize format) or "v2" (the initialize format with
+	// secondary exposures mapped: Server Core's InitializeWithSecondaryExposureMapping).
+	ResponseFormat string
+}
+
+// A client initialize response's entity sections.
+const (
+	sectionGates   = "feature_gates"
+	sectionConfigs = "dynamic_configs"
+	sectionLayers  = "layer_configs"
+)
+
+var clientSections = [...]string{sectionGates, sectionConfigs, sectionLayers}
+
+// The response formats ClientInitOptions.ResponseFormat takes.
+const (
+	ResponseFormatV1 = "v1"
+	ResponseFormatV2 = "v2"
+)
+
+// filtered reports whether o's filter for kind (when set) leaves name out.
+func (o *ClientInitOptions) filtered(kind Kind, name string) bool {
+	var set bool
+	var list []string
+	switch kind {
+	case KindGate:
+		set, list = o.HasFeatureGateFilter, o.FeatureGateFilter
+	case KindExperiment:
+		set, list = o.HasExperimentFilter, o.ExperimentFilter
+	case KindDynamicConfig:
+		set, list = o.HasDynamicConfigFilter, o.DynamicConfigFilter
+	case KindLayer:
+		set, list = o.HasLayerFilter, o.LayerFilter
+	}
+	return set && !slices.Contains(list, name)
 }
 
 // ClientInitializeResponse evaluates every gate, dynamic config, experiment, autotune and
@@ -29,23 +81,14 @@ type ClientInitOptions struct {
 //nolint:goconst // JSON field names, spelled as on the wire
 func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[string]any {
 	s := e.Specs()
-	algo := o.HashAlgorithm
-	if algo != HashSHA256 && algo != HashNone {
-		algo = HashDJB2
-	}
-	hash := func(name string) string {
-		switch algo {
-		case HashNone:
-			return name
-		case HashSHA256:
-			return SHA256Base64(name)
-		}
-		return DJB2(name)
-	}
+	algo, hash := nameHasher(o.HashAlgorithm)
 	out := map[string]any{
-		"feature_gates": map[string]any{}, "dynamic_configs": map[string]any{}, "layer_configs": map[string]any{},
-		"has_updates": true, "hash_used": algo, "user": u, "sdkParams": map[string]any{},
-		"evaluated_keys": evaluatedKeys(u),
+		sectionGates: map[string]any{}, sectionConfigs: map[string]any{}, sectionLayers: map[string]any{},
+		"has_updates": true, "hash_used": algo, "user": json.RawMessage(e.LoggedUser(u)), "sdkParams": map[string]any{},
+		"evaluated_keys": evaluatedKeys(u), "sdkInfo": sdkInfo(o.SDKInfo), "param_stores": map[string]any{},
+	}
+	if h, ok := privateAttributesHash(u); ok {
+		out["pa_hash"] = h
 	}
 	if s == nil {
 		out["time"] = 0
@@ -56,14 +99,14 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		out["param_stores"] = s.paramStores
 	}
 	appID, filter := s.clientAppID(o)
+	// As Server Core: entities are filtered by app only when a client key or target app was
+	// given and it named an app (an unknown client key filters nothing); an entity without
+	// target apps is then left out.
 	visible := func(sp *spec) bool {
-		if !filter {
+		if !filter || appID == "" {
 			return true
 		}
-		if appID == "" || !sp.hasTargetApps {
-			return false
-		}
-		return slices.Contains(sp.targetAppIDs, appID)
+		return sp.hasTargetApps && slices.Contains(sp.targetAppIDs, appID)
 	}
 	run := func(name string, kind Kind) *evalCtx {
 		c := e.acquire(s, u)
@@ -73,40 +116,207 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		c.evaluate(name, kind)
 		return c
 	}
-	gates := out["feature_gates"].(map[string]any)
+	idType := func(entry map[string]any) map[string]any {
+		if o.RemoveIDType {
+			delete(entry, "id_type")
+		}
+		return entry
+	}
+	gates := out[sectionGates].(map[string]any)
 	for _, name := range s.names[KindGate] {
-		if sp := s.gates[name]; visible(sp) {
+		if sp := s.gates[name]; visible(sp) && !o.filtered(KindGate, name) {
 			c := run(name, KindGate)
-			gates[hash(name)] = map[string]any{
-				"name": hash(name), "value": c.boolv && !c.unsupported, "rule_id": c.resultRuleID(),
-				"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
+			value := c.boolv && !c.unsupported
+			if o.RemoveDefaultValueGates && !value && c.resultRuleID() == "default" && len(c.sec) == 0 {
+				e.release(c)
+				continue
 			}
+			gates[hash(name)] = idType(map[string]any{
+				"name": hash(name), "value": value, "rule_id": c.resultRuleID(),
+				"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
+			})
 			e.release(c)
 		}
 	}
-	configs := out["dynamic_configs"].(map[string]any)
+	configs := out[sectionConfigs].(map[string]any)
 	for _, kind := range []Kind{KindDynamicConfig, KindExperiment, KindAutotune} {
 		for _, name := range s.names[kind] {
 			sp := s.configs[name]
-			if !visible(sp) {
+			if !visible(sp) || o.filtered(kind, name) {
 				continue
 			}
 			c := run(name, KindDynamicConfig)
-			configs[hash(name)] = c.clientConfigEntry(name, kind, sp, hash)
+			if kind == KindExperiment && o.RemoveExperimentsInLayers && c.isInLayer {
+				e.release(c)
+				continue
+			}
+			configs[hash(name)] = idType(c.clientConfigEntry(name, kind, sp, hash))
 			e.release(c)
 		}
 	}
-	layers := out["layer_configs"].(map[string]any)
+	layers := out[sectionLayers].(map[string]any)
 	for _, name := range s.names[KindLayer] {
 		sp := s.layers[name]
-		if !visible(sp) {
+		if !visible(sp) || o.filtered(KindLayer, name) {
 			continue
 		}
 		c := run(name, KindLayer)
-		layers[hash(name)] = c.clientLayerEntry(name, hash)
+		layers[hash(name)] = idType(c.clientLayerEntry(name, hash))
 		e.release(c)
 	}
+	if sr := s.sessionReplay; sr != nil {
+		sr.addTo(out, hash, func(gate string) bool {
+			c := run(gate, KindGate)
+			defer e.release(c)
+			return c.boolv && !c.unsupported
+		}, rand.Float64())
+	}
+	if o.ResponseFormat == ResponseFormatV2 {
+		mapExposures(out)
+	}
 	return out
+}
+
+// mapExposures turns a v1 response into Server Core's v2 format (InitializeWithSecondaryExposureMapping):
+// each entry's secondary_exposures (and a layer's undelegated_secondary_exposures) become the
+// djb2 hashes of "gate:gateValue:ruleID" (gate names already hashed), and the top-level
+// "exposures" maps each hash to its exposure; layers have no parameter_rule_ids.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
+func mapExposures(out map[string]any) {
+	exposures := map[string]SecondaryExposure{}
+	keys := func(list any) []string {
+		l, _ := list.([]SecondaryExposure)
+		ks := make([]string, 0, len(l))
+		for _, x := range l {
+			k := DJB2(x.Gate + ":" + x.GateValue + ":" + x.RuleID)
+			exposures[k] = x
+			ks = append(ks, k)
+		}
+		return ks
+	}
+	for _, sec := range clientSections {
+		for _, v := range out[sec].(map[string]any) {
+			entry := v.(map[string]any)
+			entry["secondary_exposures"] = keys(entry["secondary_exposures"])
+			if u, ok := entry["undelegated_secondary_exposures"]; ok {
+				entry["undelegated_secondary_exposures"] = keys(u)
+			}
+			delete(entry, "parameter_rule_ids")
+		}
+	}
+	out["exposures"] = exposures
+}
+
+// nameHasher is the algorithm used (the default for an unknown one) and its name hash.
+func nameHasher(algo string) (string, func(string) string) {
+	switch algo {
+	case HashNone:
+		return algo, func(name string) string { return name }
+	case HashSHA256:
+		return algo, SHA256Base64
+	}
+	return HashDJB2, DJB2
+}
+
+// sessionReplayInfo is the payload's session_replay_info.
+type sessionReplayInfo struct {
+	SamplingRate     *float64                        `json:"sampling_rate"`
+	TargetingGate    *string                         `json:"targeting_gate"`
+	RecordingBlocked *bool                           `json:"recording_blocked"`
+	EventTriggers    map[string]sessionReplayTrigger `json:"session_recording_event_triggers"`
+	ExposureTriggers map[string]sessionReplayTrigger `json:"session_recording_exposure_triggers"`
+	PrivacySettings  *sessionReplayPrivacy           `json:"session_recording_privacy_settings"`
+}
+
+type sessionReplayTrigger struct {
+	SamplingRate   *float64  `json:"sampling_rate,omitempty"`
+	Values         *[]string `json:"values,omitempty"`
+	PassesSampling *bool     `json:"passes_sampling,omitempty"`
+}
+
+type sessionReplayPrivacy struct {
+	PrivacyMode      string    `json:"privacy_mode"`
+	UnmaskedElements *[]string `json:"unmasked_elements,omitempty"`
+	MaskedElements   *[]string `json:"masked_elements,omitempty"`
+	BlockedElements  *[]string `json:"blocked_elements,omitempty"`
+}
+
+// addTo sets a client initialize response's session replay fields as Server Core does
+// (0.20.2 source, 0.23.2 observed): can_record_session unless recording is blocked, the targeting
+// gate fails or random (one draw per response, in [0,1)) exceeds the sampling rate; each
+// trigger's passes_sampling is random <= its sampling rate; exposure trigger names are hashed.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
+func (sr *sessionReplayInfo) addTo(out map[string]any, hash func(string) string, gate func(string) bool,
+	random float64,
+) {
+	can := true
+	if sr.RecordingBlocked != nil {
+		out["recording_blocked"] = *sr.RecordingBlocked
+		if *sr.RecordingBlocked {
+			can = false
+		}
+	}
+	if sr.TargetingGate != nil {
+		passes := gate(*sr.TargetingGate)
+		out["passes_session_recording_targeting"] = passes
+		can = can && passes
+	}
+	if sr.SamplingRate != nil {
+		out["session_recording_rate"] = *sr.SamplingRate
+		if random > *sr.SamplingRate {
+			can = false
+		}
+	}
+	out["can_record_session"] = can
+	triggers := func(in map[string]sessionReplayTrigger, key func(string) string) map[string]sessionReplayTrigger {
+		m := make(map[string]sessionReplayTrigger, len(in))
+		for k, t := range in {
+			nt := sessionReplayTrigger{Values: t.Values}
+			if t.SamplingRate != nil {
+				p := random <= *t.SamplingRate
+				nt.PassesSampling = &p
+			}
+			m[key(k)] = nt
+		}
+		return m
+	}
+	if sr.EventTriggers != nil {
+		out["session_recording_event_triggers"] = triggers(sr.EventTriggers, func(k string) string { return k })
+	}
+	if sr.ExposureTriggers != nil {
+		out["session_recording_exposure_triggers"] = triggers(sr.ExposureTriggers, hash)
+	}
+	if sr.PrivacySettings != nil {
+		out["session_recording_privacy_settings"] = sr.PrivacySettings
+	}
+}
+
+// sdkInfo is the response's sdkInfo object.
+func sdkInfo(info map[string]string) map[string]string {
+	if info == nil {
+		return map[string]string{}
+	}
+	return info
+}
+
+// privateAttributesHash is Server Core's pa_hash: the sum modulo 2^32 of the DJB2 hashes of
+// "key:value" (value's string view, or nothing) over the user's private attributes; absent when
+// there are none.
+func privateAttributesHash(u *User) (string, bool) {
+	if len(u.PrivateAttributes) == 0 {
+		return "", false
+	}
+	var sum uint32
+	for k, v := range u.PrivateAttributes {
+		s := k + ":"
+		if v.hasStr {
+			s += v.str
+		}
+		sum += djb2Uint32(s)
+	}
+	return strconv.FormatUint(uint64(sum), 10), true
 }
 
 // clientConfigEntry is the dynamic_configs entry for config name of the given kind (dynamic

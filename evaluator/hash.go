@@ -54,11 +54,15 @@ func HashIDListID(id string) string {
 
 // DJB2 is Statsig's djb2 name hash over Unicode code points, as an unsigned decimal string.
 func DJB2(s string) string {
+	return strconv.FormatUint(uint64(djb2Uint32(s)), 10)
+}
+
+func djb2Uint32(s string) uint32 {
 	var h uint32
 	for _, r := range s {
 		h = h*31 + uint32(r)
 	}
-	return strconv.FormatUint(uint64(h), 10)
+	return h
 }
 
 // SHA256Base64 is the sha256 name hash of client initialize responses.

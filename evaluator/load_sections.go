@@ -107,12 +107,26 @@ func (l *loader) field(key string) error {
 	case "param_stores":
 		l.out.paramStores, err = sc.Capture(nil)
 	default:
-		err = sc.Skip()
+		err = l.other(key)
 	}
 	if err != nil {
 		return fmt.Errorf("evaluator: payload field %q: %w", key, err)
 	}
 	return nil
+}
+
+// other reads a top-level field the switch in field does not name: session_replay_info (left
+// unset when it is not an object of the expected shape) or one that is skipped.
+func (l *loader) other(key string) error {
+	if key != "session_replay_info" {
+		return l.sc.Skip()
+	}
+	raw, err := l.sc.Capture(nil)
+	var sr sessionReplayInfo
+	if err == nil && len(raw) > 0 && raw[0] == '{' && json.Unmarshal(raw, &sr) == nil {
+		l.out.sessionReplay = &sr
+	}
+	return err
 }
 
 // lenient decodes the next value into dst, leaving it unset for null or a value of another type.

@@ -53,7 +53,8 @@ type Specs struct {
 	hashedSDKKeysToAppIDs map[string]string
 	experimentToLayer     map[string]string
 	paramStores           json.RawMessage
-	sampling              SamplingConfig // from sdk_configs
+	sessionReplay         *sessionReplayInfo // session_replay_info; nil when absent
+	sampling              SamplingConfig     // from sdk_configs
 
 	counts  Counts
 	names   map[Kind][]string

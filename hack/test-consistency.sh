@@ -4,7 +4,9 @@
 # dumps evaluations from @statsig/statsig-node-core (npm) and from our evaluator
 # (hack/benchrunner); diff.py compares them. Fails unless every run agrees 100% on at least
 # MIN_PAIRS (user, entity) pairs. Group names are compared both as the SDKs' getExperiment/getLayer
-# report them (group_name) and as the reported rule's (rule_group; see hack/bench/diff.py).
+# report them (group_name) and as the reported rule's (rule_group; see hack/bench/diff.py). Last,
+# hack/test-gcir.sh compares the client initialize response with Server Core's on every payload
+# fixture.
 #
 # Env: SEEDS [1 2 3], DUMP_USERS [60], MIN_PAIRS [20000],
 #      STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator] (the harness copy and its node_modules)
@@ -75,5 +77,8 @@ else
   if [[ "$mismatch" != 0 || -z "$pairs" ]]; then fail=1; sed -n '1,30p' "$out/diff.proxy.txt"; fi
 fi
 kill $proxy_pid 2>/dev/null || true
+# The client initialize response, field by field, on every payload fixture (hack/test-gcir.sh).
+echo "test-consistency: client initialize response (hack/test-gcir.sh)"
+STATSIG_OPERATOR_BIN="$out/statsig-operator" STATSIG_OPERATOR_CACHE="$cache" "$root/hack/test-gcir.sh" || fail=1
 
 [[ $fail == 0 ]] && echo "test-consistency: 100% agreement with Server Core" || { echo "test-consistency: FAILED (dumps and diffs in $out)"; exit 1; }

@@ -1,0 +1,105 @@
+package endpoint
+
+import "testing"
+
+type obj = map[string]any
+
+// TestClientInitializeOptions: the request fields of /v1/get_client_initialize_response reach
+// the response as Server Core's ClientInitResponseOptions do (docs/endpoint.md).
+func TestClientInitializeOptions(t *testing.T) {
+	env := newTestEnv(t, nil)
+	user := map[string]any{"userID": "a", "email": "a@statsig.com"}
+	all := func(t *testing.T, res map[string]any) {
+		for _, sec := range []string{"feature_gates", "dynamic_configs", "layer_configs"} {
+			if len(res[sec].(map[string]any)) == 0 {
+				t.Errorf("%s empty", sec)
+			}
+		}
+	}
+	tests := []struct {
+		name   string
+		body   map[string]any
+		key    string
+		status int
+		check  func(t *testing.T, res map[string]any)
+	}{
+		{"top-level fields", map[string]any{}, testKey, 200, func(t *testing.T, res map[string]any) {
+			info, _ := res["sdkInfo"].(map[string]any)
+			if info["sdkType"] == nil || info["sdkVersion"] == nil || info["sessionId"] == nil {
+				t.Errorf("sdkInfo %v", res["sdkInfo"])
+			}
+			// eval_proj_dcs.json: session_replay_info {sampling_rate 1, recording_blocked false}
+			if res["can_record_session"] != true || res["recording_blocked"] != false || res["session_recording_rate"] != 1.0 {
+				t.Errorf("session replay fields %v %v %v",
+					res["can_record_session"], res["recording_blocked"], res["session_recording_rate"])
+			}
+			all(t, res)
+		}},
+		{"unknown client key in the body returns everything", map[string]any{"clientSDKKey": "client-unknown"},
+			testKey, 200, all},
+		{"presented client key not in the payload returns everything", map[string]any{}, clientKey, 200, all},
+		{"hashAlgorithm", map[string]any{"hashAlgorithm": "none"}, testKey, 200, func(t *testing.T, res map[string]any) {
+			if res["hash_used"] != "none" {
+				t.Errorf("hash_used %v", res["hash_used"])
+			}
+		}},
+		{"removeIdType", map[string]any{"removeIdType": true, "hash": "none"}, testKey, 200, func(t *testing.T, res obj) {
+			for name, g := range res["feature_gates"].(map[string]any) {
+				if _, ok := g.(map[string]any)["id_type"]; ok {
+					t.Errorf("gate %s has id_type", name)
+				}
+			}
+		}},
+		{"filters", map[string]any{"hash": "none", "featureGateFilter": []string{"test_public"}, "layerFilter": []string{},
+			"dynamicConfigFilter": []string{}, "experimentFilter": []string{}}, testKey, 200, func(t *testing.T, res obj) {
+			gates := res["feature_gates"].(map[string]any)
+			if _, ok := gates["test_public"]; !ok || len(gates) != 1 {
+				t.Errorf("gates %v", gates)
+			}
+			if n := len(res["layer_configs"].(map[string]any)); n != 0 {
+				t.Errorf("%d layers", n)
+			}
+		}},
+		{"removeDefaultValueGates", map[string]any{"hash": "none", "removeDefaultValueGates": true}, testKey, 200,
+			func(t *testing.T, res map[string]any) {
+				for name, v := range res["feature_gates"].(map[string]any) {
+					g := v.(map[string]any)
+					if g["value"] == false && g["rule_id"] == "default" && len(g["secondary_exposures"].([]any)) == 0 {
+						t.Errorf("default-value gate %s kept", name)
+					}
+				}
+			}},
+		{"responseFormat v1", map[string]any{"responseFormat": "v1"}, testKey, 200, nil},
+		{"responseFormat v2", map[string]any{"responseFormat": "v2", "hash": "none"}, testKey, 200,
+			func(t *testing.T, res obj) {
+				exposures, ok := res["exposures"].(map[string]any)
+				if !ok || len(exposures) == 0 {
+					t.Fatalf("exposures %v", res["exposures"])
+				}
+				for name, g := range res["feature_gates"].(map[string]any) {
+					for _, k := range g.(map[string]any)["secondary_exposures"].([]any) {
+						if _, ok := exposures[k.(string)]; !ok {
+							t.Errorf("gate %s: exposure %v not in exposures", name, k)
+						}
+					}
+				}
+			}},
+		{"responseFormat init_v2 unsupported", map[string]any{"responseFormat": "init_v2"}, testKey, 400, nil},
+		{"previousResponseHash unsupported", map[string]any{"previousResponseHash": "123"}, testKey, 400, nil},
+		{"bad filter", map[string]any{"featureGateFilter": "test_public"}, testKey, 400, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.body["user"] = user
+			res := env.do(t, "POST", "/v1/get_client_initialize_response", tt.body, "statsig-api-key", tt.key)
+			if res.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", res.status, tt.status, res.body)
+			}
+			if tt.check != nil {
+				var m map[string]any
+				res.json(t, &m)
+				tt.check(t, m)
+			}
+		})
+	}
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Client initialize response differential against Statsig Server Core: hack/bench/gcir/gcir.js asks
+# @statsig/statsig-node-core (npm, pinned in hack/bench/gcir/package-lock.json) and our endpoint
+# (statsig-operator serve --specs-file) for the response on every payload fixture under
+# test/fixtures/testdata/statsig/server-core/ (users x hash algorithms x client keys x options) and
+# fails on any difference. See hack/bench/README.md.
+#
+# Env: STATSIG_OPERATOR_BIN (a built statsig-operator; default: built here),
+#      STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator] (node_modules), and gcir.js's FIXTURES,
+#      IGNORE, VERBOSE, REPLAY_MISSING_GATE, EXTRA_USERS.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+src="$root/hack/bench/gcir"
+command -v node >/dev/null && command -v npm >/dev/null || { echo "test-gcir: node and npm are required"; exit 1; }
+cache=${STATSIG_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/statsig-operator}
+out=$(mktemp -d "${TMPDIR:-/tmp}/statsig-gcir-XXXXXX")
+
+harness="$cache/gcir"
+mkdir -p "$harness"
+cp "$src/package.json" "$src/package-lock.json" "$src/gcir.js" "$harness/"
+if ! cmp -s "$src/package-lock.json" "$harness/.installed-lock" || [[ ! -d "$harness/node_modules" ]]; then
+  echo "test-gcir: npm ci (Server Core from npm)"
+  (cd "$harness" && npm ci --no-audit --no-fund >"$out/npm.log" 2>&1) || { cat "$out/npm.log"; exit 1; }
+  cp "$src/package-lock.json" "$harness/.installed-lock"
+fi
+bin=${STATSIG_OPERATOR_BIN:-}
+if [[ -z "$bin" ]]; then
+  echo "test-gcir: building statsig-operator"
+  (cd "$root" && go build -o "$out/statsig-operator" .)
+  bin="$out/statsig-operator"
+fi
+# Twice: without an environment, and with one (it is in the response's user).
+fail=0
+for tier in "" staging; do
+  if TIER=$tier node "$harness/gcir.js" "$bin" "$root/test/fixtures/testdata/statsig/server-core" "$out" >"$out/diff$tier.txt" 2>&1; then
+    echo "test-gcir${tier:+ (environment $tier)}: $(grep '^TOTAL' "$out/diff$tier.txt")"
+  else
+    sed -n '1,40p' "$out/diff$tier.txt"; fail=1
+  fi
+done
+[[ $fail == 0 ]] || { echo "test-gcir: FAILED (output in $out)"; exit 1; }
