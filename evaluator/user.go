@@ -1,9 +1,7 @@
 package evaluator
 
 import (
-	"bytes"
 	"encoding/json"
-	"slices"
 	"strings"
 )
 
@@ -34,26 +32,7 @@ func (u User) MarshalJSON() ([]byte, error) {
 	if u.logged == nil {
 		return []byte("{}"), nil
 	}
-	keys := make([]string, 0, len(u.logged))
-	for k := range u.logged {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		buf.Write(kb)
-		buf.WriteByte(':')
-		if err := json.Compact(&buf, u.logged[k]); err != nil {
-			return nil, err
-		}
-	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	return json.Marshal(u.logged) // keys sorted, values compacted
 }
 
 // UnitID returns the unit ID for an ID type (docs/semantics.md §2.3): userID for "userID" (any case), else the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
-	"slices"
 )
 
 // loggedFields are the user fields exposures and events carry, in Server Core's order
@@ -64,22 +63,9 @@ func (e *Evaluator) mergedCustom(userCustom []byte) []byte {
 	if json.Unmarshal(userCustom, &own) == nil {
 		maps.Copy(merged, own)
 	}
-	keys := make([]string, 0, len(merged))
-	for k := range merged {
-		keys = append(keys, k)
+	b, err := json.Marshal(merged) // keys sorted, values compacted
+	if err != nil {
+		return []byte("{}")
 	}
-	slices.Sort(keys)
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		kb, _ := json.Marshal(k)
-		buf.Write(kb)
-		buf.WriteByte(':')
-		buf.Write(merged[k])
-	}
-	buf.WriteByte('}')
-	return buf.Bytes()
+	return b
 }
