@@ -50,6 +50,7 @@ type config struct {
 	webhookPort                                       int
 	certDir, certMode                                 string
 	endpointTLS                                       bool
+	endpointCORSOrigins                               []string
 	endpointCertDir, endpointCertMode                 string
 	leaderElect, enableHTTP2, metricsSecure           bool
 	leaderElectionNamespace, namespace                string
@@ -93,6 +94,10 @@ func main() {
 	flag.StringVar(&c.endpointCertMode, "endpoint-cert-mode", "",
 		"Endpoint certificates with --endpoint-tls: self (Secret "+endpointCertSecret+", issued and rotated "+
 			"by the operator), cert-manager or external (mounted at --endpoint-cert-dir); default: --cert-mode.")
+	flag.Func("endpoint-cors-allowed-origins",
+		"Comma-separated origins (* or scheme://host[:port]) browsers may call the endpoint's client routes from "+
+			"(/v1/initialize, /v1/rgstr, /v1/log_event, OFREP); empty: no CORS.",
+		func(v string) error { c.endpointCORSOrigins = splitList(v); return nil })
 	flag.BoolVar(&c.leaderElect, "leader-elect", true, "Elect a leader so that only one replica runs the controllers.")
 	flag.StringVar(&c.leaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader-election lease (default: the operator namespace).")
@@ -248,6 +253,8 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 		Logger:   ctrl.Log.WithName("endpoint"),
 		Metrics:  metrics.Registry,
 		TLS:      tlsConf,
+
+		CORSAllowedOrigins: c.endpointCORSOrigins,
 	})
 	if err != nil {
 		return fmt.Errorf("set up the endpoint: %w", err)
@@ -270,6 +277,11 @@ func serve(args []string) int {
 		"Environment tier: environment_field conditions and the logged user's statsigEnvironment.")
 	globalCustom := fs.String("global-custom-fields", "",
 		"JSON object of custom fields every user has (evaluation and the logged user), as globalCustomFields.")
+	clientKeys := fs.String("client-keys", os.Getenv("STATSIG_CLIENT_KEYS"),
+		"Comma-separated client SDK keys also accepted, with client scope (initialize, evaluation, events; "+
+			"never config specs); env STATSIG_CLIENT_KEYS.")
+	corsOrigins := fs.String("cors-allowed-origins", "",
+		"Comma-separated origins (* or scheme://host[:port]) browsers may call the client routes from.")
 	addrFile := fs.String("addr-file", "",
 		"Write the address listened on to this file (useful with --listen 127.0.0.1:0).")
 	opts := zap.Options{Development: true}
@@ -295,7 +307,8 @@ func serve(args []string) int {
 		}
 	}
 	err = endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
-		SpecsFile: *specsFile, Listen: *listen, Keys: []string{*key}, LogEventURL: *logEventURL,
+		SpecsFile: *specsFile, Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
+		CORSAllowedOrigins: splitList(*corsOrigins), LogEventURL: *logEventURL,
 		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
 		Evaluator: evaluator.Options{Environment: *environment, GlobalCustomFields: custom}, AddrFile: *addrFile,
 	})

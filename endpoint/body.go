@@ -21,9 +21,15 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // Content-Encoding (SDKs send gzip or zstd event batches); the limit applies to the encoded
 // and the decoded size, so a small compressed body cannot expand without bound.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) (*bytes.Buffer, *apiError) {
+	return readBodyAs(w, r, limit, false)
+}
+
+// readBodyAs is readBody; clientForms also accepts what the client SDKs' routes receive
+// (clientbody.go): text/plain bodies, gzip announced by ?gz=1, Statsig's ?se=1 encoding.
+func readBodyAs(w http.ResponseWriter, r *http.Request, limit int64, clientForms bool) (*bytes.Buffer, *apiError) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json") && !(clientForms && mt == "text/plain")) {
 			return nil, &apiError{
 				http.StatusUnsupportedMediaType,
 				fmt.Sprintf("Content-Type must be application/json, got %q", truncate(ct, 100)),
@@ -32,7 +38,11 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (*bytes.Buffe
 	}
 	body := http.MaxBytesReader(w, r.Body, limit)
 	var src io.Reader = body
-	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	if clientForms && enc == "" && r.URL.Query().Get(paramGzipped) == "1" {
+		enc = "gzip"
+	}
+	switch enc {
 	case "", "identity":
 	case "gzip":
 		zr, err := gzip.NewReader(body)
@@ -64,6 +74,12 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) (*bytes.Buffe
 		putBuf(buf)
 		return nil, readError(err, limit, "could not read the request body")
 	}
+	if clientForms && r.URL.Query().Get(paramStatsigEncoded) == "1" {
+		if aerr := statsigDecode(buf); aerr != nil {
+			putBuf(buf)
+			return nil, aerr
+		}
+	}
 	return buf, nil
 }
 
@@ -90,7 +106,12 @@ func putBuf(b *bytes.Buffer) {
 
 // decodeJSON reads the body into v (an object); an empty body decodes as {} when allowEmpty.
 func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any, allowEmpty bool) *apiError {
-	buf, aerr := readBody(w, r, limit)
+	return decodeJSONAs(w, r, limit, v, allowEmpty, false)
+}
+
+// decodeJSONAs is decodeJSON; clientForms as in readBodyAs.
+func decodeJSONAs(w http.ResponseWriter, r *http.Request, limit int64, v any, allowEmpty, clientForms bool) *apiError {
+	buf, aerr := readBodyAs(w, r, limit, clientForms)
 	if aerr != nil {
 		return aerr
 	}

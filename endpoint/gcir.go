@@ -79,7 +79,7 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest(fmt.Sprintf("hash must be djb2, sha256 or none, got %q", truncate(req.Hash, 40))))
 		return
 	}
-	u, aerr := parseUser(req.User)
+	u, aerr := parseAnyUser(req.User)
 	if aerr != nil {
 		writeError(w, aerr)
 		return

@@ -16,6 +16,9 @@ import (
 type logEventRequest struct {
 	Events []map[string]json.RawMessage `json:"events"`
 	User   json.RawMessage              `json:"user"`
+	// StatsigMetadata of a client SDK's batch: its stableID is the users' customIDs.stableID
+	// (/v1/rgstr only).
+	StatsigMetadata clientMetadata `json:"statsigMetadata"`
 }
 
 var logAccepted = []byte(`{"success":true}`)
@@ -24,20 +27,36 @@ var logAccepted = []byte(`{"success":true}`)
 // the request's) stripped of privateAttributes, its time defaulted to now, and queued on the
 // project's sink; 202 {"success":true}. With logging disabled the events are accepted and
 // dropped, as an SDK with disable_all_logging would.
-func (s *Server) logEvent(w http.ResponseWriter, r *http.Request) {
-	p, aerr := s.projectFor(apiKey(r))
+func (s *Server) logEvent(w http.ResponseWriter, r *http.Request) { s.logEvents(w, r, false) }
+
+// logClientEvents serves /v1/rgstr, where @statsig/js-client sends its event batches: the
+// key may be in the query string and the body in the client forms (clientbody.go).
+func (s *Server) logClientEvents(w http.ResponseWriter, r *http.Request) { s.logEvents(w, r, true) }
+
+func (s *Server) logEvents(w http.ResponseWriter, r *http.Request, client bool) {
+	key := apiKey(r)
+	if client {
+		key = clientAPIKey(r)
+	}
+	p, aerr := s.projectFor(key)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
 	var req logEventRequest
-	if aerr := decodeJSON(w, r, s.opts.MaxBodyBytes, &req, false); aerr != nil {
+	if aerr := decodeJSONAs(w, r, s.opts.MaxBodyBytes, &req, false, client); aerr != nil {
 		writeError(w, aerr)
 		return
 	}
 	if len(req.Events) == 0 {
 		writeError(w, badRequest("events must be a non-empty array of event objects"))
 		return
+	}
+	if client {
+		if aerr := attachStableID(&req); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
 	}
 	var shared []byte
 	if u := bytes.TrimSpace(req.User); len(u) > 0 && !bytes.Equal(u, []byte("null")) {
@@ -70,6 +89,39 @@ func (s *Server) logEvent(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeRawJSON(w, http.StatusAccepted, logAccepted)
+}
+
+// attachStableID gives the users of a client SDK's batch the device's stableID, from the
+// batch's statsigMetadata, as customIDs.stableID when they have none: Statsig's own intake
+// attributes client events to it, and the sink sends its own statsigMetadata upstream.
+func attachStableID(req *logEventRequest) *apiError {
+	sid := req.StatsigMetadata.stableID()
+	if sid == "" {
+		return nil
+	}
+	set := func(u json.RawMessage) (json.RawMessage, *apiError) {
+		if u = bytes.TrimSpace(u); len(u) == 0 || u[0] != '{' {
+			return u, nil
+		}
+		b, err := withStableID(u, sid)
+		if err != nil {
+			return nil, badRequest("user: " + jsonErrorMessage(err))
+		}
+		return b, nil
+	}
+	var aerr *apiError
+	if req.User, aerr = set(req.User); aerr != nil {
+		return aerr
+	}
+	for i, ev := range req.Events {
+		if ev == nil {
+			continue
+		}
+		if ev["user"], aerr = set(ev["user"]); aerr != nil {
+			return badRequest(fmt.Sprintf("events[%d]: %s", i, aerr.message))
+		}
+	}
+	return nil
 }
 
 // normalizeEvent validates one event and returns it ready for the sink.

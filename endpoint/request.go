@@ -93,7 +93,13 @@ func (u *evalUser) loggedUser(e *evaluator.Evaluator) []byte {
 }
 
 // parseUser decodes a public Statsig user object; a user needs a userID or a custom ID.
-func parseUser(raw json.RawMessage) (*evalUser, *apiError) {
+func parseUser(raw json.RawMessage) (*evalUser, *apiError) { return parseUserAs(raw, false) }
+
+// parseAnyUser is parseUser for routes that log nothing (client initialize responses): a user
+// without any ID is evaluated as Server Core evaluates it (every ID empty).
+func parseAnyUser(raw json.RawMessage) (*evalUser, *apiError) { return parseUserAs(raw, true) }
+
+func parseUserAs(raw json.RawMessage, anonymous bool) (*evalUser, *apiError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, badRequest("user is required: send a Statsig user object with a userID or customIDs")
@@ -110,7 +116,7 @@ func parseUser(raw json.RawMessage) (*evalUser, *apiError) {
 		return nil, aerr
 	}
 	ident, ok := identityOf(u)
-	if !ok {
+	if !ok && !anonymous {
 		return nil, badRequest("user needs a non-empty userID or at least one non-empty customIDs entry")
 	}
 	return &evalUser{user: u, raw: raw, identity: ident}, nil

@@ -57,6 +57,9 @@ type Options struct {
 	// TLS, when set, serves HTTPS only: a plaintext request gets 400 from the TLS layer and
 	// never reaches a handler.
 	TLS *TLSOptions
+	// CORSAllowedOrigins ("*" or scheme://host[:port]) may call the client routes from a
+	// browser: /v1/initialize, /v1/rgstr, /v1/log_event and OFREP. Empty: no CORS answers.
+	CORSAllowedOrigins []string
 }
 
 // Server is the in-cluster endpoint. It implements controller-runtime's manager.Runnable and
@@ -69,6 +72,7 @@ type Server struct {
 	mux     *http.ServeMux
 	now     func() time.Time
 	load    inFlight
+	cors    *cors // nil: CORS off
 	// sdkInfo is the sdkInfo of client initialize responses (one session per server).
 	sdkInfo map[string]string
 }
@@ -96,7 +100,12 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.Logger.GetSink() == nil {
 		opts.Logger = logr.Discard()
 	}
+	c, err := newCORS(opts.CORSAllowedOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("endpoint: %w", err)
+	}
 	s := &Server{
+		cors:    c,
 		opts:    opts,
 		reg:     opts.Registry,
 		log:     opts.Logger,
@@ -227,6 +236,17 @@ func (s *Server) handle(method, pattern, route string, h http.HandlerFunc) {
 	s.mux.Handle(method+" "+pattern, s.metrics.instrument(route, h, s.onPanic))
 }
 
+// handleClient is handle for the routes browsers may call: with CORS on, answers carry the
+// CORS headers and OPTIONS answers the preflight.
+func (s *Server) handleClient(method, pattern, route string, h http.HandlerFunc) {
+	if s.cors == nil {
+		s.handle(method, pattern, route, h)
+		return
+	}
+	s.handle(method, pattern, route, s.cors.wrap(h))
+	s.handle(http.MethodOptions, pattern, "cors_preflight", s.cors.preflight(method))
+}
+
 func (s *Server) onPanic(route string, v any) {
 	s.log.Error(fmt.Errorf("panic: %v", v), "Handler panicked", "route", route)
 }
@@ -237,9 +257,11 @@ func (s *Server) routes() {
 	s.handle("POST", "/v1/get_config", "get_config", s.getConfig)
 	s.handle("POST", "/v1/get_experiment", "get_experiment", s.getExperiment)
 	s.handle("POST", "/v1/get_layer", "get_layer", s.getLayer)
-	s.handle("POST", "/v1/log_event", "log_event", s.logEvent)
-	s.handle("POST", "/v1/rgstr", "log_event", s.logEvent)
+	s.handleClient("POST", "/v1/log_event", "log_event", s.logEvent)
 	s.handle("POST", "/v1/log_exposure", "log_exposure", s.logManualExposure)
+	// The client SDKs' routes (@statsig/js-client's networkConfig.api; clientbody.go).
+	s.handleClient("POST", "/v1/initialize", "initialize", s.initialize)
+	s.handleClient("POST", "/v1/rgstr", "log_event", s.logClientEvents)
 	s.handle("POST", "/v1/get_client_initialize_response", "get_client_initialize_response", s.clientInitialize)
 
 	// Forward proxy for unmodified SDKs (docs/semantics.md §1.1, §3).
@@ -257,8 +279,8 @@ func (s *Server) routes() {
 	s.handle("GET", "/v1/id_list_file/{name}", "id_list_file", s.getIDListFile)
 
 	// OpenFeature Remote Evaluation Protocol.
-	s.handle("POST", "/ofrep/v1/evaluate/flags/{key}", "ofrep_evaluate", s.ofrepEvaluate)
-	s.handle("POST", "/ofrep/v1/evaluate/flags", "ofrep_bulk", s.ofrepBulk)
+	s.handleClient("POST", "/ofrep/v1/evaluate/flags/{key}", "ofrep_evaluate", s.ofrepEvaluate)
+	s.handleClient("POST", "/ofrep/v1/evaluate/flags", "ofrep_bulk", s.ofrepBulk)
 
 	// Health.
 	s.handle("GET", "/healthz", "healthz", s.healthz)
@@ -276,7 +298,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	// asking the mux about other methods. Paths may hold keys, so only patterns are echoed.
 	var allowed []string
 	var route string
-	for _, m := range []string{http.MethodGet, http.MethodPost} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodOptions} {
 		probe := r.Clone(r.Context())
 		probe.Method = m
 		if _, pattern := s.mux.Handler(probe); pattern != "/" && pattern != "" {

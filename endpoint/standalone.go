@@ -25,6 +25,10 @@ type StandaloneOptions struct {
 	Listen string
 	// Keys are the API keys accepted (at least one); the first is also sent to LogEventURL.
 	Keys []string
+	// ClientKeys are accepted with client scope (never the forward proxy).
+	ClientKeys []string
+	// CORSAllowedOrigins as in Options.
+	CORSAllowedOrigins []string
 	// LogEventURL receives exposures and custom events (Statsig's default when empty).
 	LogEventURL string
 	// DisableLogging drops every exposure and custom event.
@@ -75,6 +79,9 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 	for _, k := range opts.Keys {
 		keys = append(keys, serving.ServerKey(k)) // serve --key: server secret keys
 	}
+	for _, k := range opts.ClientKeys {
+		keys = append(keys, serving.ClientKey(k))
+	}
 	p.SetKeys(keys...)
 	var events *EventSink
 	if !opts.DisableLogging {
@@ -95,6 +102,8 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 		Logger:          opts.Logger,
 		Metrics:         prom,
 		MetricsGatherer: prom,
+
+		CORSAllowedOrigins: opts.CORSAllowedOrigins,
 	})
 	if err != nil {
 		return err
