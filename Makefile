@@ -51,6 +51,10 @@ test-consistency: ## Differential tests against Statsig Server Core (npm @statsi
 test-gcir: ## Only the client initialize response differential against Server Core (every payload fixture).
 	hack/test-gcir.sh
 
+.PHONY: test-jsclient
+test-jsclient: ## Only the @statsig/js-client differential (network init from the endpoint vs bootstrap from Server Core).
+	hack/test-jsclient.sh
+
 .PHONY: test-exposures
 test-exposures: ## Only the exposure-stream differential against Server Core (EXPOSURES_STRICT=1 fails on any difference).
 	EXPOSURES_STRICT=$(EXPOSURES_STRICT) hack/test-exposures.sh

@@ -115,11 +115,29 @@ func parseUserAs(raw json.RawMessage, anonymous bool) (*evalUser, *apiError) {
 	if aerr := checkIDs(u); aerr != nil {
 		return nil, aerr
 	}
+	if anonymous && u.UserID.IsMissing() && u.CustomIDs == nil {
+		// Server Core's StatsigUser constructor gives a user with neither field userID "",
+		// which the client initialize response's user then carries.
+		if u, err = evaluator.DecodeUser(withEmptyUserID(raw)); err != nil {
+			return nil, badRequest("user: " + jsonErrorMessage(err))
+		}
+	}
 	ident, ok := identityOf(u)
 	if !ok && !anonymous {
 		return nil, badRequest("user needs a non-empty userID or at least one non-empty customIDs entry")
 	}
 	return &evalUser{user: u, raw: raw, identity: ident}, nil
+}
+
+// withEmptyUserID returns the user object raw (a JSON object) with "userID":"" first.
+func withEmptyUserID(raw []byte) []byte {
+	body := bytes.TrimSpace(raw[1:])
+	out := make([]byte, 0, len(raw)+16)
+	out = append(out, `{"userID":""`...)
+	if len(body) > 0 && body[0] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, body...)
 }
 
 // Bounds on a user's IDs: what one request may make the exposure pipeline hold.

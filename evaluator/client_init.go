@@ -428,7 +428,7 @@ func hashedExposures(list []SecondaryExposure, hash func(string) string) []Secon
 
 func evaluatedKeys(u *User) map[string]any {
 	keys := map[string]any{}
-	if !u.UserID.IsMissing() {
+	if !u.UserID.IsMissing() && u.UserID.IDString() != "" { // Server Core leaves an empty userID out
 		keys["userID"] = u.logged["userID"]
 	}
 	if raw, ok := u.logged["customIDs"]; ok {

@@ -6,7 +6,8 @@
 # MIN_PAIRS (user, entity) pairs. Group names are compared both as the SDKs' getExperiment/getLayer
 # report them (group_name) and as the reported rule's (rule_group; see hack/bench/diff.py). Last,
 # hack/test-gcir.sh compares the client initialize response with Server Core's on every payload
-# fixture.
+# fixture, and hack/test-jsclient.sh @statsig/js-client initialized from the endpoint with the
+# same client bootstrapped from Server Core.
 #
 # Env: SEEDS [1 2 3], DUMP_USERS [60], MIN_PAIRS [20000],
 #      STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator] (the harness copy and its node_modules)
@@ -80,5 +81,8 @@ kill $proxy_pid 2>/dev/null || true
 # The client initialize response, field by field, on every payload fixture (hack/test-gcir.sh).
 echo "test-consistency: client initialize response (hack/test-gcir.sh)"
 STATSIG_OPERATOR_BIN="$out/statsig-operator" STATSIG_OPERATOR_CACHE="$cache" "$root/hack/test-gcir.sh" || fail=1
+# @statsig/js-client over the network from the endpoint vs bootstrapped from Server Core.
+echo "test-consistency: @statsig/js-client from the endpoint (hack/test-jsclient.sh)"
+STATSIG_OPERATOR_BIN="$out/statsig-operator" STATSIG_OPERATOR_CACHE="$cache" "$root/hack/test-jsclient.sh" || fail=1
 
 [[ $fail == 0 ]] && echo "test-consistency: 100% agreement with Server Core" || { echo "test-consistency: FAILED (dumps and diffs in $out)"; exit 1; }

@@ -32,8 +32,7 @@ const USERS = [
   { customIDs: { stableID: 'stable-only' }, ip: '1.2.3.4', statsigEnvironment: { tier: 'staging' } },
 ];
 // More varied users (the eval project's sample users, private attributes of other types, fields
-// Statsig does not define); EXTRA_USERS=0 leaves them out. Users without an ID are not sent: the
-// endpoint refuses them (400) on every route, Server Core answers for them.
+// Statsig does not define, users without any ID); EXTRA_USERS=0 leaves them out.
 if (process.env.EXTRA_USERS !== '0') {
   USERS.push(
     { userID: 'a_user', email: 'a_user@statsig.com', ip: '1.0.0.0', country: 'US', locale: 'en_US', appVersion: '1.3',
@@ -42,6 +41,8 @@ if (process.env.EXTRA_USERS !== '0') {
     { userID: 'user-not-in-layer-holdout' },
     { userID: 'p', privateAttributes: { n: 12, b: true, s: 'é', o: { x: 1 }, z: null } },
     { userID: 'random_user_99', email: 'x@example.com', custom: { tier: 'free', age: 33.5 }, osName: 'iOS', osVersion: '17.1' },
+    {},
+    { email: 'no-id@statsig.com', custom: { level: 3 }, customIDs: { stableID: '' } },
   );
 }
 
