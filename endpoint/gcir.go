@@ -29,8 +29,10 @@ type gcirRequest struct {
 	RemoveIDType              bool      `json:"removeIdType"`
 	RemoveDefaultValueGates   bool      `json:"removeDefaultValueGates"`
 	RemoveExperimentsInLayers bool      `json:"removeExperimentsInLayers"`
-	// Not supported: rejected rather than answered differently from Server Core.
-	ResponseFormat       string `json:"responseFormat"`
+	// ResponseFormat: v1 (default) or v2; init_v2 is rejected rather than answered differently
+	// from Server Core.
+	ResponseFormat string `json:"responseFormat"`
+	// PreviousResponseHash is the full_checksum of the response the client holds.
 	PreviousResponseHash string `json:"previousResponseHash"`
 }
 
@@ -67,10 +69,6 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 			truncate(req.ResponseFormat, 40))))
 		return
 	}
-	if req.PreviousResponseHash != "" {
-		writeError(w, badRequest("previousResponseHash is not supported"))
-		return
-	}
 	switch req.Hash {
 	case "":
 		req.Hash = evaluator.HashDJB2
@@ -96,6 +94,7 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 		RemoveDefaultValueGates:   req.RemoveDefaultValueGates,
 		RemoveExperimentsInLayers: req.RemoveExperimentsInLayers,
 		ResponseFormat:            req.ResponseFormat,
+		PreviousResponseHash:      req.PreviousResponseHash,
 	}
 	o.FeatureGateFilter, o.HasFeatureGateFilter = filter(req.FeatureGateFilter)
 	o.ExperimentFilter, o.HasExperimentFilter = filter(req.ExperimentFilter)

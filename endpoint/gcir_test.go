@@ -85,7 +85,12 @@ func TestClientInitializeOptions(t *testing.T) {
 				}
 			}},
 		{"responseFormat init_v2 unsupported", map[string]any{"responseFormat": "init_v2"}, testKey, 400, nil},
-		{"previousResponseHash unsupported", map[string]any{"previousResponseHash": "123"}, testKey, 400, nil},
+		{"previousResponseHash stale", map[string]any{"previousResponseHash": "123"}, testKey, 200, func(t *testing.T, res obj) {
+			if sum, _ := res["full_checksum"].(string); sum == "" || sum == "123" {
+				t.Errorf("full_checksum %v", res["full_checksum"])
+			}
+			all(t, res)
+		}},
 		{"bad filter", map[string]any{"featureGateFilter": "test_public"}, testKey, 400, nil},
 	}
 	for _, tt := range tests {
@@ -101,5 +106,33 @@ func TestClientInitializeOptions(t *testing.T) {
 				tt.check(t, m)
 			}
 		})
+	}
+}
+
+// TestClientInitializePreviousResponseHash: the full_checksum a response carries, sent back as
+// previousResponseHash, gets Server Core's blank answer; another user's does not.
+func TestClientInitializePreviousResponseHash(t *testing.T) {
+	env := newTestEnv(t, nil)
+	ask := func(user obj, prev string) obj {
+		var res obj
+		env.do(t, "POST", "/v1/get_client_initialize_response", obj{"user": user, "previousResponseHash": prev},
+			"statsig-api-key", testKey).json(t, &res)
+		return res
+	}
+	a := obj{"userID": "a"}
+	first := ask(a, "none-yet")
+	sum, _ := first["full_checksum"].(string)
+	if sum == "" {
+		t.Fatalf("no full_checksum: %v", first)
+	}
+	if again := ask(a, "none-yet"); again["full_checksum"] != sum {
+		t.Errorf("full_checksum not stable: %v then %v", sum, again["full_checksum"])
+	}
+	blank := ask(a, sum)
+	if blank["has_updates"] != false || len(blank["feature_gates"].(obj)) != 0 || blank["time"] != 0.0 {
+		t.Errorf("unchanged response not blank: %v", blank)
+	}
+	if other := ask(obj{"userID": "b", "email": "b@statsig.com"}, sum); other["has_updates"] != true {
+		t.Errorf("another user's response was blank")
 	}
 }

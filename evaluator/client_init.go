@@ -40,6 +40,10 @@ type ClientInitOptions struct {
 	// ResponseFormat is "v1" (or empty: the initialize format) or "v2" (the initialize format with
 	// secondary exposures mapped: Server Core's InitializeWithSecondaryExposureMapping).
 	ResponseFormat string
+	// PreviousResponseHash is the full_checksum of the response the client holds: when set, the
+	// response carries its own full_checksum, and is blank (has_updates false) when they are
+	// equal (v1 format only, as Server Core).
+	PreviousResponseHash string
 }
 
 // A client initialize response's entity sections.
@@ -98,6 +102,10 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 	if len(s.paramStores) > 0 {
 		out["param_stores"] = s.paramStores
 	}
+	var ck *responseChecksum
+	if o.PreviousResponseHash != "" && o.ResponseFormat != ResponseFormatV2 {
+		ck = &responseChecksum{}
+	}
 	appID, filter := s.clientAppID(o)
 	// As Server Core: entities are filtered by app only when a client key or target app was
 	// given and it named an app (an unknown client key filters nothing); an entity without
@@ -135,6 +143,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 				"name": hash(name), "value": value, "rule_id": c.resultRuleID(),
 				"secondary_exposures": hashedExposures(c.sec, hash), "id_type": c.idType,
 			})
+			ck.gate(name, gates[hash(name)].(map[string]any))
 			e.release(c)
 		}
 	}
@@ -151,6 +160,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 				continue
 			}
 			configs[hash(name)] = idType(c.clientConfigEntry(name, kind, sp, hash))
+			ck.config(name, kind, configs[hash(name)].(map[string]any))
 			e.release(c)
 		}
 	}
@@ -162,6 +172,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		}
 		c := run(name, KindLayer)
 		layers[hash(name)] = idType(c.clientLayerEntry(name, hash))
+		ck.layer(name, layers[hash(name)].(map[string]any))
 		e.release(c)
 	}
 	if sr := s.sessionReplay; sr != nil {
@@ -170,6 +181,13 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			defer e.release(c)
 			return c.boolv && !c.unsupported
 		}, rand.Float64())
+	}
+	if ck != nil {
+		full := ck.sum(s.paramStoresHash(), sessionReplayHash(s.sessionReplay, out, hash))
+		if full == o.PreviousResponseHash {
+			return blankResponse()
+		}
+		out["full_checksum"] = full
 	}
 	if o.ResponseFormat == ResponseFormatV2 {
 		mapExposures(out)
