@@ -29,8 +29,7 @@ type gcirRequest struct {
 	RemoveIDType              bool      `json:"removeIdType"`
 	RemoveDefaultValueGates   bool      `json:"removeDefaultValueGates"`
 	RemoveExperimentsInLayers bool      `json:"removeExperimentsInLayers"`
-	// ResponseFormat: v1 (default) or v2; init_v2 is rejected rather than answered differently
-	// from Server Core.
+	// ResponseFormat: v1 (default), v2 or init_v2.
 	ResponseFormat string `json:"responseFormat"`
 	// PreviousResponseHash is the full_checksum of the response the client holds.
 	PreviousResponseHash string `json:"previousResponseHash"`
@@ -63,9 +62,9 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 		req.Hash = req.HashAlgorithm
 	}
 	switch req.ResponseFormat {
-	case "", evaluator.ResponseFormatV1, evaluator.ResponseFormatV2:
+	case "", evaluator.ResponseFormatV1, evaluator.ResponseFormatV2, evaluator.ResponseFormatInitV2:
 	default:
-		writeError(w, badRequest(fmt.Sprintf("responseFormat %q is not supported (v1 or v2)",
+		writeError(w, badRequest(fmt.Sprintf("responseFormat %q is not supported (v1, v2 or init_v2)",
 			truncate(req.ResponseFormat, 40))))
 		return
 	}

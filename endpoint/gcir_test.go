@@ -84,7 +84,29 @@ func TestClientInitializeOptions(t *testing.T) {
 					}
 				}
 			}},
-		{"responseFormat init_v2 unsupported", map[string]any{"responseFormat": "init_v2"}, testKey, 400, nil},
+		{"responseFormat init_v2", map[string]any{"responseFormat": "init_v2", "hash": "none"}, testKey, 200,
+			func(t *testing.T, res obj) {
+				values, _ := res["values"].(obj)
+				exposures, _ := res["exposures"].(obj)
+				if res["response_format"] != "init-v2" || len(values) == 0 {
+					t.Fatalf("not init_v2: format %v, %d values", res["response_format"], len(values))
+				}
+				for name, v := range res["dynamic_configs"].(obj) {
+					e := v.(obj)
+					if _, ok := values[e["v"].(string)]; !ok {
+						t.Errorf("config %s: value ID %v not in values", name, e["v"])
+					}
+					for _, id := range asList(e["s"]) {
+						if _, ok := exposures[id.(string)]; !ok {
+							t.Errorf("config %s: exposure ID %v not in exposures", name, id)
+						}
+					}
+					if e["r"] == "default" || e["rule_id"] != nil {
+						t.Errorf("config %s: v1 fields or a default rule ID: %v", name, e)
+					}
+				}
+			}},
+		{"responseFormat v3 unsupported", map[string]any{"responseFormat": "v3"}, testKey, 400, nil},
 		{"previousResponseHash stale", map[string]any{"previousResponseHash": "123"}, testKey, 200, func(t *testing.T, res obj) {
 			if sum, _ := res["full_checksum"].(string); sum == "" || sum == "123" {
 				t.Errorf("full_checksum %v", res["full_checksum"])
@@ -135,4 +157,9 @@ func TestClientInitializePreviousResponseHash(t *testing.T) {
 	if other := ask(obj{"userID": "b", "email": "b@statsig.com"}, sum); other["has_updates"] != true {
 		t.Errorf("another user's response was blank")
 	}
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
 }

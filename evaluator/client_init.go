@@ -103,7 +103,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		out["param_stores"] = s.paramStores
 	}
 	var ck *responseChecksum
-	if o.PreviousResponseHash != "" && o.ResponseFormat != ResponseFormatV2 {
+	if o.PreviousResponseHash != "" && o.ResponseFormat != ResponseFormatV2 && o.ResponseFormat != ResponseFormatInitV2 {
 		ck = &responseChecksum{}
 	}
 	appID, filter := s.clientAppID(o)
@@ -165,6 +165,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		}
 	}
 	layers := out[sectionLayers].(map[string]any)
+	layerExplicit := map[string][]string{} // init_v2's "ep"
 	for _, name := range s.names[KindLayer] {
 		sp := s.layers[name]
 		if !visible(sp) || o.filtered(KindLayer, name) {
@@ -173,6 +174,9 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		c := run(name, KindLayer)
 		layers[hash(name)] = idType(c.clientLayerEntry(name, hash))
 		ck.layer(name, layers[hash(name)].(map[string]any))
+		if o.ResponseFormat == ResponseFormatInitV2 && c.hasExplicit {
+			layerExplicit[hash(name)] = nonNil(c.explicit)
+		}
 		e.release(c)
 	}
 	if sr := s.sessionReplay; sr != nil {
@@ -181,6 +185,10 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			defer e.release(c)
 			return c.boolv && !c.unsupported
 		}, rand.Float64())
+	}
+	if o.ResponseFormat == ResponseFormatInitV2 {
+		toInitV2(out, layerExplicit)
+		return out
 	}
 	if ck != nil {
 		full := ck.sum(s.paramStoresHash(), sessionReplayHash(s.sessionReplay, out, hash))
