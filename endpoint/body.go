@@ -20,16 +20,13 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // readBody reads a JSON request body of at most limit bytes, after decoding any
 // Content-Encoding (SDKs send gzip or zstd event batches); the limit applies to the encoded
 // and the decoded size, so a small compressed body cannot expand without bound.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) (*bytes.Buffer, *apiError) {
-	return readBodyAs(w, r, limit, false)
-}
-
 // readBodyAs is readBody; clientForms also accepts what the client SDKs' routes receive
 // (clientbody.go): text/plain bodies, gzip announced by ?gz=1, Statsig's ?se=1 encoding.
 func readBodyAs(w http.ResponseWriter, r *http.Request, limit int64, clientForms bool) (*bytes.Buffer, *apiError) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json") && !(clientForms && mt == "text/plain")) {
+		isJSON := mt == "application/json" || strings.HasSuffix(mt, "+json")
+		if err != nil || (!isJSON && (!clientForms || mt != "text/plain")) {
 			return nil, &apiError{
 				http.StatusUnsupportedMediaType,
 				fmt.Sprintf("Content-Type must be application/json, got %q", truncate(ct, 100)),

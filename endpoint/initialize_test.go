@@ -35,10 +35,12 @@ func TestInitializeRoute(t *testing.T) {
 		status  int
 		stable  string // the response user's customIDs.stableID
 	}{
-		{"key in the query, text/plain", "/v1/initialize?k=" + clientKey + "&st=javascript-client&sv=3", jsClientBody, text, 200, "device-1"},
+		{"key in the query, text/plain", "/v1/initialize?k=" + clientKey + "&st=javascript-client&sv=3", jsClientBody,
+			text, 200, "device-1"},
 		{"key in the header", "/v1/initialize", jsClientBody, []string{"statsig-api-key", clientKey}, 200, "device-1"},
 		{"server key", "/v1/initialize", jsClientBody, []string{"statsig-api-key", testKey}, 200, "device-1"},
-		{"gz=1", "/v1/initialize?gz=1&k=" + clientKey, gzipped([]byte(jsClientBody)), []string{"Content-Type", ""}, 200, "device-1"},
+		{"gz=1", "/v1/initialize?gz=1&k=" + clientKey, gzipped([]byte(jsClientBody)), []string{"Content-Type", ""},
+			200, "device-1"},
 		{"se=1", "/v1/initialize?se=1&k=" + clientKey, statsigEncoded(jsClientBody), text, 200, "device-1"},
 		{"the user's own stableID wins", "/v1/initialize?k=" + clientKey,
 			`{"user":{"customIDs":{"stableID":"mine"}},"statsigMetadata":{"stableID":"device-1"}}`, text, 200, "mine"},
@@ -117,8 +119,9 @@ func TestClientEventsRoute(t *testing.T) {
 	if err := sink.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var stable []string
-	for _, ev := range st.Events() {
+	evs := st.Events()
+	stable := make([]string, 0, len(evs))
+	for _, ev := range evs {
 		var e struct {
 			User struct {
 				CustomIDs map[string]string `json:"customIDs"`
@@ -156,7 +159,8 @@ func TestCORS(t *testing.T) {
 		{"preflight from another origin", "OPTIONS", "/v1/initialize", "https://evil.example", 403, ""},
 		{"no preflight for config specs", "OPTIONS", "/v2/download_config_specs", origin, 405, ""},
 		{"initialize from the origin", "POST", "/v1/initialize?k=" + clientKey, origin, 200, origin},
-		{"initialize from another origin: no CORS header", "POST", "/v1/initialize?k=" + clientKey, "https://evil.example", 200, ""},
+		{"initialize from another origin: no CORS header", "POST", "/v1/initialize?k=" + clientKey,
+			"https://evil.example", 200, ""},
 		{"server route: no CORS header", "POST", "/v1/check_gate", origin, 400, ""},
 	}
 	for _, tc := range tests {

@@ -236,15 +236,15 @@ func (s *Server) handle(method, pattern, route string, h http.HandlerFunc) {
 	s.mux.Handle(method+" "+pattern, s.metrics.instrument(route, h, s.onPanic))
 }
 
-// handleClient is handle for the routes browsers may call: with CORS on, answers carry the
+// handleClient is handle for the POST routes browsers may call: with CORS on, answers carry the
 // CORS headers and OPTIONS answers the preflight.
-func (s *Server) handleClient(method, pattern, route string, h http.HandlerFunc) {
+func (s *Server) handleClient(pattern, route string, h http.HandlerFunc) {
 	if s.cors == nil {
-		s.handle(method, pattern, route, h)
+		s.handle(http.MethodPost, pattern, route, h)
 		return
 	}
-	s.handle(method, pattern, route, s.cors.wrap(h))
-	s.handle(http.MethodOptions, pattern, "cors_preflight", s.cors.preflight(method))
+	s.handle(http.MethodPost, pattern, route, s.cors.wrap(h))
+	s.handle(http.MethodOptions, pattern, "cors_preflight", s.cors.preflight(http.MethodPost))
 }
 
 func (s *Server) onPanic(route string, v any) {
@@ -257,11 +257,11 @@ func (s *Server) routes() {
 	s.handle("POST", "/v1/get_config", "get_config", s.getConfig)
 	s.handle("POST", "/v1/get_experiment", "get_experiment", s.getExperiment)
 	s.handle("POST", "/v1/get_layer", "get_layer", s.getLayer)
-	s.handleClient("POST", "/v1/log_event", "log_event", s.logEvent)
+	s.handleClient("/v1/log_event", "log_event", s.logEvent)
 	s.handle("POST", "/v1/log_exposure", "log_exposure", s.logManualExposure)
 	// The client SDKs' routes (@statsig/js-client's networkConfig.api; clientbody.go).
-	s.handleClient("POST", "/v1/initialize", "initialize", s.initialize)
-	s.handleClient("POST", "/v1/rgstr", "log_event", s.logClientEvents)
+	s.handleClient("/v1/initialize", "initialize", s.initialize)
+	s.handleClient("/v1/rgstr", "log_event", s.logClientEvents)
 	s.handle("POST", "/v1/get_client_initialize_response", "get_client_initialize_response", s.clientInitialize)
 
 	// Forward proxy for unmodified SDKs (docs/semantics.md §1.1, §3).
@@ -279,8 +279,8 @@ func (s *Server) routes() {
 	s.handle("GET", "/v1/id_list_file/{name}", "id_list_file", s.getIDListFile)
 
 	// OpenFeature Remote Evaluation Protocol.
-	s.handleClient("POST", "/ofrep/v1/evaluate/flags/{key}", "ofrep_evaluate", s.ofrepEvaluate)
-	s.handleClient("POST", "/ofrep/v1/evaluate/flags", "ofrep_bulk", s.ofrepBulk)
+	s.handleClient("/ofrep/v1/evaluate/flags/{key}", "ofrep_evaluate", s.ofrepEvaluate)
+	s.handleClient("/ofrep/v1/evaluate/flags", "ofrep_bulk", s.ofrepBulk)
 
 	// Health.
 	s.handle("GET", "/healthz", "healthz", s.healthz)

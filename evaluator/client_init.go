@@ -46,6 +46,12 @@ type ClientInitOptions struct {
 	PreviousResponseHash string
 }
 
+// Payload and response fields named in several places.
+const (
+	fieldHasUpdates  = "has_updates"
+	fieldParamStores = "param_stores"
+)
+
 // A client initialize response's entity sections.
 const (
 	sectionGates   = "feature_gates"
@@ -82,14 +88,14 @@ func (o *ClientInitOptions) filtered(kind Kind, name string) bool {
 // layer for the user (segments and holdouts excluded) in the v1 "initialize" format a client
 // SDK bootstraps from. The result is ready to be JSON-encoded.
 //
-//nolint:goconst // JSON field names, spelled as on the wire
+//nolint:gocyclo,goconst // one pass over the sections in Server Core's order; JSON field names
 func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[string]any {
 	s := e.Specs()
 	algo, hash := nameHasher(o.HashAlgorithm)
 	out := map[string]any{
 		sectionGates: map[string]any{}, sectionConfigs: map[string]any{}, sectionLayers: map[string]any{},
-		"has_updates": true, "hash_used": algo, "user": json.RawMessage(e.LoggedUser(u)), "sdkParams": map[string]any{},
-		"evaluated_keys": evaluatedKeys(u), "sdkInfo": sdkInfo(o.SDKInfo), "param_stores": map[string]any{},
+		fieldHasUpdates: true, "hash_used": algo, "user": json.RawMessage(e.LoggedUser(u)), "sdkParams": map[string]any{},
+		"evaluated_keys": evaluatedKeys(u), "sdkInfo": sdkInfo(o.SDKInfo), fieldParamStores: map[string]any{},
 	}
 	if h, ok := privateAttributesHash(u); ok {
 		out["pa_hash"] = h
@@ -100,7 +106,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 	}
 	out["time"] = s.time
 	if len(s.paramStores) > 0 {
-		out["param_stores"] = s.paramStores
+		out[fieldParamStores] = s.paramStores
 	}
 	var ck *responseChecksum
 	if o.PreviousResponseHash != "" && o.ResponseFormat != ResponseFormatV2 && o.ResponseFormat != ResponseFormatInitV2 {
@@ -186,18 +192,23 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			return c.boolv && !c.unsupported
 		}, rand.Float64())
 	}
-	if o.ResponseFormat == ResponseFormatInitV2 {
+	return s.finishClientResponse(out, o, ck, layerExplicit, hash)
+}
+
+// finishClientResponse applies the response format and previous_response_hash.
+func (s *Specs) finishClientResponse(out map[string]any, o ClientInitOptions, ck *responseChecksum,
+	layerExplicit map[string][]string, hash func(string) string,
+) map[string]any {
+	switch {
+	case o.ResponseFormat == ResponseFormatInitV2:
 		toInitV2(out, layerExplicit)
-		return out
-	}
-	if ck != nil {
+	case ck != nil:
 		full := ck.sum(s.paramStoresHash(), sessionReplayHash(s.sessionReplay, out, hash))
 		if full == o.PreviousResponseHash {
 			return blankResponse()
 		}
 		out["full_checksum"] = full
-	}
-	if o.ResponseFormat == ResponseFormatV2 {
+	case o.ResponseFormat == ResponseFormatV2:
 		mapExposures(out)
 	}
 	return out

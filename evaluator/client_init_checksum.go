@@ -190,11 +190,13 @@ func (ck *responseChecksum) sum(paramStores, sessionReplay uint64) string {
 }
 
 // blankResponse is Server Core's answer when previous_response_hash matches.
+//
+//nolint:goconst // JSON field names, spelled as on the wire
 func blankResponse() map[string]any {
 	return map[string]any{
 		sectionGates: map[string]any{}, sectionConfigs: map[string]any{}, sectionLayers: map[string]any{},
-		"time": 0, "has_updates": false, "hash_used": "", "user": map[string]any{}, "sdkInfo": map[string]any{},
-		"sdkParams": map[string]any{}, "evaluated_keys": map[string]any{}, "param_stores": map[string]any{},
+		"time": 0, fieldHasUpdates: false, "hash_used": "", "user": map[string]any{}, "sdkInfo": map[string]any{},
+		"sdkParams": map[string]any{}, "evaluated_keys": map[string]any{}, fieldParamStores: map[string]any{},
 	}
 }
 

@@ -67,7 +67,7 @@ func (l *loader) field(key string) error {
 				err = errors.New("condition_map must be an object")
 			}
 		}
-	case "has_updates":
+	case fieldHasUpdates:
 		var raw []byte
 		if raw, err = sc.Capture(nil); err != nil {
 			break
@@ -104,7 +104,7 @@ func (l *loader) field(key string) error {
 		var raw map[string]json.RawMessage
 		err = l.lenient(&raw)
 		l.out.sampling = parseSamplingConfig(raw)
-	case "param_stores":
+	case fieldParamStores:
 		l.out.paramStores, err = sc.Capture(nil)
 	default:
 		err = l.other(key)
