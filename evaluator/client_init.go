@@ -30,6 +30,10 @@ type ClientInitOptions struct {
 	FeatureGateFilter, ExperimentFilter, DynamicConfigFilter, LayerFilter []string
 	HasFeatureGateFilter, HasExperimentFilter                             bool
 	HasDynamicConfigFilter, HasLayerFilter                                bool
+	// ParamStoreFilter, when HasParamStoreFilter, keeps only the named (unhashed) parameter
+	// stores.
+	ParamStoreFilter    []string
+	HasParamStoreFilter bool
 	// RemoveIDType leaves id_type out of every entry.
 	RemoveIDType bool
 	// RemoveDefaultValueGates leaves out gates that failed on the default rule with no secondary
@@ -95,19 +99,17 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		return out
 	}
 	out["time"] = s.time
-	if len(s.paramStores) > 0 {
-		out["param_stores"] = s.paramStores
-	}
 	appID, filter := s.clientAppID(o)
 	// As Server Core: entities are filtered by app only when a client key or target app was
 	// given and it named an app (an unknown client key filters nothing); an entity without
 	// target apps is then left out.
-	visible := func(sp *spec) bool {
+	visibleApps := func(hasApps bool, apps []string) bool {
 		if !filter || appID == "" {
 			return true
 		}
-		return sp.hasTargetApps && slices.Contains(sp.targetAppIDs, appID)
+		return hasApps && slices.Contains(apps, appID)
 	}
+	visible := func(sp *spec) bool { return visibleApps(sp.hasTargetApps, sp.targetAppIDs) }
 	run := func(name string, kind Kind) *evalCtx {
 		c := e.acquire(s, u)
 		if filter {
@@ -164,6 +166,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		layers[hash(name)] = idType(c.clientLayerEntry(name, hash))
 		e.release(c)
 	}
+	out["param_stores"] = s.clientParamStores(o, visibleApps, hash)
 	if sr := s.sessionReplay; sr != nil {
 		sr.addTo(out, hash, func(gate string) bool {
 			c := run(gate, KindGate)

@@ -105,7 +105,14 @@ func (l *loader) field(key string) error {
 		err = l.lenient(&raw)
 		l.out.sampling = parseSamplingConfig(raw)
 	case "param_stores":
-		l.out.paramStores, err = sc.Capture(nil)
+		var raw []byte
+		if raw, err = sc.Capture(nil); err == nil {
+			var skipped []string
+			l.out.paramStores, skipped = decodeParamStores(raw)
+			for _, n := range skipped {
+				l.skip(n)
+			}
+		}
 	default:
 		err = l.other(key)
 	}
