@@ -299,14 +299,36 @@ func (e *Evaluator) GetParameter(u *User, store, param string, fallback json.Raw
 // Exposures are what reading the parameter logs in Server Core: a gate's or config's
 // exposure whenever it is referenced (whatever the value), a layer parameter's exposure only
 // when the layer returned the parameter with the requested type; nothing for static values.
+//
+// Server Core reads referenced entities through its typed API (check_gate, get_dynamic_config,
+// get_experiment, get_layer of the Rust core), whose exposures differ from those of the Node
+// binding's own calls (observed with 0.23.2, matching the Rust source): they are keyed (for
+// de-duplication and sampling) with the user's unit ID; an experiment's has no rulePassed and
+// is keyed by whether the user is in the experiment; a layer parameter's is keyed by the
+// layer's rule id and never sends null secondary exposures.
 func (r ParameterResult) Exposures() []Exposure {
 	switch {
 	case r.Gate != nil:
 		return []Exposure{r.Gate.Exposure()}
 	case r.Config != nil:
-		return []Exposure{r.Config.Exposure()}
+		e := r.Config.Exposure()
+		e.unitKeyed = true
+		if r.Shape == RefExperiment {
+			delete(e.Metadata, "rulePassed")
+			e.keyRulePassed = strconv.FormatBool(r.Config.IsUserInExperiment)
+			e.Sampling = r.Config.sampling.withAdditional(boolHash(r.Config.IsUserInExperiment), false)
+		} else {
+			e.Sampling = r.Config.sampling.withAdditional(boolHash(r.Config.Passed), false)
+		}
+		return []Exposure{e}
 	case r.Layer != nil && r.FromStore:
-		return []Exposure{r.Layer.parameterExposure(r.Param)}
+		e := r.Layer.parameterExposure(r.Param)
+		e.unitKeyed = true
+		if e.SecondaryExposures == nil {
+			e.SecondaryExposures = []SecondaryExposure{}
+		}
+		e.Sampling = r.Layer.sampling.withAdditional(internedHash(r.Param), false)
+		return []Exposure{e}
 	}
 	return nil
 }

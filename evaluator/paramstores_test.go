@@ -190,3 +190,28 @@ func TestClientInitializeResponseParamStores(t *testing.T) {
 }
 
 func sortedStrings(s ...string) []string { slices.Sort(s); return s }
+
+// The exposures a parameter read logs are Server Core's typed-API ones: an experiment's has no
+// rulePassed, a layer parameter's never has null secondary exposures, and neither
+// de-duplicates against the get_experiment / get_layer exposure of the same result.
+func TestParameterExposuresAreTyped(t *testing.T) {
+	e := paramStoreEvaluator(t)
+	u := mustUser(t, json.RawMessage(`{"userID":"u1"}`))
+	exp := e.GetParameter(u, "store", "exp_color", nil).Exposures()[0]
+	if _, ok := exp.Metadata["rulePassed"]; ok {
+		t.Errorf("experiment exposure metadata = %v, want no rulePassed", exp.Metadata)
+	}
+	plain := e.GetExperiment(u, "exp").Exposure()
+	id := "u:u1"
+	if exp.DedupeKey(exp.DedupeIdentity(id, u, false)) == plain.DedupeKey(plain.DedupeIdentity(id, u, false)) {
+		t.Error("a parameter-store experiment exposure de-duplicates against get_experiment's")
+	}
+	lay := e.GetParameter(u, "store", "layer_size", nil).Exposures()[0]
+	if lay.SecondaryExposures == nil {
+		t.Error("layer parameter exposure has null secondary exposures")
+	}
+	again := e.GetParameter(u, "store", "layer_size", json.RawMessage(`1`)).Exposures()[0]
+	if lay.DedupeKey(lay.DedupeIdentity(id, u, false)) != again.DedupeKey(again.DedupeIdentity(id, u, false)) {
+		t.Error("two reads of one layer parameter are keyed differently")
+	}
+}
