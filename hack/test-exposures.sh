@@ -14,7 +14,9 @@
 #      PARAM_STORE_SEEDS [1 2]: also gen payloads of these seeds with -param-stores (parameter
 #      stores over the generated entities); on every payload with param_stores the plan reads
 #      parameters (getParameterStore(...).getValue vs POST /v1/get_parameter_store) and the values
-#      are compared too (compare_pstores.py),
+#      are compared too (compare_pstores.py), PARAM_STORE_FIXTURES [dcs_with_analytical_exposure_sampling.json
+#      dcs_with_sampling.json eval_proj_dcs.json]: fixtures run again with a store over all their
+#      entities (add_pstores.py),
 #      EXPOSURES_STRICT [1]: 1 fails on any difference; 0 prints the summary and passes (the
 #      harness itself failing still fails). STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator].
 set -euo pipefail
@@ -129,6 +131,15 @@ if [[ $FIXTURES == 1 ]]; then
     run_case "fixture-$(basename "$f" .json)" "$f" secret-exposures
   done
 fi
+
+# Fixtures with a parameter store over all their entities (add_pstores.py): parameter reads
+# with exposure sampling on, and on the eval project's entities.
+for f in ${PARAM_STORE_FIXTURES-dcs_with_analytical_exposure_sampling.json dcs_with_sampling.json eval_proj_dcs.json}; do
+  mkdir -p "$out/data"
+  python3 "$src/add_pstores.py" "$root/test/fixtures/testdata/statsig/server-core/$f" "$out/data/pstores-$f"
+  echo "test-exposures: fixture $f with a parameter store over its entities"
+  run_case "pstores-$(basename "$f" .json)" "$out/data/pstores-$f" secret-exposures
+done
 
 if ((${#summaries[@]})); then
   echo "test-exposures: differences by category over all payloads"
