@@ -80,7 +80,8 @@ func TestGetParameterStore(t *testing.T) {
 				"config/another_experiment", "config/three_groups", "gate/partial_gate", "layer/a_layer:my_obj",
 				"config/a_dynamic_config", "config/brock_experiment",
 			}},
-		{"a static parameter logs nothing", `{"parameterStoreName":"a_param_store","parameterNames":["an_array_param"],` + user + `}`,
+		{"a static parameter logs nothing",
+			`{"parameterStoreName":"a_param_store","parameterNames":["an_array_param"],` + user + `}`,
 			200, map[string]string{"an_array_param": `[]`}, nil},
 		{"a fallback of another type is returned, the gate still exposed",
 			`{` + store + `,"parameterNames":["a_string_param"],"fallbacks":{"a_string_param":7},` + user + `}`,
@@ -93,7 +94,8 @@ func TestGetParameterStore(t *testing.T) {
 			200, map[string]string{"nope": `"fb"`, "nope2": `null`}, nil},
 		{"an unknown store", `{"storeName":"nope",` + user + `}`, 200, map[string]string{}, nil},
 		{"exposure logging disabled",
-			`{` + store + `,"parameterNames":["a_string_param"],"statsigMetadata":{"exposureLoggingDisabled":true},` + user + `}`,
+			`{` + store + `,"parameterNames":["a_string_param"],` +
+				`"statsigMetadata":{"exposureLoggingDisabled":true},` + user + `}`,
 			200, map[string]string{"a_string_param": "*"}, nil},
 		{"no store name", `{` + user + `}`, 400, nil, nil},
 		{"no user", `{` + store + `}`, 400, nil, nil},
@@ -172,13 +174,16 @@ func jsonEqualRaw(a, b json.RawMessage) bool {
 func TestOFREPParameterStoreFlags(t *testing.T) {
 	env, rec := demoEnv(t)
 	ctx := `{"context":{"targetingKey":"ps-user-1"}}`
-	res := env.do(t, "POST", "/ofrep/v1/evaluate/flags/a_param_store.an_array_param", ctx, "Authorization", "Bearer "+clientKey)
+	flag := func(key string) response {
+		return env.do(t, "POST", "/ofrep/v1/evaluate/flags/"+key, ctx, "Authorization", "Bearer "+clientKey)
+	}
+	res := flag("a_param_store.an_array_param")
 	var f ofrepSuccess
 	res.json(t, &f)
 	if res.status != 200 || f.Reason != "STATIC" || f.Metadata["kind"] != kindParamStore {
 		t.Errorf("static flag = %d %s", res.status, res.body)
 	}
-	res = env.do(t, "POST", "/ofrep/v1/evaluate/flags/a_param_store.a_string_param", ctx, "Authorization", "Bearer "+clientKey)
+	res = flag("a_param_store.a_string_param")
 	res.json(t, &f)
 	if res.status != 200 || (f.Variant != "pass" && f.Variant != "fail") || f.Metadata["gate"] != "partial_gate" {
 		t.Errorf("gate flag = %d %s", res.status, res.body)
@@ -186,12 +191,12 @@ func TestOFREPParameterStoreFlags(t *testing.T) {
 	if got := rec.names(); !slices.Equal(got, []string{"gate/partial_gate"}) {
 		t.Errorf("exposures %v", got)
 	}
-	res = env.do(t, "POST", "/ofrep/v1/evaluate/flags/a_param_store.nope", ctx, "Authorization", "Bearer "+clientKey)
+	res = flag("a_param_store.nope")
 	if res.status != 404 {
 		t.Errorf("unknown parameter = %d %s", res.status, res.body)
 	}
 	// Existing entity keys are unchanged.
-	if res = env.do(t, "POST", "/ofrep/v1/evaluate/flags/partial_gate", ctx, "Authorization", "Bearer "+clientKey); res.status != 200 {
+	if res = flag("partial_gate"); res.status != 200 {
 		t.Errorf("gate key = %d %s", res.status, res.body)
 	}
 	res = env.do(t, "POST", "/ofrep/v1/evaluate/flags", ctx, "Authorization", "Bearer "+clientKey)

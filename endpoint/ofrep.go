@@ -63,7 +63,8 @@ func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusNotFound, ofrepFailure{Key: truncate(key, maxNameLen), ErrorCode: ofrepFlagNotFound,
-			ErrorDetails: "no gate, dynamic config, experiment, layer or parameter-store parameter (<store>.<param>) of that name in this project"})
+			ErrorDetails: "no gate, dynamic config, experiment, layer or parameter-store parameter " +
+				"(<store>.<param>) of that name in this project"})
 		return
 	}
 	res := s.evaluateFlag(p, u, key, kind, expose)

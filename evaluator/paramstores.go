@@ -101,7 +101,6 @@ func optionalU32(raw json.RawMessage) bool {
 	return err == nil && n <= math.MaxUint32
 }
 
-
 // decodeStoreParam decodes one parameter in the first shape it fits, as Server Core's
 // untagged enum does: static (value), gate (gate_name, pass_value, fail_value), dynamic config
 // (config_name, param_name), experiment (experiment_name, param_name), layer (layer_name,

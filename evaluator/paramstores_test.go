@@ -11,23 +11,31 @@ import (
 // stores holding every parameter shape (and some Server Core decodes by shape, not ref_type).
 const paramStorePayload = `{"has_updates":true,"time":1700000000000,"response_format":"dcs-v2",
 "feature_gates":{
- "on":{"type":"feature_gate","salt":"s1","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate",
-  "rules":[{"name":"r","id":"rule_on","salt":"r","passPercentage":100,"conditions":["c_public"],"returnValue":true,"idType":"userID"}]},
- "off":{"type":"feature_gate","salt":"s2","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]}},
+ "on":{"type":"feature_gate","salt":"s1","enabled":true,"defaultValue":false,"idType":"userID",
+    "entity":"feature_gate",
+  "rules":[{"name":"r","id":"rule_on","salt":"r","passPercentage":100,"conditions":["c_public"],
+     "returnValue":true,"idType":"userID"}]},
+ "off":{"type":"feature_gate","salt":"s2","enabled":true,"defaultValue":false,"idType":"userID",
+    "entity":"feature_gate","rules":[]}},
 "dynamic_configs":{
- "cfg":{"type":"dynamic_config","salt":"s3","enabled":true,"defaultValue":{"s":"x","n":3,"b":true,"a":[1],"o":{"k":1},"z":null},
+ "cfg":{"type":"dynamic_config","salt":"s3","enabled":true,"defaultValue":{"s":"x","n":3,"b":true,
+    "a":[1],"o":{"k":1},"z":null},
   "idType":"userID","entity":"dynamic_config","rules":[],"version":4},
- "exp":{"type":"dynamic_config","salt":"s4","enabled":true,"defaultValue":{"color":"red"},"idType":"userID","entity":"experiment",
+ "exp":{"type":"dynamic_config","salt":"s4","enabled":true,"defaultValue":{"color":"red"},
+    "idType":"userID","entity":"experiment",
   "isActive":true,"rules":[]}},
 "layer_configs":{
- "lay":{"type":"dynamic_config","salt":"s5","enabled":true,"defaultValue":{"size":12,"label":"big"},"idType":"userID","entity":"layer","rules":[]}},
-"condition_map":{"c_public":{"type":"public","targetValue":null,"operator":null,"field":null,"additionalValues":{},"idType":"userID"}},
+ "lay":{"type":"dynamic_config","salt":"s5","enabled":true,"defaultValue":{"size":12,"label":"big"},
+    "idType":"userID","entity":"layer","rules":[]}},
+"condition_map":{"c_public":{"type":"public","targetValue":null,"operator":null,"field":null,
+   "additionalValues":{},"idType":"userID"}},
 "sdk_keys_to_app_ids":{"client-a":"app_a"},
 "param_stores":{
  "store":{"parameters":{
   "static_str":{"name":"static_str","ref_type":"static","param_type":"string","value":"hello"},
   "static_null":{"ref_type":"static","param_type":"object","value":null},
-  "gate_on":{"name":"gate_on","ref_type":"gate","param_type":"string","gate_name":"on","pass_value":"yes","fail_value":"no"},
+  "gate_on":{"name":"gate_on","ref_type":"gate","param_type":"string","gate_name":"on",
+     "pass_value":"yes","fail_value":"no"},
   "gate_off":{"ref_type":"gate","param_type":"number","gate_name":"off","pass_value":1,"fail_value":2},
   "gate_missing":{"ref_type":"gate","param_type":"boolean","gate_name":"nope","pass_value":true,"fail_value":false},
   "cfg_s":{"ref_type":"dynamic_config","param_type":"string","config_name":"cfg","param_name":"s"},
@@ -36,8 +44,10 @@ const paramStorePayload = `{"has_updates":true,"time":1700000000000,"response_fo
   "exp_color":{"ref_type":"experiment","param_type":"string","experiment_name":"exp","param_name":"color"},
   "layer_size":{"ref_type":"layer","param_type":"number","layer_name":"lay","param_name":"size"},
   "layer_missing":{"ref_type":"layer","param_type":"number","layer_name":"lay","param_name":"nope"},
-  "shape_static":{"ref_type":"gate","param_type":"string","gate_name":"on","pass_value":"p","fail_value":"f","value":"v"},
-  "shape_experiment":{"ref_type":"dynamic_config","param_type":"string","experiment_name":"exp","param_name":"color"}},
+  "shape_static":{"ref_type":"gate","param_type":"string","gate_name":"on","pass_value":"p",
+     "fail_value":"f","value":"v"},
+  "shape_experiment":{"ref_type":"dynamic_config","param_type":"string","experiment_name":"exp",
+     "param_name":"color"}},
   "targetAppIDs":["app_a"],"version":3},
  "other":{"parameters":{},"targetAppIDs":[]},
  "bad_param":{"parameters":{"p":{"ref_type":"gate","param_type":"string","gate_name":"on"}}},
@@ -97,7 +107,8 @@ func TestGetParameter(t *testing.T) {
 		{"store", "gate_missing", `true`, `false`, true, RefGate, []string{GateExposureEvent + " nope"}, ""},
 		{"store", "cfg_s", "", `"x"`, true, RefDynamicConfig, []string{ConfigExposureEvent + " cfg"}, "default"},
 		{"store", "cfg_s", `false`, `false`, false, RefDynamicConfig, []string{ConfigExposureEvent + " cfg"}, "default"},
-		{"store", "cfg_missing_param", `"fb"`, `"fb"`, false, RefDynamicConfig, []string{ConfigExposureEvent + " cfg"}, "default"},
+		{"store", "cfg_missing_param", `"fb"`, `"fb"`, false, RefDynamicConfig,
+			[]string{ConfigExposureEvent + " cfg"}, "default"},
 		{"store", "cfg_unknown", "", `null`, false, RefDynamicConfig, []string{ConfigExposureEvent + " nope"}, ""},
 		{"store", "exp_color", `"fb"`, `"red"`, true, RefExperiment, []string{ConfigExposureEvent + " exp"}, "default"},
 		{"store", "layer_size", `0`, `12`, true, RefLayer, []string{LayerExposureEvent + " lay size"}, "default"},
@@ -119,7 +130,8 @@ func TestGetParameter(t *testing.T) {
 			}
 			r := e.GetParameter(u, tt.store, tt.param, fb)
 			if !jsonEqual(r.Value, json.RawMessage(tt.want)) || r.FromStore != tt.fromStore || r.Shape != tt.shape {
-				t.Errorf("value %s fromStore %v shape %q, want %s %v %q", r.Value, r.FromStore, r.Shape, tt.want, tt.fromStore, tt.shape)
+				t.Errorf("value %s fromStore %v shape %q, want %s %v %q",
+					r.Value, r.FromStore, r.Shape, tt.want, tt.fromStore, tt.shape)
 			}
 			if r.RuleID() != tt.ruleID {
 				t.Errorf("RuleID() = %q, want %q", r.RuleID(), tt.ruleID)
@@ -160,8 +172,8 @@ func TestClientInitializeResponseParamStores(t *testing.T) {
 		"layer_size": `{"name":"layer_size","ref_type":"layer","param_type":"number","layer_name":"` + DJB2("lay") +
 			`","param_name":"size"}`,
 		"shape_static": `{"name":"shape_static","ref_type":"gate","param_type":"string","value":"v"}`,
-		"shape_experiment": `{"name":"shape_experiment","ref_type":"dynamic_config","param_type":"string","experiment_name":"` +
-			DJB2("exp") + `","param_name":"color"}`,
+		"shape_experiment": `{"name":"shape_experiment","ref_type":"dynamic_config","param_type":"string",` +
+			`"experiment_name":"` + DJB2("exp") + `","param_name":"color"}`,
 	} {
 		got, _ := json.Marshal(params[name])
 		if !jsonEqual(got, json.RawMessage(want)) {

@@ -208,7 +208,8 @@ func TestEvaluateParamStores(t *testing.T) {
 			"title": map[string]any{"ref_type": "static", "param_type": "string", "value": "Hi"},
 			"mode": map[string]any{"ref_type": "gate", "param_type": "string", "gate_name": "on",
 				"pass_value": "new", "fail_value": "old"},
-			"max":   map[string]any{"ref_type": "dynamic_config", "param_type": "number", "config_name": "limits", "param_name": "max"},
+			"max": map[string]any{"ref_type": "dynamic_config", "param_type": "number",
+				"config_name": "limits", "param_name": "max"},
 			"theme": map[string]any{"ref_type": "layer", "param_type": "string", "layer_name": "ui", "param_name": "theme"},
 			"gone":  map[string]any{"ref_type": "layer", "param_type": "string", "layer_name": "ui", "param_name": "nope"},
 		}},
@@ -216,11 +217,13 @@ func TestEvaluateParamStores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, problems := inject.Parse(map[string]string{inject.AnnParamStores: "checkout-params"}, inject.Unit{Kind: inject.UnitWorkload})
+	wl := inject.Unit{Kind: inject.UnitWorkload}
+	subject := inject.Subject{Namespace: "shop", Workload: "checkout"}
+	req, problems := inject.Parse(map[string]string{inject.AnnParamStores: "checkout-params"}, wl)
 	if len(problems) > 0 || !inject.Requested(map[string]string{inject.AnnParamStores: "x"}) {
 		t.Fatal(problems)
 	}
-	o, problems := inject.Evaluate(p, &req, inject.Subject{Namespace: "shop", Workload: "checkout"}, "")
+	o, problems := inject.Evaluate(p, &req, subject, "")
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
@@ -232,7 +235,7 @@ func TestEvaluateParamStores(t *testing.T) {
 		t.Errorf("results = %+v", o.Results.ParamStores)
 	}
 	o.LogExposures()
-	var got []string
+	got := make([]string, 0, 3)
 	for _, e := range sink.Snapshot() {
 		got = append(got, e.Exposure.EventName)
 	}
@@ -240,8 +243,8 @@ func TestEvaluateParamStores(t *testing.T) {
 	if len(got) != 3 {
 		t.Errorf("exposures = %v, want 3", got)
 	}
-	req, _ = inject.Parse(map[string]string{inject.AnnParamStores: "nope"}, inject.Unit{Kind: inject.UnitWorkload})
-	if _, problems := inject.Evaluate(p, &req, inject.Subject{Namespace: "shop", Workload: "checkout"}, ""); len(problems) != 1 ||
+	req, _ = inject.Parse(map[string]string{inject.AnnParamStores: "nope"}, wl)
+	if _, problems := inject.Evaluate(p, &req, subject, ""); len(problems) != 1 ||
 		!strings.Contains(problems[0], `parameter store "nope"`) {
 		t.Errorf("problems = %q", problems)
 	}

@@ -75,7 +75,10 @@ func Parse(ann map[string]string, defaultUnit Unit) (Request, []string) {
 	for _, l := range []struct {
 		key string
 		dst *[]string
-	}{{AnnGates, &req.Gates}, {AnnConfigs, &req.Configs}, {AnnExperiments, &req.Experiments}, {AnnLayers, &req.Layers}, {AnnParamStores, &req.ParamStores}} {
+	}{
+		{AnnGates, &req.Gates}, {AnnConfigs, &req.Configs}, {AnnExperiments, &req.Experiments},
+		{AnnLayers, &req.Layers}, {AnnParamStores, &req.ParamStores},
+	} {
 		v, ok := ann[l.key]
 		if !ok {
 			continue
