@@ -26,6 +26,7 @@ type gcirRequest struct {
 	ExperimentFilter          *[]string `json:"experimentFilter"`
 	DynamicConfigFilter       *[]string `json:"dynamicConfigFilter"`
 	LayerFilter               *[]string `json:"layerFilter"`
+	ParamStoreFilter          *[]string `json:"paramStoreFilter"`
 	RemoveIDType              bool      `json:"removeIdType"`
 	RemoveDefaultValueGates   bool      `json:"removeDefaultValueGates"`
 	RemoveExperimentsInLayers bool      `json:"removeExperimentsInLayers"`
@@ -99,6 +100,7 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 	o.ExperimentFilter, o.HasExperimentFilter = filter(req.ExperimentFilter)
 	o.DynamicConfigFilter, o.HasDynamicConfigFilter = filter(req.DynamicConfigFilter)
 	o.LayerFilter, o.HasLayerFilter = filter(req.LayerFilter)
+	o.ParamStoreFilter, o.HasParamStoreFilter = filter(req.ParamStoreFilter)
 	res := p.Evaluator.ClientInitializeResponse(u.user, o)
 	s.metrics.evaluations.WithLabelValues("client_initialize").Inc()
 	writeJSON(w, http.StatusOK, res)

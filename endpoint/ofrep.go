@@ -48,15 +48,25 @@ func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, oerr.status, ofrepFailure{Key: key, ErrorCode: oerr.code, ErrorDetails: oerr.details})
 		return
 	}
-	kind := flagKind(p, key)
-	if kind == "" {
-		writeJSON(w, http.StatusNotFound, ofrepFailure{Key: truncate(key, maxNameLen), ErrorCode: ofrepFlagNotFound,
-			ErrorDetails: "no gate, dynamic config, experiment or layer of that name in this project"})
-		return
-	}
 	// OFREP requests carry only a context: a header asks for no exposure, as the HTTP API's
 	// statsigMetadata.exposureLoggingDisabled does.
 	expose := !strings.EqualFold(r.Header.Get(exposureLoggingDisabledHeader), "true")
+	kind := flagKind(p, key)
+	if kind == "" {
+		if store, param, ok := paramFlag(p, key); ok {
+			if res, ok := s.evaluateParamFlag(p, u, key, store, param, expose); ok {
+				writeJSON(w, http.StatusOK, res)
+				return
+			}
+			writeJSON(w, http.StatusNotFound, ofrepFailure{Key: truncate(key, maxNameLen), ErrorCode: ofrepFlagNotFound,
+				ErrorDetails: "the parameter has no value for this context (its config or layer has no such parameter)"})
+			return
+		}
+		writeJSON(w, http.StatusNotFound, ofrepFailure{Key: truncate(key, maxNameLen), ErrorCode: ofrepFlagNotFound,
+			ErrorDetails: "no gate, dynamic config, experiment, layer or parameter-store parameter " +
+				"(<store>.<param>) of that name in this project"})
+		return
+	}
 	res := s.evaluateFlag(p, u, key, kind, expose)
 	writeJSON(w, http.StatusOK, res)
 }

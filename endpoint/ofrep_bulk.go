@@ -13,7 +13,8 @@ type ofrepBulkResponse struct {
 }
 
 // ofrepBulk serves POST /ofrep/v1/evaluate/flags: every gate, dynamic config, experiment and
-// layer (not segments or holdouts) for a static context. Like the client initialize
+// layer (not segments or holdouts), then every parameter-store parameter with a value
+// (<store>.<param>), for a static context. Like the client initialize
 // response, bulk results log no exposures: the client evaluates ahead of use. The ETag hashes
 // the body, so If-None-Match answers 304 whenever the results are unchanged.
 func (s *Server) ofrepBulk(w http.ResponseWriter, r *http.Request) {
@@ -32,6 +33,7 @@ func (s *Server) ofrepBulk(w http.ResponseWriter, r *http.Request) {
 	for _, e := range entities {
 		out.Flags = append(out.Flags, s.evaluateFlag(p, u, e.Name, ofrepKinds[e.Kind], false))
 	}
+	out.Flags = append(out.Flags, s.paramFlags(p, u)...)
 	body, err := json.Marshal(out)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError,

@@ -257,6 +257,7 @@ func (s *Server) routes() {
 	s.handle("POST", "/v1/get_config", "get_config", s.getConfig)
 	s.handle("POST", "/v1/get_experiment", "get_experiment", s.getExperiment)
 	s.handle("POST", "/v1/get_layer", "get_layer", s.getLayer)
+	s.handle("POST", "/v1/get_parameter_store", "get_parameter_store", s.getParameterStore)
 	s.handleClient("/v1/log_event", "log_event", s.logEvent)
 	s.handle("POST", "/v1/log_exposure", "log_exposure", s.logManualExposure)
 	// The client SDKs' routes (@statsig/js-client's networkConfig.api; clientbody.go).

@@ -30,6 +30,10 @@ type ClientInitOptions struct {
 	FeatureGateFilter, ExperimentFilter, DynamicConfigFilter, LayerFilter []string
 	HasFeatureGateFilter, HasExperimentFilter                             bool
 	HasDynamicConfigFilter, HasLayerFilter                                bool
+	// ParamStoreFilter, when HasParamStoreFilter, keeps only the named (unhashed) parameter
+	// stores.
+	ParamStoreFilter    []string
+	HasParamStoreFilter bool
 	// RemoveIDType leaves id_type out of every entry.
 	RemoveIDType bool
 	// RemoveDefaultValueGates leaves out gates that failed on the default rule with no secondary
@@ -105,9 +109,6 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		return out
 	}
 	out["time"] = s.time
-	if len(s.paramStores) > 0 {
-		out[fieldParamStores] = s.paramStores
-	}
 	var ck *responseChecksum
 	if o.PreviousResponseHash != "" && o.ResponseFormat != ResponseFormatV2 && o.ResponseFormat != ResponseFormatInitV2 {
 		ck = &responseChecksum{}
@@ -116,12 +117,13 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 	// As Server Core: entities are filtered by app only when a client key or target app was
 	// given and it named an app (an unknown client key filters nothing); an entity without
 	// target apps is then left out.
-	visible := func(sp *spec) bool {
+	visibleApps := func(hasApps bool, apps []string) bool {
 		if !filter || appID == "" {
 			return true
 		}
-		return sp.hasTargetApps && slices.Contains(sp.targetAppIDs, appID)
+		return hasApps && slices.Contains(apps, appID)
 	}
+	visible := func(sp *spec) bool { return visibleApps(sp.hasTargetApps, sp.targetAppIDs) }
 	run := func(name string, kind Kind) *evalCtx {
 		c := e.acquire(s, u)
 		if filter {
@@ -185,6 +187,10 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		}
 		e.release(c)
 	}
+	out[fieldParamStores] = s.clientParamStores(o, visibleApps, hash)
+	if ck != nil {
+		ck.paramStores = s.paramStoresHash(o, visibleApps)
+	}
 	if sr := s.sessionReplay; sr != nil {
 		sr.addTo(out, hash, func(gate string) bool {
 			c := run(gate, KindGate)
@@ -203,7 +209,7 @@ func (s *Specs) finishClientResponse(out map[string]any, o ClientInitOptions, ck
 	case o.ResponseFormat == ResponseFormatInitV2:
 		toInitV2(out, layerExplicit)
 	case ck != nil:
-		full := ck.sum(s.paramStoresHash(), sessionReplayHash(s.sessionReplay, out, hash))
+		full := ck.sum(sessionReplayHash(s.sessionReplay, out, hash))
 		if full == o.PreviousResponseHash {
 			return blankResponse()
 		}

@@ -21,6 +21,7 @@ import (
 // processes too; a client then gets the full response, which is always correct.
 type responseChecksum struct {
 	gates, configs, layers []namedHash
+	paramStores            uint64
 }
 
 type namedHash struct {
@@ -183,9 +184,9 @@ func sessionReplayHash(sr *sessionReplayInfo, out map[string]any, hash func(stri
 }
 
 // sum is full_checksum as Server Core renders it (decimal).
-func (ck *responseChecksum) sum(paramStores, sessionReplay uint64) string {
+func (ck *responseChecksum) sum(sessionReplay uint64) string {
 	return strconv.FormatUint(ahash.Statsig.U64s([]uint64{
-		sectionHash(ck.gates), sectionHash(ck.configs), sectionHash(ck.layers), paramStores, sessionReplay,
+		sectionHash(ck.gates), sectionHash(ck.configs), sectionHash(ck.layers), ck.paramStores, sessionReplay,
 	}), 10)
 }
 
@@ -201,18 +202,19 @@ func blankResponse() map[string]any {
 }
 
 // paramStoresHash is the parameter-store part: 0 when the payload has no param_stores,
-// else the hash of each store's (name, version) in name order.
-func (s *Specs) paramStoresHash() uint64 {
+// else the hash of each store's (name, version) in name order, over the stores the response
+// holds.
+func (s *Specs) paramStoresHash(o ClientInitOptions, visible func(hasApps bool, apps []string) bool) uint64 {
 	if s.paramStores == nil {
 		return 0
 	}
-	var stores map[string]struct {
-		Version uint64 `json:"version"`
-	}
-	_ = json.Unmarshal(s.paramStores, &stores)
-	hs := make([]uint64, 0, len(stores))
-	for _, n := range slices.Sorted(mapKeys(stores)) {
-		hs = append(hs, paramStoreHash(n, stores[n].Version))
+	hs := make([]uint64, 0, len(s.paramStores))
+	for _, n := range slices.Sorted(mapKeys(s.paramStores)) {
+		ps := s.paramStores[n]
+		if !visible(ps.hasTargetApps, ps.targetAppIDs) || (o.HasParamStoreFilter && !slices.Contains(o.ParamStoreFilter, n)) {
+			continue
+		}
+		hs = append(hs, paramStoreHash(n, ps.version))
 	}
 	return ahash.Statsig.U64s(hs)
 }

@@ -16,7 +16,11 @@ func (e Exposure) DedupeKey(identity string) string {
 	h := sha256.New()
 	h.Write([]byte(e.EventName))
 	for _, k := range dedupeFields {
-		if v, ok := e.Metadata[k]; ok {
+		v, ok := e.Metadata[k]
+		if !ok && k == "rulePassed" && e.keyRulePassed != "" {
+			v, ok = e.keyRulePassed, true
+		}
+		if ok {
 			h.Write([]byte{0, '|'})
 			h.Write([]byte(k))
 			h.Write([]byte{'='})
@@ -39,5 +43,9 @@ func (e Exposure) DedupeIdentity(identity string, u *User, manual bool) string {
 	if manual || u == nil {
 		return identity + "\x00unit:"
 	}
-	return identity + "\x00unit:" + u.UnitID(e.IDType).IDString()
+	unit := u.UnitID(e.IDType).IDString()
+	if e.unitKeyed && unit != "" {
+		return identity + "\x00typed-unit:" + unit
+	}
+	return identity + "\x00unit:" + unit
 }

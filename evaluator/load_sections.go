@@ -105,12 +105,26 @@ func (l *loader) field(key string) error {
 		err = l.lenient(&raw)
 		l.out.sampling = parseSamplingConfig(raw)
 	case fieldParamStores:
-		l.out.paramStores, err = sc.Capture(nil)
+		err = l.paramStores()
 	default:
 		err = l.other(key)
 	}
 	if err != nil {
 		return fmt.Errorf("evaluator: payload field %q: %w", key, err)
+	}
+	return nil
+}
+
+// paramStores reads param_stores (stores Server Core could not decode are skipped).
+func (l *loader) paramStores() error {
+	raw, err := l.sc.Capture(nil)
+	if err != nil {
+		return err
+	}
+	var skipped []string
+	l.out.paramStores, skipped = decodeParamStores(raw)
+	for _, n := range skipped {
+		l.skip(n)
 	}
 	return nil
 }

@@ -137,6 +137,13 @@ type Exposure struct {
 	Time               int64
 	// Sampling is what exposure sampling decides by; nil when sdk_configs turn it off.
 	Sampling *Sampling
+	// unitKeyed: Server Core keys this exposure with the user's unit ID hashed in where the
+	// same exposure from get_config, get_experiment or get_layer has none (the typed exposures
+	// a parameter-store read logs), so the two never de-duplicate each other.
+	unitKeyed bool
+	// keyRulePassed stands for rulePassed in the de-duplication key when the metadata has none
+	// (an experiment read through a parameter store is keyed by whether the user is in it).
+	keyRulePassed string
 }
 
 // Manual is the exposure as Server Core keys a manual one (log_exposure): its user hash

@@ -52,9 +52,9 @@ type Specs struct {
 	sdkKeysToAppIDs       map[string]string
 	hashedSDKKeysToAppIDs map[string]string
 	experimentToLayer     map[string]string
-	paramStores           json.RawMessage
-	sessionReplay         *sessionReplayInfo // session_replay_info; nil when absent
-	sampling              SamplingConfig     // from sdk_configs
+	paramStores           map[string]*paramStore // param_stores, decoded
+	sessionReplay         *sessionReplayInfo     // session_replay_info; nil when absent
+	sampling              SamplingConfig         // from sdk_configs
 
 	counts  Counts
 	names   map[Kind][]string

@@ -11,6 +11,12 @@
 #      reads per get_layer), MANUAL_EXPOSURES [1], OURS_PARAM_NAMES [1] (see drive.js),
 #      GLOBAL_CUSTOM [{"exposurediff_global":"on"}] (Server Core's globalCustomFields; "" = none),
 #      OURS_SERVE_ARGS (extra `serve` flags, e.g. once serve can take global custom fields),
+#      PARAM_STORE_SEEDS [1 2]: also gen payloads of these seeds with -param-stores (parameter
+#      stores over the generated entities); on every payload with param_stores the plan reads
+#      parameters (getParameterStore(...).getValue vs POST /v1/get_parameter_store) and the values
+#      are compared too (compare_pstores.py), PARAM_STORE_FIXTURES [dcs_with_analytical_exposure_sampling.json
+#      dcs_with_sampling.json eval_proj_dcs.json]: fixtures run again with a store over all their
+#      entities (add_pstores.py),
 #      EXPOSURES_STRICT [1]: 1 fails on any difference; 0 prints the summary and passes (the
 #      harness itself failing still fails). STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator].
 set -euo pipefail
@@ -72,9 +78,9 @@ run_case() {
   local ok=1
   wait_file "$d/ours.addr" || { echo "  $name: statsig-operator serve did not start"; tail -5 "$d/ours.log"; ok=0; }
   if ((ok)); then
-    node "$harness/drive.js" core "$d/plan.json" "$sink" "$TIER" >"$d/core.out" 2>&1 ||
+    PSTORE_VALUES="$d/pstore-values.core.jsonl" node "$harness/drive.js" core "$d/plan.json" "$sink" "$TIER" >"$d/core.out" 2>&1 ||
       { echo "  $name: Server Core run failed"; tail -5 "$d/core.out"; ok=0; }
-    node "$harness/drive.js" ours "$d/plan.json" "$(cat "$d/ours.addr")" >"$d/drive-ours.out" 2>&1 ||
+    PSTORE_VALUES="$d/pstore-values.ours.jsonl" node "$harness/drive.js" ours "$d/plan.json" "$(cat "$d/ours.addr")" >"$d/drive-ours.out" 2>&1 ||
       { echo "  $name: calls to our endpoint failed"; tail -5 "$d/drive-ours.out"; ok=0; }
   fi
   # SIGTERM drains our event queue (shutdown flush) before the process exits.
@@ -84,6 +90,13 @@ run_case() {
   kill "$sink_pid" 2>/dev/null || true; wait "$sink_pid" 2>/dev/null || true
   [[ "$blocked" == 0 ]] || { echo "  $name: $blocked non-loopback requests refused (see $d/sink.log)"; ok=0; }
   ((ok)) || { broken=1; return; }
+  if [[ -s "$d/pstore-values.core.jsonl" || -s "$d/pstore-values.ours.jsonl" ]]; then
+    if python3 "$src/compare_pstores.py" "$d/pstore-values.core.jsonl" "$d/pstore-values.ours.jsonl" --label "$name" >"$d/pstore-diff.txt"; then
+      echo "  $name: $(head -1 "$d/pstore-diff.txt" | sed 's/^== //')"
+    else
+      differ=1; cat "$d/pstore-diff.txt"
+    fi
+  fi
   local rc=0
   python3 "$src/compare.py" "$d" --plan "$d/plan.json" --payload "$payload" --label "$name" --json "$d/summary.json" >"$d/diff.txt" || rc=$?
   case $rc in
@@ -103,6 +116,13 @@ for seed in $SEEDS; do
     run_case "seed$seed-$variant" "$data/dcs_v2.json" "$key" "$data/users.jsonl"
   done
 done
+for seed in ${PARAM_STORE_SEEDS-1 2}; do
+  data="$out/data/seed$seed-pstores"
+  "$out/gen" -preset 1mb -seed "$seed" -users "$N_USERS" -param-stores 8 -out "$data" >/dev/null
+  key=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['sdk_key'])" "$data/names.json")
+  echo "test-exposures: seed $seed with parameter stores"
+  run_case "seed$seed-pstores" "$data/dcs_v2.json" "$key" "$data/users.jsonl"
+done
 if [[ $FIXTURES == 1 ]]; then
   for f in "$root"/test/fixtures/testdata/statsig/server-core/*.json; do
     # Only DCS payloads (dcs-v2 maps); the directory also holds user-agent tables.
@@ -111,6 +131,15 @@ if [[ $FIXTURES == 1 ]]; then
     run_case "fixture-$(basename "$f" .json)" "$f" secret-exposures
   done
 fi
+
+# Fixtures with a parameter store over all their entities (add_pstores.py): parameter reads
+# with exposure sampling on, and on the eval project's entities.
+for f in ${PARAM_STORE_FIXTURES-dcs_with_analytical_exposure_sampling.json dcs_with_sampling.json eval_proj_dcs.json}; do
+  mkdir -p "$out/data"
+  python3 "$src/add_pstores.py" "$root/test/fixtures/testdata/statsig/server-core/$f" "$out/data/pstores-$f"
+  echo "test-exposures: fixture $f with a parameter store over its entities"
+  run_case "pstores-$(basename "$f" .json)" "$out/data/pstores-$f" secret-exposures
+done
 
 if ((${#summaries[@]})); then
   echo "test-exposures: differences by category over all payloads"

@@ -5,6 +5,9 @@
 # test/fixtures/testdata/statsig/server-core/ (users x hash algorithms x client keys x options) and
 # fails on any difference. See hack/bench/README.md.
 #
+# Also on payloads from hack/bench/gen with parameter stores (-param-stores), one per seed of
+# PARAM_STORE_SEEDS [1 2 3] (empty: none).
+#
 # Env: STATSIG_OPERATOR_BIN (a built statsig-operator; default: built here),
 #      STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator] (node_modules), and gcir.js's FIXTURES,
 #      IGNORE, VERBOSE, REPLAY_MISSING_GATE, EXTRA_USERS.
@@ -38,4 +41,18 @@ for tier in "" staging; do
     sed -n '1,40p' "$out/diff$tier.txt"; fail=1
   fi
 done
+PARAM_STORE_SEEDS=${PARAM_STORE_SEEDS-1 2 3}
+if [[ -n "$PARAM_STORE_SEEDS" ]]; then
+  mkdir -p "$out/gen"
+  (cd "$root/hack/bench/gen" && go build -o "$out/gen-bin" ./cmd/gen)
+  for seed in $PARAM_STORE_SEEDS; do
+    "$out/gen-bin" -preset 1mb -seed "$seed" -users 10 -param-stores 8 -out "$out/gen/seed$seed" >/dev/null
+    cp "$out/gen/seed$seed/dcs_v2.json" "$out/gen/paramstores-seed$seed.json"
+  done
+  if FIXTURES=$(cd "$out/gen" && ls paramstores-seed*.json | paste -sd,) node "$harness/gcir.js" "$bin" "$out/gen" "$out" >"$out/diff-gen.txt" 2>&1; then
+    echo "test-gcir (generated parameter stores, seeds $PARAM_STORE_SEEDS): $(grep '^TOTAL' "$out/diff-gen.txt")"
+  else
+    sed -n '1,40p' "$out/diff-gen.txt"; fail=1
+  fi
+fi
 [[ $fail == 0 ]] || { echo "test-gcir: FAILED (output in $out)"; exit 1; }

@@ -15,6 +15,9 @@ const (
 	AnnConfigs     = Prefix + "configs"
 	AnnExperiments = Prefix + "experiments"
 	AnnLayers      = Prefix + "layers"
+	// AnnParamStores lists parameter stores: every parameter is read (and exposed) and the
+	// store injected as one JSON object.
+	AnnParamStores = Prefix + "param-stores"
 	AnnUnit        = Prefix + "unit"
 	AnnIDType      = Prefix + "id-type"
 	AnnUserCustom  = Prefix + "user-custom"
@@ -49,7 +52,7 @@ const (
 // ofrep-key-secret counts, so forgetting ofrep: "true" gets a warning instead of silence.
 func Requested(ann map[string]string) bool {
 	for _, k := range [...]string{
-		AnnGates, AnnConfigs, AnnExperiments, AnnLayers, AnnRolloutGate, AnnOFREP, AnnOFREPKeySecret,
+		AnnGates, AnnConfigs, AnnExperiments, AnnLayers, AnnParamStores, AnnRolloutGate, AnnOFREP, AnnOFREPKeySecret,
 	} {
 		if _, ok := ann[k]; ok {
 			return true

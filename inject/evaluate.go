@@ -13,14 +13,15 @@ import (
 
 // Results is what the results annotation holds: enough to see why an object got its values.
 type Results struct {
-	Spec        string                  `json:"spec"`
-	Revision    string                  `json:"revision"`
-	Unit        UnitInfo                `json:"unit"`
-	Gates       map[string]GateResult   `json:"gates,omitempty"`
-	Configs     map[string]ConfigResult `json:"configs,omitempty"`
-	Experiments map[string]ConfigResult `json:"experiments,omitempty"`
-	Layers      map[string]ConfigResult `json:"layers,omitempty"`
-	Rollout     *RolloutResult          `json:"rollout,omitempty"`
+	Spec        string                      `json:"spec"`
+	Revision    string                      `json:"revision"`
+	Unit        UnitInfo                    `json:"unit"`
+	Gates       map[string]GateResult       `json:"gates,omitempty"`
+	Configs     map[string]ConfigResult     `json:"configs,omitempty"`
+	Experiments map[string]ConfigResult     `json:"experiments,omitempty"`
+	Layers      map[string]ConfigResult     `json:"layers,omitempty"`
+	ParamStores map[string]ParamStoreResult `json:"paramStores,omitempty"`
+	Rollout     *RolloutResult              `json:"rollout,omitempty"`
 	// UserSet lists "<container>/<VAR>" env vars the object already set, left unchanged.
 	UserSet []string `json:"userSet,omitempty"`
 }
@@ -47,6 +48,13 @@ type ConfigResult struct {
 	Env       string          `json:"env"`
 	GroupEnv  string          `json:"groupEnv,omitempty"`
 	Allocated string          `json:"allocatedExperiment,omitempty"`
+}
+
+// ParamStoreResult is one parameter store's outcome: every parameter's value (null when it has
+// none for the unit).
+type ParamStoreResult struct {
+	Value json.RawMessage `json:"value"`
+	Env   string          `json:"env"`
 }
 
 // RolloutResult is the rollout gate's outcome for the rollout unit.
@@ -119,6 +127,12 @@ func Evaluate(p *serving.Project, req *Request, s Subject, ofrepEndpoint string)
 			}
 		}
 	}
+	for _, n := range req.ParamStores {
+		if _, ok := paramNames(specs, n); !ok {
+			problems = append(problems,
+				fmt.Sprintf("parameter store %q is not in StatsigSpec %s revision %s", n, p.Name, p.Revision))
+		}
+	}
 	if req.Rollout != nil && req.Rollout.Gate != "" && !has(evaluator.KindGate, req.Rollout.Gate) {
 		problems = append(problems,
 			fmt.Sprintf("rollout gate %q is not in StatsigSpec %s revision %s", req.Rollout.Gate, p.Name, p.Revision))
@@ -176,6 +190,7 @@ func Evaluate(p *serving.Project, req *Request, s Subject, ofrepEndpoint string)
 			}
 		}
 	}
+	o.paramStores(req.ParamStores, specs, names, u)
 	if req.OFREP && ofrepEndpoint != "" {
 		o.Env = append(o.Env, EnvVar{Name: EnvOFREPEndpoint, Value: ofrepEndpoint})
 		if req.OFREPKey != nil {
@@ -234,6 +249,38 @@ func (o *Outcome) configs(
 		o.expose(u, r.Exposure())
 	}
 	return out
+}
+
+// paramStores reads every parameter of each store as getValue(param) with no fallback reads
+// it, and injects the store as one JSON object.
+func (o *Outcome) paramStores(list []string, specs *evaluator.Specs, names *envNames, u *User) {
+	if len(list) == 0 {
+		return
+	}
+	ev := o.project.Evaluator
+	o.Results.ParamStores = make(map[string]ParamStoreResult, len(list))
+	for _, n := range list {
+		params, _ := paramNames(specs, n)
+		vals := make(map[string]json.RawMessage, len(params))
+		for _, param := range params {
+			r := ev.GetParameter(u.Eval, n, param, nil)
+			vals[param] = r.Value
+			for _, e := range r.Exposures() {
+				o.expose(u, e)
+			}
+		}
+		val := jsonObject(vals)
+		env := names.alloc("STATSIG_PARAM_STORE_", n, "")
+		o.Results.ParamStores[n] = ParamStoreResult{Value: val, Env: env}
+		o.Env = append(o.Env, EnvVar{Name: env, Value: string(val)})
+	}
+}
+
+func paramNames(specs *evaluator.Specs, store string) ([]string, bool) {
+	if specs == nil {
+		return nil, false
+	}
+	return specs.ParameterNames(store)
 }
 
 func (o *Outcome) expose(u *User, e evaluator.Exposure) {

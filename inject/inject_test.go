@@ -196,6 +196,60 @@ func TestEvaluateWithExposureLoggingDisabled(t *testing.T) {
 	}
 }
 
+// A parameter store is injected as one JSON object of its parameters, each read (and exposed)
+// as Server Core's getValue reads it.
+func TestEvaluateParamStores(t *testing.T) {
+	sink := &injecttest.Sink{}
+	p, err := injecttest.Project("demo", "rev1", injecttest.Payload{
+		Gates:   map[string]float64{"on": 100},
+		Configs: map[string]map[string]any{"limits": {"max": 20}},
+		Layers:  map[string]map[string]any{"ui": {"theme": "light"}},
+		ParamStores: map[string]map[string]any{"checkout-params": {
+			"title": map[string]any{"ref_type": "static", "param_type": "string", "value": "Hi"},
+			"mode": map[string]any{"ref_type": "gate", "param_type": "string", "gate_name": "on",
+				"pass_value": "new", "fail_value": "old"},
+			"max": map[string]any{"ref_type": "dynamic_config", "param_type": "number",
+				"config_name": "limits", "param_name": "max"},
+			"theme": map[string]any{"ref_type": "layer", "param_type": "string", "layer_name": "ui", "param_name": "theme"},
+			"gone":  map[string]any{"ref_type": "layer", "param_type": "string", "layer_name": "ui", "param_name": "nope"},
+		}},
+	}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wl := inject.Unit{Kind: inject.UnitWorkload}
+	subject := inject.Subject{Namespace: "shop", Workload: "checkout"}
+	req, problems := inject.Parse(map[string]string{inject.AnnParamStores: "checkout-params"}, wl)
+	if len(problems) > 0 || !inject.Requested(map[string]string{inject.AnnParamStores: "x"}) {
+		t.Fatal(problems)
+	}
+	o, problems := inject.Evaluate(p, &req, subject, "")
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	want := `{"gone":null,"max":20,"mode":"new","theme":"light","title":"Hi"}`
+	if len(o.Env) != 1 || o.Env[0].Name != "STATSIG_PARAM_STORE_CHECKOUT_PARAMS" || o.Env[0].Value != want {
+		t.Errorf("env = %+v, want STATSIG_PARAM_STORE_CHECKOUT_PARAMS=%s", o.Env, want)
+	}
+	if r := o.Results.ParamStores["checkout-params"]; string(r.Value) != want {
+		t.Errorf("results = %+v", o.Results.ParamStores)
+	}
+	o.LogExposures()
+	got := make([]string, 0, 3)
+	for _, e := range sink.Snapshot() {
+		got = append(got, e.Exposure.EventName)
+	}
+	// gate, config and the layer parameter the layer has (static values log nothing).
+	if len(got) != 3 {
+		t.Errorf("exposures = %v, want 3", got)
+	}
+	req, _ = inject.Parse(map[string]string{inject.AnnParamStores: "nope"}, wl)
+	if _, problems := inject.Evaluate(p, &req, subject, ""); len(problems) != 1 ||
+		!strings.Contains(problems[0], `parameter store "nope"`) {
+		t.Errorf("problems = %q", problems)
+	}
+}
+
 func TestEvaluateProblems(t *testing.T) {
 	p := testProject(t, nil)
 	tests := []struct {

@@ -49,6 +49,7 @@ type Request struct {
 	Spec                        string
 	Gates, Configs, Experiments []string
 	Layers                      []string
+	ParamStores                 []string
 	Unit                        Unit
 	IDType                      string
 	UserCustom                  map[string]any
@@ -74,7 +75,10 @@ func Parse(ann map[string]string, defaultUnit Unit) (Request, []string) {
 	for _, l := range []struct {
 		key string
 		dst *[]string
-	}{{AnnGates, &req.Gates}, {AnnConfigs, &req.Configs}, {AnnExperiments, &req.Experiments}, {AnnLayers, &req.Layers}} {
+	}{
+		{AnnGates, &req.Gates}, {AnnConfigs, &req.Configs}, {AnnExperiments, &req.Experiments},
+		{AnnLayers, &req.Layers}, {AnnParamStores, &req.ParamStores},
+	} {
 		v, ok := ann[l.key]
 		if !ok {
 			continue

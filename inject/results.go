@@ -20,6 +20,13 @@ func (r *Results) Annotation() string {
 	short.Configs = withoutValues(r.Configs)
 	short.Experiments = withoutValues(r.Experiments)
 	short.Layers = withoutValues(r.Layers)
+	if r.ParamStores != nil {
+		short.ParamStores = make(map[string]ParamStoreResult, len(r.ParamStores))
+		for k, v := range r.ParamStores {
+			v.Value = json.RawMessage(`"(omitted: see the env var)"`)
+			short.ParamStores[k] = v
+		}
+	}
 	b, _ = json.Marshal(&short)
 	return string(b)
 }

@@ -22,6 +22,9 @@ type Payload struct {
 	Configs     map[string]map[string]any
 	Experiments map[string]map[string]any
 	Layers      map[string]map[string]any
+	// ParamStores map a store name to its parameters (payload shape, e.g.
+	// {"ref_type":"gate","param_type":"string","gate_name":"g","pass_value":"a","fail_value":"b"}).
+	ParamStores map[string]map[string]any
 }
 
 // DCS renders p as a download_config_specs v2 payload.
@@ -75,14 +78,22 @@ func (p Payload) DCS() []byte {
 	for _, n := range sortedKeys(p.Layers) {
 		layers[n] = entity("dynamic_config", "layer", n, p.Layers[n], []any{})
 	}
-	b, _ := json.Marshal(map[string]any{
+	out := map[string]any{
 		"response_format": "dcs-v2", "has_updates": true, "time": 1700000000000,
 		"condition_map":       map[string]any{"public": map[string]any{"type": "public", "idType": "userID"}},
 		"feature_gates":       gates,
 		"dynamic_configs":     configs,
 		"layer_configs":       layers,
 		"experiment_to_layer": map[string]any{},
-	})
+	}
+	if p.ParamStores != nil {
+		stores := map[string]any{}
+		for n, params := range p.ParamStores {
+			stores[n] = map[string]any{"parameters": params}
+		}
+		out["param_stores"] = stores
+	}
+	b, _ := json.Marshal(out)
 	return b
 }
 

@@ -6,13 +6,19 @@
 // Env: MANUAL_EXPOSURES=0 skips the plan's "manual" calls (ours: POST /v1/log_exposure);
 //      OURS_PARAM_NAMES=0 leaves out get_layer's "parameterNames" (the parameters the plan reads;
 //      without it ours exposes every parameter at get_layer);
-//      GLOBAL_CUSTOM=JSON Server Core's globalCustomFields (ours: serve --global-custom-fields).
+//      GLOBAL_CUSTOM=JSON Server Core's globalCustomFields (ours: serve --global-custom-fields);
+//      PSTORE_VALUES=FILE writes the value of every parameter-store read ("pstore" calls) as JSON
+//      lines [call index, parameter, value], for compare_pstores.py.
 const fs = require('fs');
 const http = require('http');
 
 const [mode, planFile, addr, tier] = process.argv.slice(2);
 const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
 const manual = process.env.MANUAL_EXPOSURES !== '0';
+const pstoreValues = [];
+function writePstoreValues() {
+  if (process.env.PSTORE_VALUES) fs.writeFileSync(process.env.PSTORE_VALUES, pstoreValues.map((v) => JSON.stringify(v) + '\n').join(''));
+}
 if (!/^127\.|^localhost:|^\[::1\]/.test(addr)) throw new Error('loopback only: ' + addr);
 
 async function core() {
@@ -59,9 +65,18 @@ async function core() {
         else if (c.kind === 'experiment') s.manuallyLogExperimentExposure(u, c.name);
         else s.manuallyLogLayerParamExposure(u, c.name, c.param);
         break;
+      case 'pstore': {
+        const ps = s.getParameterStore(u, c.name);
+        for (const r of c.reads) {
+          const v = 'fb' in r ? ps.getValue(r.p, r.fb) : ps.getValue(r.p);
+          pstoreValues.push([plan.calls.indexOf(c), r.p, v === undefined ? '<undefined>' : v]);
+        }
+        break;
+      }
       default: throw new Error('unknown op ' + c.op);
     }
   }
+  writePstoreValues();
   const f = await s.flushEvents();
   if (f && f.isSuccess === false) console.error('flushEvents:', JSON.stringify(f));
   await s.shutdown(10000);
@@ -110,6 +125,13 @@ async function ours() {
         else if (c.kind === 'experiment') body.experimentName = c.name;
         else { body.layerName = c.name; body.parameterName = c.param; }
         break;
+      case 'pstore': {
+        path = '/v1/get_parameter_store';
+        const fallbacks = {};
+        for (const r of c.reads) if ('fb' in r) fallbacks[r.p] = r.fb;
+        body = { storeName: c.name, user, parameterNames: c.reads.map((r) => r.p), fallbacks };
+        break;
+      }
       default: throw new Error('unknown op ' + c.op);
     }
     const r = await post(path, body);
@@ -117,8 +139,12 @@ async function ours() {
       const k = path + ' ' + r.status;
       if (!bad[k]) console.error(`ours: ${k}: ${r.body.slice(0, 200)}`);
       bad[k] = (bad[k] || 0) + 1;
+    } else if (c.op === 'pstore') {
+      const value = JSON.parse(r.body).value || {};
+      for (const rd of c.reads) pstoreValues.push([plan.calls.indexOf(c), rd.p, rd.p in value ? value[rd.p] : '<absent>']);
     }
   }
+  writePstoreValues();
   agent.destroy();
   if (Object.keys(bad).length) {
     console.error('ours: non-2xx answers: ' + JSON.stringify(bad));

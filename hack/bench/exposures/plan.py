@@ -9,6 +9,9 @@ The plan is {"sdk_key", "users": [...], "calls": [...]}, one call:
   {"u": i, "op": "layer", "name": N, "params": null | [names]}   null = read every parameter
   {"u": i, "op": "event", "eventName": E, "value": V, "metadata": {...}}
   {"u": i, "op": "manual", "kind": "gate"|"config"|"experiment"|"layer", "name": N, "param": P}
+  {"u": i, "op": "pstore", "name": STORE, "reads": [{"p": PARAM, "fb"?: FALLBACK}]}
+      getParameterStore(user, STORE).getValue(PARAM[, FALLBACK]) for each read (payloads with
+      param_stores only; drawn from their own random source, so the other calls are unchanged)
 Entity names come from the payload itself (so any dcs-v2 fixture works); every entity is called
 at least once (round robin), some calls repeat (exposure dedupe) and some name unknown specs.
 """
@@ -119,7 +122,53 @@ def main():
                     continue
                 m["param"] = rnd.choice(layers[n])
             calls.append(m)
+    calls = add_param_store_calls(payload, users, calls, a.seed)
     json.dump({"sdk_key": a.sdk_key, "users": users, "calls": calls}, __import__("sys").stdout)
+
+
+FALLBACKS = {"string": "fallback", "number": -1, "boolean": False, "array": [], "object": {}}
+
+
+def add_param_store_calls(payload, users, calls, seed):
+    """Two parameter-store reads per user after the user's other calls, when the payload has
+    stores: known and unknown stores and parameters, no fallback, a null one, one of the
+    parameter's declared type and one of another type."""
+    stores = payload.get("param_stores")
+    if not isinstance(stores, dict) or not stores:
+        return calls
+    rnd = random.Random(seed * 7919 + 17)
+    names = sorted(stores)
+    per_user = {}
+    for i in range(len(users)):
+        out = []
+        for k in range(2):
+            store = names[(2 * i + k) % len(names)] if rnd.random() > 0.05 else "no_such_store"
+            params = sorted(((stores.get(store) or {}).get("parameters") or {}).items())
+            picked = rnd.sample(params, min(len(params), rnd.randint(1, 4))) if params else []
+            if rnd.random() < 0.2:
+                picked.append(("no_such_param", {"param_type": "string"}))
+            reads = []
+            for pn, prm in picked:
+                r = {"p": pn}
+                mode = rnd.randrange(4)
+                if mode == 1:
+                    r["fb"] = None
+                elif mode == 2:
+                    r["fb"] = FALLBACKS.get((prm or {}).get("param_type"), "fallback")
+                elif mode == 3:
+                    r["fb"] = rnd.choice(list(FALLBACKS.values()))
+                reads.append(r)
+            out.append({"u": i, "op": "pstore", "name": store, "reads": reads})
+        per_user[i] = out
+    merged = []
+    for idx, c in enumerate(calls):
+        merged.append(c)
+        last = idx + 1 == len(calls) or calls[idx + 1]["u"] != c["u"]
+        if last:
+            merged.extend(per_user.pop(c["u"], []))
+    for rest in per_user.values():
+        merged.extend(rest)
+    return merged
 
 
 if __name__ == "__main__":

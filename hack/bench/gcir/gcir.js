@@ -9,9 +9,9 @@
 // compared), and, when the payload sets a session replay sampling rate, can_record_session and
 // passes_sampling (drawn at random per response by Server Core).
 // Env: TIER=staging sets the environment on both sides; FIXTURES=a.json,b.json limits the fixtures; VERBOSE=1 prints every differing path;
-//      IGNORE [param_stores,cmab_configs] leaves out of the comparison what is not implemented
-//      yet: param_stores (the client format of parameter stores) and the dynamic_configs
-//      entries of cmab_configs; IGNORE= compares everything.
+//      IGNORE [cmab_configs] leaves out of the comparison what is not implemented yet: the
+//      dynamic_configs entries of cmab_configs (param_stores also takes the client format of
+//      parameter stores out); IGNORE= compares everything.
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
@@ -118,6 +118,8 @@ function cases(payload) {
   opt('experimentFilter', { experimentFilter: new Set(exps) }, { experimentFilter: exps });
   opt('dynamicConfigFilter', { dynamicConfigFilter: new Set(dcs) }, { dynamicConfigFilter: dcs });
   opt('layerFilter', { layerFilter: new Set(layers) }, { layerFilter: layers });
+  const stores = Object.keys(payload.param_stores || {}).slice(0, 1);
+  opt('paramStoreFilter', { paramStoreFilter: new Set(stores) }, { paramStoreFilter: stores });
   // responseFormat v2 (GCIRResponseFormat.InitializeWithSecondaryExposureMapping = 1 in the binding).
   for (const hash of ['djb2', 'none']) {
     out.push([`${hash}/nokey/v2`, { hashAlgorithm: hash, responseFormat: 1 }, { hash, responseFormat: 'v2' }]);
@@ -129,7 +131,8 @@ function cases(payload) {
   opt('init_v2/removeIdType', { responseFormat: 2, removeIdType: true }, { responseFormat: 'init_v2', removeIdType: true });
   out.push(['djb2/unknownkey/v2', { hashAlgorithm: 'djb2', clientSdkKey: 'client-unknown-gcir-key', responseFormat: 1 },
     { hash: 'djb2', clientSDKKey: 'client-unknown-gcir-key', responseFormat: 'v2' }]);
-  opt('emptyFilters', { featureGateFilter: new Set(), layerFilter: new Set() }, { featureGateFilter: [], layerFilter: [] });
+  opt('emptyFilters', { featureGateFilter: new Set(), layerFilter: new Set(), paramStoreFilter: new Set() },
+    { featureGateFilter: [], layerFilter: [], paramStoreFilter: [] });
   // previousResponseHash: a stale one (the response carries full_checksum), and the one Server
   // Core just returned for the same request (the answer is blank); CURRENT_HASH is replaced per user.
   for (const hash of ['djb2', 'none']) {
@@ -152,7 +155,7 @@ function checksumDeterministic(payload) {
   return !many(payload.param_stores) && !many(sr.session_recording_event_triggers) &&
     !many(sr.session_recording_exposure_triggers) && !newLayerEval;
 }
-const IGNORE = (process.env.IGNORE ?? 'param_stores,cmab_configs').split(',').filter(Boolean);
+const IGNORE = (process.env.IGNORE ?? 'cmab_configs').split(',').filter(Boolean);
 function djb2(s) {
   let h = 0;
   for (const ch of s) h = (Math.imul(h, 31) + ch.codePointAt(0)) >>> 0;

@@ -10,7 +10,7 @@
 // endpoint forwarded them to a loopback log_event sink.
 //   node jsclient.js STATSIG_OPERATOR_BINARY FIXTURE_DIR [OUT_DIR]
 // Env: FIXTURES=a.json,b.json limits the fixtures; VERBOSE=1 prints every difference;
-//      IGNORE [param_stores] leaves parameter stores out (IGNORE= compares them).
+//      IGNORE=param_stores leaves parameter stores out.
 const fs = require('fs');
 const path = require('path');
 const http = require('http');
@@ -22,7 +22,7 @@ const { Statsig, StatsigUser } = require('@statsig/statsig-node-core');
 const { StatsigClient } = require('@statsig/js-client');
 const SERVER_KEY = 'secret-jsclient-diff';
 const CLIENT_KEY = 'client-jsclient-diff';
-const IGNORE = (process.env.IGNORE ?? 'param_stores').split(',').filter(Boolean);
+const IGNORE = (process.env.IGNORE ?? '').split(',').filter(Boolean);
 const VERBOSE = process.env.VERBOSE === '1';
 
 // Users as an app gives them to js-client: none carries the device's stableID but the last,
