@@ -31,6 +31,7 @@ import (
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/eventlog"
 	"github.com/statsig-operator/statsig-operator/metricsauth"
+	"github.com/statsig-operator/statsig-operator/overrideset"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/serving/consumer"
 	"github.com/statsig-operator/statsig-operator/snapshot"
@@ -282,6 +283,8 @@ func serve(args []string) int {
 			"never config specs); env STATSIG_CLIENT_KEYS.")
 	corsOrigins := fs.String("cors-allowed-origins", "",
 		"Comma-separated origins (* or scheme://host[:port]) browsers may call the client routes from.")
+	overridesFile := fs.String("overrides", "",
+		"YAML or JSON file of StatsigOverride objects applied to every evaluation (their statsigSpecName is ignored).")
 	addrFile := fs.String("addr-file", "",
 		"Write the address listened on to this file (useful with --listen 127.0.0.1:0).")
 	opts := zap.Options{Development: true}
@@ -306,7 +309,13 @@ func serve(args []string) int {
 			return 2
 		}
 	}
+	ovs, err := standaloneOverrides(*overridesFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "serve:", err)
+		return 2
+	}
 	err = endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
+		Overrides: ovs,
 		SpecsFile: *specsFile, Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
 		CORSAllowedOrigins: splitList(*corsOrigins), LogEventURL: *logEventURL,
 		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
@@ -318,6 +327,31 @@ func serve(args []string) int {
 	}
 	return 0
 }
+
+// standaloneOverrides reads serve --overrides: every object applies to the one project.
+func standaloneOverrides(file string) (*evaluator.Overrides, error) {
+	if file == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--overrides: %w", err)
+	}
+	list, err := overrideset.ParseList(data)
+	if err != nil {
+		return nil, fmt.Errorf("--overrides %s: %w", file, err)
+	}
+	for i := range list {
+		if _, err := overrideset.Convert(&list[i]); err != nil {
+			return nil, fmt.Errorf("--overrides %s: %s/%s: %w", file, list[i].Namespace, list[i].Name, err)
+		}
+		list[i].Spec.StatsigSpecName = standaloneSpec
+	}
+	return overrideset.Build(list, standaloneSpec, time.Now(), nil).Overrides, nil
+}
+
+// standaloneSpec names the one project of serve.
+const standaloneSpec = "standalone"
 
 // splitList splits a comma-separated flag value, dropping blanks.
 func splitList(v string) []string {

@@ -34,6 +34,8 @@ type gcirRequest struct {
 	ResponseFormat string `json:"responseFormat"`
 	// PreviousResponseHash is the full_checksum of the response the client holds.
 	PreviousResponseHash string `json:"previousResponseHash"`
+	// IncludeLocalOverrides applies the cluster's overrides (StatsigOverride objects).
+	IncludeLocalOverrides bool `json:"includeLocalOverrides"`
 }
 
 // filter is a request filter as ClientInitOptions takes it.
@@ -95,6 +97,7 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 		RemoveExperimentsInLayers: req.RemoveExperimentsInLayers,
 		ResponseFormat:            req.ResponseFormat,
 		PreviousResponseHash:      req.PreviousResponseHash,
+		IncludeLocalOverrides:     req.IncludeLocalOverrides,
 	}
 	o.FeatureGateFilter, o.HasFeatureGateFilter = filter(req.FeatureGateFilter)
 	o.ExperimentFilter, o.HasExperimentFilter = filter(req.ExperimentFilter)

@@ -29,6 +29,8 @@ type StandaloneOptions struct {
 	ClientKeys []string
 	// CORSAllowedOrigins as in Options.
 	CORSAllowedOrigins []string
+	// Overrides applied to every evaluation (nil: none).
+	Overrides *evaluator.Overrides
 	// LogEventURL receives exposures and custom events (Statsig's default when empty).
 	LogEventURL string
 	// DisableLogging drops every exposure and custom event.
@@ -63,6 +65,7 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 	// The load's garbage (a multiple of the payload) goes back to the OS now, not at the
 	// runtime's next forced GC minutes later: RSS is what users size the process by.
 	memrelease.AfterLoad()
+	ev.SetOverrides(opts.Overrides)
 	if opts.Logger.GetSink() == nil {
 		opts.Logger = logr.Discard()
 	}

@@ -36,7 +36,11 @@ func (e *Evaluator) config(u *User, name string, experiment bool) ConfigResult {
 	}
 	c := e.acquire(s, u)
 	defer e.release(c)
-	c.evaluate(name, KindDynamicConfig)
+	kind := KindDynamicConfig
+	if experiment {
+		kind = KindExperiment // an experiment override answers get_experiment only, as Server Core
+	}
+	c.evaluate(name, kind)
 	r := ConfigResult{
 		Name: name, Value: c.valueJSON(), RuleID: c.resultRuleID(), IDType: c.idType,
 		GroupName: c.resultGroup(), SDKGroupName: c.groupName, Split: c.resultSplit(),
@@ -64,7 +68,7 @@ func (e *Evaluator) GetLayer(u *User, name string) LayerResult {
 		Split: c.resultSplit(), Details: c.details(), SecondaryExposures: copyExposures(c.sec),
 		UndelegatedSecondaryExposures: copyExposures(c.sec[:c.undelegatedLen()]),
 		ExplicitParameters:            []string{},
-		undelegatedNull:               !c.undelSet && len(c.sec) == 0,
+		undelegatedNull:               !c.undelSet,
 		sampling:                      c.sampling(u, name),
 	}
 	if c.hasExplicit && c.explicit != nil {
@@ -88,7 +92,10 @@ func (e *Evaluator) GetLayer(u *User, name string) LayerResult {
 }
 
 func (c *evalCtx) undelegatedLen() int {
-	if !c.undelSet || c.undelN > len(c.sec) {
+	if !c.undelSet {
+		return 0 // none (Server Core's None)
+	}
+	if c.undelN > len(c.sec) {
 		return len(c.sec)
 	}
 	return c.undelN
@@ -126,6 +133,11 @@ func (c *evalCtx) details() Details {
 	switch {
 	case c.errored:
 		d.Reason = "Error:evaluation exceeded the nesting depth"
+	case c.overridden:
+		// Server Core: an override's reason wins over the spec's (and unsupported conditions).
+		d.Reason = reasonLocalOverride
+		d.Version, d.HasVersion = c.version, c.hasVersion
+		c.e.overrideHits.Add(1)
 	case c.unsupported:
 		d.Reason = c.s.reasonUnsupported
 	case c.recognized:

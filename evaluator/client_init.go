@@ -48,6 +48,9 @@ type ClientInitOptions struct {
 	// response carries its own full_checksum, and is blank (has_updates false) when they are
 	// equal (v1 format only, as Server Core).
 	PreviousResponseHash string
+	// IncludeLocalOverrides applies the evaluator's overrides (SetOverrides), as Server Core's
+	// include_local_overrides; off by default.
+	IncludeLocalOverrides bool
 }
 
 // Payload and response fields named in several places.
@@ -129,6 +132,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		if filter {
 			c.appID = appID
 		}
+		c.skipOverrides = !o.IncludeLocalOverrides
 		c.evaluate(name, kind)
 		return c
 	}
@@ -162,7 +166,11 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			if !visible(sp) || o.filtered(kind, name) {
 				continue
 			}
-			c := run(name, KindDynamicConfig)
+			evalKind := KindExperiment // as Server Core: experiments and autotunes take experiment overrides
+			if kind == KindDynamicConfig {
+				evalKind = KindDynamicConfig
+			}
+			c := run(name, evalKind)
 			if kind == KindExperiment && o.RemoveExperimentsInLayers && c.isInLayer {
 				e.release(c)
 				continue

@@ -59,6 +59,16 @@ type evalCtx struct {
 	bucketNext uint8
 	touched    uint8 // keeps touch's loads from being optimised away
 
+	// overridden: an override answered this evaluation or a nested one (the reason of the
+	// whole result, as Server Core's shared result keeps it); skipOverrides: a client
+	// initialize response without include_local_overrides.
+	overridden    bool
+	skipOverrides bool
+	// nestLeak counts nested evaluations that ended without finishing (an override or an
+	// unknown gate): Server Core's nesting counter is decremented only when a spec finishes,
+	// so the top-level finish then skips its undelegated exposures (docs/semantics.md §2.13).
+	nestLeak int
+
 	ua     *uaResult
 	nowSet bool
 	nowMs  int64
@@ -123,10 +133,15 @@ func touch(sp *spec) (x uint8) {
 
 // evaluateSpec is evaluate with the spec already looked up (nil: unrecognised).
 func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
+	if c.applyOverride(name, kind, sp) {
+		return
+	}
 	if sp == nil {
 		c.boolv, c.ruleID, c.value = false, "", nil
 		if c.depth == 0 {
 			c.recognized = false
+		} else {
+			c.nestLeak++
 		}
 		return
 	}
@@ -204,6 +219,10 @@ func (c *evalCtx) finalize(sp *spec, r *rule) {
 		c.samplingRate, c.hasSampling = 0, false
 	}
 	c.forwardAll = sp.forwardAll
+	if c.depth == 0 && c.nestLeak > 0 {
+		c.nestLeak-- // Server Core's counter was still up: this finish counts as a nested one
+		return
+	}
 	// As Server Core: with no secondary exposure and no delegation there is no undelegated
 	// list at all (logged as null for a layer's implicit parameters).
 	if c.depth == 0 && !c.undelSet && len(c.sec) > 0 {

@@ -34,6 +34,12 @@ type Evaluator struct {
 	specs        atomic.Pointer[Specs]
 	idLists      atomic.Pointer[idListsBox]
 	pool         sync.Pool
+
+	// overrides in use (nil: none); ovMu orders SetOverrides and SetSpecs, which mark the
+	// snapshot's specs with their overrides.
+	overrides    atomic.Pointer[Overrides]
+	ovMu         sync.Mutex
+	overrideHits atomic.Uint64
 }
 
 type idListsBox struct{ l IDLists }
@@ -55,7 +61,14 @@ func New(opts Options) *Evaluator {
 func (e *Evaluator) Options() Options { return e.opts }
 
 // SetSpecs publishes a snapshot.
-func (e *Evaluator) SetSpecs(s *Specs) { e.specs.Store(s) }
+func (e *Evaluator) SetSpecs(s *Specs) {
+	e.ovMu.Lock()
+	defer e.ovMu.Unlock()
+	if s != nil {
+		s.markOverrides(nil, e.overrides.Load())
+	}
+	e.specs.Store(s)
+}
 
 // Specs returns the current snapshot, or nil.
 func (e *Evaluator) Specs() *Specs { return e.specs.Load() }

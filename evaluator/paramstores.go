@@ -217,6 +217,8 @@ func (s *Specs) ParameterNames(store string) (names []string, ok bool) {
 // getParameterStore(user, store).getValue(param, fallback) returns it.
 type ParameterResult struct {
 	Store, Name string
+	// Overridden: a parameter store override (SetOverrides) replaced the store's parameters.
+	Overridden bool
 	// StoreFound and Found: the snapshot has the store, and the store has the parameter.
 	StoreFound, Found bool
 	// Shape is how the parameter was decoded (RefStatic, RefGate, ...); RefType and ParamType
@@ -253,6 +255,10 @@ func (e *Evaluator) GetParameter(u *User, store, param string, fallback json.Raw
 		return r
 	}
 	ps := s.paramStores[store]
+	if ov := e.storeOverride(s, u, store); ov != nil {
+		ps = ov
+		r.Overridden = true
+	}
 	if ps == nil {
 		return r
 	}

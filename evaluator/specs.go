@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/statsig-operator/statsig-operator/evaluator/internal/arena"
 )
@@ -307,6 +308,10 @@ type spec struct {
 	salt         string
 	explicit     []string
 	targetAppIDs []string
+
+	// ovr is this name's local overrides (*nameOverrides; Evaluator.SetOverrides), read and
+	// written atomically. Not an atomic.Pointer: specs are copied when a load reuses them.
+	ovr unsafe.Pointer
 }
 
 type tri uint8

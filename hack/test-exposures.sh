@@ -17,6 +17,10 @@
 #      are compared too (compare_pstores.py), PARAM_STORE_FIXTURES [dcs_with_analytical_exposure_sampling.json
 #      dcs_with_sampling.json eval_proj_dcs.json]: fixtures run again with a store over all their
 #      entities (add_pstores.py),
+#      OVERRIDE_SEEDS [1], OVERRIDE_FIXTURES [eval_proj_dcs.json demo_proj_dcs.json]: payloads run
+#      again with local overrides (overrides.py: Server Core's override calls vs the same
+#      StatsigOverride objects through `serve --overrides`), comparing every result
+#      (compare_values.py) as well as the exposures,
 #      EXPOSURES_STRICT [1]: 1 fails on any difference; 0 prints the summary and passes (the
 #      harness itself failing still fails). STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator].
 set -euo pipefail
@@ -41,6 +45,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/statsig-exposures-XXXXXX")
 harness="$cache/exposures"
 mkdir -p "$harness"
 cp "$src/package.json" "$src/package-lock.json" "$src/drive.js" "$harness/"
+with_overrides=0  # run_case: 1 adds local overrides (overrides.py) to both sides
 if ! cmp -s "$src/package-lock.json" "$harness/.installed-lock" || [[ ! -d "$harness/node_modules" ]]; then
   echo "test-exposures: npm ci (Server Core from npm)"
   (cd "$harness" && npm ci --no-audit --no-fund >"$out/npm.log" 2>&1) || { cat "$out/npm.log"; exit 1; }
@@ -65,6 +70,14 @@ run_case() {
   mkdir -p "$d"
   python3 "$src/plan.py" "$payload" ${users:+--users "$users"} --n-users "$N_USERS" \
     --layer-params "$LAYER_PARAMS" --sdk-key "$key" >"$d/plan.json"
+  local ov_args=() ov_env=() val_ours=()
+  if ((with_overrides)); then
+    python3 "$src/overrides.py" "$payload" "$d/plan.json" "$d" >"$d/overrides.out"
+    echo "  $name: $(cat "$d/overrides.out")"
+    ov_args=(--overrides "$d/overrides.yaml")
+    ov_env=(OVERRIDES="$d/overrides.core.json" VALUES="$d/values.core.jsonl")
+    val_ours=(VALUES="$d/values.ours.jsonl")
+  fi
   "$out/sink" -specs "$payload" -out "$d" -addr-file "$d/sink.addr" 2>"$d/sink.log" &
   local sink_pid=$!; pids+=("$sink_pid")
   wait_file "$d/sink.addr" || { echo "  $name: the sink did not start"; cat "$d/sink.log"; broken=1; return; }
@@ -72,15 +85,15 @@ run_case() {
   # shellcheck disable=SC2086  # OURS_SERVE_ARGS is a list of flags
   "$out/statsig-operator" serve --specs-file "$payload" --listen 127.0.0.1:0 --key "$key" \
     --disable-logging=false --log-event-url "http://$sink/ours/v1/log_event" --environment "$TIER" \
-    --addr-file "$d/ours.addr" ${GLOBAL_CUSTOM:+--global-custom-fields "$GLOBAL_CUSTOM"} ${OURS_SERVE_ARGS:-} \
+    --addr-file "$d/ours.addr" ${GLOBAL_CUSTOM:+--global-custom-fields "$GLOBAL_CUSTOM"} ${OURS_SERVE_ARGS:-} "${ov_args[@]}" \
     >"$d/ours.log" 2>&1 &
   local ours_pid=$!; pids+=("$ours_pid")
   local ok=1
   wait_file "$d/ours.addr" || { echo "  $name: statsig-operator serve did not start"; tail -5 "$d/ours.log"; ok=0; }
   if ((ok)); then
-    PSTORE_VALUES="$d/pstore-values.core.jsonl" node "$harness/drive.js" core "$d/plan.json" "$sink" "$TIER" >"$d/core.out" 2>&1 ||
+    env "${ov_env[@]}" PSTORE_VALUES="$d/pstore-values.core.jsonl" node "$harness/drive.js" core "$d/plan.json" "$sink" "$TIER" >"$d/core.out" 2>&1 ||
       { echo "  $name: Server Core run failed"; tail -5 "$d/core.out"; ok=0; }
-    PSTORE_VALUES="$d/pstore-values.ours.jsonl" node "$harness/drive.js" ours "$d/plan.json" "$(cat "$d/ours.addr")" >"$d/drive-ours.out" 2>&1 ||
+    env "${val_ours[@]}" PSTORE_VALUES="$d/pstore-values.ours.jsonl" node "$harness/drive.js" ours "$d/plan.json" "$(cat "$d/ours.addr")" >"$d/drive-ours.out" 2>&1 ||
       { echo "  $name: calls to our endpoint failed"; tail -5 "$d/drive-ours.out"; ok=0; }
   fi
   # SIGTERM drains our event queue (shutdown flush) before the process exits.
@@ -95,6 +108,13 @@ run_case() {
       echo "  $name: $(head -1 "$d/pstore-diff.txt" | sed 's/^== //')"
     else
       differ=1; cat "$d/pstore-diff.txt"
+    fi
+  fi
+  if [[ -s "$d/values.core.jsonl" || -s "$d/values.ours.jsonl" ]]; then
+    if python3 "$src/compare_values.py" "$d/values.core.jsonl" "$d/values.ours.jsonl" --label "$name" >"$d/values-diff.txt"; then
+      echo "  $name: $(head -1 "$d/values-diff.txt" | sed 's/^== //')"
+    else
+      differ=1; cat "$d/values-diff.txt"
     fi
   fi
   local rc=0
@@ -140,6 +160,22 @@ for f in ${PARAM_STORE_FIXTURES-dcs_with_analytical_exposure_sampling.json dcs_w
   echo "test-exposures: fixture $f with a parameter store over its entities"
   run_case "pstores-$(basename "$f" .json)" "$out/data/pstores-$f" secret-exposures
 done
+
+# Local overrides (docs/overrides.md): Server Core's override adapter against StatsigOverride
+# objects given to serve, on a generated payload and fixtures.
+with_overrides=1
+for seed in ${OVERRIDE_SEEDS-1}; do
+  data="$out/data/seed$seed-overrides"
+  "$out/gen" -preset 1mb -seed "$seed" -users "$N_USERS" -param-stores 8 -out "$data" >/dev/null
+  key=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['sdk_key'])" "$data/names.json")
+  echo "test-exposures: seed $seed with local overrides"
+  run_case "seed$seed-overrides" "$data/dcs_v2.json" "$key" "$data/users.jsonl"
+done
+for f in ${OVERRIDE_FIXTURES-eval_proj_dcs.json demo_proj_dcs.json}; do
+  echo "test-exposures: fixture $f with local overrides"
+  run_case "overrides-$(basename "$f" .json)" "$root/test/fixtures/testdata/statsig/server-core/$f" secret-exposures
+done
+with_overrides=0
 
 if ((${#summaries[@]})); then
   echo "test-exposures: differences by category over all payloads"

@@ -406,6 +406,9 @@ type StatsigSpecStatus struct {
 	// Source of the served snapshot.
 	// +optional
 	Source SyncSource `json:"source,omitempty"`
+	// ActiveOverrides counts the accepted, unexpired StatsigOverrides of this StatsigSpec.
+	// +optional
+	ActiveOverrides int32 `json:"activeOverrides,omitempty"`
 }
 
 // StatsigSpec declares one Statsig project: where its server secret key lives and every
@@ -419,6 +422,7 @@ type StatsigSpecStatus struct {
 // +kubebuilder:printcolumn:name="Gates",type=integer,JSONPath=`.status.counts.featureGates`
 // +kubebuilder:printcolumn:name="Configs",type=integer,JSONPath=`.status.counts.dynamicConfigs`
 // +kubebuilder:printcolumn:name="Experiments",type=integer,JSONPath=`.status.counts.experiments`
+// +kubebuilder:printcolumn:name="Overrides",type=integer,JSONPath=`.status.activeOverrides`
 // +kubebuilder:printcolumn:name="Last Sync",type=date,JSONPath=`.status.lastSyncTime`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type StatsigSpec struct {

@@ -7,6 +7,9 @@
 //      OURS_PARAM_NAMES=0 leaves out get_layer's "parameterNames" (the parameters the plan reads;
 //      without it ours exposes every parameter at get_layer);
 //      GLOBAL_CUSTOM=JSON Server Core's globalCustomFields (ours: serve --global-custom-fields);
+//      OVERRIDES=FILE (core) applies Server Core override calls first (overrides.py);
+//      VALUES=FILE writes every gate, config, experiment and layer result as JSON lines
+//      [call index, op, result], for compare_values.py;
 //      PSTORE_VALUES=FILE writes the value of every parameter-store read ("pstore" calls) as JSON
 //      lines [call index, parameter, value], for compare_pstores.py.
 const fs = require('fs');
@@ -16,6 +19,12 @@ const [mode, planFile, addr, tier] = process.argv.slice(2);
 const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
 const manual = process.env.MANUAL_EXPOSURES !== '0';
 const pstoreValues = [];
+const values = [];
+// norm: the fields both sides report, nulls for "none" (ours omits some as null).
+const norm = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === undefined || v === '' ? null : v]));
+function writeValues() {
+  if (process.env.VALUES) fs.writeFileSync(process.env.VALUES, values.map((v) => JSON.stringify(v) + '\n').join(''));
+}
 function writePstoreValues() {
   if (process.env.PSTORE_VALUES) fs.writeFileSync(process.env.PSTORE_VALUES, pstoreValues.map((v) => JSON.stringify(v) + '\n').join(''));
 }
@@ -44,17 +53,41 @@ async function core() {
   const s = new Statsig(plan.sdk_key, opts);
   const r = await s.initialize();
   if (!r || !r.isSuccess) throw new Error('Server Core init failed: ' + JSON.stringify(r));
+  if (process.env.OVERRIDES) {
+    for (const o of JSON.parse(fs.readFileSync(process.env.OVERRIDES, 'utf8'))) s[o.fn](o.name, o.value, o.id ?? undefined);
+  }
   const users = plan.users.map((u) => new StatsigUser(u));
-  for (const c of plan.calls) {
+  const record = !!process.env.VALUES;
+  for (const [i, c] of plan.calls.entries()) {
     const u = users[c.u];
     switch (c.op) {
-      case 'gate': s.checkGate(u, c.name); break;
-      case 'config': s.getDynamicConfig(u, c.name); break;
-      case 'experiment': s.getExperiment(u, c.name); break;
+      case 'gate':
+        s.checkGate(u, c.name);
+        if (record) {
+          // The result without a second exposure (getFeatureGate's exposures de-duplicate
+          // differently from checkGate's, which the plan exercises).
+          const g = s.getFeatureGate(u, c.name, { disableExposureLogging: true });
+          values.push([i, c.op, norm({ value: g.value, rule_id: g.ruleID })]);
+        }
+        break;
+      case 'config': {
+        const d = s.getDynamicConfig(u, c.name);
+        if (record) values.push([i, c.op, norm({ value: d.value, rule_id: d.ruleID })]);
+        break;
+      }
+      case 'experiment': {
+        const e = s.getExperiment(u, c.name);
+        if (record) values.push([i, c.op, norm({ value: e.value, rule_id: e.ruleID, group_name: e.groupName })]);
+        break;
+      }
       case 'layer': {
         const l = s.getLayer(u, c.name);
         // params null: read every parameter the layer returned for this user.
         for (const p of c.params || Object.keys(l.__value || {})) l.getValue(p, null);
+        if (record) {
+          values.push([i, c.op, norm({ value: l.__value || {}, rule_id: l.ruleID, group_name: l.groupName,
+            allocated: l.allocatedExperimentName })]);
+        }
         break;
       }
       case 'event': s.logEvent(u, c.eventName, c.value, c.metadata); break;
@@ -77,6 +110,7 @@ async function core() {
     }
   }
   writePstoreValues();
+  writeValues();
   const f = await s.flushEvents();
   if (f && f.isSuccess === false) console.error('flushEvents:', JSON.stringify(f));
   await s.shutdown(10000);
@@ -102,7 +136,7 @@ function post(path, body) {
 
 async function ours() {
   const bad = {};
-  for (const c of plan.calls) {
+  for (const [i, c] of plan.calls.entries()) {
     const user = plan.users[c.u];
     let path; let body;
     switch (c.op) {
@@ -139,12 +173,21 @@ async function ours() {
       const k = path + ' ' + r.status;
       if (!bad[k]) console.error(`ours: ${k}: ${r.body.slice(0, 200)}`);
       bad[k] = (bad[k] || 0) + 1;
+    } else if (process.env.VALUES && ['gate', 'config', 'experiment', 'layer'].includes(c.op)) {
+      const b = JSON.parse(r.body);
+      if (c.op === 'layer') {
+        values.push([i, c.op, norm({ value: b.value || {}, rule_id: b.ruleID, group_name: b.group_name,
+          allocated: b.allocatedExperimentName })]);
+      } else if (c.op === 'gate') values.push([i, c.op, norm({ value: b.value, rule_id: b.rule_id })]);
+      else if (c.op === 'config') values.push([i, c.op, norm({ value: b.value, rule_id: b.rule_id })]);
+      else values.push([i, c.op, norm({ value: b.value, rule_id: b.rule_id, group_name: b.group_name })]);
     } else if (c.op === 'pstore') {
       const value = JSON.parse(r.body).value || {};
       for (const rd of c.reads) pstoreValues.push([plan.calls.indexOf(c), rd.p, rd.p in value ? value[rd.p] : '<absent>']);
     }
   }
   writePstoreValues();
+  writeValues();
   agent.destroy();
   if (Object.keys(bad).length) {
     console.error('ours: non-2xx answers: ' + JSON.stringify(bad));
