@@ -180,7 +180,7 @@ func TestNewOverridesRejects(t *testing.T) {
 // other users' IDs (the user's IDs are looked up).
 func BenchmarkCheckGateOverrides(b *testing.B) {
 	for _, tc := range []struct {
-		name          string
+		name         string
 		others, self int
 	}{{"none", 0, 0}, {"1000_other_gates", 1000, 0}, {"1000_other_gates+100_ids_on_this_gate", 1000, 100}} {
 		b.Run(tc.name, func(b *testing.B) {
