@@ -145,7 +145,11 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			if !visible(sp) || o.filtered(kind, name) {
 				continue
 			}
-			c := run(name, KindDynamicConfig)
+			evalKind := KindExperiment // as Server Core: CMAB configs apply to experiments and autotunes
+			if kind == KindDynamicConfig {
+				evalKind = KindDynamicConfig
+			}
+			c := run(name, evalKind)
 			if kind == KindExperiment && o.RemoveExperimentsInLayers && c.isInLayer {
 				e.release(c)
 				continue
@@ -153,6 +157,18 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			configs[hash(name)] = idType(c.clientConfigEntry(name, kind, sp, hash))
 			e.release(c)
 		}
+	}
+	// CMAB configs, after (and over) the dynamic configs, as autotunes: filtered by the
+	// experiment filter and their own target apps.
+	for _, name := range s.cmabNames {
+		cm := s.cmab[name]
+		if o.filtered(KindExperiment, name) ||
+			(filter && appID != "" && !(cm.hasTargetApps && slices.Contains(cm.targetAppIDs, appID))) {
+			continue
+		}
+		c := run(name, KindExperiment)
+		configs[hash(name)] = idType(c.clientConfigEntry(name, KindAutotune, nil, hash))
+		e.release(c)
 	}
 	layers := out[sectionLayers].(map[string]any)
 	for _, name := range s.names[KindLayer] {

@@ -23,6 +23,11 @@ type evalCtx struct {
 	recognized   bool
 	value        *retVal
 	ruleID       string
+	ruleSuffix   string // Server Core's rule_id_suffix (":explore" of a CMAB group), kept until reset
+	overrideName string // the config a config mapping evaluated instead (overrideConfigName)
+	// topDepth: evaluations at this depth or above finalise as top-level ones (0, or the depth
+	// at which a config mapping reset the result, as Server Core's nested count goes to 0)
+	topDepth     int
 	groupName    string // Server Core's shared field: a fall-through keeps what a nested gate's rule wrote
 	ruleGroup    string // the group name of the rule the result reports ("" on a fall-through)
 	resultDepth  int    // the depth whose rule outcome is the result: 0, or the layer's delegate
@@ -121,14 +126,25 @@ func touch(sp *spec) (x uint8) {
 	return x
 }
 
-// evaluateSpec is evaluate with the spec already looked up (nil: unrecognised).
-func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
+// evaluateSpec is evaluate with the spec already looked up (nil: unrecognised). It reports
+// whether the name was recognised (Server Core's Recognition): a spec, a config mapping that
+// applied or a CMAB.
+func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) bool {
+	if c.s.mappings != nil && c.applyMapping(name, kind, sp) {
+		return true
+	}
+	if kind == KindExperiment && c.s.cmab != nil {
+		if cm := c.s.cmab[name]; cm != nil {
+			c.evaluateCMAB(cm)
+			return true
+		}
+	}
 	if sp == nil {
 		c.boolv, c.ruleID, c.value = false, "", nil
 		if c.depth == 0 {
 			c.recognized = false
 		}
-		return
+		return false
 	}
 	if c.depth == 0 {
 		c.recognized = true
@@ -149,13 +165,13 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 	}
 	if kind == KindLayer && sp.newLayerEval {
 		c.evaluateNewLayer(sp)
-		return
+		return true
 	}
 	for i := range sp.rules {
 		r := &sp.rules[i]
 		c.evalRule(r)
 		if c.unsupported {
-			return
+			return true
 		}
 		if !c.boolv {
 			continue
@@ -165,7 +181,7 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 				c.delegateTo(d.name, ds)
 				// As Server Core: a delegated layer keeps no sampling rate (docs/semantics.md §4.4).
 				c.finalize(sp, nil)
-				return
+				return true
 			}
 		}
 		if c.passes(sp, r) {
@@ -181,7 +197,7 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 		c.isExpGroup = r.isExpGroup.isTrue()
 		c.isExpActive = sp.isActive.isTrue()
 		c.finalize(sp, r)
-		return
+		return true
 	}
 	c.boolv, c.value = sp.def.isTrue, sp.def
 	// groupName is deliberately not reset (Server Core's getExperiment and getLayer show the
@@ -195,6 +211,7 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 		c.ruleID = ruleIDDisabled
 	}
 	c.finalize(sp, nil)
+	return true
 }
 
 func (c *evalCtx) finalize(sp *spec, r *rule) {
@@ -206,7 +223,7 @@ func (c *evalCtx) finalize(sp *spec, r *rule) {
 	c.forwardAll = sp.forwardAll
 	// As Server Core: with no secondary exposure and no delegation there is no undelegated
 	// list at all (logged as null for a layer's implicit parameters).
-	if c.depth == 0 && !c.undelSet && len(c.sec) > 0 {
+	if c.depth <= c.topDepth && !c.undelSet && len(c.sec) > 0 {
 		c.undelN, c.undelSet = len(c.sec), true
 	}
 }
@@ -245,16 +262,7 @@ func (c *evalCtx) evalRule(r *rule) {
 	c.boolv = all
 }
 
-func (c *evalCtx) passes(sp *spec, r *rule) bool {
-	switch r.passPct {
-	case 100:
-		return true
-	case 0:
-		return false
-	}
-	h := hashRule(sp.salt, r.salt, c.u.unitIDString(r.idType, r.idTypeIsUser))
-	return float64(h%10000) < r.passPct*100
-}
+func (c *evalCtx) passes(sp *spec, r *rule) bool { return c.passesSalt(sp.salt, r) }
 
 func (c *evalCtx) memoized(name string) *memoEntry {
 	if name == "" {

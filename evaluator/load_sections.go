@@ -106,6 +106,12 @@ func (l *loader) field(key string) error {
 		l.out.sampling = parseSamplingConfig(raw)
 	case "param_stores":
 		l.out.paramStores, err = sc.Capture(nil)
+	case "cmab_configs":
+		l.rawCMAB, err = sc.Capture(nil)
+	case "overrides":
+		l.rawOverrides, err = sc.Capture(nil)
+	case "override_rules":
+		l.rawOverrideRules, err = sc.Capture(nil)
 	default:
 		err = l.other(key)
 	}

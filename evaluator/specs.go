@@ -53,8 +53,11 @@ type Specs struct {
 	hashedSDKKeysToAppIDs map[string]string
 	experimentToLayer     map[string]string
 	paramStores           json.RawMessage
-	sessionReplay         *sessionReplayInfo // session_replay_info; nil when absent
-	sampling              SamplingConfig     // from sdk_configs
+	sessionReplay         *sessionReplayInfo         // session_replay_info; nil when absent
+	cmab                  map[string]*cmabConfig     // cmab_configs; nil when absent
+	cmabNames             []string                   // cmab's names, sorted
+	mappings              map[string][]configMapping // overrides (config mapping); nil when absent
+	sampling              SamplingConfig             // from sdk_configs
 
 	counts  Counts
 	names   map[Kind][]string
