@@ -178,6 +178,10 @@ func (s *Specs) Counts() Counts { return s.counts }
 // Names returns the sorted names of one kind of entity.
 func (s *Specs) Names(kind Kind) []string { return s.names[kind] }
 
+// CMABNames returns the sorted names of the payload's cmab_configs (evaluated as experiments
+// by GetExperiment). The slice is shared: do not modify it.
+func (s *Specs) CMABNames() []string { return s.cmabNames }
+
 // Has reports whether an entity of that kind exists.
 func (s *Specs) Has(kind Kind, name string) bool {
 	sp := s.lookup(kind, name)

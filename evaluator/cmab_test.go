@@ -1,0 +1,166 @@
+package evaluator
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// cmabPayload has one CMAB per path of Server Core's evaluate_cmab (semantics §2.13).
+const cmabPayload = `{"has_updates":true,"time":1700000000000,"response_format":"dcs-v2",
+ "feature_gates":{
+  "gate_pass":{"type":"feature_gate","salt":"s1","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate",
+   "rules":[{"name":"r","id":"rule_pass","groupName":"everyone","passPercentage":100,"conditions":["c_public"],"returnValue":true,"salt":"r","idType":"userID"}]},
+  "gate_fail":{"type":"feature_gate","salt":"s2","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
+  "segment:seg_fail":{"type":"feature_gate","salt":"s3","enabled":true,"defaultValue":false,"idType":"userID","entity":"segment","rules":[]}},
+ "dynamic_configs":{},"layer_configs":{},
+ "condition_map":{"c_public":{"type":"public","targetValue":null,"operator":null,"field":null,"additionalValues":{},"idType":"userID"}},
+ "cmab_configs":{
+  "cmab_disabled":{"salt":"sd","defaultValue":{"arm":"def"},"idType":"userID","enabled":false,"version":3,"sampleRate":0,"higherIsBetter":true,
+   "groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"}]},
+  "cmab_nogroups":{"salt":"sn","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":1,"sampleRate":0,"higherIsBetter":true,"groups":[]},
+  "cmab_target_fail":{"salt":"st","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":2,"sampleRate":0,"higherIsBetter":true,
+   "targetingGateName":"gate_fail","groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"}]},
+  "cmab_target_segment":{"salt":"st","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":2,"sampleRate":0,"higherIsBetter":true,
+   "targetingGateName":"segment:seg_fail","groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"}]},
+  "cmab_target_unknown":{"salt":"st","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":2,"sampleRate":0,"higherIsBetter":true,
+   "targetingGateName":"no_such_gate","groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"}]},
+  "cmab_explore":{"salt":"se","defaultValue":{"arm":"def"},"idType":"stableID","enabled":true,"version":4,"sampleRate":1,"higherIsBetter":true,
+   "targetingGateName":"gate_pass","targetAppIDs":["app_x"],
+   "groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"},{"name":"B","parameterValues":{"arm":"b"},"id":"gB"},{"name":"C","parameterValues":{"arm":"c"},"id":"gC"}]},
+  "cmab_model":{"salt":"sm","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":5,"sampleRate":0,"higherIsBetter":true,
+   "groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"},{"name":"B","parameterValues":{"arm":"b"},"id":"gB"},{"name":"C","parameterValues":{"arm":"c"},"id":"gC"}],
+   "config":{
+    "gA":{"alpha":0.5,"intercept":1,"records":10,"weightsNumerical":{"age":0.1},"weightsCategorical":{"country":{"US":5,"DE":-5}}},
+    "gB":{"alpha":0,"intercept":3,"records":10,"weightsNumerical":{"age":-0.1,"Score":1},"weightsCategorical":{"plan":{"pro":2},"tags":{"[\"x\"]":4}}},
+    "gC":{"alpha":0,"intercept":100,"records":1,"weightsNumerical":{},"weightsCategorical":{}}}},
+  "cmab_model_lower":{"salt":"sm","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":5,"sampleRate":0,"higherIsBetter":false,
+   "groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"},{"name":"B","parameterValues":{"arm":"b"},"id":"gB"}],
+   "config":{
+    "gA":{"alpha":0.5,"intercept":1,"records":10,"weightsNumerical":{"age":0.1},"weightsCategorical":{"country":{"US":5,"DE":-5}}},
+    "gB":{"alpha":0,"intercept":3,"records":10,"weightsNumerical":{"age":-0.1},"weightsCategorical":{}}}},
+  "cmab_sampled":{"salt":"ss","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":1,"sampleRate":1,"higherIsBetter":true,
+   "groups":[{"name":"Only","parameterValues":{"arm":"only"},"id":"gO"}],
+   "config":{"gO":{"alpha":0,"intercept":0,"records":0,"weightsNumerical":{"age":1},"weightsCategorical":{}}}}}}`
+
+func cmabEvaluator(t *testing.T) *Evaluator {
+	t.Helper()
+	s, err := Load(strings.NewReader(cmabPayload), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Skipped()) != 0 {
+		t.Fatalf("skipped %v", s.Skipped())
+	}
+	e := New(Options{})
+	e.SetSpecs(s)
+	return e
+}
+
+// exploreIndex is Server Core's group for a unit without a model: the 10000 buckets of
+// sha256(salt "." unit) split evenly between the groups.
+func exploreIndex(salt, unit string, groups int) int {
+	sum := sha256.Sum256([]byte(salt + "." + unit))
+	h := binary.BigEndian.Uint64(sum[:8])
+	return int(float64(h%10000) / (10000 / float64(groups)))
+}
+
+func TestCMABGetExperiment(t *testing.T) {
+	e := cmabEvaluator(t)
+	exploreUser := `{"userID":"u1","customIDs":{"stableID":"stable-42"}}`
+	explored := []string{"A", "B", "C"}[exploreIndex("se", "stable-42", 3)]
+	type sec = SecondaryExposure
+	for _, tt := range []struct {
+		name, cmab, user   string
+		value, rule, group string
+		version            int
+		active, passed     bool
+		sec                []sec
+	}{
+		{"disabled", "cmab_disabled", `{"userID":"u"}`, `{"arm":"def"}`, "prestart", "", 3, false, false, nil},
+		{"no groups", "cmab_nogroups", `{"userID":"u"}`, `{"arm":"def"}`, "prestart", "", 1, true, false, nil},
+		{"targeting fails", "cmab_target_fail", `{"userID":"u"}`, `{"arm":"def"}`, "inlineTargetingRules", "", 2, true, false,
+			[]sec{{"gate_fail", "false", "default"}}},
+		{"targeting segment: no exposure", "cmab_target_segment", `{"userID":"u"}`, `{"arm":"def"}`, "inlineTargetingRules", "", 2, true, false, nil},
+		{"unknown targeting gate: an exposure with no rule", "cmab_target_unknown", `{"userID":"u"}`, `{"arm":"def"}`, "inlineTargetingRules", "", 2, true, false,
+			[]sec{{"no_such_gate", "false", ""}}},
+		{"explore by hash", "cmab_explore", exploreUser, `{"arm":"` + strings.ToLower(explored) + `"}`, "g" + explored + ":explore", explored, 4, true, true,
+			[]sec{{"gate_pass", "true", "rule_pass"}}},
+		// A: 1.5 + 3 + 5 = 9.5; B: 3 - 3 + 2 + 0.5 = 2.5 (+4 for tags ["x"]); C: no weights, no score
+		{"model, higher is better", "cmab_model", `{"userID":"u","country":"US","custom":{"age":30,"plan":"pro","score":"0.5"}}`,
+			`{"arm":"a"}`, "gA", "A", 5, true, true, nil},
+		{"model, categorical on a list's JSON", "cmab_model", `{"userID":"u","country":"DE","custom":{"age":30,"plan":"pro","tags":["x"],"Score":1}}`,
+			`{"arm":"b"}`, "gB", "B", 5, true, true, nil},
+		{"model, lower is better", "cmab_model_lower", `{"userID":"u","country":"US","custom":{"age":30}}`,
+			`{"arm":"b"}`, "gB", "B", 5, true, true, nil},
+		{"model, sampled: explores (one group)", "cmab_sampled", `{"userID":"u"}`, `{"arm":"only"}`, "gO:explore", "Only", 1, true, true, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.GetExperiment(user(t, tt.user), tt.cmab)
+			if string(r.Value) != tt.value || r.RuleID != tt.rule || r.SDKGroupName != tt.group || r.GroupName != tt.group {
+				t.Errorf("value %s rule %q group %q/%q, want %s %q %q", r.Value, r.RuleID, r.SDKGroupName, r.GroupName, tt.value, tt.rule, tt.group)
+			}
+			if r.Details.Reason != "Network:Recognized" || !r.Details.HasVersion || r.Details.Version != tt.version {
+				t.Errorf("details %+v", r.Details)
+			}
+			if r.IsExperimentActive != tt.active || r.Passed != tt.passed || r.IsUserInExperiment {
+				t.Errorf("active %v passed %v in experiment %v", r.IsExperimentActive, r.Passed, r.IsUserInExperiment)
+			}
+			if !slices.Equal(r.SecondaryExposures, tt.sec) {
+				t.Errorf("secondary exposures %v, want %v", r.SecondaryExposures, tt.sec)
+			}
+			x := r.Exposure()
+			if x.Metadata["config"] != tt.cmab || x.Metadata["ruleID"] != tt.rule ||
+				x.Metadata["rulePassed"] != map[bool]string{true: "true", false: "false"}[tt.passed] ||
+				x.Metadata["configVersion"] == "" {
+				t.Errorf("exposure metadata %v", x.Metadata)
+			}
+		})
+	}
+	// Only get_experiment consults cmab_configs.
+	if c := e.GetConfig(user(t, `{"userID":"u"}`), "cmab_explore"); c.Details.Reason != "Network:Unrecognized" || string(c.Value) != "{}" {
+		t.Errorf("get_config of a CMAB: %s %s", c.Value, c.Details.Reason)
+	}
+	if c := e.GetExperiment(user(t, `{"userID":"u"}`), "cmab_missing"); c.Details.Reason != "Network:Unrecognized" {
+		t.Errorf("unknown CMAB: %s", c.Details.Reason)
+	}
+}
+
+func TestCMABFixtureTargetApp(t *testing.T) {
+	e := evaluatorFor(t, "server-core/dcs_target_app_filtering.json", Options{})
+	r := e.GetExperiment(user(t, `{"userID":"u"}`), "cmab_app_a")
+	var v map[string]string
+	if err := json.Unmarshal(r.Value, &v); err != nil || v["arm"] != "a" || len(v) != 1 || r.RuleID != "prestart" {
+		t.Fatalf("cmab_app_a: %s %q (Server Core: {\"arm\":\"a\"})", r.Value, r.RuleID)
+	}
+}
+
+func TestCMABClientInitializeResponse(t *testing.T) {
+	e := cmabEvaluator(t)
+	u := `{"userID":"u1","customIDs":{"stableID":"stable-42"}}`
+	res := gcir(t, e, u, ClientInitOptions{HashAlgorithm: HashNone})
+	configs := res["dynamic_configs"].(map[string]any)
+	got, _ := json.Marshal(configs["cmab_explore"])
+	explored := []string{"A", "B", "C"}[exploreIndex("se", "stable-42", 3)]
+	want := `{"group_name":"` + explored + `","id_type":"stableID","is_device_based":true,"name":"cmab_explore","rule_id":"g` + explored +
+		`:explore","secondary_exposures":[{"gate":"gate_pass","gateValue":"true","ruleID":"rule_pass"}],"value":{"arm":"` + strings.ToLower(explored) + `"}}`
+	if string(got) != want {
+		t.Errorf("cmab_explore entry\n got %s\nwant %s", got, want)
+	}
+	got, _ = json.Marshal(configs["cmab_disabled"])
+	if want := `{"id_type":"userID","is_device_based":false,"name":"cmab_disabled","rule_id":"prestart","secondary_exposures":[],"value":{"arm":"def"}}`; string(got) != want {
+		t.Errorf("cmab_disabled entry\n got %s\nwant %s", got, want)
+	}
+	// filtered by their own target apps (a CMAB without any is left out) and the experiment filter
+	res = gcir(t, e, u, ClientInitOptions{HashAlgorithm: HashNone, TargetAppID: "app_x"})
+	if names := sectionNames(res, "dynamic_configs"); !slices.Equal(names, []string{"cmab_explore"}) {
+		t.Errorf("target app: %v", names)
+	}
+	res = gcir(t, e, u, ClientInitOptions{HashAlgorithm: HashNone, HasExperimentFilter: true, ExperimentFilter: []string{"cmab_model"}})
+	if names := sectionNames(res, "dynamic_configs"); !slices.Equal(names, []string{"cmab_model"}) {
+		t.Errorf("experiment filter: %v", names)
+	}
+}
