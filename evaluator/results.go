@@ -231,7 +231,11 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	if _, ok := l.Get(param); !ok {
 		return Exposure{}, false
 	}
-	return l.parameterExposure(param), true
+	x := l.parameterExposure(param)
+	// As Server Core 0.23.2 (observed): a layer parameter's exposure names no mapped config;
+	// a manual one does.
+	delete(x.Metadata, "overrideConfigName")
+	return x, true
 }
 
 // ManualParameterExposure is the exposure of reading param for a manual exposure: Server Core

@@ -1,0 +1,161 @@
+package evaluator
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// mappingNow is the clock of the config-mapping tests: rules starting later have not started.
+const mappingNow = int64(1_700_000_000_000)
+
+// mappingPayload maps gates, a config, an experiment and a layer (semantics §2.13).
+const mappingPayload = `{"has_updates":true,"time":1700000000000,"response_format":"dcs-v2",
+ "feature_gates":{
+  "g_src":{"type":"feature_gate","salt":"salt_src","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","version":1,
+   "rules":[{"name":"r","id":"src_rule","passPercentage":0,"conditions":["c_public"],"returnValue":true,"salt":"r","idType":"userID"}]},
+  "g_dst":{"type":"feature_gate","salt":"salt_dst","enabled":true,"defaultValue":false,"idType":"stableID","entity":"feature_gate","version":7,
+   "rules":[{"name":"r","id":"dst_rule","groupName":"dst group","passPercentage":100,"conditions":["c_public"],"returnValue":true,"salt":"r","idType":"userID"}]},
+  "g_future":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
+  "g_zero":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
+  "g_half":{"type":"feature_gate","salt":"salt_half","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
+  "g_missing_first":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
+  "g_gated":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
+  "g_outer":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","version":2,
+   "rules":[{"name":"r","id":"outer_rule","passPercentage":100,"conditions":["c_pass_src"],"returnValue":true,"salt":"r","idType":"userID"}]}},
+ "dynamic_configs":{
+  "cfg_src":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"src"},"idType":"userID","entity":"dynamic_config","rules":[]},
+  "cfg_dst":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"dst"},"idType":"userID","entity":"dynamic_config","rules":[]},
+  "exp_src":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"src"},"idType":"userID","entity":"experiment","isActive":true,"rules":[]},
+  "exp_dst":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"dst"},"idType":"userID","entity":"experiment","isActive":true,
+   "rules":[{"name":"r","id":"exp_rule","groupName":"Test","passPercentage":100,"conditions":["c_public"],"returnValue":{"v":"test"},"salt":"r","idType":"userID","isExperimentGroup":true}]}},
+ "layer_configs":{
+  "layer_src":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"p":"src"},"idType":"userID","entity":"layer","rules":[]},
+  "layer_dst":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"p":"dst"},"idType":"userID","entity":"layer","rules":[]}},
+ "condition_map":{
+  "c_public":{"type":"public","targetValue":null,"operator":null,"field":null,"additionalValues":{},"idType":"userID"},
+  "c_pass_dst":{"type":"pass_gate","targetValue":"g_dst","operator":null,"field":null,"additionalValues":{},"idType":"userID"},
+  "c_pass_src":{"type":"pass_gate","targetValue":"g_src","operator":null,"field":null,"additionalValues":{},"idType":"userID"},
+  "c_country_us":{"type":"user_field","targetValue":["US"],"operator":"any","field":"country","additionalValues":{},"idType":"userID"}},
+ "override_rules":{
+  "or_public":{"name":"or_public","id":"or_public","passPercentage":100,"conditions":["c_public"],"returnValue":true,"salt":"or_public","idType":"userID"},
+  "or_zero":{"name":"or_zero","id":"or_zero","passPercentage":0,"conditions":["c_public"],"returnValue":true,"salt":"or_zero","idType":"userID"},
+  "or_half":{"name":"or_half","id":"or_half","passPercentage":50,"conditions":["c_public"],"returnValue":true,"salt":"or_half_salt","idType":"userID"},
+  "or_us":{"name":"or_us","id":"or_us","passPercentage":100,"conditions":["c_country_us"],"returnValue":true,"idType":"userID"},
+  "or_gated":{"name":"or_gated","id":"or_gated","passPercentage":100,"conditions":["c_pass_dst"],"returnValue":true,"idType":"userID"}},
+ "overrides":{
+  "g_src":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_us","start_time":1600000000000}]}],
+  "g_future":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_public","start_time":1800000000000}]}],
+  "g_zero":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_zero"},{"rule_name":"no_such_rule"}]}],
+  "g_half":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_half"}]}],
+  "g_missing_first":[{"new_config_name":"no_such_gate","rules":[{"rule_name":"or_public"}]},{"new_config_name":"g_dst","rules":[{"rule_name":"or_public"}]}],
+  "g_gated":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_gated"}]}],
+  "g_nospec":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_public"}]}],
+  "cfg_src":[{"new_config_name":"cfg_dst","rules":[{"rule_name":"or_us"}]}],
+  "exp_src":[{"new_config_name":"exp_dst","rules":[{"rule_name":"or_us"}]}],
+  "layer_src":[{"new_config_name":"layer_dst","rules":[{"rule_name":"or_us"}]}]}}`
+
+func mappingEvaluator(t *testing.T) *Evaluator {
+	t.Helper()
+	s, err := Load(strings.NewReader(mappingPayload), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Skipped()) != 0 {
+		t.Fatalf("skipped %v", s.Skipped())
+	}
+	e := New(Options{Now: func() int64 { return mappingNow }})
+	e.SetSpecs(s)
+	return e
+}
+
+func TestConfigMappingGates(t *testing.T) {
+	e := mappingEvaluator(t)
+	// or_half passes for users whose hash of "salt_half.or_half_salt.<id>" (the mapped gate's
+	// salt, the rule's) is in the lower half.
+	var halfIn, halfOut string
+	for i := 0; halfIn == "" || halfOut == ""; i++ {
+		id := "u" + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + string(rune('a'+i/26%26))
+		if hashRule("salt_half", "or_half_salt", id)%10000 < 5000 {
+			halfIn = id
+		} else {
+			halfOut = id
+		}
+	}
+	for _, tt := range []struct {
+		name, gate, user string
+		value            bool
+		rule, idType     string
+		version          int
+		mapped           string
+		sec              []SecondaryExposure
+	}{
+		{"started rule passes: the mapped gate", "g_src", `{"userID":"u","country":"US"}`, true, "dst_rule", "stableID", 7, "g_dst", nil},
+		{"conditions fail: the gate itself", "g_src", `{"userID":"u","country":"DE"}`, false, "src_rule", "userID", 1, "", nil},
+		{"not started yet", "g_future", `{"userID":"u"}`, false, "default", "userID", 0, "", nil},
+		{"0%, then an unknown rule", "g_zero", `{"userID":"u"}`, false, "default", "userID", 0, "", nil},
+		{"pass percentage hashed with the spec's salt: in", "g_half", `{"userID":"` + halfIn + `"}`, true, "dst_rule", "stableID", 7, "g_dst", nil},
+		{"pass percentage hashed with the spec's salt: out", "g_half", `{"userID":"` + halfOut + `"}`, false, "default", "userID", 0, "", nil},
+		{"an unknown new config: the next mapping", "g_missing_first", `{"userID":"u"}`, true, "dst_rule", "stableID", 7, "g_dst", nil},
+		{"the rule's own secondary exposures are dropped", "g_gated", `{"userID":"u"}`, true, "dst_rule", "stableID", 7, "g_dst", nil},
+		{"a name with no spec is mapped too", "g_nospec", `{"userID":"u"}`, true, "dst_rule", "stableID", 7, "g_dst", nil},
+		// As Server Core: the nested gate's mapping resets the shared result, so the outer gate
+		// reports the mapped gate's id type, version and overrideConfigName.
+		{"nested mapped gate", "g_outer", `{"userID":"u","country":"US"}`, true, "outer_rule", "stableID", 7, "g_dst",
+			[]SecondaryExposure{{Gate: "g_src", GateValue: "true", RuleID: "dst_rule"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := e.CheckGate(user(t, tt.user), tt.gate)
+			if g.Value != tt.value || g.RuleID != tt.rule || g.IDType != tt.idType || g.Details.Version != tt.version ||
+				g.OverrideConfigName != tt.mapped {
+				t.Errorf("got %v %q %q v%d mapped %q, want %v %q %q v%d %q", g.Value, g.RuleID, g.IDType, g.Details.Version,
+					g.OverrideConfigName, tt.value, tt.rule, tt.idType, tt.version, tt.mapped)
+			}
+			if !slices.Equal(g.SecondaryExposures, tt.sec) {
+				t.Errorf("secondary exposures %v, want %v", g.SecondaryExposures, tt.sec)
+			}
+			m := g.Exposure().Metadata
+			if got, ok := m["overrideConfigName"]; got != tt.mapped || ok != (tt.mapped != "") {
+				t.Errorf("exposure overrideConfigName %q (%v), want %q", got, ok, tt.mapped)
+			}
+			if m["gate"] != tt.gate {
+				t.Errorf("exposure names %q, want the gate asked for", m["gate"])
+			}
+		})
+	}
+}
+
+func TestConfigMappingConfigsAndLayers(t *testing.T) {
+	e := mappingEvaluator(t)
+	us, de := user(t, `{"userID":"u","country":"US"}`), user(t, `{"userID":"u","country":"DE"}`)
+	if c := e.GetConfig(us, "cfg_src"); string(c.Value) != `{"v":"dst"}` || c.OverrideConfigName != "cfg_dst" ||
+		c.Exposure().Metadata["overrideConfigName"] != "cfg_dst" || c.Exposure().Metadata["config"] != "cfg_src" {
+		t.Errorf("config: %s %q %v", c.Value, c.OverrideConfigName, c.Exposure().Metadata)
+	}
+	if c := e.GetConfig(de, "cfg_src"); string(c.Value) != `{"v":"src"}` || c.OverrideConfigName != "" {
+		t.Errorf("config, not mapped: %s %q", c.Value, c.OverrideConfigName)
+	}
+	x := e.GetExperiment(us, "exp_src")
+	if string(x.Value) != `{"v":"test"}` || x.RuleID != "exp_rule" || x.GroupName != "Test" || !x.IsUserInExperiment {
+		t.Errorf("experiment: %s %q %q %v", x.Value, x.RuleID, x.GroupName, x.IsUserInExperiment)
+	}
+	l := e.GetLayer(us, "layer_src")
+	if string(l.Value()) != `{"p":"dst"}` || l.OverrideConfigName != "layer_dst" {
+		t.Errorf("layer: %s %q", l.Value(), l.OverrideConfigName)
+	}
+	// Server Core 0.23.2 names the mapped config in a manual layer exposure only.
+	if px := l.ManualParameterExposure("p"); px.Metadata["overrideConfigName"] != "layer_dst" || px.Metadata["config"] != "layer_src" {
+		t.Errorf("manual layer parameter exposure: %v", px.Metadata)
+	}
+	if px, ok := l.ParameterExposure("p"); !ok || px.Metadata["overrideConfigName"] != "" {
+		t.Errorf("layer parameter exposure: %v", px.Metadata)
+	}
+	// The client initialize response is mapped the same way, under the entity's own name.
+	res := gcir(t, e, `{"userID":"u","country":"US"}`, ClientInitOptions{HashAlgorithm: HashNone})
+	if v := res["dynamic_configs"].(map[string]any)["cfg_src"].(map[string]any)["value"].(map[string]any)["v"]; v != "dst" {
+		t.Errorf("client initialize response cfg_src: %v", v)
+	}
+	if v := res["feature_gates"].(map[string]any)["g_src"].(map[string]any)["rule_id"]; v != "dst_rule" {
+		t.Errorf("client initialize response g_src: %v", v)
+	}
+}
