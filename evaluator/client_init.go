@@ -108,8 +108,13 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		}
 		return sp.hasTargetApps && slices.Contains(sp.targetAppIDs, appID)
 	}
+	var mappedSeen map[string]struct{}
+	if s.mappings != nil {
+		mappedSeen = map[string]struct{}{}
+	}
 	run := func(name string, kind Kind) *evalCtx {
 		c := e.acquire(s, u)
+		c.mappedSeen = mappedSeen
 		if filter {
 			c.appID = appID
 		}
@@ -361,10 +366,21 @@ func (c *evalCtx) clientConfigEntry(name string, kind Kind, sp *spec, hash func(
 	if kind == KindExperiment {
 		// The spec's, not the shared result's (which a nested gate may have overwritten before a
 		// fall-through): Server Core's client initialize response (0.23.2, observed).
-		entry["is_experiment_active"] = sp.isActive.isTrue()
+		entry["is_experiment_active"] = c.mappedSpec(sp).isActive.isTrue()
 		entry["is_user_in_experiment"] = c.isExpGroup
 	}
 	return entry
+}
+
+// mappedSpec is sp, or the config a config mapping evaluated instead (Server Core 0.23.2's client
+// initialize response reports the mapped experiment's is_experiment_active, observed).
+func (c *evalCtx) mappedSpec(sp *spec) *spec {
+	if c.overrideName != "" {
+		if ms := c.s.configs[c.overrideName]; ms != nil {
+			return ms
+		}
+	}
+	return sp
 }
 
 // clientLayerEntry is the layer_configs entry for layer name, which c has evaluated.
@@ -389,7 +405,7 @@ func (c *evalCtx) clientLayerEntry(name string, hash func(string) string) map[st
 		entry["allocated_experiment_name"] = hash(c.delegate)
 		entry["is_experiment_active"] = c.isExpActive
 		if ds := c.s.configs[c.delegate]; ds != nil {
-			entry["is_experiment_active"] = ds.isActive.isTrue() // as for experiments above
+			entry["is_experiment_active"] = c.mappedSpec(ds).isActive.isTrue() // as for experiments above
 		}
 		entry["is_user_in_experiment"] = c.isExpGroup
 		if c.hasExplicit {

@@ -17,13 +17,16 @@ type evalCtx struct {
 	s *Specs
 	u *User
 
-	boolv        bool
-	unsupported  bool
-	errored      bool
-	recognized   bool
-	value        *retVal
-	ruleID       string
-	ruleSuffix   string // Server Core's rule_id_suffix (":explore" of a CMAB group), kept until reset
+	boolv       bool
+	unsupported bool
+	errored     bool
+	recognized  bool
+	value       *retVal
+	ruleID      string
+	ruleSuffix  string // Server Core's rule_id_suffix (":explore" of a CMAB group), kept until reset
+	// mappedSeen: in a client initialize response, the mapped gates already evaluated as
+	// nested gates (by this or an earlier entity); nil elsewhere
+	mappedSeen   map[string]struct{}
 	overrideName string // the config a config mapping evaluated instead (overrideConfigName)
 	// topDepth: evaluations at this depth or above finalise as top-level ones (0, or the depth
 	// at which a config mapping reset the result, as Server Core's nested count goes to 0)
@@ -292,7 +295,15 @@ func (c *evalCtx) nestedGate(cond *condition, fail bool) {
 		saved := c.sec
 		c.sec = nil
 		c.depth++
-		c.evaluateSpec(name, KindGate, c.s.linked(&cond.link, KindGate, name))
+		if c.mappedSeen != nil && c.s.mappings != nil && c.gcirMemoHit(name) {
+			// a client initialize response's earlier memo of this mapped gate: its mapping's
+			// reset of the result does not happen again (see gcirMemoHit)
+			st := c.resultState()
+			c.evaluateSpec(name, KindGate, c.s.linked(&cond.link, KindGate, name))
+			st.restore(c)
+		} else {
+			c.evaluateSpec(name, KindGate, c.s.linked(&cond.link, KindGate, name))
+		}
 		c.depth--
 		if c.unsupported {
 			c.sec = append(saved, c.sec...)

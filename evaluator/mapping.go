@@ -161,3 +161,55 @@ func (c *evalCtx) passesSalt(specSalt string, r *rule) bool {
 	h := hashRule(specSalt, r.salt, c.u.unitIDString(r.idType, r.idTypeIsUser))
 	return float64(h%10000) < r.passPct*100
 }
+
+// gcirMemoHit reports whether the mapped gate name was evaluated as a nested gate before in
+// this client initialize response, and records that it now is. Server Core evaluates a
+// response's entities with one context whose nested-gate memo outlives each entity (gates first,
+// in its map order): a later nested use of the gate is a memo hit, which leaves the rest of the
+// result alone, so only the first use sees the mapping reset the result. The first use follows
+// Server Core's map order (not reproducible); ours is the response's order.
+func (c *evalCtx) gcirMemoHit(name string) bool {
+	if _, mapped := c.s.mappings[name]; !mapped {
+		return false
+	}
+	if _, seen := c.mappedSeen[name]; seen {
+		return true
+	}
+	c.mappedSeen[name] = struct{}{}
+	return false
+}
+
+// resultState is what a nested evaluation may change in the result besides its value, rule id
+// and secondary exposures.
+type resultState struct {
+	ruleSuffix, groupName, ruleGroup, name, idType, delegate, overrideName string
+	ruleSplit, isExpGroup, isExpActive, isInLayer, hasExplicit, nameSet    bool
+	hasVersion, undelSet, hasSampling, forwardAll, analytical              bool
+	explicit                                                               []string
+	version, undelN, samplingRate, topDepth                                int
+	paramRuleIDs                                                           map[string]string
+	layerValue                                                             map[string][]byte
+	value                                                                  *retVal
+}
+
+func (c *evalCtx) resultState() resultState {
+	return resultState{
+		ruleSuffix: c.ruleSuffix, groupName: c.groupName, ruleGroup: c.ruleGroup, name: c.name, idType: c.idType,
+		delegate: c.delegate, overrideName: c.overrideName, ruleSplit: c.ruleSplit, isExpGroup: c.isExpGroup,
+		isExpActive: c.isExpActive, isInLayer: c.isInLayer, hasExplicit: c.hasExplicit, nameSet: c.nameSet,
+		hasVersion: c.hasVersion, undelSet: c.undelSet, hasSampling: c.hasSampling, forwardAll: c.forwardAll,
+		analytical: c.analytical, explicit: c.explicit, version: c.version, undelN: c.undelN,
+		samplingRate: c.samplingRate, topDepth: c.topDepth, paramRuleIDs: c.paramRuleIDs, layerValue: c.layerValue,
+		value: c.value,
+	}
+}
+
+func (st *resultState) restore(c *evalCtx) {
+	c.ruleSuffix, c.groupName, c.ruleGroup, c.name, c.idType = st.ruleSuffix, st.groupName, st.ruleGroup, st.name, st.idType
+	c.delegate, c.overrideName, c.ruleSplit, c.isExpGroup = st.delegate, st.overrideName, st.ruleSplit, st.isExpGroup
+	c.isExpActive, c.isInLayer, c.hasExplicit, c.nameSet = st.isExpActive, st.isInLayer, st.hasExplicit, st.nameSet
+	c.hasVersion, c.undelSet, c.hasSampling, c.forwardAll = st.hasVersion, st.undelSet, st.hasSampling, st.forwardAll
+	c.analytical, c.explicit, c.version, c.undelN = st.analytical, st.explicit, st.version, st.undelN
+	c.samplingRate, c.topDepth, c.paramRuleIDs, c.layerValue = st.samplingRate, st.topDepth, st.paramRuleIDs, st.layerValue
+	c.value = st.value
+}

@@ -6,7 +6,7 @@
 # over its HTTP API; both log to a loopback sink (hack/bench/exposures/cmd/sink) and compare.py
 # compares the event multisets after the documented normalisations.
 #
-# Env: SEEDS [1 2 3], EDGE [1] (also the -edge payloads), CMAB [1] (also the -cmab -config-mapping
+# Env: SEEDS [1 2 3], EDGE [1] (also the -edge payloads), CMAB [1] (also -cmab -config-mapping(-nested)
 #      payloads), FIXTURES [1], N_USERS [200],
 #      TIER [staging] (environment of both sides), LAYER_PARAMS [all|subset] (what Server Core
 #      reads per get_layer), MANUAL_EXPOSURES [1], OURS_PARAM_NAMES [1] (see drive.js),
@@ -102,7 +102,7 @@ for seed in $SEEDS; do
     data="$out/data/seed$seed-$variant"
     vflags=()
     [[ $variant == edge ]] && vflags=(-edge)
-    [[ $variant == cmab ]] && vflags=(-cmab -config-mapping)
+    [[ $variant == cmab ]] && vflags=(-cmab -config-mapping -config-mapping-nested)
     "$out/gen" -preset 1mb -seed "$seed" -users "$N_USERS" "${vflags[@]}" -out "$data" >/dev/null
     key=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['sdk_key'])" "$data/names.json")
     echo "test-exposures: seed $seed $variant"

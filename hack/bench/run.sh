@@ -69,9 +69,9 @@ done
 "$BIN/gen" -preset 1mb -seed "$SEED" -keep-disabled-rules -out "$DATA/1mb-keep-disabled" > "$OUT/gen.1mb-keep-disabled.json"
 "$BIN/gen" -preset 1mb -seed "$SEED" -edge -out "$DATA/1mb-edge" > "$OUT/gen.1mb-edge.json"
 VARIANTS="1mb-keep-disabled 1mb-edge"
-#   1mb-cmab: cmab_configs and config mappings (gen -cmab -config-mapping; Server Core only)
+#   1mb-cmab: cmab_configs and config mappings (gen -cmab -config-mapping -config-mapping-nested)
 if [[ "${CMAB_VARIANT:-1}" == 1 ]]; then
-  "$BIN/gen" -preset 1mb -seed "$SEED" -cmab -config-mapping -out "$DATA/1mb-cmab" > "$OUT/gen.1mb-cmab.json"
+  "$BIN/gen" -preset 1mb -seed "$SEED" -cmab -config-mapping -config-mapping-nested -out "$DATA/1mb-cmab" > "$OUT/gen.1mb-cmab.json"
   VARIANTS="$VARIANTS 1mb-cmab"
 fi
 EDGE_DUMP_USERS="${EDGE_DUMP_USERS:-100}"

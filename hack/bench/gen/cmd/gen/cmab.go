@@ -14,6 +14,10 @@ import (
 var (
 	flagCMAB    = flag.Bool("cmab", false, "add cmab_configs (contextual bandits; deterministic ones only: Server Core explores a model with a random draw)")
 	flagMapping = flag.Bool("config-mapping", false, "add config mappings (overrides + override_rules) on gates, configs, experiments and layers")
+	// A mapped gate that other specs use as a nested gate makes Server Core's client initialize
+	// response depend on its map order (the first nested use of the gate resets the shared
+	// result, later uses hit the memo); get_* and exposures stay deterministic.
+	flagMappingNested = flag.Bool("config-mapping-nested", false, "with -config-mapping, also map gates used as nested gates (pass_gate, fail_gate, targeting)")
 )
 
 // farFuture is a start time that has not come (2100-01-01).
@@ -33,7 +37,7 @@ func (g *gen) extras(now int64) (*dcs.Extras, []string) {
 		}
 	}
 	if *flagMapping {
-		x.Overrides, x.OverrideRules = g.configMappings(now)
+		x.Overrides, x.OverrideRules = g.configMappings(now, x.CMABConfigs)
 	}
 	return x, exps
 }
@@ -151,7 +155,7 @@ func (g *gen) cmabConfigs() []dcs.CMABConfig {
 // configMappings maps some gates, configs, experiments and layers to others of the same section
 // (never to a mapped one: Server Core follows mappings without a depth limit), with rules
 // started and not yet started, partial pass percentages and conditions.
-func (g *gen) configMappings(now int64) (map[string][]dcs.ConfigMapping, map[string]dcs.Rule) {
+func (g *gen) configMappings(now int64, cmabs []dcs.CMABConfig) (map[string][]dcs.ConfigMapping, map[string]dcs.Rule) {
 	rules := map[string]dcs.Rule{}
 	var ruleNames []string
 	addRule := func(conds []dcs.Condition, pass float64) string {
@@ -213,9 +217,35 @@ func (g *gen) configMappings(now int64) (map[string][]dcs.ConfigMapping, map[str
 			out[names[s]] = ms
 		}
 	}
+	nested := map[string]bool{} // gates other specs evaluate as nested gates
+	if !*flagMappingNested {
+		for _, sec := range [][]dcs.Spec{g.gates, g.configs, g.layers} {
+			for _, s := range sec {
+				for _, r := range s.Rules {
+					for _, c := range r.Conditions {
+						if name, ok := c.TargetValue.(string); ok && (c.Type == "pass_gate" || c.Type == "fail_gate") {
+							nested[name] = true
+						}
+					}
+				}
+			}
+		}
+		for _, r := range rules {
+			for _, c := range r.Conditions {
+				if name, ok := c.TargetValue.(string); ok && (c.Type == "pass_gate" || c.Type == "fail_gate") {
+					nested[name] = true
+				}
+			}
+		}
+		for _, c := range cmabs {
+			if c.TargetingGateName != nil {
+				nested[*c.TargetingGateName] = true
+			}
+		}
+	}
 	var gates, configs, exps, layers []string
 	for _, s := range g.gates {
-		if s.Entity == "feature_gate" {
+		if s.Entity == "feature_gate" && !nested[s.Name] {
 			gates = append(gates, s.Name)
 		}
 	}
