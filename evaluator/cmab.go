@@ -233,6 +233,11 @@ func (c *evalCtx) evaluateCMAB(cm *cmabConfig) {
 	if !c.cmabTargeting(cm) {
 		setMeta()
 		c.boolv, c.ruleID, c.value = false, ruleIDFailsTargeting, cm.def
+		// As Server Core: the group name is what the targeting gate's evaluation left (its
+		// rule's), which its client initialize response reports too.
+		if c.depth == c.resultDepth {
+			c.ruleGroup, c.ruleSplit = c.groupName, false
+		}
 		return
 	}
 	setMeta()

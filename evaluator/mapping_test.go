@@ -22,12 +22,14 @@ const mappingPayload = `{"has_updates":true,"time":1700000000000,"response_forma
   "g_missing_first":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
   "g_gated":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
   "g_outer":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","version":2,
+   "rules":[{"name":"r","id":"outer_rule","passPercentage":100,"conditions":["c_pass_src"],"returnValue":true,"salt":"r","idType":"userID"}]},
+  "g_outer2":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","version":2,
    "rules":[{"name":"r","id":"outer_rule","passPercentage":100,"conditions":["c_pass_src"],"returnValue":true,"salt":"r","idType":"userID"}]}},
  "dynamic_configs":{
   "cfg_src":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"src"},"idType":"userID","entity":"dynamic_config","rules":[]},
   "cfg_dst":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"dst"},"idType":"userID","entity":"dynamic_config","rules":[]},
   "exp_src":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"src"},"idType":"userID","entity":"experiment","isActive":true,"rules":[]},
-  "exp_dst":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"dst"},"idType":"userID","entity":"experiment","isActive":true,
+  "exp_dst":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"dst"},"idType":"userID","entity":"experiment","isActive":false,
    "rules":[{"name":"r","id":"exp_rule","groupName":"Test","passPercentage":100,"conditions":["c_public"],"returnValue":{"v":"test"},"salt":"r","idType":"userID","isExperimentGroup":true}]}},
  "layer_configs":{
   "layer_src":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"p":"src"},"idType":"userID","entity":"layer","rules":[]},
@@ -157,5 +159,15 @@ func TestConfigMappingConfigsAndLayers(t *testing.T) {
 	}
 	if v := res["feature_gates"].(map[string]any)["g_src"].(map[string]any)["rule_id"]; v != "dst_rule" {
 		t.Errorf("client initialize response g_src: %v", v)
+	}
+	// the mapped experiment's is_experiment_active (Server Core 0.23.2, observed)
+	if v := res["dynamic_configs"].(map[string]any)["exp_src"].(map[string]any)["is_experiment_active"]; v != false {
+		t.Errorf("client initialize response exp_src is_experiment_active: %v", v)
+	}
+	// The first nested use of a mapped gate in the response resets the result (g_outer reports
+	// the mapped gate's id type); later ones hit Server Core's memo (g_outer2 keeps its own).
+	gates := res["feature_gates"].(map[string]any)
+	if a, b := gates["g_outer"].(map[string]any)["id_type"], gates["g_outer2"].(map[string]any)["id_type"]; a != "stableID" || b != "userID" {
+		t.Errorf("client initialize response id types of g_outer, g_outer2: %v %v", a, b)
 	}
 }
