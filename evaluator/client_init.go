@@ -108,13 +108,10 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		}
 		return sp.hasTargetApps && slices.Contains(sp.targetAppIDs, appID)
 	}
-	var mappedSeen map[string]struct{}
-	if s.mappings != nil {
-		mappedSeen = map[string]struct{}{}
-	}
+	gcirMemo := map[string]struct{}{} // see evalCtx.gcirMemo
 	run := func(name string, kind Kind) *evalCtx {
 		c := e.acquire(s, u)
-		c.mappedSeen = mappedSeen
+		c.gcirMemo = gcirMemo
 		if filter {
 			c.appID = appID
 		}
@@ -150,11 +147,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			if !visible(sp) || o.filtered(kind, name) {
 				continue
 			}
-			evalKind := KindExperiment // as Server Core: CMAB configs apply to experiments and autotunes
-			if kind == KindDynamicConfig {
-				evalKind = KindDynamicConfig
-			}
-			c := run(name, evalKind)
+			c := run(name, configEvalKind(kind))
 			if kind == KindExperiment && o.RemoveExperimentsInLayers && c.isInLayer {
 				e.release(c)
 				continue
@@ -163,18 +156,10 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			e.release(c)
 		}
 	}
-	// CMAB configs, after (and over) the dynamic configs, as autotunes: filtered by the
-	// experiment filter and their own target apps.
-	for _, name := range s.cmabNames {
-		cm := s.cmab[name]
-		if o.filtered(KindExperiment, name) ||
-			(filter && appID != "" && !(cm.hasTargetApps && slices.Contains(cm.targetAppIDs, appID))) {
-			continue
-		}
-		c := run(name, KindExperiment)
+	// CMAB configs, after (and over) the dynamic configs, as autotunes.
+	e.clientCMABEntries(s, &o, filter, appID, run, func(name string, c *evalCtx) {
 		configs[hash(name)] = idType(c.clientConfigEntry(name, KindAutotune, nil, hash))
-		e.release(c)
-	}
+	})
 	layers := out[sectionLayers].(map[string]any)
 	for _, name := range s.names[KindLayer] {
 		sp := s.layers[name]
@@ -196,6 +181,29 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		mapExposures(out)
 	}
 	return out
+}
+
+// configEvalKind is the kind a client initialize response evaluates a dynamic_configs entry
+// as: experiments and autotunes as experiments (CMAB configs apply to them), as Server Core.
+func configEvalKind(kind Kind) Kind {
+	if kind == KindDynamicConfig {
+		return kind
+	}
+	return KindExperiment
+}
+
+// clientCMABEntries evaluates the CMAB configs a client initialize response includes and hands
+// each result to add.
+func (e *Evaluator) clientCMABEntries(s *Specs, o *ClientInitOptions, filter bool, appID string,
+	run func(string, Kind) *evalCtx, add func(string, *evalCtx),
+) {
+	for _, name := range s.cmabNames {
+		if s.cmab[name].clientVisible(o, filter, appID) {
+			c := run(name, KindExperiment)
+			add(name, c)
+			e.release(c)
+		}
+	}
 }
 
 // mapExposures turns a v1 response into Server Core's v2 format (InitializeWithSecondaryExposureMapping):

@@ -38,7 +38,8 @@ func sectionNames(res map[string]any, section string) []string {
 func TestClientInitializeResponseAppFiltering(t *testing.T) {
 	e := New(Options{})
 	e.SetSpecs(loadFixture(t, "server-core/dcs_target_app_filtering.json"))
-	all := []string{"cmab_app_a", "cmab_app_b", "config_app_a", "config_app_b", "exp_app_a", "exp_app_b", "gate_app_a", "gate_app_b",
+	all := []string{"cmab_app_a", "cmab_app_b", "config_app_a", "config_app_b",
+		"exp_app_a", "exp_app_b", "gate_app_a", "gate_app_b",
 		"gate_no_target", "layer_app_a", "layer_app_b"}
 	for _, tt := range []struct {
 		name string

@@ -160,7 +160,8 @@ func parseCMABModel(raw json.RawMessage) (map[string]*cmabModel, bool) {
 		m := &cmabModel{alpha: *rm.Alpha, intercept: *rm.Intercept, records: *rm.Records}
 		for j, f := range rm.WeightsNumerical.keys {
 			lf := strings.ToLower(f)
-			m.numerical = append(m.numerical, cmabWeight{field: f, lfield: lf, code: fieldCodeOf(lf), w: rm.WeightsNumerical.vals[j]})
+			m.numerical = append(m.numerical,
+				cmabWeight{field: f, lfield: lf, code: fieldCodeOf(lf), w: rm.WeightsNumerical.vals[j]})
 		}
 		for j, f := range rm.WeightsCategorical.keys {
 			lf := strings.ToLower(f)
@@ -212,6 +213,15 @@ func (m *orderedMap[T]) UnmarshalJSON(b []byte) error {
 
 type orderedFloats = orderedMap[float64]
 type orderedFloatsMap = orderedMap[float64]
+
+// clientVisible reports whether a client initialize response includes the CMAB: the experiment
+// filter and, when the response is filtered by an app, the CMAB's own target apps.
+func (cm *cmabConfig) clientVisible(o *ClientInitOptions, filter bool, appID string) bool {
+	if o.filtered(KindExperiment, cm.name) {
+		return false
+	}
+	return !filter || appID == "" || (cm.hasTargetApps && slices.Contains(cm.targetAppIDs, appID))
+}
 
 // evaluateCMAB is Server Core's evaluate_cmab: only get_experiment (and a layer's delegate,
 // and the client initialize response) consult cmab_configs.
@@ -396,7 +406,8 @@ func (c *evalCtx) cmabTargeting(cm *cmabConfig) bool {
 	c.depth--
 	passed := c.boolv
 	if !strings.HasPrefix(cm.targetingGate, "segment:") {
-		c.sec = append(c.sec, SecondaryExposure{Gate: cm.targetingGate, GateValue: strconv.FormatBool(passed), RuleID: c.ruleID})
+		c.sec = append(c.sec,
+			SecondaryExposure{Gate: cm.targetingGate, GateValue: strconv.FormatBool(passed), RuleID: c.ruleID})
 	}
 	return passed
 }

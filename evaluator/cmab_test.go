@@ -1,58 +1,32 @@
 package evaluator
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
 
-// cmabPayload has one CMAB per path of Server Core's evaluate_cmab (semantics §2.13).
-const cmabPayload = `{"has_updates":true,"time":1700000000000,"response_format":"dcs-v2",
- "feature_gates":{
-  "gate_pass":{"type":"feature_gate","salt":"s1","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate",
-   "rules":[{"name":"r","id":"rule_pass","groupName":"everyone","passPercentage":100,"conditions":["c_public"],"returnValue":true,"salt":"r","idType":"userID"}]},
-  "gate_fail":{"type":"feature_gate","salt":"s2","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
-  "gate_zero":{"type":"feature_gate","salt":"s4","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate",
-   "rules":[{"name":"r","id":"rule_zero","groupName":"nobody","passPercentage":0,"conditions":["c_public"],"returnValue":true,"salt":"r","idType":"userID"}]},
-  "segment:seg_fail":{"type":"feature_gate","salt":"s3","enabled":true,"defaultValue":false,"idType":"userID","entity":"segment","rules":[]}},
- "dynamic_configs":{},"layer_configs":{},
- "condition_map":{"c_public":{"type":"public","targetValue":null,"operator":null,"field":null,"additionalValues":{},"idType":"userID"}},
- "cmab_configs":{
-  "cmab_disabled":{"salt":"sd","defaultValue":{"arm":"def"},"idType":"userID","enabled":false,"version":3,"sampleRate":0,"higherIsBetter":true,
-   "groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"}]},
-  "cmab_nogroups":{"salt":"sn","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":1,"sampleRate":0,"higherIsBetter":true,"groups":[]},
-  "cmab_target_fail":{"salt":"st","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":2,"sampleRate":0,"higherIsBetter":true,
-   "targetingGateName":"gate_fail","groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"}]},
-  "cmab_target_zero":{"salt":"st","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":2,"sampleRate":0,"higherIsBetter":true,
-   "targetingGateName":"gate_zero","groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"}]},
-  "cmab_target_segment":{"salt":"st","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":2,"sampleRate":0,"higherIsBetter":true,
-   "targetingGateName":"segment:seg_fail","groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"}]},
-  "cmab_target_unknown":{"salt":"st","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":2,"sampleRate":0,"higherIsBetter":true,
-   "targetingGateName":"no_such_gate","groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"}]},
-  "cmab_explore":{"salt":"se","defaultValue":{"arm":"def"},"idType":"stableID","enabled":true,"version":4,"sampleRate":1,"higherIsBetter":true,
-   "targetingGateName":"gate_pass","targetAppIDs":["app_x"],
-   "groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"},{"name":"B","parameterValues":{"arm":"b"},"id":"gB"},{"name":"C","parameterValues":{"arm":"c"},"id":"gC"}]},
-  "cmab_model":{"salt":"sm","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":5,"sampleRate":0,"higherIsBetter":true,
-   "groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"},{"name":"B","parameterValues":{"arm":"b"},"id":"gB"},{"name":"C","parameterValues":{"arm":"c"},"id":"gC"}],
-   "config":{
-    "gA":{"alpha":0.5,"intercept":1,"records":10,"weightsNumerical":{"age":0.1},"weightsCategorical":{"country":{"US":5,"DE":-5}}},
-    "gB":{"alpha":0,"intercept":3,"records":10,"weightsNumerical":{"age":-0.1,"Score":1},"weightsCategorical":{"plan":{"pro":2},"tags":{"[\"x\"]":4}}},
-    "gC":{"alpha":0,"intercept":100,"records":1,"weightsNumerical":{},"weightsCategorical":{}}}},
-  "cmab_model_lower":{"salt":"sm","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":5,"sampleRate":0,"higherIsBetter":false,
-   "groups":[{"name":"A","parameterValues":{"arm":"a"},"id":"gA"},{"name":"B","parameterValues":{"arm":"b"},"id":"gB"}],
-   "config":{
-    "gA":{"alpha":0.5,"intercept":1,"records":10,"weightsNumerical":{"age":0.1},"weightsCategorical":{"country":{"US":5,"DE":-5}}},
-    "gB":{"alpha":0,"intercept":3,"records":10,"weightsNumerical":{"age":-0.1},"weightsCategorical":{}}}},
-  "cmab_sampled":{"salt":"ss","defaultValue":{"arm":"def"},"idType":"userID","enabled":true,"version":1,"sampleRate":1,"higherIsBetter":true,
-   "groups":[{"name":"Only","parameterValues":{"arm":"only"},"id":"gO"}],
-   "config":{"gO":{"alpha":0,"intercept":0,"records":0,"weightsNumerical":{"age":1},"weightsCategorical":{}}}}}}`
+// readTestdata reads a file of evaluator/testdata.
+func readTestdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
+// cmabEvaluator loads testdata/cmab_dcs.json: one CMAB per path of Server Core's evaluate_cmab
+// (semantics §2.13).
 func cmabEvaluator(t *testing.T) *Evaluator {
 	t.Helper()
-	s, err := Load(strings.NewReader(cmabPayload), LoadOptions{})
+	s, err := Load(bytes.NewReader(readTestdata(t, "cmab_dcs.json")), LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +51,8 @@ func TestCMABGetExperiment(t *testing.T) {
 	exploreUser := `{"userID":"u1","customIDs":{"stableID":"stable-42"}}`
 	explored := []string{"A", "B", "C"}[exploreIndex("se", "stable-42", 3)]
 	type sec = SecondaryExposure
+	const u0, def, fails = `{"userID":"u"}`, `{"arm":"def"}`, "inlineTargetingRules"
+	exploredValue := `{"arm":"` + strings.ToLower(explored) + `"}`
 	for _, tt := range []struct {
 		name, cmab, user   string
 		value, rule, group string
@@ -84,30 +60,37 @@ func TestCMABGetExperiment(t *testing.T) {
 		active, passed     bool
 		sec                []sec
 	}{
-		{"disabled", "cmab_disabled", `{"userID":"u"}`, `{"arm":"def"}`, "prestart", "", 3, false, false, nil},
-		{"no groups", "cmab_nogroups", `{"userID":"u"}`, `{"arm":"def"}`, "prestart", "", 1, true, false, nil},
-		{"targeting fails", "cmab_target_fail", `{"userID":"u"}`, `{"arm":"def"}`, "inlineTargetingRules", "", 2, true, false,
+		{"disabled", "cmab_disabled", u0, def, "prestart", "", 3, false, false, nil},
+		{"no groups", "cmab_nogroups", u0, def, "prestart", "", 1, true, false, nil},
+		{"targeting fails", "cmab_target_fail", u0, def, fails, "", 2, true, false,
 			[]sec{{"gate_fail", "false", "default"}}},
-		{"targeting fails on a rule: its group name stays", "cmab_target_zero", `{"userID":"u"}`, `{"arm":"def"}`, "inlineTargetingRules", "nobody", 2, true, false,
+		{"targeting fails on a rule: its group name stays", "cmab_target_zero", u0, def, fails, "nobody", 2, true,
+			false,
 			[]sec{{"gate_zero", "false", "rule_zero"}}},
-		{"targeting segment: no exposure", "cmab_target_segment", `{"userID":"u"}`, `{"arm":"def"}`, "inlineTargetingRules", "", 2, true, false, nil},
-		{"unknown targeting gate: an exposure with no rule", "cmab_target_unknown", `{"userID":"u"}`, `{"arm":"def"}`, "inlineTargetingRules", "", 2, true, false,
+		{"targeting segment: no exposure", "cmab_target_segment", u0, def, fails, "", 2, true, false, nil},
+		{"unknown targeting gate: an exposure with no rule", "cmab_target_unknown", u0, def, fails, "", 2, true,
+			false,
 			[]sec{{"no_such_gate", "false", ""}}},
-		{"explore by hash", "cmab_explore", exploreUser, `{"arm":"` + strings.ToLower(explored) + `"}`, "g" + explored + ":explore", explored, 4, true, true,
+		{"explore by hash", "cmab_explore", exploreUser, exploredValue, "g" + explored + ":explore", explored, 4, true,
+			true,
 			[]sec{{"gate_pass", "true", "rule_pass"}}},
 		// A: 1.5 + 3 + 5 = 9.5; B: 3 - 3 + 2 + 0.5 = 2.5 (+4 for tags ["x"]); C: no weights, no score
-		{"model, higher is better", "cmab_model", `{"userID":"u","country":"US","custom":{"age":30,"plan":"pro","score":"0.5"}}`,
+		{"model, higher is better", "cmab_model",
+			`{"userID":"u","country":"US","custom":{"age":30,"plan":"pro","score":"0.5"}}`,
 			`{"arm":"a"}`, "gA", "A", 5, true, true, nil},
-		{"model, categorical on a list's JSON", "cmab_model", `{"userID":"u","country":"DE","custom":{"age":30,"plan":"pro","tags":["x"],"Score":1}}`,
+		{"model, categorical on a list's JSON", "cmab_model",
+			`{"userID":"u","country":"DE","custom":{"age":30,"plan":"pro","tags":["x"],"Score":1}}`,
 			`{"arm":"b"}`, "gB", "B", 5, true, true, nil},
 		{"model, lower is better", "cmab_model_lower", `{"userID":"u","country":"US","custom":{"age":30}}`,
 			`{"arm":"b"}`, "gB", "B", 5, true, true, nil},
-		{"model, sampled: explores (one group)", "cmab_sampled", `{"userID":"u"}`, `{"arm":"only"}`, "gO:explore", "Only", 1, true, true, nil},
+		{"model, sampled: explores (one group)", "cmab_sampled", u0, `{"arm":"only"}`, "gO:explore", "Only", 1, true, true,
+			nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := e.GetExperiment(user(t, tt.user), tt.cmab)
 			if string(r.Value) != tt.value || r.RuleID != tt.rule || r.SDKGroupName != tt.group || r.GroupName != tt.group {
-				t.Errorf("value %s rule %q group %q/%q, want %s %q %q", r.Value, r.RuleID, r.SDKGroupName, r.GroupName, tt.value, tt.rule, tt.group)
+				t.Errorf("value %s rule %q group %q/%q, want %s %q %q", r.Value, r.RuleID, r.SDKGroupName, r.GroupName,
+					tt.value, tt.rule, tt.group)
 			}
 			if r.Details.Reason != "Network:Recognized" || !r.Details.HasVersion || r.Details.Version != tt.version {
 				t.Errorf("details %+v", r.Details)
@@ -127,7 +110,8 @@ func TestCMABGetExperiment(t *testing.T) {
 		})
 	}
 	// Only get_experiment consults cmab_configs.
-	if c := e.GetConfig(user(t, `{"userID":"u"}`), "cmab_explore"); c.Details.Reason != "Network:Unrecognized" || string(c.Value) != "{}" {
+	c := e.GetConfig(user(t, `{"userID":"u"}`), "cmab_explore")
+	if c.Details.Reason != "Network:Unrecognized" || string(c.Value) != "{}" {
 		t.Errorf("get_config of a CMAB: %s %s", c.Value, c.Details.Reason)
 	}
 	if c := e.GetExperiment(user(t, `{"userID":"u"}`), "cmab_missing"); c.Details.Reason != "Network:Unrecognized" {
@@ -151,13 +135,17 @@ func TestCMABClientInitializeResponse(t *testing.T) {
 	configs := res["dynamic_configs"].(map[string]any)
 	got, _ := json.Marshal(configs["cmab_explore"])
 	explored := []string{"A", "B", "C"}[exploreIndex("se", "stable-42", 3)]
-	want := `{"group_name":"` + explored + `","id_type":"stableID","is_device_based":true,"name":"cmab_explore","rule_id":"g` + explored +
-		`:explore","secondary_exposures":[{"gate":"gate_pass","gateValue":"true","ruleID":"rule_pass"}],"value":{"arm":"` + strings.ToLower(explored) + `"}}`
+	want := `{"group_name":"` + explored + `","id_type":"stableID","is_device_based":true,"name":"cmab_explore",` +
+		`"rule_id":"g` + explored + `:explore",` +
+		`"secondary_exposures":[{"gate":"gate_pass","gateValue":"true","ruleID":"rule_pass"}],` +
+		`"value":{"arm":"` + strings.ToLower(explored) + `"}}`
 	if string(got) != want {
 		t.Errorf("cmab_explore entry\n got %s\nwant %s", got, want)
 	}
 	got, _ = json.Marshal(configs["cmab_disabled"])
-	if want := `{"id_type":"userID","is_device_based":false,"name":"cmab_disabled","rule_id":"prestart","secondary_exposures":[],"value":{"arm":"def"}}`; string(got) != want {
+	want = `{"id_type":"userID","is_device_based":false,"name":"cmab_disabled","rule_id":"prestart",` +
+		`"secondary_exposures":[],"value":{"arm":"def"}}`
+	if string(got) != want {
 		t.Errorf("cmab_disabled entry\n got %s\nwant %s", got, want)
 	}
 	// filtered by their own target apps (a CMAB without any is left out) and the experiment filter
@@ -165,7 +153,8 @@ func TestCMABClientInitializeResponse(t *testing.T) {
 	if names := sectionNames(res, "dynamic_configs"); !slices.Equal(names, []string{"cmab_explore"}) {
 		t.Errorf("target app: %v", names)
 	}
-	res = gcir(t, e, u, ClientInitOptions{HashAlgorithm: HashNone, HasExperimentFilter: true, ExperimentFilter: []string{"cmab_model"}})
+	res = gcir(t, e, u, ClientInitOptions{HashAlgorithm: HashNone, HasExperimentFilter: true,
+		ExperimentFilter: []string{"cmab_model"}})
 	if names := sectionNames(res, "dynamic_configs"); !slices.Equal(names, []string{"cmab_model"}) {
 		t.Errorf("experiment filter: %v", names)
 	}

@@ -24,9 +24,14 @@ type evalCtx struct {
 	value       *retVal
 	ruleID      string
 	ruleSuffix  string // Server Core's rule_id_suffix (":explore" of a CMAB group), kept until reset
-	// mappedSeen: in a client initialize response, the mapped gates already evaluated as
-	// nested gates (by this or an earlier entity); nil elsewhere
-	mappedSeen   map[string]struct{}
+	// gcirMemo: in a client initialize response, the gates already evaluated as nested gates
+	// by an earlier entity (nil elsewhere). Server Core evaluates a response's entities with one
+	// context whose nested-gate memo outlives each entity (gates first, in its map order): a
+	// later nested use of a gate is a memo hit, which sets the gate's value, rule and exposures
+	// and leaves the rest of the result alone (a config mapping of the gate does not reset it
+	// again, its rules do not write the group name). Which entity comes first follows Server
+	// Core's map order (not reproducible); ours is the response's order.
+	gcirMemo     map[string]struct{}
 	overrideName string // the config a config mapping evaluated instead (overrideConfigName)
 	// topDepth: evaluations at this depth or above finalise as top-level ones (0, or the depth
 	// at which a config mapping reset the result, as Server Core's nested count goes to 0)
@@ -295,14 +300,17 @@ func (c *evalCtx) nestedGate(cond *condition, fail bool) {
 		saved := c.sec
 		c.sec = nil
 		c.depth++
-		if c.mappedSeen != nil && c.s.mappings != nil && c.gcirMemoHit(name) {
-			// a client initialize response's earlier memo of this mapped gate: its mapping's
-			// reset of the result does not happen again (see gcirMemoHit)
+		if _, hit := c.gcirMemo[name]; hit {
+			// Server Core's memo from an earlier entity of the client initialize response:
+			// the gate's value, rule and exposures, nothing else of the result (see gcirMemo)
 			st := c.resultState()
 			c.evaluateSpec(name, KindGate, c.s.linked(&cond.link, KindGate, name))
 			st.restore(c)
 		} else {
 			c.evaluateSpec(name, KindGate, c.s.linked(&cond.link, KindGate, name))
+			if c.gcirMemo != nil && !c.unsupported && name != "" {
+				c.gcirMemo[name] = struct{}{}
+			}
 		}
 		c.depth--
 		if c.unsupported {

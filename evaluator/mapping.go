@@ -162,23 +162,6 @@ func (c *evalCtx) passesSalt(specSalt string, r *rule) bool {
 	return float64(h%10000) < r.passPct*100
 }
 
-// gcirMemoHit reports whether the mapped gate name was evaluated as a nested gate before in
-// this client initialize response, and records that it now is. Server Core evaluates a
-// response's entities with one context whose nested-gate memo outlives each entity (gates first,
-// in its map order): a later nested use of the gate is a memo hit, which leaves the rest of the
-// result alone, so only the first use sees the mapping reset the result. The first use follows
-// Server Core's map order (not reproducible); ours is the response's order.
-func (c *evalCtx) gcirMemoHit(name string) bool {
-	if _, mapped := c.s.mappings[name]; !mapped {
-		return false
-	}
-	if _, seen := c.mappedSeen[name]; seen {
-		return true
-	}
-	c.mappedSeen[name] = struct{}{}
-	return false
-}
-
 // resultState is what a nested evaluation may change in the result besides its value, rule id
 // and secondary exposures.
 type resultState struct {
@@ -205,7 +188,8 @@ func (c *evalCtx) resultState() resultState {
 }
 
 func (st *resultState) restore(c *evalCtx) {
-	c.ruleSuffix, c.groupName, c.ruleGroup, c.name, c.idType = st.ruleSuffix, st.groupName, st.ruleGroup, st.name, st.idType
+	c.ruleSuffix, c.groupName, c.ruleGroup = st.ruleSuffix, st.groupName, st.ruleGroup
+	c.name, c.idType = st.name, st.idType
 	c.delegate, c.overrideName, c.ruleSplit, c.isExpGroup = st.delegate, st.overrideName, st.ruleSplit, st.isExpGroup
 	c.isExpActive, c.isInLayer, c.hasExplicit, c.nameSet = st.isExpActive, st.isInLayer, st.hasExplicit, st.nameSet
 	c.hasVersion, c.undelSet, c.hasSampling, c.forwardAll = st.hasVersion, st.undelSet, st.hasSampling, st.forwardAll

@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -9,57 +10,11 @@ import (
 // mappingNow is the clock of the config-mapping tests: rules starting later have not started.
 const mappingNow = int64(1_700_000_000_000)
 
-// mappingPayload maps gates, a config, an experiment and a layer (semantics §2.13).
-const mappingPayload = `{"has_updates":true,"time":1700000000000,"response_format":"dcs-v2",
- "feature_gates":{
-  "g_src":{"type":"feature_gate","salt":"salt_src","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","version":1,
-   "rules":[{"name":"r","id":"src_rule","passPercentage":0,"conditions":["c_public"],"returnValue":true,"salt":"r","idType":"userID"}]},
-  "g_dst":{"type":"feature_gate","salt":"salt_dst","enabled":true,"defaultValue":false,"idType":"stableID","entity":"feature_gate","version":7,
-   "rules":[{"name":"r","id":"dst_rule","groupName":"dst group","passPercentage":100,"conditions":["c_public"],"returnValue":true,"salt":"r","idType":"userID"}]},
-  "g_future":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
-  "g_zero":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
-  "g_half":{"type":"feature_gate","salt":"salt_half","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
-  "g_missing_first":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
-  "g_gated":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","rules":[]},
-  "g_outer":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","version":2,
-   "rules":[{"name":"r","id":"outer_rule","passPercentage":100,"conditions":["c_pass_src"],"returnValue":true,"salt":"r","idType":"userID"}]},
-  "g_outer2":{"type":"feature_gate","salt":"s","enabled":true,"defaultValue":false,"idType":"userID","entity":"feature_gate","version":2,
-   "rules":[{"name":"r","id":"outer_rule","passPercentage":100,"conditions":["c_pass_src"],"returnValue":true,"salt":"r","idType":"userID"}]}},
- "dynamic_configs":{
-  "cfg_src":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"src"},"idType":"userID","entity":"dynamic_config","rules":[]},
-  "cfg_dst":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"dst"},"idType":"userID","entity":"dynamic_config","rules":[]},
-  "exp_src":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"src"},"idType":"userID","entity":"experiment","isActive":true,"rules":[]},
-  "exp_dst":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"v":"dst"},"idType":"userID","entity":"experiment","isActive":false,
-   "rules":[{"name":"r","id":"exp_rule","groupName":"Test","passPercentage":100,"conditions":["c_public"],"returnValue":{"v":"test"},"salt":"r","idType":"userID","isExperimentGroup":true}]}},
- "layer_configs":{
-  "layer_src":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"p":"src"},"idType":"userID","entity":"layer","rules":[]},
-  "layer_dst":{"type":"dynamic_config","salt":"s","enabled":true,"defaultValue":{"p":"dst"},"idType":"userID","entity":"layer","rules":[]}},
- "condition_map":{
-  "c_public":{"type":"public","targetValue":null,"operator":null,"field":null,"additionalValues":{},"idType":"userID"},
-  "c_pass_dst":{"type":"pass_gate","targetValue":"g_dst","operator":null,"field":null,"additionalValues":{},"idType":"userID"},
-  "c_pass_src":{"type":"pass_gate","targetValue":"g_src","operator":null,"field":null,"additionalValues":{},"idType":"userID"},
-  "c_country_us":{"type":"user_field","targetValue":["US"],"operator":"any","field":"country","additionalValues":{},"idType":"userID"}},
- "override_rules":{
-  "or_public":{"name":"or_public","id":"or_public","passPercentage":100,"conditions":["c_public"],"returnValue":true,"salt":"or_public","idType":"userID"},
-  "or_zero":{"name":"or_zero","id":"or_zero","passPercentage":0,"conditions":["c_public"],"returnValue":true,"salt":"or_zero","idType":"userID"},
-  "or_half":{"name":"or_half","id":"or_half","passPercentage":50,"conditions":["c_public"],"returnValue":true,"salt":"or_half_salt","idType":"userID"},
-  "or_us":{"name":"or_us","id":"or_us","passPercentage":100,"conditions":["c_country_us"],"returnValue":true,"idType":"userID"},
-  "or_gated":{"name":"or_gated","id":"or_gated","passPercentage":100,"conditions":["c_pass_dst"],"returnValue":true,"idType":"userID"}},
- "overrides":{
-  "g_src":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_us","start_time":1600000000000}]}],
-  "g_future":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_public","start_time":1800000000000}]}],
-  "g_zero":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_zero"},{"rule_name":"no_such_rule"}]}],
-  "g_half":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_half"}]}],
-  "g_missing_first":[{"new_config_name":"no_such_gate","rules":[{"rule_name":"or_public"}]},{"new_config_name":"g_dst","rules":[{"rule_name":"or_public"}]}],
-  "g_gated":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_gated"}]}],
-  "g_nospec":[{"new_config_name":"g_dst","rules":[{"rule_name":"or_public"}]}],
-  "cfg_src":[{"new_config_name":"cfg_dst","rules":[{"rule_name":"or_us"}]}],
-  "exp_src":[{"new_config_name":"exp_dst","rules":[{"rule_name":"or_us"}]}],
-  "layer_src":[{"new_config_name":"layer_dst","rules":[{"rule_name":"or_us"}]}]}}`
-
+// mappingEvaluator loads testdata/mapping_dcs.json, which maps gates, a config, an experiment
+// and a layer (semantics §2.13).
 func mappingEvaluator(t *testing.T) *Evaluator {
 	t.Helper()
-	s, err := Load(strings.NewReader(mappingPayload), LoadOptions{})
+	s, err := Load(bytes.NewReader(readTestdata(t, "mapping_dcs.json")), LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +39,7 @@ func TestConfigMappingGates(t *testing.T) {
 			halfOut = id
 		}
 	}
+	const u0 = `{"userID":"u"}`
 	for _, tt := range []struct {
 		name, gate, user string
 		value            bool
@@ -92,15 +48,21 @@ func TestConfigMappingGates(t *testing.T) {
 		mapped           string
 		sec              []SecondaryExposure
 	}{
-		{"started rule passes: the mapped gate", "g_src", `{"userID":"u","country":"US"}`, true, "dst_rule", "stableID", 7, "g_dst", nil},
-		{"conditions fail: the gate itself", "g_src", `{"userID":"u","country":"DE"}`, false, "src_rule", "userID", 1, "", nil},
-		{"not started yet", "g_future", `{"userID":"u"}`, false, "default", "userID", 0, "", nil},
-		{"0%, then an unknown rule", "g_zero", `{"userID":"u"}`, false, "default", "userID", 0, "", nil},
-		{"pass percentage hashed with the spec's salt: in", "g_half", `{"userID":"` + halfIn + `"}`, true, "dst_rule", "stableID", 7, "g_dst", nil},
-		{"pass percentage hashed with the spec's salt: out", "g_half", `{"userID":"` + halfOut + `"}`, false, "default", "userID", 0, "", nil},
-		{"an unknown new config: the next mapping", "g_missing_first", `{"userID":"u"}`, true, "dst_rule", "stableID", 7, "g_dst", nil},
-		{"the rule's own secondary exposures are dropped", "g_gated", `{"userID":"u"}`, true, "dst_rule", "stableID", 7, "g_dst", nil},
-		{"a name with no spec is mapped too", "g_nospec", `{"userID":"u"}`, true, "dst_rule", "stableID", 7, "g_dst", nil},
+		{"started rule passes: the mapped gate", "g_src", `{"userID":"u","country":"US"}`,
+			true, "dst_rule", "stableID", 7, "g_dst", nil},
+		{"conditions fail: the gate itself", "g_src", `{"userID":"u","country":"DE"}`,
+			false, "src_rule", "userID", 1, "", nil},
+		{"not started yet", "g_future", u0, false, "default", "userID", 0, "", nil},
+		{"0%, then an unknown rule", "g_zero", u0, false, "default", "userID", 0, "", nil},
+		{"pass percentage hashed with the spec's salt: in", "g_half", `{"userID":"` + halfIn + `"}`,
+			true, "dst_rule", "stableID", 7, "g_dst", nil},
+		{"pass percentage hashed with the spec's salt: out", "g_half", `{"userID":"` + halfOut + `"}`,
+			false, "default", "userID", 0, "", nil},
+		{"an unknown new config: the next mapping", "g_missing_first", u0,
+			true, "dst_rule", "stableID", 7, "g_dst", nil},
+		{"the rule's own secondary exposures are dropped", "g_gated", u0,
+			true, "dst_rule", "stableID", 7, "g_dst", nil},
+		{"a name with no spec is mapped too", "g_nospec", u0, true, "dst_rule", "stableID", 7, "g_dst", nil},
 		// As Server Core: the nested gate's mapping resets the shared result, so the outer gate
 		// reports the mapped gate's id type, version and overrideConfigName.
 		{"nested mapped gate", "g_outer", `{"userID":"u","country":"US"}`, true, "outer_rule", "stableID", 7, "g_dst",
@@ -146,7 +108,8 @@ func TestConfigMappingConfigsAndLayers(t *testing.T) {
 		t.Errorf("layer: %s %q", l.Value(), l.OverrideConfigName)
 	}
 	// Server Core 0.23.2 names the mapped config in a manual layer exposure only.
-	if px := l.ManualParameterExposure("p"); px.Metadata["overrideConfigName"] != "layer_dst" || px.Metadata["config"] != "layer_src" {
+	px := l.ManualParameterExposure("p")
+	if px.Metadata["overrideConfigName"] != "layer_dst" || px.Metadata["config"] != "layer_src" {
 		t.Errorf("manual layer parameter exposure: %v", px.Metadata)
 	}
 	if px, ok := l.ParameterExposure("p"); !ok || px.Metadata["overrideConfigName"] != "" {
@@ -154,20 +117,22 @@ func TestConfigMappingConfigsAndLayers(t *testing.T) {
 	}
 	// The client initialize response is mapped the same way, under the entity's own name.
 	res := gcir(t, e, `{"userID":"u","country":"US"}`, ClientInitOptions{HashAlgorithm: HashNone})
-	if v := res["dynamic_configs"].(map[string]any)["cfg_src"].(map[string]any)["value"].(map[string]any)["v"]; v != "dst" {
+	configs := res["dynamic_configs"].(map[string]any)
+	if v := configs["cfg_src"].(map[string]any)["value"].(map[string]any)["v"]; v != "dst" {
 		t.Errorf("client initialize response cfg_src: %v", v)
 	}
 	if v := res["feature_gates"].(map[string]any)["g_src"].(map[string]any)["rule_id"]; v != "dst_rule" {
 		t.Errorf("client initialize response g_src: %v", v)
 	}
 	// the mapped experiment's is_experiment_active (Server Core 0.23.2, observed)
-	if v := res["dynamic_configs"].(map[string]any)["exp_src"].(map[string]any)["is_experiment_active"]; v != false {
+	if v := configs["exp_src"].(map[string]any)["is_experiment_active"]; v != false {
 		t.Errorf("client initialize response exp_src is_experiment_active: %v", v)
 	}
 	// The first nested use of a mapped gate in the response resets the result (g_outer reports
 	// the mapped gate's id type); later ones hit Server Core's memo (g_outer2 keeps its own).
 	gates := res["feature_gates"].(map[string]any)
-	if a, b := gates["g_outer"].(map[string]any)["id_type"], gates["g_outer2"].(map[string]any)["id_type"]; a != "stableID" || b != "userID" {
+	a, b := gates["g_outer"].(map[string]any)["id_type"], gates["g_outer2"].(map[string]any)["id_type"]
+	if a != "stableID" || b != "userID" {
 		t.Errorf("client initialize response id types of g_outer, g_outer2: %v %v", a, b)
 	}
 }
