@@ -240,13 +240,19 @@ func (c *evalCtx) evaluateCMAB(cm *cmabConfig) {
 		c.boolv, c.ruleID, c.value = false, ruleIDPrestart, cm.def
 		return
 	}
-	if !c.cmabTargeting(cm) {
+	if passed, ownGroup := c.cmabTargeting(cm); !passed {
 		setMeta()
 		c.boolv, c.ruleID, c.value = false, ruleIDFailsTargeting, cm.def
-		// As Server Core: the group name is what the targeting gate's evaluation left (its
-		// rule's), which its client initialize response reports too.
+		// As Server Core: the group name is what the targeting gate's evaluation left
+		// (getExperiment's, c.groupName), which its client initialize response reports too,
+		// where the gate's nested gates are usually memo hits (the response evaluated the gate
+		// before) that write none (see gcirMemo). Outside a response, GroupName assumes so: the
+		// group of the gate's matching rule.
 		if c.depth == c.resultDepth {
-			c.ruleGroup, c.ruleSplit = c.groupName, false
+			c.ruleGroup, c.ruleSplit = ownGroup, false
+			if c.gcirMemo != nil {
+				c.ruleGroup = c.groupName
+			}
 		}
 		return
 	}
@@ -391,23 +397,27 @@ func jsonText(v Value) string {
 
 // cmabTargeting evaluates a CMAB's targeting gate as Server Core does: a nested gate without
 // the memo, whose exposures stay in the result, followed by its own (segments excepted, and
-// even for an unknown gate).
-func (c *evalCtx) cmabTargeting(cm *cmabConfig) bool {
+// even for an unknown gate). ownGroup is the group name of the gate's matching rule ("" when
+// it fell through).
+func (c *evalCtx) cmabTargeting(cm *cmabConfig) (passed bool, ownGroup string) {
 	if !cm.hasTargeting {
-		return true
+		return true, ""
 	}
 	c.boolv, c.value = false, nil
 	if c.depth >= maxDepth {
 		c.ruleID = ruleIDFailsTargeting
-		return false
+		return false, ""
 	}
 	c.depth++
 	c.evaluateSpec(cm.targetingGate, KindGate, c.s.gates[cm.targetingGate])
 	c.depth--
-	passed := c.boolv
+	passed = c.boolv
+	if c.ruleID != "" && c.ruleID != ruleIDDefault && c.ruleID != ruleIDDisabled {
+		ownGroup = c.groupName
+	}
 	if !strings.HasPrefix(cm.targetingGate, "segment:") {
 		c.sec = append(c.sec,
 			SecondaryExposure{Gate: cm.targetingGate, GateValue: strconv.FormatBool(passed), RuleID: c.ruleID})
 	}
-	return passed
+	return passed, ownGroup
 }

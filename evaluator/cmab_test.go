@@ -119,6 +119,21 @@ func TestCMABGetExperiment(t *testing.T) {
 	}
 }
 
+// A targeting gate that falls through after a nested gate's rule wrote a group name:
+// getExperiment reports it (Server Core's shared result), the client initialize response does
+// not (the response evaluated the gate before, so its nested gate is a memo hit there).
+func TestCMABTargetingGroupCarryOver(t *testing.T) {
+	e := cmabEvaluator(t)
+	r := e.GetExperiment(user(t, `{"userID":"u"}`), "cmab_target_nested")
+	if r.RuleID != "inlineTargetingRules" || r.SDKGroupName != "everyone" || r.GroupName != "" {
+		t.Errorf("rule %q group %q / %q, want inlineTargetingRules everyone / none", r.RuleID, r.SDKGroupName, r.GroupName)
+	}
+	res := gcir(t, e, `{"userID":"u"}`, ClientInitOptions{HashAlgorithm: HashNone})
+	if g, ok := res["dynamic_configs"].(map[string]any)["cmab_target_nested"].(map[string]any)["group_name"]; ok {
+		t.Errorf("client initialize response group_name %v, want none", g)
+	}
+}
+
 func TestCMABFixtureTargetApp(t *testing.T) {
 	e := evaluatorFor(t, "server-core/dcs_target_app_filtering.json", Options{})
 	r := e.GetExperiment(user(t, `{"userID":"u"}`), "cmab_app_a")
