@@ -16,6 +16,7 @@ func (e *Evaluator) CheckGate(u *User, name string) GateResult {
 	return GateResult{
 		Name: name, Value: c.boolv && !c.errored, RuleID: c.resultRuleID(), IDType: c.idType, GroupName: c.resultGroup(),
 		Split: c.resultSplit(), Details: c.details(), SecondaryExposures: copyExposures(c.sec), sampling: c.sampling(u, name),
+		OverrideConfigName: c.overrideName,
 	}
 }
 
@@ -38,7 +39,7 @@ func (e *Evaluator) config(u *User, name string, experiment bool) ConfigResult {
 	defer e.release(c)
 	kind := KindDynamicConfig
 	if experiment {
-		kind = KindExperiment // an experiment override answers get_experiment only, as Server Core
+		kind = KindExperiment // CMAB configs and experiment overrides apply to experiments only
 	}
 	c.evaluate(name, kind)
 	r := ConfigResult{
@@ -46,7 +47,7 @@ func (e *Evaluator) config(u *User, name string, experiment bool) ConfigResult {
 		GroupName: c.resultGroup(), SDKGroupName: c.groupName, Split: c.resultSplit(),
 		Passed: c.boolv && !c.unsupported, IsExperimentActive: c.isExpActive, IsUserInExperiment: c.isExpGroup,
 		IsInLayer: c.isInLayer, Details: c.details(), SecondaryExposures: copyExposures(c.sec), experiment: experiment,
-		sampling: c.sampling(u, name),
+		sampling: c.sampling(u, name), OverrideConfigName: c.overrideName,
 	}
 	if c.hasExplicit {
 		r.ExplicitParameters = c.explicit
@@ -70,6 +71,7 @@ func (e *Evaluator) GetLayer(u *User, name string) LayerResult {
 		ExplicitParameters:            []string{},
 		undelegatedNull:               !c.undelSet,
 		sampling:                      c.sampling(u, name),
+		OverrideConfigName:            c.overrideName,
 	}
 	if c.hasExplicit && c.explicit != nil {
 		r.ExplicitParameters = c.explicit
@@ -104,6 +106,9 @@ func (c *evalCtx) undelegatedLen() int {
 func (c *evalCtx) resultRuleID() string {
 	if c.unsupported {
 		return ""
+	}
+	if c.ruleSuffix != "" {
+		return c.ruleID + c.ruleSuffix
 	}
 	return c.ruleID
 }

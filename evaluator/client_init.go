@@ -127,8 +127,10 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		return hasApps && slices.Contains(apps, appID)
 	}
 	visible := func(sp *spec) bool { return visibleApps(sp.hasTargetApps, sp.targetAppIDs) }
+	gcirMemo := map[string]struct{}{} // see evalCtx.gcirMemo
 	run := func(name string, kind Kind) *evalCtx {
 		c := e.acquire(s, u)
+		c.gcirMemo = gcirMemo
 		if filter {
 			c.appID = appID
 		}
@@ -166,11 +168,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			if !visible(sp) || o.filtered(kind, name) {
 				continue
 			}
-			evalKind := KindExperiment // as Server Core: experiments and autotunes take experiment overrides
-			if kind == KindDynamicConfig {
-				evalKind = KindDynamicConfig
-			}
-			c := run(name, evalKind)
+			c := run(name, configEvalKind(kind))
 			if kind == KindExperiment && o.RemoveExperimentsInLayers && c.isInLayer {
 				e.release(c)
 				continue
@@ -180,8 +178,15 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			e.release(c)
 		}
 	}
+	// CMAB configs, after (and over) the dynamic configs, as autotunes.
+	v2 := initV2Extra{layerExplicit: map[string][]string{}, rawExposures: map[string][]SecondaryExposure{}}
+	e.clientCMABEntries(s, &o, filter, appID, run, func(name string, c *evalCtx) {
+		configs[hash(name)] = idType(c.clientConfigEntry(name, KindAutotune, nil, hash))
+		if o.ResponseFormat == ResponseFormatInitV2 {
+			v2.rawExposures[hash(name)] = copyExposures(c.sec)
+		}
+	})
 	layers := out[sectionLayers].(map[string]any)
-	layerExplicit := map[string][]string{} // init_v2's "ep"
 	for _, name := range s.names[KindLayer] {
 		sp := s.layers[name]
 		if !visible(sp) || o.filtered(KindLayer, name) {
@@ -191,7 +196,7 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		layers[hash(name)] = idType(c.clientLayerEntry(name, hash))
 		ck.layer(name, layers[hash(name)].(map[string]any))
 		if o.ResponseFormat == ResponseFormatInitV2 && c.hasExplicit {
-			layerExplicit[hash(name)] = nonNil(c.explicit)
+			v2.layerExplicit[hash(name)] = nonNil(c.explicit)
 		}
 		e.release(c)
 	}
@@ -206,16 +211,16 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 			return c.boolv && !c.unsupported
 		}, rand.Float64())
 	}
-	return s.finishClientResponse(out, o, ck, layerExplicit, hash)
+	return s.finishClientResponse(out, o, ck, v2, hash)
 }
 
 // finishClientResponse applies the response format and previous_response_hash.
 func (s *Specs) finishClientResponse(out map[string]any, o ClientInitOptions, ck *responseChecksum,
-	layerExplicit map[string][]string, hash func(string) string,
+	v2 initV2Extra, hash func(string) string,
 ) map[string]any {
 	switch {
 	case o.ResponseFormat == ResponseFormatInitV2:
-		toInitV2(out, layerExplicit)
+		toInitV2(out, v2)
 	case ck != nil:
 		full := ck.sum(sessionReplayHash(s.sessionReplay, out, hash))
 		if full == o.PreviousResponseHash {
@@ -226,6 +231,29 @@ func (s *Specs) finishClientResponse(out map[string]any, o ClientInitOptions, ck
 		mapExposures(out)
 	}
 	return out
+}
+
+// configEvalKind is the kind a client initialize response evaluates a dynamic_configs entry
+// as: experiments and autotunes as experiments (CMAB configs apply to them), as Server Core.
+func configEvalKind(kind Kind) Kind {
+	if kind == KindDynamicConfig {
+		return kind
+	}
+	return KindExperiment
+}
+
+// clientCMABEntries evaluates the CMAB configs a client initialize response includes and hands
+// each result to add.
+func (e *Evaluator) clientCMABEntries(s *Specs, o *ClientInitOptions, filter bool, appID string,
+	run func(string, Kind) *evalCtx, add func(string, *evalCtx),
+) {
+	for _, name := range s.cmabNames {
+		if s.cmab[name].clientVisible(o, filter, appID) {
+			c := run(name, KindExperiment)
+			add(name, c)
+			e.release(c)
+		}
+	}
 }
 
 // mapExposures turns a v1 response into Server Core's v2 format (InitializeWithSecondaryExposureMapping):
@@ -396,10 +424,21 @@ func (c *evalCtx) clientConfigEntry(name string, kind Kind, sp *spec, hash func(
 	if kind == KindExperiment {
 		// The spec's, not the shared result's (which a nested gate may have overwritten before a
 		// fall-through): Server Core's client initialize response (0.23.2, observed).
-		entry["is_experiment_active"] = sp.isActive.isTrue()
+		entry["is_experiment_active"] = c.mappedSpec(sp).isActive.isTrue()
 		entry["is_user_in_experiment"] = c.isExpGroup
 	}
 	return entry
+}
+
+// mappedSpec is sp, or the config a config mapping evaluated instead (Server Core 0.23.2's client
+// initialize response reports the mapped experiment's is_experiment_active, observed).
+func (c *evalCtx) mappedSpec(sp *spec) *spec {
+	if c.overrideName != "" {
+		if ms := c.s.configs[c.overrideName]; ms != nil {
+			return ms
+		}
+	}
+	return sp
 }
 
 // clientLayerEntry is the layer_configs entry for layer name, which c has evaluated.
@@ -424,7 +463,7 @@ func (c *evalCtx) clientLayerEntry(name string, hash func(string) string) map[st
 		entry["allocated_experiment_name"] = hash(c.delegate)
 		entry["is_experiment_active"] = c.isExpActive
 		if ds := c.s.configs[c.delegate]; ds != nil {
-			entry["is_experiment_active"] = ds.isActive.isTrue() // as for experiments above
+			entry["is_experiment_active"] = c.mappedSpec(ds).isActive.isTrue() // as for experiments above
 		}
 		entry["is_user_in_experiment"] = c.isExpGroup
 		if c.hasExplicit {

@@ -38,7 +38,8 @@ func sectionNames(res map[string]any, section string) []string {
 func TestClientInitializeResponseAppFiltering(t *testing.T) {
 	e := New(Options{})
 	e.SetSpecs(loadFixture(t, "server-core/dcs_target_app_filtering.json"))
-	all := []string{"config_app_a", "config_app_b", "exp_app_a", "exp_app_b", "gate_app_a", "gate_app_b",
+	all := []string{"cmab_app_a", "cmab_app_b", "config_app_a", "config_app_b",
+		"exp_app_a", "exp_app_b", "gate_app_a", "gate_app_b",
 		"gate_no_target", "layer_app_a", "layer_app_b"}
 	for _, tt := range []struct {
 		name string
@@ -48,9 +49,9 @@ func TestClientInitializeResponseAppFiltering(t *testing.T) {
 		{"no key", ClientInitOptions{}, all},
 		{"unknown client key", ClientInitOptions{ClientSDKKey: "client-unknown"}, all},
 		{"known client key", ClientInitOptions{ClientSDKKey: "client-super-key"},
-			[]string{"config_app_a", "exp_app_a", "gate_app_a", "layer_app_a"}},
+			[]string{"cmab_app_a", "config_app_a", "exp_app_a", "gate_app_a", "layer_app_a"}},
 		{"target app", ClientInitOptions{TargetAppID: "app_b"},
-			[]string{"config_app_b", "exp_app_b", "gate_app_b", "layer_app_b"}},
+			[]string{"cmab_app_b", "config_app_b", "exp_app_b", "gate_app_b", "layer_app_b"}},
 		{"target app no entity has", ClientInitOptions{TargetAppID: "app_z"}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,17 +9,25 @@ import (
 // ResponseFormatInitV2 is Server Core's InitializeV2 client initialize response format.
 const ResponseFormatInitV2 = "init_v2"
 
+// initV2Extra is what the init_v2 format needs beyond a v1 response, by hashed name: the
+// explicit parameters of layers whose result has them, and the secondary exposures of CMAB
+// entries as evaluated (Server Core neither hashes nor de-duplicates them there).
+type initV2Extra struct {
+	layerExplicit map[string][]string
+	rawExposures  map[string][]SecondaryExposure
+}
+
 // toInitV2 rewrites a v1 client initialize response into Server Core's init_v2 format: entries
 // with one- and two-letter keys (r rule ID, omitted when "default"; s secondary exposures; i ID
 // type; v value; p passed; gn group name; ea/ue experiment active / user in experiment; ae
 // allocated experiment; ep explicit parameters; us undelegated secondary exposures), values and
 // secondary exposures stored once in the top-level "values" and "exposures" maps and referred
 // to by ID. Server Core numbers the IDs in its HashMap iteration order, so its IDs change from
-// process to process; ours follow the sections' name order. layerExplicit holds, by hashed
-// layer name, the explicit parameters of layers whose result has them.
+// process to process; ours follow the sections' name order.
 //
 //nolint:goconst // JSON field names, spelled as on the wire
-func toInitV2(out map[string]any, layerExplicit map[string][]string) {
+func toInitV2(out map[string]any, extra initV2Extra) {
+	layerExplicit := extra.layerExplicit
 	exposures := map[string]SecondaryExposure{}
 	exposureIDs := map[SecondaryExposure]string{}
 	values := map[string]json.RawMessage{}
@@ -85,7 +93,10 @@ func toInitV2(out map[string]any, layerExplicit map[string][]string) {
 		}
 		return n
 	})
-	section(sectionConfigs, func(_ string, e map[string]any) map[string]any {
+	section(sectionConfigs, func(hashed string, e map[string]any) map[string]any {
+		if raw, ok := extra.rawExposures[hashed]; ok {
+			e["secondary_exposures"] = raw
+		}
 		n := base(e)
 		n["v"] = valueID(e["value"])
 		if p, ok := e["passed"]; ok { // a dynamic config

@@ -17,12 +17,25 @@ type evalCtx struct {
 	s *Specs
 	u *User
 
-	boolv        bool
-	unsupported  bool
-	errored      bool
-	recognized   bool
-	value        *retVal
-	ruleID       string
+	boolv       bool
+	unsupported bool
+	errored     bool
+	recognized  bool
+	value       *retVal
+	ruleID      string
+	ruleSuffix  string // Server Core's rule_id_suffix (":explore" of a CMAB group), kept until reset
+	// gcirMemo: in a client initialize response, the gates already evaluated as nested gates
+	// by an earlier entity (nil elsewhere). Server Core evaluates a response's entities with one
+	// context whose nested-gate memo outlives each entity (gates first, in its map order): a
+	// later nested use of a gate is a memo hit, which sets the gate's value, rule and exposures
+	// and leaves the rest of the result alone (a config mapping of the gate does not reset it
+	// again, its rules do not write the group name). Which entity comes first follows Server
+	// Core's map order (not reproducible); ours is the response's order.
+	gcirMemo     map[string]struct{}
+	overrideName string // the config a config mapping evaluated instead (overrideConfigName)
+	// topDepth: evaluations at this depth or above finalise as top-level ones (0, or the depth
+	// at which a config mapping reset the result, as Server Core's nested count goes to 0)
+	topDepth     int
 	groupName    string // Server Core's shared field: a fall-through keeps what a nested gate's rule wrote
 	ruleGroup    string // the group name of the rule the result reports ("" on a fall-through)
 	resultDepth  int    // the depth whose rule outcome is the result: 0, or the layer's delegate
@@ -131,10 +144,22 @@ func touch(sp *spec) (x uint8) {
 	return x
 }
 
-// evaluateSpec is evaluate with the spec already looked up (nil: unrecognised).
-func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
+// evaluateSpec is evaluate with the spec already looked up (nil: unrecognised). It reports
+// whether the name was recognised (Server Core's Recognition): a spec, an override, a config mapping
+// that applied or a CMAB.
+func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) bool {
+	// As Server Core: local overrides first, then config mapping, then CMAB, then the spec.
 	if c.applyOverride(name, kind, sp) {
-		return
+		return true
+	}
+	if c.s.mappings != nil && c.applyMapping(name, kind, sp) {
+		return true
+	}
+	if kind == KindExperiment && c.s.cmab != nil {
+		if cm := c.s.cmab[name]; cm != nil {
+			c.evaluateCMAB(cm)
+			return true
+		}
 	}
 	if sp == nil {
 		c.boolv, c.ruleID, c.value = false, "", nil
@@ -143,7 +168,7 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 		} else {
 			c.nestLeak++
 		}
-		return
+		return false
 	}
 	if c.depth == 0 {
 		c.recognized = true
@@ -164,13 +189,13 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 	}
 	if kind == KindLayer && sp.newLayerEval {
 		c.evaluateNewLayer(sp)
-		return
+		return true
 	}
 	for i := range sp.rules {
 		r := &sp.rules[i]
 		c.evalRule(r)
 		if c.unsupported {
-			return
+			return true
 		}
 		if !c.boolv {
 			continue
@@ -180,7 +205,7 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 				c.delegateTo(d.name, ds)
 				// As Server Core: a delegated layer keeps no sampling rate (docs/semantics.md §4.4).
 				c.finalize(sp, nil)
-				return
+				return true
 			}
 		}
 		if c.passes(sp, r) {
@@ -196,7 +221,7 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 		c.isExpGroup = r.isExpGroup.isTrue()
 		c.isExpActive = sp.isActive.isTrue()
 		c.finalize(sp, r)
-		return
+		return true
 	}
 	c.boolv, c.value = sp.def.isTrue, sp.def
 	// groupName is deliberately not reset (Server Core's getExperiment and getLayer show the
@@ -210,6 +235,7 @@ func (c *evalCtx) evaluateSpec(name string, kind Kind, sp *spec) {
 		c.ruleID = ruleIDDisabled
 	}
 	c.finalize(sp, nil)
+	return true
 }
 
 func (c *evalCtx) finalize(sp *spec, r *rule) {
@@ -225,7 +251,7 @@ func (c *evalCtx) finalize(sp *spec, r *rule) {
 	}
 	// As Server Core: with no secondary exposure and no delegation there is no undelegated
 	// list at all (logged as null for a layer's implicit parameters).
-	if c.depth == 0 && !c.undelSet && len(c.sec) > 0 {
+	if c.depth <= c.topDepth && !c.undelSet && len(c.sec) > 0 {
 		c.undelN, c.undelSet = len(c.sec), true
 	}
 }
@@ -264,16 +290,7 @@ func (c *evalCtx) evalRule(r *rule) {
 	c.boolv = all
 }
 
-func (c *evalCtx) passes(sp *spec, r *rule) bool {
-	switch r.passPct {
-	case 100:
-		return true
-	case 0:
-		return false
-	}
-	h := hashRule(sp.salt, r.salt, c.u.unitIDString(r.idType, r.idTypeIsUser))
-	return float64(h%10000) < r.passPct*100
-}
+func (c *evalCtx) passes(sp *spec, r *rule) bool { return c.passesSalt(sp.salt, r) }
 
 func (c *evalCtx) memoized(name string) *memoEntry {
 	if name == "" {
@@ -303,7 +320,18 @@ func (c *evalCtx) nestedGate(cond *condition, fail bool) {
 		saved := c.sec
 		c.sec = nil
 		c.depth++
-		c.evaluateSpec(name, KindGate, c.s.linked(&cond.link, KindGate, name))
+		if _, hit := c.gcirMemo[name]; hit {
+			// Server Core's memo from an earlier entity of the client initialize response:
+			// the gate's value, rule and exposures, nothing else of the result (see gcirMemo)
+			st := c.resultState()
+			c.evaluateSpec(name, KindGate, c.s.linked(&cond.link, KindGate, name))
+			st.restore(c)
+		} else {
+			c.evaluateSpec(name, KindGate, c.s.linked(&cond.link, KindGate, name))
+			if c.gcirMemo != nil && !c.unsupported && name != "" {
+				c.gcirMemo[name] = struct{}{}
+			}
+		}
 		c.depth--
 		if c.unsupported {
 			c.sec = append(saved, c.sec...)

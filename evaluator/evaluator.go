@@ -24,6 +24,9 @@ type Options struct {
 	DisableCountryLookup bool
 	// Now overrides the clock (Unix ms) for current_time conditions; nil = time.Now.
 	Now func() int64
+	// OverrideHits counts the evaluations overrides answered (nil: the evaluator's own
+	// counter); a caller shares one across the evaluators of successive revisions.
+	OverrideHits *atomic.Uint64
 }
 
 // Evaluator evaluates gates, configs, experiments and layers against the current snapshot.
@@ -39,14 +42,17 @@ type Evaluator struct {
 	// snapshot's specs with their overrides.
 	overrides    atomic.Pointer[Overrides]
 	ovMu         sync.Mutex
-	overrideHits atomic.Uint64
+	overrideHits *atomic.Uint64
 }
 
 type idListsBox struct{ l IDLists }
 
 // New returns an Evaluator with no snapshot loaded.
 func New(opts Options) *Evaluator {
-	e := &Evaluator{opts: opts}
+	e := &Evaluator{opts: opts, overrideHits: opts.OverrideHits}
+	if e.overrideHits == nil {
+		e.overrideHits = new(atomic.Uint64)
+	}
 	if len(opts.GlobalCustomFields) > 0 {
 		e.globalCustom = make(map[string]Value, len(opts.GlobalCustomFields))
 		for k, v := range opts.GlobalCustomFields {

@@ -60,6 +60,8 @@ type loader struct {
 	format      string
 	hasUpd      *bool
 	skipped     []string
+	// cmab_configs, overrides and override_rules, read once the condition map is known
+	rawCMAB, rawOverrides, rawOverrideRules []byte
 }
 
 // Load decodes a download_config_specs payload (v2 "dcs-v2" maps or v1 arrays) from r as a
@@ -157,6 +159,15 @@ func (l *loader) finish() error {
 	if l.out.layers, err = l.finishAll(2, l.layers); err != nil {
 		return err
 	}
+	if l.rawCMAB != nil {
+		l.out.cmab = l.loadCMAB(l.rawCMAB)
+		for name := range l.out.cmab {
+			l.out.cmabNames = append(l.out.cmabNames, name)
+		}
+		slices.Sort(l.out.cmabNames)
+	}
+	l.out.mappings = l.loadMappings(l.rawOverrides, l.rawOverrideRules)
+	l.rawCMAB, l.rawOverrides, l.rawOverrideRules = nil, nil, nil
 	return nil
 }
 

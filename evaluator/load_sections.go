@@ -130,9 +130,22 @@ func (l *loader) paramStores() error {
 }
 
 // other reads a top-level field the switch in field does not name: session_replay_info (left
-// unset when it is not an object of the expected shape) or one that is skipped.
+// unset when it is not an object of the expected shape), cmab_configs, overrides and
+// override_rules (kept raw until the condition map is known), or one that is skipped.
 func (l *loader) other(key string) error {
-	if key != "session_replay_info" {
+	var err error
+	switch key {
+	case "cmab_configs":
+		l.rawCMAB, err = l.sc.Capture(nil)
+		return err
+	case "overrides":
+		l.rawOverrides, err = l.sc.Capture(nil)
+		return err
+	case "override_rules":
+		l.rawOverrideRules, err = l.sc.Capture(nil)
+		return err
+	case "session_replay_info":
+	default:
 		return l.sc.Skip()
 	}
 	raw, err := l.sc.Capture(nil)

@@ -47,6 +47,8 @@ type GateResult struct {
 	Split              bool
 	Details            Details
 	SecondaryExposures []SecondaryExposure
+	// OverrideConfigName is the config a config mapping evaluated instead ("" when none).
+	OverrideConfigName string
 
 	sampling *Sampling
 }
@@ -71,6 +73,7 @@ type ConfigResult struct {
 	ExplicitParameters []string
 	Details            Details
 	SecondaryExposures []SecondaryExposure
+	OverrideConfigName string // as GateResult's
 	experiment         bool
 	sampling           *Sampling
 }
@@ -96,6 +99,8 @@ type LayerResult struct {
 	undelegatedNull bool
 	// ParameterRuleIDs maps parameters to the rule that set them (useNewLayerEval layers).
 	ParameterRuleIDs map[string]string
+	// OverrideConfigName: as GateResult's.
+	OverrideConfigName string
 
 	value    *retVal
 	values   map[string][]byte
@@ -172,6 +177,13 @@ func (d Details) metadata(m map[string]string) map[string]string {
 	return m
 }
 
+// overrideName adds a config mapping's overrideConfigName to exposure metadata.
+func overrideName(m map[string]string, name string) {
+	if name != "" {
+		m["overrideConfigName"] = name
+	}
+}
+
 func exposures(list []SecondaryExposure) []SecondaryExposure {
 	if list == nil {
 		return []SecondaryExposure{}
@@ -185,6 +197,7 @@ func (r GateResult) Exposure() Exposure {
 	m["gate"] = r.Name
 	m["gateValue"] = strconv.FormatBool(r.Value)
 	m["ruleID"] = r.RuleID
+	overrideName(m, r.OverrideConfigName)
 	return Exposure{
 		IDType:             r.IDType,
 		EventName:          GateExposureEvent,
@@ -201,6 +214,7 @@ func (r ConfigResult) Exposure() Exposure {
 	m["config"] = r.Name
 	m["ruleID"] = r.RuleID
 	m["rulePassed"] = strconv.FormatBool(r.Passed)
+	overrideName(m, r.OverrideConfigName)
 	// Server Core keys a config's or an experiment's exposure by whether the rule passed, a
 	// manual experiment exposure by whether the user is in the experiment; never with the
 	// unit ID (all three verified against Node).
@@ -224,7 +238,11 @@ func (l LayerResult) ParameterExposure(param string) (Exposure, bool) {
 	if _, ok := l.Get(param); !ok {
 		return Exposure{}, false
 	}
-	return l.parameterExposure(param), true
+	x := l.parameterExposure(param)
+	// As Server Core 0.23.2 (observed): a layer parameter's exposure names no mapped config;
+	// a manual one does.
+	delete(x.Metadata, "overrideConfigName")
+	return x, true
 }
 
 // ManualParameterExposure is the exposure of reading param for a manual exposure: Server Core
@@ -240,6 +258,7 @@ func (l LayerResult) parameterExposure(param string) Exposure {
 	m["ruleID"] = l.RuleID
 	m["parameterName"] = param
 	m["isExplicitParameter"] = strconv.FormatBool(explicit)
+	overrideName(m, l.OverrideConfigName)
 	sec := exposures(l.SecondaryExposures)
 	if explicit {
 		m["allocatedExperiment"] = l.AllocatedExperiment

@@ -53,9 +53,12 @@ type Specs struct {
 	sdkKeysToAppIDs       map[string]string
 	hashedSDKKeysToAppIDs map[string]string
 	experimentToLayer     map[string]string
-	paramStores           map[string]*paramStore // param_stores, decoded
-	sessionReplay         *sessionReplayInfo     // session_replay_info; nil when absent
-	sampling              SamplingConfig         // from sdk_configs
+	paramStores           map[string]*paramStore     // param_stores, decoded
+	sessionReplay         *sessionReplayInfo         // session_replay_info; nil when absent
+	cmab                  map[string]*cmabConfig     // cmab_configs; nil when absent
+	cmabNames             []string                   // cmab's names, sorted
+	mappings              map[string][]configMapping // overrides (config mapping); nil when absent
+	sampling              SamplingConfig             // from sdk_configs
 
 	counts  Counts
 	names   map[Kind][]string
@@ -175,6 +178,10 @@ func (s *Specs) Counts() Counts { return s.counts }
 
 // Names returns the sorted names of one kind of entity.
 func (s *Specs) Names(kind Kind) []string { return s.names[kind] }
+
+// CMABNames returns the sorted names of the payload's cmab_configs (evaluated as experiments
+// by GetExperiment). The slice is shared: do not modify it.
+func (s *Specs) CMABNames() []string { return s.cmabNames }
 
 // Has reports whether an entity of that kind exists.
 func (s *Specs) Has(kind Kind, name string) bool {

@@ -6,7 +6,8 @@
 # over its HTTP API; both log to a loopback sink (hack/bench/exposures/cmd/sink) and compare.py
 # compares the event multisets after the documented normalisations.
 #
-# Env: SEEDS [1 2 3], EDGE [1] (also the -edge payloads), FIXTURES [1], N_USERS [200],
+# Env: SEEDS [1 2 3], EDGE [1] (also the -edge payloads), CMAB [1] (also -cmab -config-mapping(-nested)
+#      payloads), FIXTURES [1], N_USERS [200],
 #      TIER [staging] (environment of both sides), LAYER_PARAMS [all|subset] (what Server Core
 #      reads per get_layer), MANUAL_EXPOSURES [1], OURS_PARAM_NAMES [1] (see drive.js),
 #      GLOBAL_CUSTOM [{"exposurediff_global":"on"}] (Server Core's globalCustomFields; "" = none),
@@ -31,6 +32,7 @@ command -v python3 >/dev/null || { echo "test-exposures: python3 is required"; e
 
 SEEDS=${SEEDS-1 2 3}  # SEEDS= (empty): fixtures only
 EDGE=${EDGE:-1}
+CMAB=${CMAB:-1}
 FIXTURES=${FIXTURES:-1}
 N_USERS=${N_USERS:-200}
 TIER=${TIER:-staging}
@@ -127,10 +129,14 @@ run_case() {
 }
 
 for seed in $SEEDS; do
-  for variant in plain edge; do
+  for variant in plain edge cmab; do
     [[ $variant == edge && $EDGE != 1 ]] && continue
+    [[ $variant == cmab && $CMAB != 1 ]] && continue
     data="$out/data/seed$seed-$variant"
-    "$out/gen" -preset 1mb -seed "$seed" -users "$N_USERS" $([[ $variant == edge ]] && echo -edge) -out "$data" >/dev/null
+    vflags=()
+    [[ $variant == edge ]] && vflags=(-edge)
+    [[ $variant == cmab ]] && vflags=(-cmab -config-mapping -config-mapping-nested)
+    "$out/gen" -preset 1mb -seed "$seed" -users "$N_USERS" "${vflags[@]}" -out "$data" >/dev/null
     key=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['sdk_key'])" "$data/names.json")
     echo "test-exposures: seed $seed $variant"
     run_case "seed$seed-$variant" "$data/dcs_v2.json" "$key" "$data/users.jsonl"

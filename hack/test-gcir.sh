@@ -10,8 +10,10 @@
 #
 # Env: STATSIG_OPERATOR_BIN (a built statsig-operator; default: built here),
 #      STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator] (node_modules), and gcir.js's FIXTURES,
-#      IGNORE, VERBOSE, REPLAY_MISSING_GATE, EXTRA_USERS.
+#      IGNORE, VERBOSE, REPLAY_MISSING_GATE, EXTRA_USERS; GEN_SEEDS [1 2]: also generated payloads
+#      with CMAB configs and config mappings (hack/bench/gen), one per seed (GEN_SEEDS= none).
 set -euo pipefail
+GEN_SEEDS=${GEN_SEEDS-1 2}
 root=$(cd "$(dirname "$0")/.." && pwd)
 src="$root/hack/bench/gcir"
 command -v node >/dev/null && command -v npm >/dev/null || { echo "test-gcir: node and npm are required"; exit 1; }
@@ -53,6 +55,21 @@ if [[ -n "$PARAM_STORE_SEEDS" ]]; then
     echo "test-gcir (generated parameter stores, seeds $PARAM_STORE_SEEDS): $(grep '^TOTAL' "$out/diff-gen.txt")"
   else
     sed -n '1,40p' "$out/diff-gen.txt"; fail=1
+  fi
+fi
+# Generated payloads with CMAB configs and config mappings (hack/bench/gen -cmab -config-mapping;
+# not -config-mapping-nested, with which Server Core's own response depends on its map order).
+if [[ -n "$GEN_SEEDS" && -z "${FIXTURES:-}" ]]; then
+  (cd "$root/hack/bench/gen" && go build -o "$out/gen-bin" ./cmd/gen)
+  mkdir -p "$out/generated"
+  for seed in $GEN_SEEDS; do
+    "$out/gen-bin" -preset 1mb -seed "$seed" -users 10 -cmab -config-mapping -out "$out/gen-$seed" >/dev/null
+    cp "$out/gen-$seed/dcs_v2.json" "$out/generated/gen_cmab_mapping_seed$seed.json"
+  done
+  if node "$harness/gcir.js" "$bin" "$out/generated" "$out" >"$out/diff-generated.txt" 2>&1; then
+    echo "test-gcir (generated, seeds $GEN_SEEDS): $(grep '^TOTAL' "$out/diff-generated.txt")"
+  else
+    sed -n '1,40p' "$out/diff-generated.txt"; fail=1
   fi
 fi
 [[ $fail == 0 ]] || { echo "test-gcir: FAILED (output in $out)"; exit 1; }

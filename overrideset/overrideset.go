@@ -4,17 +4,29 @@
 package overrideset
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/evaluator"
 )
+
+// SpecIndex indexes StatsigOverrides by the StatsigSpec they name (client.MatchingFields).
+const SpecIndex = "statsig-operator.io/override-spec"
+
+// Index registers SpecIndex with the manager's cache, once per manager.
+func Index(ctx context.Context, idx client.FieldIndexer) error {
+	return idx.IndexField(ctx, &flagsv1alpha1.StatsigOverride{}, SpecIndex, func(o client.Object) []string {
+		return []string{o.(*flagsv1alpha1.StatsigOverride).Spec.StatsigSpecName}
+	})
+}
 
 // Convert is the evaluator's form of one override.
 func Convert(o *flagsv1alpha1.StatsigOverride) (evaluator.Override, error) {

@@ -34,6 +34,10 @@ func newEntities(specs *evaluator.Specs) *Entities {
 	}
 	for _, k := range entityKinds {
 		names := specs.Names(k)
+		if k == evaluator.KindExperiment && len(specs.CMABNames()) > 0 {
+			// CMAB configs are experiments (get_experiment consults them)
+			names = append(slices.Clone(names), specs.CMABNames()...)
+		}
 		slices.Sort(names)
 		for _, n := range names {
 			if _, dup := e.kinds[n]; dup {

@@ -139,6 +139,21 @@ func (r *Registry) List() []*Project {
 // Len is the number of served projects.
 func (r *Registry) Len() int { return len(r.index.Load().byName) }
 
+// Notify calls the subscribers for the named project without a new revision: its results
+// changed another way (its overrides).
+func (r *Registry) Notify(name string) {
+	r.mu.Lock()
+	p := r.index.Load().byName[name]
+	listeners := r.listeners
+	r.mu.Unlock()
+	if p == nil {
+		return
+	}
+	for _, fn := range listeners {
+		fn(p.Name, p.Revision)
+	}
+}
+
 // Subscribe calls fn (synchronously, from the writer's goroutine: keep it short) whenever a
 // project is published with a new revision.
 func (r *Registry) Subscribe(fn func(name, revision string)) {

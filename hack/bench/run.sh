@@ -10,7 +10,7 @@
 # Environment knobs (defaults in brackets):
 #   SIZES [1mb 10mb 62mb]  PEERS [go-sdk node-core node-legacy]
 #   REPS [5]  REPS_62MB [3]  EVAL_TARGET [100000 evaluations per entity type]
-#   RESYNCS [2]  LOGGING [disabled|sink]  SEED [1]
+#   RESYNCS [2]  LOGGING [disabled|sink]  SEED [1]  CMAB_VARIANT [1 when node-core is the first peer] (the 1mb-cmab variant)
 #   DUMP_USERS [20] (users per entity in the diff dumps; 62mb uses DUMP_USERS_62MB [5])
 #   NODE_FLAGS [--expose-gc --max-old-space-size=4096]
 #   OUT [hack/bench/results/<timestamp>]
@@ -69,6 +69,14 @@ done
 "$BIN/gen" -preset 1mb -seed "$SEED" -keep-disabled-rules -out "$DATA/1mb-keep-disabled" > "$OUT/gen.1mb-keep-disabled.json"
 "$BIN/gen" -preset 1mb -seed "$SEED" -edge -out "$DATA/1mb-edge" > "$OUT/gen.1mb-edge.json"
 VARIANTS="1mb-keep-disabled 1mb-edge"
+#   1mb-cmab: cmab_configs and config mappings (gen -cmab -config-mapping -config-mapping-nested)
+#   (by default only when Server Core is the first peer, the one the others are diffed against:
+#   the legacy SDKs know neither feature)
+[[ "${PEERS%% *}" == node-core ]] && cmab_default=1 || cmab_default=0
+if [[ "${CMAB_VARIANT:-$cmab_default}" == 1 ]]; then
+  "$BIN/gen" -preset 1mb -seed "$SEED" -cmab -config-mapping -config-mapping-nested -out "$DATA/1mb-cmab" > "$OUT/gen.1mb-cmab.json"
+  VARIANTS="$VARIANTS 1mb-cmab"
+fi
 EDGE_DUMP_USERS="${EDGE_DUMP_USERS:-100}"
 
 # ------------------------------------------------------------------ peers

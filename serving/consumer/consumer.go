@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -34,6 +35,7 @@ import (
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/snapshot"
 	"github.com/statsig-operator/statsig-operator/speclog"
+	"github.com/statsig-operator/statsig-operator/tenancy"
 )
 
 // consumerRefsIndex indexes StatsigSpecs by the Secrets the consumer reads ("ns/name").
@@ -51,8 +53,12 @@ type Consumer struct {
 	eventSink EventSinkFunc
 	namespace string
 
+	// guard decides which namespaces' StatsigOverrides apply (nil: overrides are off).
+	guard *tenancy.Guard
+
 	mu     sync.Mutex
 	loaded map[string]*loadedProject
+	hits   map[string]*atomic.Uint64 // override answers per StatsigSpec
 }
 
 // EventSinkFunc gives a published project its exposure/event sink (nil: nothing is logged).
@@ -70,6 +76,9 @@ type Options struct {
 	Handoff *serving.Handoff
 	// EventSink, when set, gives each published project its event sink.
 	EventSink EventSinkFunc
+	// Overrides applies StatsigOverrides (overrideset.Index must be registered with the
+	// manager first).
+	Overrides bool
 }
 
 // loadedProject is what the consumer last published for a StatsigSpec.
@@ -80,6 +89,7 @@ type loadedProject struct {
 	ids         evaluator.IDLists
 	payload     *serving.Payload
 	fingerprint string // evaluator options and keys
+	overrides   string // overrideset.Set.Fingerprint applied
 }
 
 // New registers a non-leader-elected controller with mgr that keeps the registry in sync
@@ -97,6 +107,7 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 		refs:   o.Refs, registry: o.Registry, handoff: o.Handoff, eventSink: o.EventSink,
 		namespace: namespace,
 		loaded:    map[string]*loadedProject{},
+		hits:      map[string]*atomic.Uint64{},
 	}
 	indexRefs := func(o client.Object) []string { return c.secretRefs(o.(*flagsv1alpha1.StatsigSpec)) }
 	err := mgr.GetFieldIndexer().
@@ -123,13 +134,20 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 		return out
 	})
 	isChunk := predicate.NewTypedPredicateFuncs(func(s *corev1.Secret) bool { return snapshot.IsChunk(s.Labels) })
-	err = ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named("snapshot-consumer").
 		For(&flagsv1alpha1.StatsigSpec{}).
 		WatchesRawSource(source.Kind(mgr.GetCache(), &corev1.Secret{}, chunkToSpec, isChunk)).
 		WatchesRawSource(source.Kind(o.Refs.Cache, &corev1.Secret{}, refToSpecs)).
-		WithOptions(controller.Options{NeedLeaderElection: new(false), MaxConcurrentReconciles: 2}).
-		Complete(c)
+		WithOptions(controller.Options{NeedLeaderElection: new(false), MaxConcurrentReconciles: 2})
+	if o.Overrides {
+		if c.guard, err = tenancy.New(context.Background(), mgr.GetCache()); err != nil {
+			return nil, err
+		}
+		b = b.Watches(&flagsv1alpha1.StatsigOverride{}, overrideToSpec()).
+			WatchesMetadata(tenancy.NamespaceMeta(), namespaceToSpecs(mgr.GetClient()))
+	}
+	err = b.Complete(c)
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +201,20 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	c.mu.Lock()
 	cur := c.loaded[spec.Name]
 	c.mu.Unlock()
+	set := c.overrideSet(ctx, &spec)
+	again := ctrl.Result{RequeueAfter: untilExpiry(set)}
 	if cur != nil && cur.revision == rev && cur.idListsRev == spec.Status.IDListsRevision && cur.fingerprint == fp {
-		return ctrl.Result{}, nil
+		if set.Fingerprint != cur.overrides && set.Fingerprint != "error" {
+			if p := c.registry.Get(spec.Name); p != nil {
+				p.Evaluator.SetOverrides(set.Overrides)
+				c.mu.Lock()
+				cur.overrides = set.Fingerprint
+				c.mu.Unlock()
+				c.registry.Notify(spec.Name)
+				log.Info("Applied overrides", "statsigspec", spec.Name, "active", len(set.Active))
+			}
+		}
+		return again, nil
 	}
 	next, err := c.load(ctx, &spec, cur)
 	if err != nil {
@@ -197,8 +227,18 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 		return ctrl.Result{RequeueAfter: 10 * time.Second}, nil
 	}
 	next.fingerprint = fp
-	ev := evaluator.New(evaluatorOptions(&spec))
+	opts := evaluatorOptions(&spec)
+	opts.OverrideHits = c.hitsFor(spec.Name)
+	ev := evaluator.New(opts)
 	ev.SetSpecs(next.specs)
+	if set.Fingerprint == "error" && cur != nil {
+		set.Fingerprint = cur.overrides
+		if p := c.registry.Get(spec.Name); p != nil {
+			set.Overrides = p.Evaluator.Overrides()
+		}
+	}
+	ev.SetOverrides(set.Overrides)
+	next.overrides = set.Fingerprint
 	if next.ids != nil {
 		ev.SetIDLists(next.ids)
 	}
@@ -215,6 +255,9 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 		p.Events = c.eventSink(&spec, server)
 	}
 	c.registry.Set(p)
+	if cur != nil && cur.revision == next.revision && cur.overrides != next.overrides {
+		c.registry.Notify(spec.Name) // the same revision answers differently
+	}
 	if cur == nil || cur.revision != next.revision {
 		// Decoding a revision leaves garbage of a multiple of the payload; return it to the OS
 		// now (one GC per revision) so the replica's RSS stays close to what it serves.
@@ -226,7 +269,7 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	if cur == nil || cur.revision != next.revision {
 		log.Info("Loaded snapshot", "statsigspec", spec.Name, "revision", next.revision, "bytes", next.payload.Size)
 	}
-	return ctrl.Result{}, nil
+	return again, nil
 }
 
 func revisionOf(p *loadedProject) string {

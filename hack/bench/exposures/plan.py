@@ -23,6 +23,7 @@ import random
 def entities(payload):
     dc = payload.get("dynamic_configs") or {}
     exps = sorted(n for n, s in dc.items() if s.get("entity") == "experiment")
+    exps += sorted(n for n in (payload.get("cmab_configs") or {}) if n not in dc)  # get_experiment only
     cfgs = sorted(n for n, s in dc.items() if s.get("entity") != "experiment")
     gates = sorted((payload.get("feature_gates") or {}).keys())
     layers = {n: sorted((s.get("defaultValue") or {}).keys())

@@ -9,9 +9,8 @@
 // compared), and, when the payload sets a session replay sampling rate, can_record_session and
 // passes_sampling (drawn at random per response by Server Core).
 // Env: TIER=staging sets the environment on both sides; FIXTURES=a.json,b.json limits the fixtures; VERBOSE=1 prints every differing path;
-//      IGNORE [cmab_configs] leaves out of the comparison what is not implemented yet: the
-//      dynamic_configs entries of cmab_configs (param_stores also takes the client format of
-//      parameter stores out); IGNORE= compares everything.
+//      IGNORE [] leaves parts out of the comparison: param_stores (the client format of
+//      parameter stores), cmab_configs (the dynamic_configs entries of cmab_configs).
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
@@ -155,7 +154,7 @@ function checksumDeterministic(payload) {
   return !many(payload.param_stores) && !many(sr.session_recording_event_triggers) &&
     !many(sr.session_recording_exposure_triggers) && !newLayerEval;
 }
-const IGNORE = (process.env.IGNORE ?? 'cmab_configs').split(',').filter(Boolean);
+const IGNORE = (process.env.IGNORE ?? '').split(',').filter(Boolean);
 function djb2(s) {
   let h = 0;
   for (const ch of s) h = (Math.imul(h, 31) + ch.codePointAt(0)) >>> 0;
