@@ -44,8 +44,14 @@ func (e Exposure) DedupeIdentity(identity string, u *User, manual bool) string {
 		return identity + "\x00unit:"
 	}
 	unit := u.UnitID(e.IDType).IDString()
-	if e.unitKeyed && unit != "" {
-		return identity + "\x00typed-unit:" + unit
+	typed := unit
+	if e.IDType == "" && e.EventName == LayerExposureEvent {
+		// An overridden layer has no ID type; Server Core's typed layer exposure is then keyed
+		// with the userID (observed, 0.23.2; its typed config and experiment exposures are not).
+		typed = u.UserID.IDString()
+	}
+	if e.unitKeyed && typed != "" {
+		return identity + "\x00typed-unit:" + typed
 	}
 	return identity + "\x00unit:" + unit
 }
