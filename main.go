@@ -160,6 +160,10 @@ func run(c config) error {
 		return fmt.Errorf("set up the refs cache: %w", err)
 	}
 	registry := serving.NewRegistry()
+	// StatsigOverrides by StatsigSpec: the consumer applies them, the controller reports them.
+	if err := overrideset.Index(context.Background(), mgr.GetFieldIndexer()); err != nil {
+		return fmt.Errorf("index StatsigOverrides: %w", err)
+	}
 	var handoff *serving.Handoff
 	serves := c.endpoint || c.webhook
 	if c.controller && serves {
@@ -169,6 +173,9 @@ func run(c config) error {
 		opts := controllers.Options{Namespace: c.namespace, Refs: refs, Handoff: handoff}
 		if err := controllers.SetupStatsigSpecReconciler(mgr, opts); err != nil {
 			return fmt.Errorf("set up the StatsigSpec controller: %w", err)
+		}
+		if err := controllers.SetupOverrideStatusReconciler(mgr, registry); err != nil {
+			return fmt.Errorf("set up the StatsigOverride status controller: %w", err)
 		}
 	}
 	if serves {
@@ -231,7 +238,8 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 		return endpoint.NewEventSinkFor(l)
 	}
 	cons, err := consumer.New(mgr,
-		consumer.Options{Registry: registry, Refs: d.refs, Handoff: d.handoff, EventSink: eventSink})
+		consumer.Options{Registry: registry, Refs: d.refs, Handoff: d.handoff, EventSink: eventSink, Overrides: true,
+			Metrics: metrics.Registry})
 	if err != nil {
 		return fmt.Errorf("set up the snapshot consumer: %w", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/statsig-operator/statsig-operator/overrideset"
 	"github.com/statsig-operator/statsig-operator/serving"
 	"github.com/statsig-operator/statsig-operator/serving/consumer"
 	"github.com/statsig-operator/statsig-operator/snapshot"
@@ -68,8 +69,10 @@ func startOperator(opts Options) *operator {
 	rec, err := setup(mgr, opts)
 	Expect(err).NotTo(HaveOccurred())
 	reg := serving.NewRegistry()
-	cons, err := consumer.New(mgr, consumer.Options{Registry: reg, Refs: opts.Refs, Handoff: opts.Handoff})
+	Expect(overrideset.Index(ctx, mgr.GetFieldIndexer())).To(Succeed())
+	cons, err := consumer.New(mgr, consumer.Options{Registry: reg, Refs: opts.Refs, Handoff: opts.Handoff, Overrides: true})
 	Expect(err).NotTo(HaveOccurred())
+	Expect(SetupOverrideStatusReconciler(mgr, reg)).To(Succeed())
 	mctx, stop := context.WithCancel(ctx)
 	o := &operator{mgr: mgr, rec: rec, consumer: cons, registry: reg, stop: stop, done: make(chan struct{})}
 	go func() {
@@ -127,7 +130,8 @@ func startConsumerOnly() (*serving.Registry, func()) {
 	reg := serving.NewRegistry()
 	refs, err := snapshot.NewRefs(mgr, testNS)
 	Expect(err).NotTo(HaveOccurred())
-	_, err = consumer.New(mgr, consumer.Options{Registry: reg, Refs: refs})
+	Expect(overrideset.Index(ctx, mgr.GetFieldIndexer())).To(Succeed())
+	_, err = consumer.New(mgr, consumer.Options{Registry: reg, Refs: refs, Overrides: true})
 	Expect(err).NotTo(HaveOccurred())
 	mctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})

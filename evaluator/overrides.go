@@ -352,3 +352,19 @@ func groupValue(sp *spec, group string) *retVal {
 	}
 	return nil
 }
+
+// HasOverridable reports whether the snapshot has the entity an override of kind names.
+func (s *Specs) HasOverridable(kind Kind, name string) bool {
+	if s == nil {
+		return false
+	}
+	switch kind {
+	case KindParameterStore:
+		return s.paramStores[name] != nil
+	case KindExperiment:
+		return s.Has(KindExperiment, name) || s.cmab[name] != nil
+	case KindDynamicConfig:
+		return s.configs[name] != nil
+	}
+	return s.Has(kind, name)
+}

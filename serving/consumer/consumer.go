@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -79,6 +80,8 @@ type Options struct {
 	// Overrides applies StatsigOverrides (overrideset.Index must be registered with the
 	// manager first).
 	Overrides bool
+	// Metrics registers statsig_operator_override_evaluations_total (nil: not registered).
+	Metrics prometheus.Registerer
 }
 
 // loadedProject is what the consumer last published for a StatsigSpec.
@@ -140,6 +143,11 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 		WatchesRawSource(source.Kind(mgr.GetCache(), &corev1.Secret{}, chunkToSpec, isChunk)).
 		WatchesRawSource(source.Kind(o.Refs.Cache, &corev1.Secret{}, refToSpecs)).
 		WithOptions(controller.Options{NeedLeaderElection: new(false), MaxConcurrentReconciles: 2})
+	if o.Metrics != nil {
+		if err := o.Metrics.Register(hitsCollector{c}); err != nil {
+			return nil, fmt.Errorf("consumer: register override metrics: %w", err)
+		}
+	}
 	if o.Overrides {
 		if c.guard, err = tenancy.New(context.Background(), mgr.GetCache()); err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -79,4 +80,21 @@ func untilExpiry(set overrideset.Set) time.Duration {
 		return 0
 	}
 	return time.Until(set.NextExpiry) + 10*time.Millisecond
+}
+
+var hitsDesc = prometheus.NewDesc("statsig_operator_override_evaluations_total",
+	"Evaluations a StatsigOverride answered (top-level results, a nested gate's override included).",
+	[]string{"statsigspec"}, nil)
+
+// hitsCollector exports the per-StatsigSpec override counters, which outlive revisions.
+type hitsCollector struct{ c *Consumer }
+
+func (h hitsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- hitsDesc }
+
+func (h hitsCollector) Collect(ch chan<- prometheus.Metric) {
+	h.c.mu.Lock()
+	defer h.c.mu.Unlock()
+	for name, n := range h.c.hits {
+		ch <- prometheus.MustNewConstMetric(hitsDesc, prometheus.CounterValue, float64(n.Load()), name)
+	}
 }
