@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/inject"
 )
 
@@ -108,6 +109,30 @@ var _ = Describe("Workload controller", Ordered, func() {
 			g.Expect(env(got, "STATSIG_GATE_STABLE")).To(Equal("mine"))
 			g.Expect(got.Spec.Template.Annotations).NotTo(HaveKey(inject.AnnResultsHash))
 		}).Should(Succeed())
+	})
+
+	It("re-rolls a Deployment when an override changes its result, without a new revision", func() {
+		publish("rev-ov", payload(true))
+		d := deployment("apps", "overridden", map[string]string{inject.AnnGates: "new_checkout"})
+		Expect(k8sClient.Create(ctx, d)).To(Succeed())
+		Eventually(func() string { return env(get(d), "STATSIG_GATE_NEW_CHECKOUT") }).Should(Equal("true"))
+		hash := get(d).Spec.Template.Annotations[inject.AnnResultsHash]
+
+		// What the snapshot consumer does when a StatsigOverride changes (serving/consumer).
+		ovs, err := evaluator.NewOverrides([]evaluator.Override{{Kind: evaluator.KindGate, Name: "new_checkout", Gate: false}})
+		Expect(err).NotTo(HaveOccurred())
+		registry.Get("demo").Evaluator.SetOverrides(ovs)
+		registry.Notify("demo")
+		Eventually(func(g Gomega) {
+			got := get(d)
+			g.Expect(env(got, "STATSIG_GATE_NEW_CHECKOUT")).To(Equal("false"))
+			g.Expect(got.Spec.Template.Annotations[inject.AnnResultsHash]).NotTo(Equal(hash))
+		}).Should(Succeed())
+
+		registry.Get("demo").Evaluator.SetOverrides(nil)
+		registry.Notify("demo")
+		Eventually(func() string { return env(get(d), "STATSIG_GATE_NEW_CHECKOUT") }).Should(Equal("true"))
+		Expect(k8sClient.Delete(ctx, d)).To(Succeed())
 	})
 
 	It("references the OFREP key Secret by secretKeyRef, follows a change of it and releases it", func() {
