@@ -242,13 +242,15 @@ var _ = Describe("StatsigSpec CRD", func() {
 		for _, c := range table.ColumnDefinitions {
 			names = append(names, c.Name)
 		}
-		Expect(names).To(Equal([]string{"Name", "Ready", "Revision", "Gates", "Configs", "Experiments", "Last Sync", "Age"}))
+		Expect(names).To(Equal([]string{"Name", "Ready", "Revision", "Gates", "Configs", "Experiments", "Overrides", "Last Sync", "Age"}))
 		Expect(table.Rows).NotTo(BeEmpty())
 	})
 
-	It("is cluster-scoped with short name ssp", func() {
-		crd := testEnv.CRDs[0]
-		Expect(string(crd.Spec.Scope)).To(Equal("Cluster"))
-		Expect(crd.Spec.Names.ShortNames).To(ContainElement("ssp"))
+	It("is cluster-scoped with short name ssp; StatsigOverride is namespaced with short name sov", func() {
+		scopes := map[string]string{}
+		for _, crd := range testEnv.CRDs {
+			scopes[crd.Spec.Names.Kind] = string(crd.Spec.Scope) + "/" + strings.Join(crd.Spec.Names.ShortNames, ",")
+		}
+		Expect(scopes).To(Equal(map[string]string{"StatsigSpec": "Cluster/ssp", "StatsigOverride": "Namespaced/sov"}))
 	})
 })
