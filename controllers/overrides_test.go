@@ -17,18 +17,21 @@ import (
 	"github.com/statsig-operator/statsig-operator/serving"
 )
 
-func gateOverride(ns, name, spec, gate string, value bool, ids ...string) *flagsv1alpha1.StatsigOverride {
+// The override tests' StatsigSpec and team namespace.
+const ovSpec, ovTeam = "ov-project", "team-ov"
+
+func gateOverride(name, gate string, value bool, ids ...string) *flagsv1alpha1.StatsigOverride {
 	return &flagsv1alpha1.StatsigOverride{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ovTeam, Name: name},
 		Spec: flagsv1alpha1.StatsigOverrideSpec{
-			StatsigSpecName: spec, Gate: &flagsv1alpha1.GateOverride{Name: gate, Value: value}, IDs: ids,
+			StatsigSpecName: ovSpec, Gate: &flagsv1alpha1.GateOverride{Name: gate, Value: value}, IDs: ids,
 		},
 	}
 }
 
-func overrideCondition(g Gomega, ns, name, typ string) metav1.ConditionStatus {
+func overrideCondition(g Gomega, name, typ string) metav1.ConditionStatus {
 	var ov flagsv1alpha1.StatsigOverride
-	g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &ov)).To(Succeed())
+	g.Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ovTeam, Name: name}, &ov)).To(Succeed())
 	c := meta.FindStatusCondition(ov.Status.Conditions, typ)
 	if c == nil {
 		return ""
@@ -36,9 +39,9 @@ func overrideCondition(g Gomega, ns, name, typ string) metav1.ConditionStatus {
 	return c.Status
 }
 
-// gateIn evaluates a gate for a userID in the project a registry serves.
-func gateIn(reg *serving.Registry, project, gate, userID string) evaluator.GateResult {
-	p := reg.Get(project)
+// gateIn evaluates a gate for a userID in the override tests' project a registry serves.
+func gateIn(reg *serving.Registry, gate, userID string) evaluator.GateResult {
+	p := reg.Get(ovSpec)
 	if p == nil {
 		return evaluator.GateResult{}
 	}
@@ -46,7 +49,7 @@ func gateIn(reg *serving.Registry, project, gate, userID string) evaluator.GateR
 }
 
 var _ = Describe("StatsigOverrides", Ordered, func() {
-	const spec, gate, team = "ov-project", "always_on_gate", "team-ov"
+	const spec, gate, team = ovSpec, "always_on_gate", ovTeam
 
 	BeforeAll(func() {
 		keySecret("ov-project-key", "secret-ov-project")
@@ -56,20 +59,23 @@ var _ = Describe("StatsigOverrides", Ordered, func() {
 		})).To(Succeed())
 		Expect(k8sClient.Create(ctx, configMapSpec(spec, "ov-project-key", "ov-project-dcs"))).To(Succeed())
 		Expect(k8sClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: team}})).To(Succeed())
-		Eventually(func() bool { return gateIn(op.registry, spec, gate, "u1").Value }, 20*time.Second).Should(BeTrue())
+		Eventually(func() bool { return gateIn(op.registry, gate, "u1").Value }, 20*time.Second).Should(BeTrue())
 	})
 
 	It("rejects every shape CEL can check without the payload", func() {
 		value := runtime.RawExtension{Raw: []byte(`{"a":1}`)}
 		cases := map[string]flagsv1alpha1.StatsigOverrideSpec{
-			"no entity":                  {StatsigSpecName: spec},
-			"two entities":               {StatsigSpecName: spec, Gate: &flagsv1alpha1.GateOverride{Name: "g"}, Layer: &flagsv1alpha1.ValueOverride{Name: "l", Value: value}},
-			"experiment value and group": {StatsigSpecName: spec, Experiment: &flagsv1alpha1.ExperimentOverride{Name: "e", Value: &value, GroupName: "Control"}},
-			"experiment neither":         {StatsigSpecName: spec, Experiment: &flagsv1alpha1.ExperimentOverride{Name: "e"}},
-			"empty entity name":          {StatsigSpecName: spec, Gate: &flagsv1alpha1.GateOverride{Name: ""}},
-			"empty ID":                   {StatsigSpecName: spec, Gate: &flagsv1alpha1.GateOverride{Name: "g"}, IDs: []string{""}},
-			"no StatsigSpec":             {Gate: &flagsv1alpha1.GateOverride{Name: "g"}},
-			"value not an object":        {StatsigSpecName: spec, DynamicConfig: &flagsv1alpha1.ValueOverride{Name: "c", Value: runtime.RawExtension{Raw: []byte(`[1]`)}}},
+			"no entity": {StatsigSpecName: spec},
+			"two entities": {StatsigSpecName: spec, Gate: &flagsv1alpha1.GateOverride{Name: "g"},
+				Layer: &flagsv1alpha1.ValueOverride{Name: "l", Value: value}},
+			"experiment value and group": {StatsigSpecName: spec,
+				Experiment: &flagsv1alpha1.ExperimentOverride{Name: "e", Value: &value, GroupName: "Control"}},
+			"experiment neither": {StatsigSpecName: spec, Experiment: &flagsv1alpha1.ExperimentOverride{Name: "e"}},
+			"empty entity name":  {StatsigSpecName: spec, Gate: &flagsv1alpha1.GateOverride{Name: ""}},
+			"empty ID":           {StatsigSpecName: spec, Gate: &flagsv1alpha1.GateOverride{Name: "g"}, IDs: []string{""}},
+			"no StatsigSpec":     {Gate: &flagsv1alpha1.GateOverride{Name: "g"}},
+			"value not an object": {StatsigSpecName: spec,
+				DynamicConfig: &flagsv1alpha1.ValueOverride{Name: "c", Value: runtime.RawExtension{Raw: []byte(`[1]`)}}},
 		}
 		for name, s := range cases {
 			ov := &flagsv1alpha1.StatsigOverride{ObjectMeta: metav1.ObjectMeta{Namespace: team, GenerateName: "bad-"}, Spec: s}
@@ -78,9 +84,9 @@ var _ = Describe("StatsigOverrides", Ordered, func() {
 	})
 
 	It("applies an override on every replica, reports it, and expires an ID override on time", func() {
-		Expect(k8sClient.Create(ctx, gateOverride(team, "kill-switch", spec, gate, false))).To(Succeed())
+		Expect(k8sClient.Create(ctx, gateOverride("kill-switch", gate, false))).To(Succeed())
 		Eventually(func(g Gomega) {
-			r := gateIn(op.registry, spec, gate, "u1")
+			r := gateIn(op.registry, gate, "u1")
 			g.Expect(r.Value).To(BeFalse())
 			g.Expect(r.RuleID).To(Equal("override"))
 			g.Expect(r.Details.Reason).To(Equal("LocalOverride:Recognized"))
@@ -88,41 +94,42 @@ var _ = Describe("StatsigOverrides", Ordered, func() {
 
 		By("a replica that is not the leader applies it too")
 		reg, stop := startConsumerOnly()
-		Eventually(func() bool { return gateIn(reg, spec, gate, "u1").RuleID == "override" }, 20*time.Second).Should(BeTrue())
+		Eventually(func() bool { return gateIn(reg, gate, "u1").RuleID == "override" }, 20*time.Second).Should(BeTrue())
 		stop()
 
 		By("status: accepted, entity found, not expired; the StatsigSpec counts it and records an Event")
 		Eventually(func(g Gomega) {
-			g.Expect(overrideCondition(g, team, "kill-switch", flagsv1alpha1.OverrideAccepted)).To(Equal(metav1.ConditionTrue))
-			g.Expect(overrideCondition(g, team, "kill-switch", flagsv1alpha1.OverrideEntityFound)).To(Equal(metav1.ConditionTrue))
-			g.Expect(overrideCondition(g, team, "kill-switch", flagsv1alpha1.OverrideExpired)).To(Equal(metav1.ConditionFalse))
+			g.Expect(overrideCondition(g, "kill-switch", flagsv1alpha1.OverrideAccepted)).To(Equal(metav1.ConditionTrue))
+			g.Expect(overrideCondition(g, "kill-switch", flagsv1alpha1.OverrideEntityFound)).To(Equal(metav1.ConditionTrue))
+			g.Expect(overrideCondition(g, "kill-switch", flagsv1alpha1.OverrideExpired)).To(Equal(metav1.ConditionFalse))
 			g.Expect(getSpec(g, spec).Status.ActiveOverrides).To(Equal(int32(1)))
 		}, 10*time.Second, 100*time.Millisecond).Should(Succeed())
-		Eventually(func() int { return len(eventsFor(spec, reasonOverridesChanged)) }, 10*time.Second).Should(BeNumerically(">", 0))
+		Eventually(func() int { return len(eventsFor(spec, reasonOverridesChanged)) }, 10*time.Second).
+			Should(BeNumerically(">", 0))
 
 		By("a newer override for one user's ID wins for that user, until it expires")
-		vip := gateOverride(team, "vip", spec, gate, true, "vip-user")
+		vip := gateOverride("vip", gate, true, "vip-user")
 		expires := metav1.NewTime(time.Now().Add(4 * time.Second).Truncate(time.Second))
 		vip.Spec.ExpiresAt = &expires
 		Expect(k8sClient.Create(ctx, vip)).To(Succeed())
-		Eventually(func() bool { return gateIn(op.registry, spec, gate, "vip-user").Value }, 10*time.Second, 50*time.Millisecond).
+		Eventually(func() bool { return gateIn(op.registry, gate, "vip-user").Value }, 10*time.Second, 50*time.Millisecond).
 			Should(BeTrue())
-		Expect(gateIn(op.registry, spec, gate, "u1").Value).To(BeFalse())
+		Expect(gateIn(op.registry, gate, "u1").Value).To(BeFalse())
 		time.Sleep(time.Until(expires.Time))
 		// The evaluator checks expiresAt itself: no resync needed, within the second.
-		Eventually(func() bool { return gateIn(op.registry, spec, gate, "vip-user").Value }, time.Second, 20*time.Millisecond).
+		Eventually(func() bool { return gateIn(op.registry, gate, "vip-user").Value }, time.Second, 20*time.Millisecond).
 			Should(BeFalse())
 		Eventually(func(g Gomega) {
-			g.Expect(overrideCondition(g, team, "vip", flagsv1alpha1.OverrideExpired)).To(Equal(metav1.ConditionTrue))
+			g.Expect(overrideCondition(g, "vip", flagsv1alpha1.OverrideExpired)).To(Equal(metav1.ConditionTrue))
 			g.Expect(getSpec(g, spec).Status.ActiveOverrides).To(Equal(int32(1)))
 		}, 10*time.Second, 100*time.Millisecond).Should(Succeed())
 	})
 
 	It("reports an override of an entity the revision does not have, and still applies it", func() {
-		Expect(k8sClient.Create(ctx, gateOverride(team, "unknown", spec, "no_such_gate", true))).To(Succeed())
+		Expect(k8sClient.Create(ctx, gateOverride("unknown", "no_such_gate", true))).To(Succeed())
 		Eventually(func(g Gomega) {
-			g.Expect(overrideCondition(g, team, "unknown", flagsv1alpha1.OverrideEntityFound)).To(Equal(metav1.ConditionFalse))
-			g.Expect(gateIn(op.registry, spec, "no_such_gate", "u1").Value).To(BeTrue())
+			g.Expect(overrideCondition(g, "unknown", flagsv1alpha1.OverrideEntityFound)).To(Equal(metav1.ConditionFalse))
+			g.Expect(gateIn(op.registry, "no_such_gate", "u1").Value).To(BeTrue())
 		}, 10*time.Second, 100*time.Millisecond).Should(Succeed())
 	})
 
@@ -131,8 +138,8 @@ var _ = Describe("StatsigOverrides", Ordered, func() {
 		s.Spec.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"statsig-overrides": "allowed"}}
 		Expect(k8sClient.Update(ctx, s)).To(Succeed())
 		Eventually(func(g Gomega) {
-			g.Expect(gateIn(op.registry, spec, gate, "u1").Value).To(BeTrue())
-			g.Expect(overrideCondition(g, team, "kill-switch", flagsv1alpha1.OverrideAccepted)).To(Equal(metav1.ConditionFalse))
+			g.Expect(gateIn(op.registry, gate, "u1").Value).To(BeTrue())
+			g.Expect(overrideCondition(g, "kill-switch", flagsv1alpha1.OverrideAccepted)).To(Equal(metav1.ConditionFalse))
 			g.Expect(getSpec(g, spec).Status.ActiveOverrides).To(Equal(int32(0)))
 		}, 10*time.Second, 100*time.Millisecond).Should(Succeed())
 
@@ -141,16 +148,16 @@ var _ = Describe("StatsigOverrides", Ordered, func() {
 		ns.Labels = map[string]string{"statsig-overrides": "allowed"}
 		Expect(k8sClient.Update(ctx, &ns)).To(Succeed())
 		Eventually(func(g Gomega) {
-			g.Expect(gateIn(op.registry, spec, gate, "u1").Value).To(BeFalse())
-			g.Expect(overrideCondition(g, team, "kill-switch", flagsv1alpha1.OverrideAccepted)).To(Equal(metav1.ConditionTrue))
+			g.Expect(gateIn(op.registry, gate, "u1").Value).To(BeFalse())
+			g.Expect(overrideCondition(g, "kill-switch", flagsv1alpha1.OverrideAccepted)).To(Equal(metav1.ConditionTrue))
 		}, 10*time.Second, 100*time.Millisecond).Should(Succeed())
 	})
 
 	It("stops applying a deleted override", func() {
-		Expect(k8sClient.Delete(ctx, gateOverride(team, "kill-switch", spec, gate, false))).To(Succeed())
-		Expect(k8sClient.Delete(ctx, gateOverride(team, "unknown", spec, "no_such_gate", true))).To(Succeed())
+		Expect(k8sClient.Delete(ctx, gateOverride("kill-switch", gate, false))).To(Succeed())
+		Expect(k8sClient.Delete(ctx, gateOverride("unknown", "no_such_gate", true))).To(Succeed())
 		Eventually(func(g Gomega) {
-			r := gateIn(op.registry, spec, gate, "u1")
+			r := gateIn(op.registry, gate, "u1")
 			g.Expect(r.Value).To(BeTrue())
 			g.Expect(r.RuleID).NotTo(Equal("override"))
 			g.Expect(getSpec(g, spec).Status.ActiveOverrides).To(Equal(int32(0)))

@@ -70,7 +70,8 @@ func startOperator(opts Options) *operator {
 	Expect(err).NotTo(HaveOccurred())
 	reg := serving.NewRegistry()
 	Expect(overrideset.Index(ctx, mgr.GetFieldIndexer())).To(Succeed())
-	cons, err := consumer.New(mgr, consumer.Options{Registry: reg, Refs: opts.Refs, Handoff: opts.Handoff, Overrides: true})
+	cons, err := consumer.New(mgr,
+		consumer.Options{Registry: reg, Refs: opts.Refs, Handoff: opts.Handoff, Overrides: true})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(SetupOverrideStatusReconciler(mgr, reg)).To(Succeed())
 	mctx, stop := context.WithCancel(ctx)

@@ -83,7 +83,8 @@ func (n *nameOverrides) table(kind Kind) idTable {
 	return nil
 }
 
-// NewOverrides validates list and indexes it (list is kept; do not change it afterwards). For the same name, kind and ID, an earlier
+// NewOverrides validates list and indexes it (list is kept: do not change it afterwards). For
+// the same name, kind and ID, an earlier
 // override wins over a later one while it is in force.
 func NewOverrides(list []Override) (*Overrides, error) {
 	o := &Overrides{byName: map[string]*nameOverrides{}}

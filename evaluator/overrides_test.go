@@ -23,6 +23,8 @@ func userJSON(t testing.TB, s string) *User { return mustUser(t, json.RawMessage
 
 // TestOverrides: Server Core's override adapter semantics (the exposure differential,
 // hack/test-exposures.sh, compares them with Server Core on generated payloads).
+//
+//nolint:gocyclo,lll // one table of cases, each with its own checks
 func TestOverrides(t *testing.T) {
 	past, future := time.Now().Add(-time.Minute), time.Now().Add(time.Hour)
 	alice := `{"userID":"alice","customIDs":{"companyID":"acme"}}`
@@ -190,7 +192,8 @@ func BenchmarkCheckGateOverrides(b *testing.B) {
 				list = append(list, Override{Kind: KindGate, Name: fmt.Sprintf("gate_%d", i), Gate: true})
 			}
 			for i := range tc.self {
-				list = append(list, Override{Kind: KindGate, Name: "test_public", Gate: false, IDs: []string{fmt.Sprintf("user_%d", i)}})
+				list = append(list, Override{Kind: KindGate, Name: "test_public", Gate: false,
+					IDs: []string{fmt.Sprintf("user_%d", i)}})
 			}
 			o, err := NewOverrides(list)
 			if err != nil {

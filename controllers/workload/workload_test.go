@@ -119,7 +119,8 @@ var _ = Describe("Workload controller", Ordered, func() {
 		hash := get(d).Spec.Template.Annotations[inject.AnnResultsHash]
 
 		// What the snapshot consumer does when a StatsigOverride changes (serving/consumer).
-		ovs, err := evaluator.NewOverrides([]evaluator.Override{{Kind: evaluator.KindGate, Name: "new_checkout", Gate: false}})
+		ovs, err := evaluator.NewOverrides(
+			[]evaluator.Override{{Kind: evaluator.KindGate, Name: "new_checkout", Gate: false}})
 		Expect(err).NotTo(HaveOccurred())
 		registry.Get("demo").Evaluator.SetOverrides(ovs)
 		registry.Notify("demo")

@@ -212,7 +212,7 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	set := c.overrideSet(ctx, &spec)
 	again := ctrl.Result{RequeueAfter: untilExpiry(set)}
 	if cur != nil && cur.revision == rev && cur.idListsRev == spec.Status.IDListsRevision && cur.fingerprint == fp {
-		if set.Fingerprint != cur.overrides && set.Fingerprint != "error" {
+		if set.Fingerprint != cur.overrides && set.Fingerprint != listFailed {
 			if p := c.registry.Get(spec.Name); p != nil {
 				p.Evaluator.SetOverrides(set.Overrides)
 				c.mu.Lock()
@@ -239,7 +239,7 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	opts.OverrideHits = c.hitsFor(spec.Name)
 	ev := evaluator.New(opts)
 	ev.SetSpecs(next.specs)
-	if set.Fingerprint == "error" && cur != nil {
+	if set.Fingerprint == listFailed && cur != nil {
 		set.Fingerprint = cur.overrides
 		if p := c.registry.Get(spec.Name); p != nil {
 			set.Overrides = p.Evaluator.Overrides()

@@ -47,6 +47,9 @@ func namespaceToSpecs(reader client.Reader) handler.EventHandler {
 	})
 }
 
+// listFailed is the fingerprint of a set that could not be listed: the applied one stays.
+const listFailed = "\x00list failed"
+
 // overrideSet is spec's overrides now, as every replica computes them from its cache.
 func (c *Consumer) overrideSet(ctx context.Context, spec *flagsv1alpha1.StatsigSpec) overrideset.Set {
 	if c.guard == nil {
@@ -54,8 +57,9 @@ func (c *Consumer) overrideSet(ctx context.Context, spec *flagsv1alpha1.StatsigS
 	}
 	var list flagsv1alpha1.StatsigOverrideList
 	if err := c.reader.List(ctx, &list, client.MatchingFields{overrideset.SpecIndex: spec.Name}); err != nil {
-		logf.FromContext(ctx).Error(err, "Failed to list StatsigOverrides; keeping the ones applied", "statsigspec", spec.Name)
-		return overrideset.Set{Fingerprint: "error"}
+		logf.FromContext(ctx).Error(err, "Failed to list StatsigOverrides; keeping the ones applied",
+			"statsigspec", spec.Name)
+		return overrideset.Set{Fingerprint: listFailed}
 	}
 	return overrideset.Build(list.Items, spec.Name, time.Now(), func(ns string) string {
 		return c.guard.Denied(ctx, spec.Name, ns)

@@ -242,7 +242,9 @@ var _ = Describe("StatsigSpec CRD", func() {
 		for _, c := range table.ColumnDefinitions {
 			names = append(names, c.Name)
 		}
-		Expect(names).To(Equal([]string{"Name", "Ready", "Revision", "Gates", "Configs", "Experiments", "Overrides", "Last Sync", "Age"}))
+		Expect(names).To(Equal([]string{
+			"Name", "Ready", "Revision", "Gates", "Configs", "Experiments", "Overrides", "Last Sync", "Age",
+		}))
 		Expect(table.Rows).NotTo(BeEmpty())
 	})
 

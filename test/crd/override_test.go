@@ -23,6 +23,7 @@ func overrideObject(spec map[string]any) *unstructured.Unstructured {
 	}}
 }
 
+//nolint:lll // the validation table reads best one case per line
 var _ = Describe("StatsigOverride CRD", func() {
 	value := map[string]any{"a": 1}
 	DescribeTable("validation",
