@@ -70,7 +70,8 @@ spec: {statsigSpecName: p, gate: {name: g, value: true}}
 metadata: {name: b}
 spec: {statsigSpecName: p, layer: {name: l, value: {x: 1}}}
 `, 2},
-		"List":       {`{"apiVersion":"v1","kind":"List","items":[{"metadata":{"name":"a"},"spec":{"statsigSpecName":"p","gate":{"name":"g","value":true}}}]}`, 1},
+		"List": {`{"apiVersion":"v1","kind":"List","items":[` +
+			`{"metadata":{"name":"a"},"spec":{"statsigSpecName":"p","gate":{"name":"g","value":true}}}]}`, 1},
 		"JSON array": {`[{"metadata":{"name":"a"},"spec":{}},{"metadata":{"name":"b"},"spec":{}}]`, 2},
 		"empty":      {"", 0},
 	}
