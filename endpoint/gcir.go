@@ -104,7 +104,7 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 	o.DynamicConfigFilter, o.HasDynamicConfigFilter = filter(req.DynamicConfigFilter)
 	o.LayerFilter, o.HasLayerFilter = filter(req.LayerFilter)
 	o.ParamStoreFilter, o.HasParamStoreFilter = filter(req.ParamStoreFilter)
-	res := p.Evaluator.ClientInitializeResponse(u.user, o)
+	res := p.Evaluator.ClientInitializeResponseJSON(u.user, o)
 	s.metrics.evaluations.WithLabelValues("client_initialize").Inc()
-	writeJSON(w, http.StatusOK, res)
+	writeRawJSON(w, http.StatusOK, res)
 }

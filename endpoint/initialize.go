@@ -81,9 +81,9 @@ func (s *Server) initialize(w http.ResponseWriter, r *http.Request) {
 	if _, scope := s.reg.Authorize(key); scope == serving.ScopeClient {
 		o.ClientSDKKey = key
 	}
-	res := p.Evaluator.ClientInitializeResponse(u.user, o)
+	res := p.Evaluator.ClientInitializeResponseJSON(u.user, o)
 	s.metrics.evaluations.WithLabelValues("client_initialize").Inc()
-	writeJSON(w, http.StatusOK, res)
+	writeRawJSON(w, http.StatusOK, res)
 }
 
 // withStableID returns the user object raw with customIDs.stableID set to id, unless it

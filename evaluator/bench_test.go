@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -88,4 +89,31 @@ func BenchmarkClientInitializeResponse(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		_ = e.ClientInitializeResponse(u, ClientInitOptions{})
 	}
+}
+
+// BenchmarkClientInitializeResponseJSON is the client initialize response as served: built and
+// JSON-encoded (the eval project; GCIR_BENCH_PAYLOAD=FILE benchmarks that payload instead, for
+// hack/bench/gcir/bench.sh, which times Server Core on the same file in the same run).
+func BenchmarkClientInitializeResponseJSON(b *testing.B) {
+	e, u := benchSetup(b)
+	if f := os.Getenv("GCIR_BENCH_PAYLOAD"); f != "" {
+		r, err := os.Open(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := Load(r, LoadOptions{})
+		_ = r.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.SetSpecs(s)
+		u = mustUser(b, json.RawMessage(
+			`{"userID":"user-1","email":"someone@statsig.com","customIDs":{"companyID":"c-1","stableID":"s-1"}}`))
+	}
+	b.ReportAllocs()
+	var n int
+	for i := 0; i < b.N; i++ {
+		n = len(e.ClientInitializeResponseJSON(u, ClientInitOptions{HashAlgorithm: HashDJB2}))
+	}
+	b.ReportMetric(float64(n), "bytes/response")
 }
