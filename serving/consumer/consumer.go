@@ -214,16 +214,19 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	if server := serverKey(keys); c.eventSink != nil && !spec.Spec.DisableAllLogging && server != "" {
 		p.Events = c.eventSink(&spec, server)
 	}
+	changed := cur == nil || cur.revision != next.revision
 	c.registry.Set(p)
-	if cur == nil || cur.revision != next.revision {
-		// Decoding a revision leaves garbage of a multiple of the payload; return it to the OS
-		// now (one GC per revision) so the replica's RSS stays close to what it serves.
-		memrelease.AfterLoad()
-	}
 	c.mu.Lock()
 	c.loaded[spec.Name] = next
 	c.mu.Unlock()
-	if cur == nil || cur.revision != next.revision {
+	if changed {
+		// Decoding a revision leaves garbage of a multiple of the payload, and the previous
+		// revision (its evaluator snapshot, payload and encodings) is garbage too once
+		// c.loaded and the registry no longer hold it (so the GC runs after the swap, not
+		// before: it used to keep the previous revision's heap until the next GC, minutes
+		// later). Return it all to the OS now, one GC per revision, so the replica's RSS
+		// stays close to what it serves.
+		memrelease.AfterLoad()
 		log.Info("Loaded snapshot", "statsigspec", spec.Name, "revision", next.revision, "bytes", next.payload.Size)
 	}
 	return ctrl.Result{}, nil
