@@ -96,7 +96,8 @@ func setup(mgr ctrl.Manager, opts Options) (*StatsigSpecReconciler, error) {
 		Named(controllerName).
 		For(&flagsv1alpha1.StatsigSpec{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A deleted or edited chunk of the served revision is repaired on the next reconcile.
-		Owns(&corev1.Secret{}, builder.WithPredicates(chunkPredicate())).
+		// Metadata only: the chunks' data is never cached (snapshot.RestrictSecretCache).
+		Owns(&corev1.Secret{}, builder.OnlyMetadata, builder.WithPredicates(chunkPredicate())).
 		WatchesRawSource(source.Kind(refs.Cache, &corev1.Secret{}, mapSecret)).
 		WatchesRawSource(source.Kind(refs.Cache, &corev1.ConfigMap{}, mapConfigMap)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).

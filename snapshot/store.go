@@ -38,10 +38,14 @@ var (
 type Store struct {
 	// Client writes chunks.
 	Client client.Client
-	// Reader reads chunks (the manager's cache, restricted to chunk Secrets).
+	// Reader reads the chunks' metadata (labels and annotations, as
+	// metav1.PartialObjectMetadata): the manager's cache, which holds the chunk Secrets'
+	// metadata only (RestrictSecretCache), never their data.
 	Reader client.Reader
-	// APIReader, when set, double-checks against the apiserver what the cache may not have
-	// caught up with yet (chunks this process just wrote).
+	// APIReader reads chunk data (Read), straight from the apiserver when a revision is
+	// loaded, so the data is held once, by whoever assembled it, and not also in an informer
+	// cache. It also double-checks what the cache may not have caught up with yet (chunks
+	// this process just wrote). When nil, Reader is used for both.
 	APIReader client.Reader
 	// Scheme resolves the owner's kind for owner references.
 	Scheme *runtime.Scheme
@@ -195,55 +199,114 @@ func (s *Store) writeChunk(
 	return int64(len(data) + len(manifest)), nil
 }
 
-// ReadManifest returns the manifest of a stored revision (from its chunk 0).
+// ReadManifest returns the manifest of a stored revision (from its chunk 0's metadata).
 func (s *Store) ReadManifest(ctx context.Context, specName string, kind Kind, rev string) (*Manifest, error) {
-	var sec corev1.Secret
+	sec := chunkMeta()
 	key := client.ObjectKey{Namespace: s.Namespace, Name: ChunkName(specName, kind, rev, 0)}
-	if err := s.Reader.Get(ctx, key, &sec); err != nil {
+	if err := s.Reader.Get(ctx, key, sec); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, fmt.Errorf("%w: revision %s chunk 0 not found", ErrIncomplete, rev)
 		}
 		return nil, err
 	}
-	return manifestOf(&sec, kind, rev)
+	return manifestOf(sec, kind, rev)
 }
 
-func manifestOf(sec *corev1.Secret, kind Kind, rev string) (*Manifest, error) {
-	m, err := decodeManifest(sec.Annotations[AnnotationManifest])
+// chunkMeta is an empty chunk Secret as metadata only: reading it through the manager's
+// client is served by the metadata-only informer of chunk Secrets.
+func chunkMeta() *metav1.PartialObjectMetadata {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	return m
+}
+
+func manifestOf(sec metav1.Object, kind Kind, rev string) (*Manifest, error) {
+	m, err := decodeManifest(sec.GetAnnotations()[AnnotationManifest])
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	if m.Revision != rev || m.Kind != kind {
-		return nil, fmt.Errorf("%w: chunk %s names revision %s", ErrCorrupt, sec.Name, m.Revision)
+		return nil, fmt.Errorf("%w: chunk %s names revision %s", ErrCorrupt, sec.GetName(), m.Revision)
 	}
 	return m, nil
 }
 
+// readParallelism bounds concurrent chunk reads from the apiserver.
+const readParallelism = 4
+
 // Read assembles a stored revision and verifies it against its manifest's sha256. It returns
-// ErrIncomplete when a chunk is missing and ErrCorrupt when the bytes do not match.
+// ErrIncomplete when a chunk is missing and ErrCorrupt when the bytes do not match. The
+// manifest comes from the cache (metadata); the chunks' data is read from the apiserver
+// (APIReader) straight into one buffer of the compressed size: every chunk but the last has
+// the size of chunk 0, so each lands at its offset as it arrives and the chunk Secrets are
+// garbage at once.
 func (s *Store) Read(ctx context.Context, specName string, kind Kind, rev string) (*Manifest, []byte, error) {
 	m, err := s.ReadManifest(ctx, specName, kind, rev)
 	if err != nil {
 		return nil, nil, err
 	}
-	data := make([]byte, 0, m.CompressedSize)
-	for i := 0; i < m.Chunks; i++ {
+	want := s.manifestAnnotation(m)
+	data := make([]byte, m.CompressedSize)
+	// get reads chunk i into data at offset i*size and returns its length.
+	get := func(i, size int) (int, error) {
 		var sec corev1.Secret
 		key := client.ObjectKey{Namespace: s.Namespace, Name: ChunkName(specName, kind, rev, i)}
-		if err := s.Reader.Get(ctx, key, &sec); err != nil {
+		if err := s.apiReader().Get(ctx, key, &sec); err != nil {
 			if apierrors.IsNotFound(err) {
-				return nil, nil, fmt.Errorf("%w: revision %s chunk %d of %d not found", ErrIncomplete, rev, i, m.Chunks)
+				return 0, fmt.Errorf("%w: revision %s chunk %d of %d not found", ErrIncomplete, rev, i, m.Chunks)
 			}
-			return nil, nil, err
+			return 0, err
 		}
-		if sec.Annotations[AnnotationManifest] != s.manifestAnnotation(m) {
-			return nil, nil, fmt.Errorf("%w: chunk %s belongs to another write of revision %s", ErrIncomplete, sec.Name, rev)
+		if sec.Annotations[AnnotationManifest] != want {
+			return 0, fmt.Errorf("%w: chunk %s belongs to another write of revision %s", ErrIncomplete, sec.Name, rev)
 		}
-		data = append(data, sec.Data[DataKey]...)
+		b := sec.Data[DataKey]
+		lo := i * size
+		switch {
+		case i == 0:
+		case i < m.Chunks-1 && len(b) != size, i == m.Chunks-1 && int64(lo+len(b)) != m.CompressedSize:
+			return 0, fmt.Errorf("%w: revision %s chunk %d has %d bytes, not what %d compressed bytes in %d chunks of %d make",
+				ErrCorrupt, rev, i, len(b), m.CompressedSize, m.Chunks, size)
+		}
+		if int64(lo+len(b)) > m.CompressedSize {
+			return 0, fmt.Errorf("%w: revision %s has more than the %d compressed bytes its manifest says",
+				ErrCorrupt, rev, m.CompressedSize)
+		}
+		copy(data[lo:], b)
+		return len(b), nil
 	}
-	if int64(len(data)) != m.CompressedSize {
-		return nil, nil, fmt.Errorf("%w: revision %s has %d compressed bytes, manifest says %d",
-			ErrCorrupt, rev, len(data), m.CompressedSize)
+	size, err := get(0, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Chunks == 1 && int64(size) != m.CompressedSize || m.Chunks > 1 && size == 0 {
+		return nil, nil, fmt.Errorf("%w: revision %s has %d compressed bytes in chunk 0 of %d, manifest says %d",
+			ErrCorrupt, rev, size, m.Chunks, m.CompressedSize)
+	}
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		next = make(chan int)
+	)
+	for range min(readParallelism, m.Chunks-1) {
+		wg.Go(func() {
+			for i := range next {
+				if _, err := get(i, size); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := 1; i < m.Chunks; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
 	}
 	if err := Verify(data, m); err != nil {
 		return nil, nil, err
@@ -256,9 +319,14 @@ func (s *Store) manifestAnnotation(m *Manifest) string {
 	return enc
 }
 
-// Revisions lists the revisions that have chunks stored for the spec and kind. The Secrets
-// may be the cache's own objects: read them, never modify them.
-func (s *Store) Revisions(ctx context.Context, specName string, kind Kind) (map[string][]corev1.Secret, error) {
+// Revisions lists the revisions that have chunks stored for the spec and kind, with their
+// chunks' metadata (the Secrets' data is never read here). The objects may be the cache's
+// own: read them, never modify them.
+func (s *Store) Revisions(
+	ctx context.Context,
+	specName string,
+	kind Kind,
+) (map[string][]metav1.PartialObjectMetadata, error) {
 	return s.revisions(ctx, s.Reader, specName, kind)
 }
 
@@ -267,17 +335,17 @@ func (s *Store) revisions(
 	r client.Reader,
 	specName string,
 	kind Kind,
-) (map[string][]corev1.Secret, error) {
-	var list corev1.SecretList
-	// Without a deep copy: every poll checks the stored revision, and copying its chunks out
-	// of the cache made 12–25 MB of garbage per poll at 62 MB (docs/performance.md). The
+) (map[string][]metav1.PartialObjectMetadata, error) {
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("SecretList"))
+	// Without a deep copy: every poll checks the stored revision (docs/performance.md). The
 	// callers only read labels and annotations.
-	if err := r.List(ctx, &list, client.InNamespace(s.Namespace), client.MatchingLabels{
+	if err := r.List(ctx, list, client.InNamespace(s.Namespace), client.MatchingLabels{
 		LabelSnapshot: labelSnapshotValue, LabelSpec: specLabelValue(specName), LabelKind: string(kind),
 	}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
-	out := map[string][]corev1.Secret{}
+	out := map[string][]metav1.PartialObjectMetadata{}
 	for _, sec := range list.Items {
 		if sec.Annotations[AnnotationSpecName] != specName {
 			continue // a hashed label value shared by another name
@@ -342,8 +410,8 @@ func (s *Store) GC(ctx context.Context, specName string, kind Kind, keep ...stri
 }
 
 // chunkIndex parses a chunk's index label.
-func chunkIndex(sec *corev1.Secret) int {
-	i, err := strconv.Atoi(sec.Labels[LabelIndex])
+func chunkIndex(sec metav1.Object) int {
+	i, err := strconv.Atoi(sec.GetLabels()[LabelIndex])
 	if err != nil {
 		return -1
 	}

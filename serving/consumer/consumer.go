@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -93,8 +94,9 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 	namespace := o.Refs.Namespace()
 	c := &Consumer{
 		reader: mgr.GetClient(),
-		store:  &snapshot.Store{Reader: mgr.GetClient(), Namespace: namespace},
-		refs:   o.Refs, registry: o.Registry, handoff: o.Handoff, eventSink: o.EventSink,
+		// Chunk metadata from the cache (metadata only), chunk data from the apiserver.
+		store: &snapshot.Store{Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Namespace: namespace},
+		refs:  o.Refs, registry: o.Registry, handoff: o.Handoff, eventSink: o.EventSink,
 		namespace: namespace,
 		loaded:    map[string]*loadedProject{},
 	}
@@ -104,7 +106,7 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 	if err != nil {
 		return nil, err
 	}
-	chunkToSpec := handler.TypedEnqueueRequestsFromMapFunc(func(_ context.Context, s *corev1.Secret) []reconcile.Request {
+	chunkToSpec := handler.TypedEnqueueRequestsFromMapFunc(func(_ context.Context, s *metav1.PartialObjectMetadata) []reconcile.Request {
 		if name := s.Annotations[snapshot.AnnotationSpecName]; name != "" {
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: name}}}
 		}
@@ -122,11 +124,17 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 		}
 		return out
 	})
-	isChunk := predicate.NewTypedPredicateFuncs(func(s *corev1.Secret) bool { return snapshot.IsChunk(s.Labels) })
+	isChunk := predicate.NewTypedPredicateFuncs(func(s *metav1.PartialObjectMetadata) bool {
+		return snapshot.IsChunk(s.Labels)
+	})
+	// Chunk Secrets are watched as metadata only: their data is read once per revision by
+	// Store.Read, never cached (snapshot.RestrictSecretCache).
+	chunks := &metav1.PartialObjectMetadata{}
+	chunks.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 	err = ctrl.NewControllerManagedBy(mgr).
 		Named("snapshot-consumer").
 		For(&flagsv1alpha1.StatsigSpec{}).
-		WatchesRawSource(source.Kind(mgr.GetCache(), &corev1.Secret{}, chunkToSpec, isChunk)).
+		WatchesRawSource(source.Kind(mgr.GetCache(), chunks, chunkToSpec, isChunk)).
 		WatchesRawSource(source.Kind(o.Refs.Cache, &corev1.Secret{}, refToSpecs)).
 		WithOptions(controller.Options{NeedLeaderElection: new(false), MaxConcurrentReconciles: 2}).
 		Complete(c)
