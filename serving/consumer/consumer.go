@@ -257,9 +257,17 @@ func (c *Consumer) load(
 	if cur != nil && cur.revision == next.revision {
 		next.specs, next.payload = cur.specs, cur.payload
 	} else {
-		m, data, err := c.store.Read(ctx, spec.Name, snapshot.KindSpecs, next.revision)
+		// The manifest from the cache (chunk 0's metadata); the payload from the controller
+		// of this process when it just stored it, else from the apiserver.
+		m, err := c.store.ReadManifest(ctx, spec.Name, snapshot.KindSpecs, next.revision)
 		if err != nil {
 			return nil, err
+		}
+		data := c.handoff.Compressed(spec.Name, m.SHA256)
+		if int64(len(data)) != m.CompressedSize {
+			if m, data, err = c.store.Read(ctx, spec.Name, snapshot.KindSpecs, next.revision); err != nil {
+				return nil, err
+			}
 		}
 		specs := c.handoff.Specs(spec.Name, m.SHA256)
 		if specs == nil {
