@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -50,6 +51,7 @@ var _ = Describe("Store", func() {
 			Scheme:    k8sClient.Scheme(),
 			Namespace: testNS,
 			ChunkSize: 64 << 10,
+			REST:      secretsREST(),
 		}
 	})
 
@@ -235,3 +237,13 @@ var _ = Describe("Store with the manager's cache", func() {
 		Expect(err).To(MatchError(ErrIncomplete))
 	})
 })
+
+// secretsREST is the REST client the controller gives its Store (chunk creates that discard
+// the apiserver's response).
+func secretsREST() rest.Interface {
+	hc, err := rest.HTTPClientFor(cfg)
+	Expect(err).NotTo(HaveOccurred())
+	rc, err := NewSecretsREST(cfg, hc, k8sClient.Scheme())
+	Expect(err).NotTo(HaveOccurred())
+	return rc
+}
