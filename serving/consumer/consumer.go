@@ -194,6 +194,11 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	if cur != nil && cur.revision == rev && cur.idListsRev == spec.Status.IDListsRevision && cur.fingerprint == fp {
 		return ctrl.Result{}, nil
 	}
+	if cur != nil && cur.revision != rev {
+		// A new revision beside the served one: keep the garbage collector close behind the
+		// load until the swap (memrelease.Tighten), so the peak stays near the two revisions.
+		defer memrelease.Tighten()()
+	}
 	next, err := c.load(ctx, &spec, cur)
 	if err != nil {
 		if errors.Is(err, snapshot.ErrIncomplete) {
