@@ -314,10 +314,10 @@ func (s *Store) Read(ctx context.Context, specName string, kind Kind, rev string
 	want := s.manifestAnnotation(m)
 	data := make([]byte, m.CompressedSize)
 	// get reads chunk i into data at offset i*size and returns its length.
-	get := func(i, size int) (int, error) {
+	get := func(i, size int, rs *chunkReader) (int, error) {
 		var sec corev1.Secret
 		key := client.ObjectKey{Namespace: s.Namespace, Name: ChunkName(specName, kind, rev, i)}
-		if err := s.apiReader().Get(ctx, key, &sec); err != nil {
+		if err := s.getChunk(ctx, key, &sec, rs); err != nil {
 			if apierrors.IsNotFound(err) {
 				return 0, fmt.Errorf("%w: revision %s chunk %d of %d not found", ErrIncomplete, rev, i, m.Chunks)
 			}
@@ -341,7 +341,7 @@ func (s *Store) Read(ctx context.Context, specName string, kind Kind, rev string
 		copy(data[lo:], b)
 		return len(b), nil
 	}
-	size, err := get(0, 0)
+	size, err := get(0, 0, &chunkReader{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -357,8 +357,9 @@ func (s *Store) Read(ctx context.Context, specName string, kind Kind, rev string
 	)
 	for range min(readParallelism, m.Chunks-1) {
 		wg.Go(func() {
+			rs := &chunkReader{}
 			for i := range next {
-				if _, err := get(i, size); err != nil {
+				if _, err := get(i, size, rs); err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()
@@ -378,6 +379,58 @@ func (s *Store) Read(ctx context.Context, specName string, kind Kind, rev string
 		return nil, nil, err
 	}
 	return m, data, nil
+}
+
+// chunkReader is one reader's buffers for chunk GETs through REST, reused chunk after chunk.
+type chunkReader struct {
+	body []byte
+	unk  runtime.Unknown
+}
+
+// getChunk reads a chunk Secret from the apiserver. Through REST (when set) it asks for
+// protobuf and decodes the body from a buffer the reader reuses, so a chunk costs one copy of
+// its data (the Secret's) instead of the typed client's four or five (the growing response
+// body, the envelope, the decoded object, ...): a replica without the controller allocated
+// ~74 MB to read a 12.4 MB revision.
+func (s *Store) getChunk(ctx context.Context, key client.ObjectKey, sec *corev1.Secret, rs *chunkReader) error {
+	if s.REST == nil {
+		return s.apiReader().Get(ctx, key, sec)
+	}
+	res, err := s.REST.Get().Namespace(key.Namespace).Resource("secrets").Name(key.Name).
+		SetHeader("Accept", runtime.ContentTypeProtobuf).Stream(ctx)
+	if err != nil {
+		return err // an apierrors.StatusError (NotFound, ...)
+	}
+	defer func() { _ = res.Close() }()
+	b := rs.body[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := res.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("read snapshot chunk %s: %w", key.Name, err)
+		}
+	}
+	rs.body = b
+	prefix := []byte("k8s\x00")
+	if !bytes.HasPrefix(b, prefix) {
+		return fmt.Errorf("read snapshot chunk %s: not a protobuf response", key.Name)
+	}
+	if err := rs.unk.Unmarshal(b[len(prefix):]); err != nil {
+		return fmt.Errorf("decode snapshot chunk %s: %w", key.Name, err)
+	}
+	if rs.unk.Kind != "Secret" {
+		return fmt.Errorf("decode snapshot chunk %s: got a %s", key.Name, rs.unk.Kind)
+	}
+	if err := sec.Unmarshal(rs.unk.Raw); err != nil {
+		return fmt.Errorf("decode snapshot chunk %s: %w", key.Name, err)
+	}
+	return nil
 }
 
 func (s *Store) manifestAnnotation(m *Manifest) string {

@@ -92,16 +92,22 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 		return nil, errors.New("consumer: Options.Registry and Options.Refs are required")
 	}
 	namespace := o.Refs.Namespace()
+	chunkREST, err := snapshot.NewSecretsREST(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme())
+	if err != nil {
+		return nil, err
+	}
 	c := &Consumer{
 		reader: mgr.GetClient(),
 		// Chunk metadata from the cache (metadata only), chunk data from the apiserver.
-		store: &snapshot.Store{Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Namespace: namespace},
+		store: &snapshot.Store{
+			Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(), REST: chunkREST, Namespace: namespace,
+		},
 		refs:  o.Refs, registry: o.Registry, handoff: o.Handoff, eventSink: o.EventSink,
 		namespace: namespace,
 		loaded:    map[string]*loadedProject{},
 	}
 	indexRefs := func(o client.Object) []string { return c.secretRefs(o.(*flagsv1alpha1.StatsigSpec)) }
-	err := mgr.GetFieldIndexer().
+	err = mgr.GetFieldIndexer().
 		IndexField(context.Background(), &flagsv1alpha1.StatsigSpec{}, consumerRefsIndex, indexRefs)
 	if err != nil {
 		return nil, err
