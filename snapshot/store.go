@@ -403,9 +403,14 @@ func (s *Store) getChunk(ctx context.Context, key client.ObjectKey, sec *corev1.
 	}
 	defer func() { _ = res.Close() }()
 	b := rs.body[:0]
+	if cap(b) == 0 {
+		b = make([]byte, 0, s.chunkSize()+64<<10) // a chunk and its metadata, once per reader
+	}
 	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+		if len(b) == cap(b) { // a larger chunk than this store writes: double
+			nb := make([]byte, len(b), 2*cap(b))
+			copy(nb, b)
+			b = nb
 		}
 		n, err := res.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

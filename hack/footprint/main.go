@@ -21,7 +21,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/statsig-operator/statsig-operator/test/envtestutil"
 	"github.com/statsig-operator/statsig-operator/test/standin"
@@ -53,6 +55,7 @@ func main() {
 	summary := flag.String("summarize", "", "Only print the heap by owner of this heap profile (pprof).")
 	base := flag.String("base", "", "With -summarize: a profile taken earlier, for the allocations in between.")
 	flag.Parse()
+	ctrllog.SetLogger(logr.Discard()) // envtest logs through controller-runtime
 	if *summary != "" {
 		rows, err := summarize(*summary, *base)
 		if err != nil {
