@@ -248,7 +248,8 @@ func printAccount(w io.Writer, r row) error {
 		_, _ = fmt.Fprintf(w, "| %s | %.1f |%s\n", x.name, x.v/1e6, tail)
 	}
 	rss := float64(r.rss << 10)
-	_, _ = fmt.Fprintf(w, "| not accounted for (RSS − the above; runtime memory not all resident counts negative) | %.1f |%s\n",
+	_, _ = fmt.Fprintf(w,
+		"| not accounted for (RSS − the above; runtime memory not all resident counts negative) | %.1f |%s\n",
 		(rss-sum)/1e6, tail)
 	_, _ = fmt.Fprintf(w, "| **RSS** | **%.1f** |%s\n", rss/1e6, tail)
 	return nil

@@ -102,7 +102,7 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 		store: &snapshot.Store{
 			Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(), REST: chunkREST, Namespace: namespace,
 		},
-		refs:  o.Refs, registry: o.Registry, handoff: o.Handoff, eventSink: o.EventSink,
+		refs: o.Refs, registry: o.Registry, handoff: o.Handoff, eventSink: o.EventSink,
 		namespace: namespace,
 		loaded:    map[string]*loadedProject{},
 	}
@@ -112,7 +112,10 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 	if err != nil {
 		return nil, err
 	}
-	chunkToSpec := handler.TypedEnqueueRequestsFromMapFunc(func(_ context.Context, s *metav1.PartialObjectMetadata) []reconcile.Request {
+	chunkToSpec := handler.TypedEnqueueRequestsFromMapFunc(func(
+		_ context.Context,
+		s *metav1.PartialObjectMetadata,
+	) []reconcile.Request {
 		if name := s.Annotations[snapshot.AnnotationSpecName]; name != "" {
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: name}}}
 		}
