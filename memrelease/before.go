@@ -7,7 +7,7 @@ import (
 )
 
 // TightGCPercent is the GC percentage while a revision is replaced (Tighten).
-const TightGCPercent = 10
+const TightGCPercent = 5
 
 var tight struct {
 	sync.Mutex
@@ -17,7 +17,7 @@ var tight struct {
 
 // Tighten lowers the garbage collector's percentage (GOGC) to TightGCPercent until the
 // returned function is called (once; nested calls count), and so starts a collection once
-// the heap is a tenth over what was live. Call it while a new revision is downloaded,
+// the heap is 5% over what was live. Call it while a new revision is downloaded,
 // validated, stored and swapped in beside the one being served: between loads the heap
 // holds up to GOGC% of garbage (the default 100% doubles it), and without it the load's
 // allocations come on top of that garbage and of the old revision; with it the garbage is
