@@ -311,6 +311,12 @@ func (s *Store) Read(ctx context.Context, specName string, kind Kind, rev string
 	if err != nil {
 		return nil, nil, err
 	}
+	if m.Chunks < 1 || m.Chunks > 4096 || m.CompressedSize < 0 || m.CompressedSize > int64(m.Chunks)<<20 {
+		// The buffer below is allocated from the manifest: never trust an absurd size (a
+		// Secret holds at most 1 MiB).
+		return nil, nil, fmt.Errorf("%w: revision %s: manifest says %d compressed bytes in %d chunks",
+			ErrCorrupt, rev, m.CompressedSize, m.Chunks)
+	}
 	want := s.manifestAnnotation(m)
 	data := make([]byte, m.CompressedSize)
 	// get reads chunk i into data at offset i*size and returns its length.
