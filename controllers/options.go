@@ -69,12 +69,16 @@ func setup(mgr ctrl.Manager, opts Options) (*StatsigSpecReconciler, error) {
 	if err := indexRefs(context.Background(), mgr, opts.Namespace); err != nil {
 		return nil, err
 	}
+	chunkREST, err := snapshot.NewSecretsREST(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme())
+	if err != nil {
+		return nil, err
+	}
 	r := &StatsigSpecReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		Store: &snapshot.Store{
 			Client: mgr.GetClient(), Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(),
-			Namespace: opts.Namespace, ChunkSize: opts.ChunkSize, MaxChunks: opts.MaxChunks,
+			Namespace: opts.Namespace, ChunkSize: opts.ChunkSize, MaxChunks: opts.MaxChunks, REST: chunkREST,
 		},
 		Refs:     refs,
 		Recorder: mgr.GetEventRecorder("statsig-operator"),
@@ -92,11 +96,12 @@ func setup(mgr ctrl.Manager, opts Options) (*StatsigSpecReconciler, error) {
 			return specsReferencing(ctx, mgr.GetClient(), "ConfigMap", cm)
 		},
 	)
-	err := ctrl.NewControllerManagedBy(mgr).
+	err = ctrl.NewControllerManagedBy(mgr).
 		Named(controllerName).
 		For(&flagsv1alpha1.StatsigSpec{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A deleted or edited chunk of the served revision is repaired on the next reconcile.
-		Owns(&corev1.Secret{}, builder.WithPredicates(chunkPredicate())).
+		// Metadata only: the chunks' data is never cached (snapshot.RestrictSecretCache).
+		Owns(&corev1.Secret{}, builder.OnlyMetadata, builder.WithPredicates(chunkPredicate())).
 		WatchesRawSource(source.Kind(refs.Cache, &corev1.Secret{}, mapSecret)).
 		WatchesRawSource(source.Kind(refs.Cache, &corev1.ConfigMap{}, mapConfigMap)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).

@@ -34,7 +34,11 @@ func (run *syncRun) compress(open func() (io.ReadCloser, error)) (*snapshot.Blob
 			"Reading the downloaded payload failed (%v): check the operator's temporary directory.", err)
 	}
 	defer func() { _ = body.Close() }()
-	blob, err := snapshot.Compress(body, r.Store.MaxCompressed())
+	var hint int
+	if p := run.spec.Status.Payload; p != nil {
+		hint = int(p.CompressedBytes) // the served revision's: a new one is usually close
+	}
+	blob, err := snapshot.CompressSized(body, r.Store.MaxCompressed(), hint)
 	if err != nil {
 		if errors.Is(err, snapshot.ErrTooLarge) {
 			return nil, failf(flagsv1alpha1.ReasonPayloadTooLarge, err,
@@ -127,7 +131,7 @@ func (run *syncRun) storeSpecs(
 	run.manifest = &m
 	run.storedComplete = true
 	run.state.servedInputs = run.inputs
-	run.r.Opts.Handoff.Offer(run.spec.Name, m.SHA256, run.state.specs)
+	run.r.Opts.Handoff.Offer(run.spec.Name, m.SHA256, run.state.specs, blob.Data)
 	if run.r.Opts.Handoff == nil {
 		// No consumer in this process returns the validation's garbage to the OS after its
 		// swap, so the controller does (one GC per stored revision).

@@ -27,6 +27,9 @@ type syncRun struct {
 	storedComplete bool
 	inputs         string // what this poll fetches with (see specState.servedInputs)
 	key            string // the secret key, for redaction
+	// relaxGC, when set, restores the GC percentage lowered while a new payload replaces the
+	// served one (memrelease.Tighten); syncSpecs calls it when the sync ends.
+	relaxGC func()
 }
 
 // reconcileSpecs polls the config specs when due and returns the wait until the next poll.
@@ -162,6 +165,12 @@ func (run *syncRun) syncSpecs(ctx context.Context, full bool) *syncError {
 		spec.Status.Source = p.source
 		return nil
 	}
+	defer func() {
+		if run.relaxGC != nil {
+			run.relaxGC()
+			run.relaxGC = nil
+		}
+	}()
 	t0 := time.Now()
 	res, fail := run.fetchUpstream(ctx, full)
 	if fail != nil {

@@ -15,6 +15,7 @@ import (
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/memrelease"
 	"github.com/statsig-operator/statsig-operator/statsig"
 )
 
@@ -152,6 +153,17 @@ func (run *syncRun) fetchUpstream(ctx context.Context, full bool) (*fetchResult,
 	var loaded *loadResult
 	prev := run.state.specs
 	resp, err := c.DownloadConfigSpecsStreaming(ctx, run.key, since, initial, func(r io.Reader) error {
+		if prev != nil {
+			// A body past 1 MiB replacing a loaded revision: keep the garbage collector close
+			// behind the load, compression and store until the sync ends (syncSpecs), so they
+			// reuse the space of their garbage instead of raising the peak RSS beside the
+			// served revision (memrelease.Tighten, docs/performance.md).
+			r = memrelease.OnLargeRead(r, 1<<20, func() {
+				if run.relaxGC == nil {
+					run.relaxGC = memrelease.Tighten()
+				}
+			})
+		}
 		specs, err := evaluator.Load(r, evaluator.LoadOptions{Previous: prev})
 		loaded = &loadResult{specs, err}
 		return err

@@ -2,9 +2,11 @@ package memrelease
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"reflect"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,5 +90,47 @@ func TestGoCollectorExportsTheLiveHeap(t *testing.T) {
 	}
 	if names["go_gc_heap_live_bytes"] <= 0 || names["go_memstats_heap_alloc_bytes"] <= 0 {
 		t.Errorf("want go_gc_heap_live_bytes and the memstats gauges, got %v", names)
+	}
+}
+
+func TestOnLargeRead(t *testing.T) {
+	calls := 0
+	small := OnLargeRead(strings.NewReader(`{"has_updates":false}`), 1<<10, func() { calls++ })
+	if _, err := io.ReadAll(small); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 0 {
+		t.Error("a small body called fn")
+	}
+	large := OnLargeRead(strings.NewReader(strings.Repeat("x", 64<<10)), 1<<10, func() { calls++ })
+	if _, err := io.ReadAll(large); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 {
+		t.Errorf("a large body called fn %d times, want once", calls)
+	}
+}
+
+func TestTighten(t *testing.T) {
+	orig := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(orig)
+	r1 := Tighten()
+	r2 := Tighten()
+	if got := debug.SetGCPercent(TightGCPercent); got != TightGCPercent {
+		t.Errorf("GOGC while tightened = %d", got)
+	}
+	r1()
+	r1() // once
+	if got := debug.SetGCPercent(TightGCPercent); got != TightGCPercent {
+		t.Errorf("GOGC after one of two restores = %d", got)
+	}
+	r2()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC after both restores = %d, want 100", got)
+	}
+	debug.SetGCPercent(-1)
+	Tighten()()
+	if got := debug.SetGCPercent(100); got != -1 {
+		t.Errorf("GOGC=off became %d", got)
 	}
 }

@@ -9,8 +9,8 @@ import (
 func TestHandoff(t *testing.T) {
 	a, b := &evaluator.Specs{}, &evaluator.Specs{}
 	h := NewHandoff()
-	h.Offer("p", "sha-a", a)
-	h.Offer("q", "sha-b", b)
+	h.Offer("p", "sha-a", a, []byte("zstd-a"))
+	h.Offer("q", "sha-b", b, nil)
 	for _, tc := range []struct {
 		name, sha string
 		want      *evaluator.Specs
@@ -24,14 +24,20 @@ func TestHandoff(t *testing.T) {
 			t.Errorf("Specs(%q, %q) = %p, want %p", tc.name, tc.sha, got, tc.want)
 		}
 	}
+	if got := string(h.Compressed("p", "sha-a")); got != "zstd-a" {
+		t.Errorf("Compressed(p, sha-a) = %q", got)
+	}
+	if h.Compressed("p", "sha-b") != nil || h.Compressed("q", "sha-b") != nil {
+		t.Error("Compressed returned bytes for another payload or none offered")
+	}
 	h.Forget("p")
 	if h.Specs("p", "sha-a") != nil {
 		t.Error("Forget kept the specs")
 	}
 	var none *Handoff // a process without a controller
-	none.Offer("p", "sha-a", a)
+	none.Offer("p", "sha-a", a, nil)
 	none.Forget("p")
-	if none.Specs("p", "sha-a") != nil {
+	if none.Specs("p", "sha-a") != nil || none.Compressed("p", "sha-a") != nil {
 		t.Error("nil Handoff returned specs")
 	}
 }

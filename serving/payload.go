@@ -59,6 +59,7 @@ func (p *Payload) Gzip() ([]byte, error) {
 		}
 		defer func() { _ = r.Close() }()
 		var buf bytes.Buffer
+		buf.Grow(len(p.zstdData) * 5 / 4) // gzip at BestSpeed: ~1.25× the zstd bytes
 		w, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 		if _, err := io.Copy(w, r); err != nil {
 			p.gzErr = err
@@ -68,7 +69,7 @@ func (p *Payload) Gzip() ([]byte, error) {
 			p.gzErr = err
 			return
 		}
-		p.gzData = buf.Bytes()
+		p.gzData = kept(buf.Bytes())
 	})
 	return p.gzData, p.gzErr
 }
@@ -83,6 +84,7 @@ func (p *Payload) Brotli() ([]byte, error) {
 		}
 		defer func() { _ = r.Close() }()
 		var buf bytes.Buffer
+		buf.Grow(len(p.zstdData) * 17 / 16) // brotli level 5: about the zstd size
 		w := brotli.NewWriterLevel(&buf, 5)
 		if _, err := io.Copy(w, r); err != nil {
 			p.brErr = err
@@ -92,7 +94,16 @@ func (p *Payload) Brotli() ([]byte, error) {
 			p.brErr = err
 			return
 		}
-		p.brData = buf.Bytes()
+		p.brData = kept(buf.Bytes())
 	})
 	return p.brData, p.brErr
+}
+
+// kept returns b, or a copy of it when its buffer is much larger: an encoding is kept for the
+// whole revision, and a buffer grown by doubling can be up to twice what it holds.
+func kept(b []byte) []byte {
+	if cap(b)-len(b) > 64<<10 && cap(b)-len(b) > len(b)/8 {
+		return bytes.Clone(b)
+	}
+	return b
 }

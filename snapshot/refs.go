@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -20,13 +21,32 @@ func ChunkSelector() labels.Selector {
 // RestrictSecretCache makes the manager cache only the snapshot chunk Secrets of namespace
 // instead of every Secret in the cluster. Call it on the manager's cache options in main;
 // other Secrets (keys, payload sources, proxy credentials) are read through Refs.
+//
+// The chunks are watched as metadata only (metav1.PartialObjectMetadata: the consumer's
+// watch, the controller's Owns with builder.OnlyMetadata, Store's lists), so the apiserver
+// sends no chunk data to the informers and no replica keeps a revision's compressed bytes in
+// its cache: Store.Read reads them from the apiserver when a revision is loaded. Should a
+// typed Secret informer ever be started on this cache, its transform drops the data too.
 func RestrictSecretCache(opts *cache.Options, namespace string) {
 	if opts.ByObject == nil {
 		opts.ByObject = map[client.Object]cache.ByObject{}
 	}
 	opts.ByObject[&corev1.Secret{}] = cache.ByObject{
 		Namespaces: map[string]cache.Config{namespace: {LabelSelector: ChunkSelector()}},
+		Transform:  StripChunkData,
 	}
+}
+
+// StripChunkData is a cache transform that keeps a Secret's metadata only (no data, no
+// managed fields).
+func StripChunkData(in any) (any, error) {
+	if sec, ok := in.(*corev1.Secret); ok {
+		sec.Data, sec.StringData = nil, nil
+	}
+	if obj, ok := in.(metav1.Object); ok && obj.GetManagedFields() != nil {
+		obj.SetManagedFields(nil)
+	}
+	return in, nil
 }
 
 // Refs reads the objects a StatsigSpec references (key Secrets, payload ConfigMaps and

@@ -2,14 +2,18 @@ package snapshot
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
@@ -47,6 +51,7 @@ var _ = Describe("Store", func() {
 			Scheme:    k8sClient.Scheme(),
 			Namespace: testNS,
 			ChunkSize: 64 << 10,
+			REST:      secretsREST(),
 		}
 	})
 
@@ -177,3 +182,68 @@ var _ = Describe("Store", func() {
 		Expect(revs).To(BeEmpty(), "nothing is written when the size check fails")
 	})
 })
+
+var _ = Describe("Store with the manager's cache", func() {
+	It("caches chunk metadata only and reads chunk data from the apiserver", func() {
+		opts := cache.Options{Scheme: k8sClient.Scheme()}
+		RestrictSecretCache(&opts, testNS)
+		c, err := cache.New(cfg, opts)
+		Expect(err).NotTo(HaveOccurred())
+		cctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go func() { _ = c.Start(cctx) }()
+		Expect(c.WaitForCacheSync(cctx)).To(BeTrue())
+		store := &Store{
+			Client: k8sClient, Reader: c, APIReader: k8sClient, Scheme: k8sClient.Scheme(),
+			Namespace: testNS, ChunkSize: 64 << 10,
+		}
+		spec := newSpec("store-cached")
+		raw := payload(2<<20, 7)
+		blob, err := Compress(bytes.NewReader(raw), store.MaxCompressed())
+		Expect(err).NotTo(HaveOccurred())
+		res, err := store.Write(ctx, spec, KindSpecs, blob, Manifest{Format: "v2"})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Manifest.Chunks).To(BeNumerically(">", 2))
+
+		By("the metadata-only informer sees every chunk (manifest, completeness)")
+		Eventually(func() error {
+			_, err := store.Complete(ctx, spec.Name, KindSpecs, blob.Revision())
+			return err
+		}, 10*time.Second, 50*time.Millisecond).Should(Succeed())
+		_, data, err := store.Read(ctx, spec.Name, KindSpecs, blob.Revision())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(data).To(Equal(blob.Data))
+		revs, err := store.Revisions(ctx, spec.Name, KindSpecs)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(revs[blob.Revision()]).To(HaveLen(res.Manifest.Chunks))
+
+		By("even a typed read through the cache finds no chunk data (the transform drops it)")
+		Eventually(func(g Gomega) {
+			var list corev1.SecretList
+			g.Expect(c.List(ctx, &list, client.InNamespace(testNS), client.MatchingLabels{LabelSpec: spec.Name})).To(Succeed())
+			g.Expect(list.Items).To(HaveLen(res.Manifest.Chunks))
+			for _, s := range list.Items {
+				g.Expect(s.Data).To(BeEmpty())
+				g.Expect(s.Annotations).To(HaveKey(AnnotationManifest))
+			}
+		}, 10*time.Second, 50*time.Millisecond).Should(Succeed())
+
+		By("a chunk missing on the apiserver is ErrIncomplete, whatever the cache holds")
+		last := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+			Namespace: testNS, Name: ChunkName(spec.Name, KindSpecs, blob.Revision(), res.Manifest.Chunks-1),
+		}}
+		Expect(k8sClient.Delete(ctx, last)).To(Succeed())
+		_, _, err = store.Read(ctx, spec.Name, KindSpecs, blob.Revision())
+		Expect(err).To(MatchError(ErrIncomplete))
+	})
+})
+
+// secretsREST is the REST client the controller gives its Store (chunk creates that discard
+// the apiserver's response).
+func secretsREST() rest.Interface {
+	hc, err := rest.HTTPClientFor(cfg)
+	Expect(err).NotTo(HaveOccurred())
+	rc, err := NewSecretsREST(cfg, hc, k8sClient.Scheme())
+	Expect(err).NotTo(HaveOccurred())
+	return rc
+}

@@ -37,6 +37,15 @@ func (s *spool) Write(p []byte) (int, error) {
 	}
 	s.h.Write(p)
 	if s.f == nil && (s.noDisk || s.size+int64(len(p)) <= s.memLimit || !s.spill()) {
+		if need := len(s.mem) + len(p); need > cap(s.mem) {
+			// Double (append grows large slices by 1.25×, which allocated ~10 MB to reach
+			// the 2 MiB limit), up to the limit while under it.
+			c := max(2*cap(s.mem), need, 64<<10)
+			if int64(need) <= s.memLimit {
+				c = min(c, int(s.memLimit))
+			}
+			s.mem = append(make([]byte, 0, c), s.mem...)
+		}
 		s.mem = append(s.mem, p...)
 		s.size += int64(len(p))
 		return len(p), nil

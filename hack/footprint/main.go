@@ -21,11 +21,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/statsig-operator/statsig-operator/test/envtestutil"
 	"github.com/statsig-operator/statsig-operator/test/standin"
 )
+
+// memProfileRate is -memprofilerate.
+var memProfileRate int
 
 // key is the server key the sample Secret holds and the stand-in accepts.
 const key = "secret-demo"
@@ -40,15 +45,33 @@ func main() {
 	gate := flag.String("gate", "", "Gate to flip for the resync (default: the first gate of the payload).")
 	settle := flag.Duration("settle", 10*time.Second, "How long after a load RSS is compared with the live heap.")
 	maxRatio := flag.Float64("max-ratio", 1.3, "Bound on RSS / live heap at -settle after each load.")
-	dir := flag.String("dir", "", "Directory for logs (default: a temporary one).")
+	dir := flag.String("dir", "", "Directory for logs and heap profiles (default: a temporary one).")
+	serve := flag.Bool("serve", true, "Also measure the standalone `serve` (before the operator).")
+	roles := flag.String("roles", "all", "The measured operator's roles: all (one replica with every role), "+
+		"serve (a replica without the controller: webhook, endpoint and the snapshot consumer; another, "+
+		"unmeasured process runs the controller), or both.")
+	flag.IntVar(&memProfileRate, "memprofilerate", 64<<10,
+		"The operator's heap profile sampling rate in bytes (GODEBUG=memprofilerate; 0: the runtime's 512 KiB).")
+	summary := flag.String("summarize", "", "Only print the heap by owner of this heap profile (pprof).")
+	base := flag.String("base", "", "With -summarize: a profile taken earlier, for the allocations in between.")
 	flag.Parse()
-	if err := run(*operator, *payload, *gate, *dir, *settle, *maxRatio); err != nil {
+	ctrllog.SetLogger(logr.Discard()) // envtest logs through controller-runtime
+	if *summary != "" {
+		rows, err := summarize(*summary, *base)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "footprint:", err)
+			os.Exit(1)
+		}
+		printBreakdown(os.Stdout, "Heap of "+*summary+" by owner:", rows, *base != "")
+		return
+	}
+	if err := run(*operator, *payload, *gate, *dir, *settle, *maxRatio, *serve, *roles); err != nil {
 		fmt.Fprintln(os.Stderr, "footprint:", err)
 		os.Exit(1)
 	}
 }
 
-func run(operator, payload, gate, dir string, settle time.Duration, maxRatio float64) error {
+func run(operator, payload, gate, dir string, settle time.Duration, maxRatio float64, serve bool, roles string) error {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	if dir == "" {
@@ -79,19 +102,34 @@ func run(operator, payload, gate, dir string, settle time.Duration, maxRatio flo
 		return err
 	}
 	var rows []row
-	serveRows, err := measureServe(ctx, operator, payload, dir, settle)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+	if serve {
+		serveRows, err := measureServe(ctx, operator, payload, dir, settle)
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		rows = append(rows, serveRows...)
 	}
-	rows = append(rows, serveRows...)
-	opRows, err := measureOperator(ctx, operator, payload, gate, dir, settle)
-	if err != nil {
-		return fmt.Errorf("operator: %w (logs in %s)", err, dir)
+	for _, serveOnly := range []bool{false, true} {
+		if roles != "both" && (roles == "serve") != serveOnly {
+			continue
+		}
+		opRows, err := measureOperator(ctx, operator, payload, gate, dir, settle, serveOnly)
+		if err != nil {
+			return fmt.Errorf("operator: %w (logs in %s)", err, dir)
+		}
+		rows = append(rows, opRows...)
 	}
-	rows = append(rows, opRows...)
 	fmt.Printf("Measured %s on %s with a %.1f MB payload (`go run ./hack/footprint`).\n\n",
 		time.Now().UTC().Format("2006-01-02"), platform(), float64(info.Size())/1e6)
-	return printTable(rows, maxRatio)
+	err = printTable(rows, maxRatio)
+	for _, r := range rows {
+		if r.profile != "" && r.stats != nil {
+			if perr := printAccount(os.Stdout, r); perr != nil {
+				fmt.Fprintln(os.Stderr, "footprint: heap profile:", perr)
+			}
+		}
+	}
+	return err
 }
 
 // generate writes the 62 MB preset of the repository's payload generator into dir.
@@ -149,7 +187,12 @@ func measureServe(ctx context.Context, operator, payload, dir string, settle tim
 }
 
 // measureOperator runs the operator with every role against envtest and the stand-in.
-func measureOperator(ctx context.Context, operator, payload, gate, dir string, settle time.Duration) ([]row, error) {
+func measureOperator(
+	ctx context.Context,
+	operator, payload, gate, dir string,
+	settle time.Duration,
+	serveOnly bool,
+) ([]row, error) {
 	si := standin.New(standin.Options{Keys: []string{key}})
 	if err := si.SetPayloadFile(standin.V2, payload); err != nil {
 		return nil, err
@@ -178,9 +221,27 @@ func measureOperator(ctx context.Context, operator, payload, gate, dir string, s
 		return nil, err
 	}
 	wh := env.WebhookInstallOptions
-	cmd := exec.CommandContext(
-		ctx,
-		operator,
+	env0 := append(os.Environ(), "KUBECONFIG="+kubeconfig, "POD_NAMESPACE=statsig-system")
+	process, tag := "operator, every role", "operator"
+	if serveOnly {
+		process, tag = "operator, serve only (no controller)", "serve-only"
+		// The controller runs in a process of its own, as the leader would in another pod.
+		leader := exec.CommandContext(ctx, operator,
+			"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:18371",
+			"--namespace=statsig-system", "--webhook=false", "--endpoint=false", "--workload-controller=false")
+		leader.Env = env0
+		leaderLog, err := os.Create(filepath.Join(dir, "controller.log"))
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = leaderLog.Close() }()
+		leader.Stdout, leader.Stderr = leaderLog, leaderLog
+		if err := leader.Start(); err != nil {
+			return nil, err
+		}
+		defer func() { _ = leader.Process.Signal(syscall.SIGTERM); _ = leader.Wait() }()
+	}
+	args := []string{
 		"--leader-elect=false",
 		"--metrics-bind-address=127.0.0.1:18380",
 		"--health-probe-bind-address=127.0.0.1:18381",
@@ -188,12 +249,21 @@ func measureOperator(ctx context.Context, operator, payload, gate, dir string, s
 		"--namespace=statsig-system",
 		"--pprof-bind-address=127.0.0.1:18382",
 		"--cert-mode=external",
-		"--webhook-cert-dir="+wh.LocalServingCertDir,
-		"--webhook-host="+wh.LocalServingHost,
-		"--webhook-port="+strconv.Itoa(wh.LocalServingPort),
-	)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "POD_NAMESPACE=statsig-system")
-	logFile, err := os.Create(filepath.Join(dir, "operator.log"))
+		"--webhook-cert-dir=" + wh.LocalServingCertDir,
+		"--webhook-host=" + wh.LocalServingHost,
+		"--webhook-port=" + strconv.Itoa(wh.LocalServingPort),
+	}
+	if serveOnly {
+		args = append(args, "--controller=false", "--workload-controller=false")
+	}
+	cmd := exec.CommandContext(ctx, operator, args...)
+	cmd.Env = env0
+	if memProfileRate > 0 {
+		// A finer sample than the default 512 KiB, so the breakdown by owner is within a few
+		// percent of the live heap (the snapshot is made of many 32 KiB chunks).
+		cmd.Env = append(cmd.Env, "GODEBUG=memprofilerate="+strconv.Itoa(memProfileRate))
+	}
+	logFile, err := os.Create(filepath.Join(dir, tag+".log"))
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +275,7 @@ func measureOperator(ctx context.Context, operator, payload, gate, dir string, s
 	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
 	p := &sampler{
 		pid: cmd.Process.Pid, metricsURL: "http://127.0.0.1:18380/metrics", log: logFile.Name(), trace: traceFile(dir),
+		pprofURL: "http://127.0.0.1:18382", profDir: dir,
 	}
 	start := time.Now()
 	// Ready and the first revision swapped in (readiness alone may come before it).
@@ -216,7 +287,8 @@ func measureOperator(ctx context.Context, operator, payload, gate, dir string, s
 	first := time.Since(start)
 	p.sampleFor(ctx, settle)
 	rows := make([]row, 0, 2)
-	rows = append(rows, p.row("operator, every role", "after the first sync", first, settle))
+	rows = append(rows, p.row(process, "after the first sync", first, settle))
+	rows[0].profile = p.heapProfile(tag + "-heap-first")
 
 	// A gate flipped upstream: the leader downloads, validates and stores a new revision, the
 	// consumer swaps it in; the peak covers both, the settled figure is taken after the swap.
@@ -231,7 +303,10 @@ func measureOperator(ctx context.Context, operator, payload, gate, dir string, s
 	}
 	resync := time.Since(start)
 	p.sampleFor(ctx, settle)
-	return append(rows, p.row("operator, every role", "after a resync (a gate flipped)", resync, settle)), nil
+	r := p.row(process, "after a resync (a gate flipped)", resync, settle)
+	r.profile = p.heapProfile(tag + "-heap-resync")
+	r.base = rows[0].profile
+	return append(rows, r), nil
 }
 
 // applyProject creates the operator namespace, the key Secret and the sample StatsigSpec

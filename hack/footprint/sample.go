@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -28,7 +29,12 @@ type sampler struct {
 	metricsURL string
 	log        string // the process's log, for counting loaded revisions
 	trace      io.Writer
-	samples    []sample
+	stats      map[string]float64 // the go_* metrics at the last settled moment
+	// pprofURL, when set, is the process's net/http/pprof root: a heap profile is saved in
+	// profDir at each settled moment (after a GC, so inuse is the live heap).
+	pprofURL string
+	profDir  string
+	samples  []sample
 }
 
 func (p *sampler) reset() { p.samples = nil }
@@ -76,7 +82,35 @@ func (p *sampler) sampleFor(ctx context.Context, d time.Duration) {
 	end := time.Now().Add(d)
 	_ = p.until(ctx, d+time.Second, func() bool { return time.Now().After(end) })
 	p.take()
-	p.samples[len(p.samples)-1].live = liveHeap(p.metricsURL)
+	m := scrape(p.metricsURL)
+	p.samples[len(p.samples)-1].live = int64(m["go_gc_heap_live_bytes"])
+	p.stats = m
+}
+
+// heapProfile saves the process's heap profile as name.pb.gz in profDir (gc=1: a GC runs
+// first, so inuse_space is the live heap). It returns the file, or "" without pprof.
+func (p *sampler) heapProfile(name string) string {
+	if p.pprofURL == "" {
+		return ""
+	}
+	res, err := http.Get(p.pprofURL + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		return ""
+	}
+	defer func() { _ = res.Body.Close() }()
+	if res.StatusCode != http.StatusOK {
+		return ""
+	}
+	f := filepath.Join(p.profDir, name+".pb.gz")
+	out, err := os.Create(f)
+	if err != nil {
+		return ""
+	}
+	defer func() { _ = out.Close() }()
+	if _, err := io.Copy(out, res.Body); err != nil {
+		return ""
+	}
+	return f
 }
 
 func (p *sampler) ready(url string) bool {
@@ -94,22 +128,28 @@ func (p *sampler) loads() int {
 	return bytes.Count(b, []byte(`"Loaded snapshot"`))
 }
 
-// liveHeap reads go_gc_heap_live_bytes from a Prometheus text exposition.
-func liveHeap(url string) int64 {
+// scrape reads the unlabelled go_* series of a Prometheus text exposition (the live heap,
+// the runtime's memory statistics).
+func scrape(url string) map[string]float64 {
+	out := map[string]float64{}
 	res, err := http.Get(url)
 	if err != nil {
-		return 0
+		return out
 	}
 	defer func() { _ = res.Body.Close() }()
 	sc := bufio.NewScanner(res.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_gc_heap_live_bytes "); ok {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "go_") || strings.Contains(line, "{") {
+			continue
+		}
+		if k, v, ok := strings.Cut(line, " "); ok {
 			f, _ := strconv.ParseFloat(v, 64)
-			return int64(f)
+			out[k] = f
 		}
 	}
-	return 0
+	return out
 }
 
 // row is one line of the table.
@@ -120,10 +160,13 @@ type row struct {
 	rss, anon, file int64         // KiB, settled
 	live            int64         // bytes, settled
 	settle          time.Duration
+	profile         string             // heap profile at the settled moment ("" without pprof)
+	stats           map[string]float64 // the go_* metrics at the settled moment
+	base            string             // the previous moment's profile: allocations in between are this phase's
 }
 
 func (p *sampler) row(process, moment string, took, settle time.Duration) row {
-	r := row{process: process, moment: moment, took: took, settle: settle}
+	r := row{process: process, moment: moment, took: took, settle: settle, stats: p.stats}
 	if p.trace != nil {
 		for _, s := range p.samples {
 			_, _ = fmt.Fprintf(p.trace, "%q,%q,%s,%d,%d,%d,%d\n", process, moment, s.at.Format("15:04:05.000"),

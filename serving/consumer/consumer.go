@@ -20,6 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
@@ -104,21 +105,31 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 		return nil, errors.New("consumer: Options.Registry and Options.Refs are required")
 	}
 	namespace := o.Refs.Namespace()
+	chunkREST, err := snapshot.NewSecretsREST(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme())
+	if err != nil {
+		return nil, err
+	}
 	c := &Consumer{
 		reader: mgr.GetClient(),
-		store:  &snapshot.Store{Reader: mgr.GetClient(), Namespace: namespace},
-		refs:   o.Refs, registry: o.Registry, handoff: o.Handoff, eventSink: o.EventSink,
+		// Chunk metadata from the cache (metadata only), chunk data from the apiserver.
+		store: &snapshot.Store{
+			Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(), REST: chunkREST, Namespace: namespace,
+		},
+		refs: o.Refs, registry: o.Registry, handoff: o.Handoff, eventSink: o.EventSink,
 		namespace: namespace,
 		loaded:    map[string]*loadedProject{},
 		hits:      map[string]*atomic.Uint64{},
 	}
 	indexRefs := func(o client.Object) []string { return c.secretRefs(o.(*flagsv1alpha1.StatsigSpec)) }
-	err := mgr.GetFieldIndexer().
+	err = mgr.GetFieldIndexer().
 		IndexField(context.Background(), &flagsv1alpha1.StatsigSpec{}, consumerRefsIndex, indexRefs)
 	if err != nil {
 		return nil, err
 	}
-	chunkToSpec := handler.TypedEnqueueRequestsFromMapFunc(func(_ context.Context, s *corev1.Secret) []reconcile.Request {
+	chunkToSpec := handler.TypedEnqueueRequestsFromMapFunc(func(
+		_ context.Context,
+		s *metav1.PartialObjectMetadata,
+	) []reconcile.Request {
 		if name := s.Annotations[snapshot.AnnotationSpecName]; name != "" {
 			return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: name}}}
 		}
@@ -136,11 +147,17 @@ func New(mgr ctrl.Manager, o Options) (*Consumer, error) {
 		}
 		return out
 	})
-	isChunk := predicate.NewTypedPredicateFuncs(func(s *corev1.Secret) bool { return snapshot.IsChunk(s.Labels) })
+	isChunk := predicate.NewTypedPredicateFuncs(func(s *metav1.PartialObjectMetadata) bool {
+		return snapshot.IsChunk(s.Labels)
+	})
+	// Chunk Secrets are watched as metadata only: their data is read once per revision by
+	// Store.Read, never cached (snapshot.RestrictSecretCache).
+	chunks := &metav1.PartialObjectMetadata{}
+	chunks.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("snapshot-consumer").
 		For(&flagsv1alpha1.StatsigSpec{}).
-		WatchesRawSource(source.Kind(mgr.GetCache(), &corev1.Secret{}, chunkToSpec, isChunk)).
+		WatchesRawSource(source.Kind(mgr.GetCache(), chunks, chunkToSpec, isChunk)).
 		WatchesRawSource(source.Kind(o.Refs.Cache, &corev1.Secret{}, refToSpecs)).
 		WithOptions(controller.Options{NeedLeaderElection: new(false), MaxConcurrentReconciles: 2})
 	if o.Metrics != nil {
@@ -224,6 +241,11 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 		}
 		return again, nil
 	}
+	if cur != nil && cur.revision != rev {
+		// A new revision beside the served one: keep the garbage collector close behind the
+		// load until the swap (memrelease.Tighten), so the peak stays near the two revisions.
+		defer memrelease.Tighten()()
+	}
 	next, err := c.load(ctx, &spec, cur)
 	if err != nil {
 		if errors.Is(err, snapshot.ErrIncomplete) {
@@ -262,19 +284,22 @@ func (c *Consumer) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result
 	if server := serverKey(keys); c.eventSink != nil && !spec.Spec.DisableAllLogging && server != "" {
 		p.Events = c.eventSink(&spec, server)
 	}
+	changed := cur == nil || cur.revision != next.revision
 	c.registry.Set(p)
 	if cur != nil && cur.revision == next.revision && cur.overrides != next.overrides {
 		c.registry.Notify(spec.Name) // the same revision answers differently
 	}
-	if cur == nil || cur.revision != next.revision {
-		// Decoding a revision leaves garbage of a multiple of the payload; return it to the OS
-		// now (one GC per revision) so the replica's RSS stays close to what it serves.
-		memrelease.AfterLoad()
-	}
 	c.mu.Lock()
 	c.loaded[spec.Name] = next
 	c.mu.Unlock()
-	if cur == nil || cur.revision != next.revision {
+	if changed {
+		// Decoding a revision leaves garbage of a multiple of the payload, and the previous
+		// revision (its evaluator snapshot, payload and encodings) is garbage too once
+		// c.loaded and the registry no longer hold it (so the GC runs after the swap, not
+		// before: it used to keep the previous revision's heap until the next GC, minutes
+		// later). Return it all to the OS now, one GC per revision, so the replica's RSS
+		// stays close to what it serves.
+		memrelease.AfterLoad()
 		log.Info("Loaded snapshot", "statsigspec", spec.Name, "revision", next.revision, "bytes", next.payload.Size)
 	}
 	return again, nil
@@ -297,9 +322,17 @@ func (c *Consumer) load(
 	if cur != nil && cur.revision == next.revision {
 		next.specs, next.payload = cur.specs, cur.payload
 	} else {
-		m, data, err := c.store.Read(ctx, spec.Name, snapshot.KindSpecs, next.revision)
+		// The manifest from the cache (chunk 0's metadata); the payload from the controller
+		// of this process when it just stored it, else from the apiserver.
+		m, err := c.store.ReadManifest(ctx, spec.Name, snapshot.KindSpecs, next.revision)
 		if err != nil {
 			return nil, err
+		}
+		data := c.handoff.Compressed(spec.Name, m.SHA256)
+		if int64(len(data)) != m.CompressedSize {
+			if m, data, err = c.store.Read(ctx, spec.Name, snapshot.KindSpecs, next.revision); err != nil {
+				return nil, err
+			}
 		}
 		specs := c.handoff.Specs(spec.Name, m.SHA256)
 		if specs == nil {
