@@ -71,6 +71,14 @@ func TestEndpointShedsLoadButAnswersHealth(t *testing.T) {
 	if _, err := pw.Write([]byte(`{"gateName":"test_public",`)); err != nil {
 		t.Fatal(err)
 	}
+	// The slow request holds its budget once the server has admitted it (on a loaded machine
+	// that can take a while after the write returns).
+	for deadline := time.Now().Add(10 * time.Second); srv.load.bytes.Load() < 64<<10; {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow request was never admitted")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	big := `{"gateName":"test_public","user":{"userID":"u"},"pad":"` + strings.Repeat("x", 50<<10) + `"}`
 	req, _ := http.NewRequest("POST", hs.URL+"/v1/check_gate", strings.NewReader(big))
 	req.Header.Set("statsig-api-key", testKey)
