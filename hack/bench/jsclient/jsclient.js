@@ -1,9 +1,9 @@
 'use strict';
 // Real-client differential for the client initialize response: @statsig/js-client (npm)
 // initialized over the network from our endpoint (networkConfig.api → POST /v1/initialize,
-// events → POST /v1/rgstr), against the same client bootstrapped from Server Core's
-// getClientInitializeResponse (@statsig/statsig-node-core) for the same user, client key and
-// hash. Every gate, dynamic config, experiment, layer (each parameter) and parameter store
+// events → POST /v1/rgstr), and bootstrapped from our /v1/get_client_initialize_response,
+// against the same client bootstrapped from Server Core's getClientInitializeResponse
+// (@statsig/statsig-node-core) for the same user, client key and hash. Every gate, dynamic config, experiment, layer (each parameter) and parameter store
 // parameter of each payload fixture is read from both clients and compared (value, rule ID,
 // group name, ID type, allocated experiment); then the exposures each client logged are
 // compared: the bootstrapped client's as it sends them, the networked client's as our
@@ -42,6 +42,23 @@ function canonical(v) {
   if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
   if (v && typeof v === 'object') return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + canonical(v[k])).join(',') + '}';
   return JSON.stringify(v === undefined ? null : v);
+}
+
+// gcirFromOurs is our /v1/get_client_initialize_response for a user, hash and client key.
+function gcirFromOurs(addr, user, hash, clientKey) {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(JSON.stringify({ user, hash, clientSDKKey: clientKey }));
+    const [host, port] = addr.split(':');
+    const req = http.request({ host, port, path: '/v1/get_client_initialize_response', method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': data.length, 'statsig-api-key': SERVER_KEY } }, (res) => {
+      const chunks = [];
+      res.on('data', (d) => chunks.push(d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString())
+        : reject(new Error(`get_client_initialize_response: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -210,17 +227,29 @@ const isExposure = (e) => /^statsig::(gate|config|layer)_exposure$/.test(e.event
             });
             boot.dataAdapter.setData(gcir);
             boot.initializeSync();
+            // A third client bootstrapped from our client initialize response (logging off: the
+            // exposure comparison is between the first two).
+            const oursBoot = new StatsigClient(key, user, {
+              networkConfig: { initializeHashAlgorithm: hash, preventAllNetworkTraffic: true },
+              logLevel: 0, disableStorage: true, loggingEnabled: 'disabled',
+            });
+            oursBoot.dataAdapter.setData(await gcirFromOurs(ours.addr, coreUser, hash, key));
+            oursBoot.initializeSync();
             const a = read(boot, payload);
             const b = read(net, payload);
+            const c = read(oursBoot, payload);
             clients++;
-            for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-              compared++;
-              if (canonical(a[k]) !== canonical(b[k])) {
-                differing++;
-                if (VERBOSE || notes.length < 40) notes.push(`${label} ${k}: core ${JSON.stringify(a[k])} ours ${JSON.stringify(b[k])}`);
+            for (const [side, got] of [['ours over the network', b], ['ours bootstrapped', c]]) {
+              for (const k of new Set([...Object.keys(a), ...Object.keys(got)])) {
+                compared++;
+                if (canonical(a[k]) !== canonical(got[k])) {
+                  differing++;
+                  if (VERBOSE || notes.length < 40) notes.push(`${label} ${k}: core ${JSON.stringify(a[k])} ${side} ${JSON.stringify(got[k])}`);
+                }
               }
             }
             await boot.shutdown();
+            await oursBoot.shutdown();
           }
         }
       }
