@@ -15,6 +15,7 @@ import (
 	flagsv1alpha1 "github.com/statsig-operator/statsig-operator/api/v1alpha1"
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/serving"
+	"github.com/statsig-operator/statsig-operator/test/standin"
 )
 
 // The override tests' StatsigSpec and team namespace.
@@ -161,6 +162,30 @@ var _ = Describe("StatsigOverrides", Ordered, func() {
 			g.Expect(r.Value).To(BeTrue())
 			g.Expect(r.RuleID).NotTo(Equal("override"))
 			g.Expect(getSpec(g, spec).Status.ActiveOverrides).To(Equal(int32(0)))
+		}, 10*time.Second, 100*time.Millisecond).Should(Succeed())
+	})
+
+	It("applies an override created while Statsig is unreachable", func() {
+		srv := startStandin(standin.Options{Keys: []string{"secret-ov-outage"}})
+		Expect(srv.SetPayloadFile(standin.V1, fixtureDCS)).To(Succeed())
+		keySecret("ov-outage-key", "secret-ov-outage")
+		Expect(k8sClient.Create(ctx, statsigSpec("ov-outage", "ov-outage-key", srv, standin.V1))).To(Succeed())
+		Eventually(func() string { return servedRevision("ov-outage") }, 20*time.Second).ShouldNot(BeEmpty())
+		Expect(srv.InjectFault(standin.RouteDCSV1, standin.Fault{Kind: standin.Status500})).To(Succeed())
+		DeferCleanup(srv.ClearFaults)
+		Eventually(func(g Gomega) {
+			g.Expect(condition(getSpec(g, "ov-outage"), flagsv1alpha1.ConditionDegraded).Status).To(Equal(metav1.ConditionTrue))
+		}, 30*time.Second, 100*time.Millisecond).Should(Succeed())
+
+		ov := gateOverride("outage-switch", gate, false)
+		ov.Spec.StatsigSpecName = "ov-outage"
+		Expect(k8sClient.Create(ctx, ov)).To(Succeed())
+		Eventually(func(g Gomega) {
+			p := op.registry.Get("ov-outage")
+			g.Expect(p).NotTo(BeNil())
+			r := p.Evaluator.CheckGate(&evaluator.User{UserID: evaluator.StringValue("u1")}, gate)
+			g.Expect(r.Value).To(BeFalse())
+			g.Expect(r.RuleID).To(Equal("override"))
 		}, 10*time.Second, 100*time.Millisecond).Should(Succeed())
 	})
 
