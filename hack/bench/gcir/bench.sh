@@ -3,7 +3,8 @@
 # our evaluator builds and JSON-encodes the response (go test -bench
 # ClientInitializeResponseJSON with GCIR_BENCH_PAYLOAD) and Server Core's
 # getClientInitializeResponse returns its JSON string (bench.js), for the same user and djb2
-# names. Payloads: the eval project fixture and hack/bench/gen presets (SIZES [1mb 10mb]).
+# names. Payloads: the eval project fixture, hack/bench/gen presets (SIZES [1mb 10mb]) and any
+# EXTRA_PAYLOADS (paths, e.g. a 62 MB `gen -preset 62mb` output).
 # Output: one line per payload, µs per response each and the ratio. docs/performance.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -18,6 +19,7 @@ for size in ${SIZES-1mb 10mb}; do
   "$out/gen" -preset "$size" -seed 1 -users 10 -out "$out/$size" >/dev/null
   payloads+=("$out/$size/dcs_v2.json")
 done
+for p in ${EXTRA_PAYLOADS:-}; do payloads+=("$p"); done
 printf '%-28s %14s %14s %8s %12s\n' payload "ours µs" "core µs" ratio "bytes"
 for p in "${payloads[@]}"; do
   ours=$(cd "$root" && GCIR_BENCH_PAYLOAD="$p" go test -run '^$' -bench 'ClientInitializeResponseJSON$' -benchtime 2s -count 1 ./evaluator/ |
