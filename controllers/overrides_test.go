@@ -136,8 +136,9 @@ var _ = Describe("StatsigOverrides", Ordered, func() {
 
 	It("applies overrides only from namespaces the StatsigSpec's namespaceSelector selects", func() {
 		s := getSpec(Default, spec)
+		orig := s.DeepCopy()
 		s.Spec.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"statsig-overrides": "allowed"}}
-		Expect(k8sClient.Update(ctx, s)).To(Succeed())
+		Expect(k8sClient.Patch(ctx, s, client.MergeFrom(orig))).To(Succeed()) // the status is written concurrently
 		Eventually(func(g Gomega) {
 			g.Expect(gateIn(op.registry, gate, "u1").Value).To(BeTrue())
 			g.Expect(overrideCondition(g, "kill-switch", flagsv1alpha1.OverrideAccepted)).To(Equal(metav1.ConditionFalse))
@@ -146,8 +147,9 @@ var _ = Describe("StatsigOverrides", Ordered, func() {
 
 		var ns corev1.Namespace
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: team}, &ns)).To(Succeed())
+		nsOrig := ns.DeepCopy()
 		ns.Labels = map[string]string{"statsig-overrides": "allowed"}
-		Expect(k8sClient.Update(ctx, &ns)).To(Succeed())
+		Expect(k8sClient.Patch(ctx, &ns, client.MergeFrom(nsOrig))).To(Succeed())
 		Eventually(func(g Gomega) {
 			g.Expect(gateIn(op.registry, gate, "u1").Value).To(BeFalse())
 			g.Expect(overrideCondition(g, "kill-switch", flagsv1alpha1.OverrideAccepted)).To(Equal(metav1.ConditionTrue))
