@@ -33,75 +33,17 @@ func appendJSON(b []byte, v any) []byte {
 		}
 		return append(b, x...)
 	case map[string]any:
-		b = append(b, '{')
-		i := 0
-		for k, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			i++
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSON(b, e)
-		}
-		return append(b, '}')
+		return appendObject(b, x, appendJSON)
 	case map[string]string:
-		b = append(b, '{')
-		i := 0
-		for k, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			i++
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSONString(b, e)
-		}
-		return append(b, '}')
+		return appendObject(b, x, appendJSONString)
 	case []string:
-		b = append(b, '[')
-		for i, s := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, s)
-		}
-		return append(b, ']')
+		return appendArray(b, x, appendJSONString)
 	case []SecondaryExposure:
-		b = append(b, '[')
-		for i, s := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendExposure(b, s)
-		}
-		return append(b, ']')
+		return appendArray(b, x, appendExposure)
 	case map[string]SecondaryExposure:
-		b = append(b, '{')
-		i := 0
-		for k, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			i++
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendExposure(b, e)
-		}
-		return append(b, '}')
+		return appendObject(b, x, appendExposure)
 	case map[string]json.RawMessage:
-		b = append(b, '{')
-		i := 0
-		for k, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			i++
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSON(b, e)
-		}
-		return append(b, '}')
+		return appendObject(b, x, func(b []byte, r json.RawMessage) []byte { return appendJSON(b, r) })
 	}
 	// Rare shapes (session replay settings, floats): encoding/json.
 	out, err := json.Marshal(v)
@@ -109,6 +51,34 @@ func appendJSON(b []byte, v any) []byte {
 		return append(b, "null"...)
 	}
 	return append(b, out...)
+}
+
+// appendObject appends m as a JSON object (map order), each value by appendValue.
+func appendObject[V any](b []byte, m map[string]V, appendValue func([]byte, V) []byte) []byte {
+	b = append(b, '{')
+	first := true
+	for k, v := range m {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendValue(b, v)
+	}
+	return append(b, '}')
+}
+
+// appendArray appends list as a JSON array, each element by appendValue.
+func appendArray[V any](b []byte, list []V, appendValue func([]byte, V) []byte) []byte {
+	b = append(b, '[')
+	for i, v := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendValue(b, v)
+	}
+	return append(b, ']')
 }
 
 func appendExposure(b []byte, s SecondaryExposure) []byte {
