@@ -9,15 +9,7 @@ import argparse
 import json
 import sys
 
-
-def num(v):
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-        return int(v)
-    if isinstance(v, dict):
-        return {k: num(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [num(x) for x in v]
-    return v
+from compare import num  # numbers by value, as the event comparison does
 
 
 def load(path):
