@@ -57,12 +57,12 @@ func (r *Registry) Set(p *Project) {
 	}
 }
 
-// Delete stops serving the named project.
+// Delete stops serving the named project and notifies subscribers (with revision "").
 func (r *Registry) Delete(name string) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	old := r.index.Load()
 	if _, ok := old.byName[name]; !ok {
+		r.mu.Unlock()
 		return
 	}
 	next := &index{byName: make(map[string]*Project, len(old.byName)), byKey: map[[32]byte]*Project{}}
@@ -73,6 +73,11 @@ func (r *Registry) Delete(name string) {
 	}
 	next.rebuildKeys()
 	r.index.Store(next)
+	listeners := r.listeners
+	r.mu.Unlock()
+	for _, fn := range listeners {
+		fn(name, "")
+	}
 }
 
 func (ix *index) rebuildKeys() {
@@ -155,7 +160,7 @@ func (r *Registry) Notify(name string) {
 }
 
 // Subscribe calls fn (synchronously, from the writer's goroutine: keep it short) whenever a
-// project is published with a new revision.
+// project is published with a new revision, notified (Notify) or deleted (revision "").
 func (r *Registry) Subscribe(fn func(name, revision string)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
