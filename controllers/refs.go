@@ -47,6 +47,9 @@ func referencedObjects(spec *flagsv1alpha1.StatsigSpec, defaultNS string) []stri
 			out = append(out, refKey("ConfigMap", ns(p.CABundleConfigMapRef.Namespace), p.CABundleConfigMapRef.Name))
 		}
 	}
+	if a := grpcAdapter(spec); a != nil && a.CABundleConfigMapRef != nil {
+		out = append(out, refKey("ConfigMap", ns(a.CABundleConfigMapRef.Namespace), a.CABundleConfigMapRef.Name))
+	}
 	return out
 }
 

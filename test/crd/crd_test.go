@@ -105,6 +105,14 @@ var _ = Describe("StatsigSpec CRD", func() {
 				"url":                  "http://proxy.internal:3128",
 				"credentialsSecretRef": map[string]any{"name": "proxy-auth", "key": "auth"},
 			},
+			"specAdaptersConfig": []any{
+				map[string]any{
+					"adapterType": "network_grpc_websocket", "specsURL": "https://statsig-operator-endpoint.hub.svc:50051",
+					"initTimeoutMs": int64(5000), "authenticationMode": "tls", "domainName": "hub.example.com",
+					"caBundleConfigMapRef": map[string]any{"name": "hub-ca", "key": "ca.crt"},
+				},
+				map[string]any{"adapterType": "network_http"},
+			},
 		})
 		Expect(k8sClient.Create(ctx, specObject(uniqueName("full"), spec))).To(Succeed())
 	})
@@ -136,6 +144,24 @@ var _ = Describe("StatsigSpec CRD", func() {
 			"logEventURL must be an absolute http(s) URL"),
 		Entry("bad proxy URL", with(map[string]any{"proxy": map[string]any{"url": "socks5://proxy:1080"}}),
 			"proxy.url must be an absolute http(s) URL"),
+		Entry("gRPC adapter without specsURL",
+			with(map[string]any{"specAdaptersConfig": []any{map[string]any{"adapterType": "network_grpc_websocket"}}}),
+			"a network_grpc_websocket adapter needs specsURL"),
+		Entry("two gRPC adapters", with(map[string]any{"specAdaptersConfig": []any{
+			map[string]any{"adapterType": "network_grpc_websocket", "specsURL": "http://a:50051"},
+			map[string]any{"adapterType": "network_grpc_websocket", "specsURL": "http://b:50051"},
+		}}), "at most one network_grpc_websocket adapter"),
+		Entry("unknown adapter type", with(map[string]any{"specAdaptersConfig": []any{map[string]any{"adapterType": "data_store"}}}),
+			"spec.specAdaptersConfig[0].adapterType: Unsupported value"),
+		Entry("tls on a plaintext URL", with(map[string]any{"specAdaptersConfig": []any{map[string]any{
+			"adapterType": "network_grpc_websocket", "specsURL": "http://a:50051", "authenticationMode": "tls",
+		}}}), "authenticationMode tls needs an https:// specsURL"),
+		Entry("mtls (not offered)", with(map[string]any{"specAdaptersConfig": []any{map[string]any{
+			"adapterType": "network_grpc_websocket", "specsURL": "https://a:50051", "authenticationMode": "mtls",
+		}}}), "authenticationMode: Unsupported value"),
+		Entry("bad adapter URL", with(map[string]any{"specAdaptersConfig": []any{map[string]any{
+			"adapterType": "network_grpc_websocket", "specsURL": "grpc://a:50051",
+		}}}), "specsURL must be an absolute http(s) URL such as http://statsig-operator-endpoint"),
 		Entry("sync interval below minimum", with(map[string]any{"specsSyncIntervalMs": int64(999)}),
 			"spec.specsSyncIntervalMs: Invalid value: 999: "+
 				"spec.specsSyncIntervalMs in body should be greater than or equal to 1000"),

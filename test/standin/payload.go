@@ -156,6 +156,7 @@ func (s *Server) SetPayload(f Format, b []byte) error {
 		v.render(prev.time + 1000)
 	}
 	s.variants[f] = v
+	s.changedLocked()
 	return nil
 }
 
@@ -177,6 +178,7 @@ func (s *Server) Bump() int64 {
 }
 
 func (s *Server) bumpLocked() int64 {
+	defer s.changedLocked()
 	var t int64
 	for _, f := range []Format{V1, V2} {
 		if v := s.variants[f]; v != nil {

@@ -64,6 +64,9 @@ type Server struct {
 	batches  []LogEventBatch
 	events   []Event
 	stats    Stats
+	// changed is closed (and replaced) whenever a payload changes: gRPC streams push then.
+	changed chan struct{}
+	grpc    *grpcServer
 
 	ln   net.Listener
 	srv  *http.Server
@@ -83,7 +86,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts: opts, keys: map[string]bool{}, forbidden: map[string]bool{},
 		variants: map[Format]*variant{}, lists: map[string]*idListFile{}, faults: map[Route][]*Fault{},
-		stats: newStats(), done: make(chan struct{}),
+		stats: newStats(), done: make(chan struct{}), changed: make(chan struct{}),
 	}
 	for _, k := range opts.Keys {
 		s.keys[k] = true
