@@ -55,6 +55,10 @@ test-gcir: ## Only the client initialize response differential against Server Co
 test-jsclient: ## Only the @statsig/js-client differential (network init from the endpoint vs bootstrap from Server Core).
 	hack/test-jsclient.sh
 
+.PHONY: test-push
+test-push: ## Only the push end-to-end test: two operators (fleet chaining) and Server Core's gRPC adapter see every flip without polling.
+	hack/test-push.sh
+
 .PHONY: test-exposures
 test-exposures: ## Only the exposure-stream differential against Server Core (EXPOSURES_STRICT=1 fails on any difference).
 	EXPOSURES_STRICT=$(EXPOSURES_STRICT) hack/test-exposures.sh

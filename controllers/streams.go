@@ -166,7 +166,9 @@ func (s *specStreams) follow(ctx context.Context, name string, st *specStream) {
 		creds = credentials.NewTLS(st.cfg.tls)
 	}
 	conn, err := grpc.NewClient(st.cfg.target, grpc.WithTransportCredentials(creds),
-		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: 30 * time.Second, Timeout: 10 * time.Second, PermitWithoutStream: true}))
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			Time: 30 * time.Second, Timeout: 10 * time.Second, PermitWithoutStream: true,
+		}))
 	if err != nil {
 		log.Error(err, "Cannot stream config specs: bad gRPC target; polling specsURL only")
 		return
@@ -266,7 +268,8 @@ func grpcAdapter(spec *flagsv1alpha1.StatsigSpec) *flagsv1alpha1.SpecAdapterConf
 }
 
 // streamConfigFor builds the stream configuration of adapter a; keyVersion identifies the key.
-func (run *syncRun) streamConfigFor(ctx context.Context, a *flagsv1alpha1.SpecAdapterConfig, keyVersion string) (streamConfig, *syncError) {
+func (run *syncRun) streamConfigFor(ctx context.Context, a *flagsv1alpha1.SpecAdapterConfig,
+	keyVersion string) (streamConfig, *syncError) {
 	u, err := url.Parse(a.SpecsURL)
 	if err != nil || u.Host == "" {
 		return streamConfig{}, failf(flagsv1alpha1.ReasonUpstreamUnavailable, err,

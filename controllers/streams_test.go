@@ -32,7 +32,8 @@ var _ = Describe("A StatsigSpec streaming from a gRPC forward proxy", Ordered, f
 	}
 	BeforeAll(func() {
 		srv = startStandin(standin.Options{Keys: []string{key}})
-		Expect(srv.SetPayloadFile(standin.V2, filepath.Join("..", "config", "samples", "statsig", "dcs_v2.json"))).To(Succeed())
+		payloadFile := filepath.Join("..", "config", "samples", "statsig", "dcs_v2.json")
+		Expect(srv.SetPayloadFile(standin.V2, payloadFile)).To(Succeed())
 		var err error
 		addr, err = srv.StartGRPC()
 		Expect(err).NotTo(HaveOccurred())

@@ -93,7 +93,8 @@ func (s *Server) StreamConfigSpec(req *specstream.ConfigSpecRequest, stream grpc
 	if n := s.streams.Add(1); n > int64(s.opts.MaxStreams) {
 		s.streams.Add(-1)
 		s.metrics.rejected.Inc()
-		return status.Errorf(codes.ResourceExhausted, "max concurrent streams (%d) reached on this replica", s.opts.MaxStreams)
+		return status.Errorf(codes.ResourceExhausted,
+			"max concurrent streams (%d) reached on this replica", s.opts.MaxStreams)
 	}
 	s.metrics.streams.Inc()
 	defer func() { s.streams.Add(-1); s.metrics.streams.Dec() }()

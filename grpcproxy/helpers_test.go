@@ -24,26 +24,26 @@ const (
 )
 
 // payloadJSON is a v2-shaped payload of about size bytes with lcut time.
-func payloadJSON(time int64, size int) string {
-	head := fmt.Sprintf(`{"time":%d,"has_updates":true,"feature_gates":{},"pad":"`, time)
+func payloadJSON(lcut int64, size int) string {
+	head := fmt.Sprintf(`{"time":%d,"has_updates":true,"feature_gates":{},"pad":"`, lcut)
 	pad := max(size-len(head)-2, 0)
 	return head + strings.Repeat("p", pad) + `"}`
 }
 
-func newPayload(t testing.TB, format string, time int64, body string) *serving.Payload {
+func newPayload(t testing.TB, format string, lcut int64, body string) *serving.Payload {
 	t.Helper()
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256([]byte(body))
-	return serving.NewPayload(format, time, int64(len(body)), hex.EncodeToString(sum[:]), enc.EncodeAll([]byte(body), nil))
+	return serving.NewPayload(format, lcut, int64(len(body)), hex.EncodeToString(sum[:]), enc.EncodeAll([]byte(body), nil))
 }
 
-// publish serves body (lcut time) as project name's revision rev on reg.
-func publish(t testing.TB, reg *serving.Registry, name, rev string, time int64, body string) {
+// publish serves body (lcut) as project "prod"'s revision rev on reg.
+func publish(t testing.TB, reg *serving.Registry, rev string, lcut int64, body string) {
 	t.Helper()
-	p := &serving.Project{Name: name, Revision: rev, Payload: newPayload(t, "v2", time, body)}
+	p := &serving.Project{Name: "prod", Revision: rev, Payload: newPayload(t, "v2", lcut, body)}
 	p.SetKeys(serving.ServerKey(serverKey), serving.ClientKey(clientKey))
 	reg.Set(p)
 }
@@ -82,7 +82,7 @@ func (ts *testServer) stop() {
 	}
 	ts.cancel()
 	ts.cancel = nil
-	<-ts.done
+	<-ts.done //nolint:errcheck // Serve's error on shutdown is not what these tests check
 }
 
 func dial(t testing.TB, addr string) *specstream.Client {
@@ -96,8 +96,6 @@ func dial(t testing.TB, addr string) *specstream.Client {
 }
 
 func v2() *int32 { v := specstream.VersionV2; return &v }
-
-func u64(v uint64) *uint64 { return &v }
 
 func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)

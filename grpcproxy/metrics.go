@@ -16,29 +16,32 @@ type metrics struct {
 	latency    prometheus.Observer
 }
 
+// kindLabel tells the gRPC series from the event streams' (kind="sse").
+const kindLabel = "kind"
+
 func newMetrics(reg prometheus.Registerer) *metrics {
-	kind := prometheus.Labels{"kind": "grpc"}
+	kind := prometheus.Labels{kindLabel: "grpc"}
 	streams := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "statsig_operator_push_streams",
 		Help: "Open push streams on this replica (grpc: StreamConfigSpec, sse: OFREP event streams).",
-	}, []string{"kind"})
+	}, []string{kindLabel})
 	messages := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "statsig_operator_push_messages_total",
 		Help: "New revisions (grpc) or change notifications (sse) written to a stream.",
-	}, []string{"kind"})
+	}, []string{kindLabel})
 	heartbeats := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "statsig_operator_push_heartbeats_total",
 		Help: "Heartbeats written to streams that had nothing new.",
-	}, []string{"kind"})
+	}, []string{kindLabel})
 	rejected := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "statsig_operator_push_streams_rejected_total",
 		Help: "Streams refused because the replica holds its maximum.",
-	}, []string{"kind"})
+	}, []string{kindLabel})
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "statsig_operator_push_latency_seconds",
 		Help:    "From this replica swapping in a revision to a stream having it written.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-	}, []string{"kind"})
+	}, []string{kindLabel})
 	if reg != nil {
 		streams, messages, heartbeats = register(reg, streams), register(reg, messages), register(reg, heartbeats)
 		rejected, latency = register(reg, rejected), register(reg, latency)
@@ -58,8 +61,7 @@ func (m *metrics) pushed(d time.Duration) {
 // endpoint registers the same vectors for its event streams (kind="sse").
 func register[T prometheus.Collector](reg prometheus.Registerer, c T) T {
 	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
+		if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
 			if existing, ok := are.ExistingCollector.(T); ok {
 				return existing
 			}

@@ -26,8 +26,8 @@ import (
 const (
 	// DefaultAddr is statsig-forward-proxy's gRPC port.
 	DefaultAddr = ":50051"
-	// DefaultMaxStreams bounds open streams per replica; an idle stream costs ~20 KiB
-	// (docs/operations.md), so 10,000 is ~200 MiB at most.
+	// DefaultMaxStreams bounds open streams per replica; an idle stream costs at most 36 KiB
+	// (docs/operations.md), so 10,000 is ~360 MiB at most.
 	DefaultMaxStreams = 10000
 	// DefaultHeartbeat is how often a stream without news gets {"has_updates":false}, as
 	// statsig-forward-proxy does: it tells the client (and any proxy in between) the stream lives.

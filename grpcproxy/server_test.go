@@ -2,6 +2,7 @@ package grpcproxy
 
 import (
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 func TestGetConfigSpec(t *testing.T) {
 	reg := serving.NewRegistry()
 	body := payloadJSON(1000, 2000)
-	publish(t, reg, "prod", "r1", 1000, body)
+	publish(t, reg, "r1", 1000, body)
 	ts := startServer(t, Options{Registry: reg})
 	c := dial(t, ts.addr)
 	v1 := specstream.VersionV1
@@ -25,14 +26,22 @@ func TestGetConfigSpec(t *testing.T) {
 		wantCode codes.Code
 		wantSpec string
 	}{
-		{name: "server key, no sinceTime", req: specstream.ConfigSpecRequest{SDKKey: serverKey, Version: v2()}, wantSpec: body},
-		{name: "older sinceTime", req: specstream.ConfigSpecRequest{SDKKey: serverKey, Version: v2(), SinceTime: u64(999)}, wantSpec: body},
-		{name: "current sinceTime", req: specstream.ConfigSpecRequest{SDKKey: serverKey, Version: v2(), SinceTime: u64(1000)}, wantSpec: specstream.NoUpdates},
-		{name: "client key", req: specstream.ConfigSpecRequest{SDKKey: clientKey, Version: v2()}, wantCode: codes.PermissionDenied},
-		{name: "unknown key", req: specstream.ConfigSpecRequest{SDKKey: "nope", Version: v2()}, wantCode: codes.PermissionDenied},
-		{name: "no key", req: specstream.ConfigSpecRequest{Version: v2()}, wantCode: codes.Unauthenticated},
-		{name: "no version means v1", req: specstream.ConfigSpecRequest{SDKKey: serverKey}, wantCode: codes.FailedPrecondition},
-		{name: "v1 on a v2 project", req: specstream.ConfigSpecRequest{SDKKey: serverKey, Version: &v1}, wantCode: codes.FailedPrecondition},
+		{name: "server key, no sinceTime", wantSpec: body,
+			req: specstream.ConfigSpecRequest{SDKKey: serverKey, Version: v2()}},
+		{name: "older sinceTime", wantSpec: body,
+			req: specstream.ConfigSpecRequest{SDKKey: serverKey, Version: v2(), SinceTime: new(uint64(999))}},
+		{name: "current sinceTime", wantSpec: specstream.NoUpdates,
+			req: specstream.ConfigSpecRequest{SDKKey: serverKey, Version: v2(), SinceTime: new(uint64(1000))}},
+		{name: "client key", wantCode: codes.PermissionDenied,
+			req: specstream.ConfigSpecRequest{SDKKey: clientKey, Version: v2()}},
+		{name: "unknown key", wantCode: codes.PermissionDenied,
+			req: specstream.ConfigSpecRequest{SDKKey: "nope", Version: v2()}},
+		{name: "no key", wantCode: codes.Unauthenticated,
+			req: specstream.ConfigSpecRequest{Version: v2()}},
+		{name: "no version means v1", wantCode: codes.FailedPrecondition,
+			req: specstream.ConfigSpecRequest{SDKKey: serverKey}},
+		{name: "v1 on a v2 project", wantCode: codes.FailedPrecondition,
+			req: specstream.ConfigSpecRequest{SDKKey: serverKey, Version: &v1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +84,7 @@ func recv(t *testing.T, s *specstream.Stream) *specstream.ConfigSpecResponse {
 
 func TestStreamPushesRevisions(t *testing.T) {
 	reg := serving.NewRegistry()
-	publish(t, reg, "prod", "r1", 1000, payloadJSON(1000, 500))
+	publish(t, reg, "r1", 1000, payloadJSON(1000, 500))
 	ts := startServer(t, Options{Registry: reg, Heartbeat: 300 * time.Millisecond})
 	c := dial(t, ts.addr)
 	st, err := c.Stream(ctxTimeout(t, 20*time.Second), &specstream.ConfigSpecRequest{SDKKey: serverKey, Version: v2()})
@@ -91,7 +100,7 @@ func TestStreamPushesRevisions(t *testing.T) {
 		t.Fatalf("want heartbeat, got %q (%d)", m.Spec[:min(len(m.Spec), 40)], m.LastUpdated)
 	}
 	body2 := payloadJSON(2000, 800)
-	publish(t, reg, "prod", "r2", 2000, body2)
+	publish(t, reg, "r2", 2000, body2)
 	if m := recv(t, st); m.LastUpdated != 2000 || m.Spec != body2 {
 		t.Fatalf("push: lastUpdated %d", m.LastUpdated)
 	}
@@ -104,10 +113,10 @@ func TestStreamPushesRevisions(t *testing.T) {
 
 func TestStreamCurrentCallerGetsNoUpdates(t *testing.T) {
 	reg := serving.NewRegistry()
-	publish(t, reg, "prod", "r1", 1000, payloadJSON(1000, 500))
+	publish(t, reg, "r1", 1000, payloadJSON(1000, 500))
 	ts := startServer(t, Options{Registry: reg})
 	st, err := dial(t, ts.addr).Stream(ctxTimeout(t, 10*time.Second),
-		&specstream.ConfigSpecRequest{SDKKey: serverKey, Version: v2(), SinceTime: u64(1000)})
+		&specstream.ConfigSpecRequest{SDKKey: serverKey, Version: v2(), SinceTime: new(uint64(1000))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,11 +127,11 @@ func TestStreamCurrentCallerGetsNoUpdates(t *testing.T) {
 
 func TestStreamBoundAndShutdown(t *testing.T) {
 	reg := serving.NewRegistry()
-	publish(t, reg, "prod", "r1", 1000, payloadJSON(1000, 100))
+	publish(t, reg, "r1", 1000, payloadJSON(1000, 100))
 	ts := startServer(t, Options{Registry: reg, MaxStreams: 2})
 	c := dial(t, ts.addr)
 	ctx := ctxTimeout(t, 10*time.Second)
-	var open []*specstream.Stream
+	open := make([]*specstream.Stream, 0, 2)
 	for range 2 {
 		st, err := c.Stream(ctx, &specstream.ConfigSpecRequest{SDKKey: serverKey, Version: v2()})
 		if err != nil {
@@ -151,5 +160,18 @@ func TestStreamBoundAndShutdown(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("shutdown took %s with open streams", d)
+	}
+}
+
+// TestOversizedRequest: a request past 64 KiB (a key and a few numbers fit in a few hundred
+// bytes) is refused before the handler.
+func TestOversizedRequest(t *testing.T) {
+	reg := serving.NewRegistry()
+	publish(t, reg, "r1", 1000, payloadJSON(1000, 100))
+	ts := startServer(t, Options{Registry: reg})
+	req := &specstream.ConfigSpecRequest{SDKKey: serverKey + strings.Repeat("k", 70<<10), Version: v2()}
+	_, err := dial(t, ts.addr).GetConfigSpec(ctxTimeout(t, 5*time.Second), req)
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("got %v, want ResourceExhausted", err)
 	}
 }

@@ -42,7 +42,7 @@ func (f *follower) run(ctx context.Context, start int) {
 	for i := start; ctx.Err() == nil; i++ {
 		req := &specstream.ConfigSpecRequest{SDKKey: serverKey, Version: v2()}
 		if l := f.last(); l > 0 {
-			req.SinceTime = u64(l)
+			req.SinceTime = new(l)
 		}
 		st, err := f.clients[i%len(f.clients)].Stream(ctx, req)
 		for err == nil {
@@ -86,8 +86,8 @@ func TestThousandStreamsFailover(t *testing.T) {
 	regA, regB := serving.NewRegistry(), serving.NewRegistry()
 	both := func(rev string, lcut int64) {
 		body := payloadJSON(lcut, 20<<10)
-		publish(t, regA, "prod", rev, lcut, body)
-		publish(t, regB, "prod", rev, lcut, body)
+		publish(t, regA, rev, lcut, body)
+		publish(t, regB, rev, lcut, body)
 	}
 	both("r1", 1000)
 	a := startServer(t, Options{Registry: regA})
@@ -105,8 +105,7 @@ func TestThousandStreamsFailover(t *testing.T) {
 	fs := make([]*follower, n)
 	for i := range fs {
 		fs[i] = &follower{clients: []*specstream.Client{conns[0][i%50], conns[1][i%50]}, got: make(chan uint64, 1)}
-		wg.Add(1)
-		go func() { defer wg.Done(); fs[i].run(ctx, i%2) }()
+		wg.Go(func() { fs[i].run(ctx, i%2) })
 	}
 	defer func() { cancel(); wg.Wait() }()
 	waitAll(t, fs, 1000, 30*time.Second)
@@ -152,7 +151,7 @@ func BenchmarkPush(b *testing.B) {
 		body = string(raw)
 	}
 	reg := serving.NewRegistry()
-	publish(b, reg, "prod", "r0", 1, body)
+	publish(b, reg, "r0", 1, body)
 	ts := startServer(b, Options{Registry: reg})
 	conns := make([]*grpc.ClientConn, 100)
 	for i := range conns {
@@ -210,9 +209,10 @@ func BenchmarkPush(b *testing.B) {
 	var after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	perStream := float64(int64(after.HeapInuse+after.StackInuse)-int64(before.HeapInuse+before.StackInuse)) / float64(streams)
+	grown := int64(after.HeapInuse+after.StackInuse) - int64(before.HeapInuse+before.StackInuse)
+	perStream := float64(grown) / float64(streams)
 
-	var lat []time.Duration
+	lat := make([]time.Duration, 0, streams*b.N)
 	b.ResetTimer()
 	for i := range b.N {
 		lcut := int64(i + 2)

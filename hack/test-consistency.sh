@@ -84,5 +84,9 @@ STATSIG_OPERATOR_BIN="$out/statsig-operator" STATSIG_OPERATOR_CACHE="$cache" "$r
 # @statsig/js-client over the network from the endpoint vs bootstrapped from Server Core.
 echo "test-consistency: @statsig/js-client from the endpoint (hack/test-jsclient.sh)"
 STATSIG_OPERATOR_BIN="$out/statsig-operator" STATSIG_OPERATOR_CACHE="$cache" "$root/hack/test-jsclient.sh" || fail=1
+# Push: two operators chained (HTTP + gRPC stream) and Server Core's gRPC specs adapter, each
+# seeing every gate flip in the stand-in without polling (hack/test-push.sh).
+echo "test-consistency: push to Server Core's gRPC adapter and a chained operator (hack/test-push.sh)"
+STATSIG_OPERATOR_BIN="$out/statsig-operator" STATSIG_OPERATOR_CACHE="$cache" "$root/hack/test-push.sh" || fail=1
 
 [[ $fail == 0 ]] && echo "test-consistency: 100% agreement with Server Core" || { echo "test-consistency: FAILED (dumps and diffs in $out)"; exit 1; }

@@ -24,7 +24,8 @@ func CallOptions(maxBytes int) []grpc.CallOption {
 const DefaultMaxBytes = 256 << 20
 
 // GetConfigSpec is the unary call.
-func (c *Client) GetConfigSpec(ctx context.Context, req *ConfigSpecRequest, opts ...grpc.CallOption) (*ConfigSpecResponse, error) {
+func (c *Client) GetConfigSpec(ctx context.Context, req *ConfigSpecRequest,
+	opts ...grpc.CallOption) (*ConfigSpecResponse, error) {
 	resp := new(ConfigSpecResponse)
 	opts = append(CallOptions(DefaultMaxBytes), opts...)
 	if err := c.conn.Invoke(ctx, fullGetConfigSpec, req, resp, opts...); err != nil {

@@ -20,32 +20,34 @@ func descriptors(t testing.TB) (req, resp protoreflect.MessageDescriptor) {
 	opt := descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL
 	str, u64, enum := descriptorpb.FieldDescriptorProto_TYPE_STRING, descriptorpb.FieldDescriptorProto_TYPE_UINT64,
 		descriptorpb.FieldDescriptorProto_TYPE_ENUM
-	field := func(name string, num int32, typ descriptorpb.FieldDescriptorProto_Type, oneof *int32, typeName string) *descriptorpb.FieldDescriptorProto {
-		f := &descriptorpb.FieldDescriptorProto{Name: proto.String(name), JsonName: proto.String(name),
-			Number: proto.Int32(num), Label: &opt, Type: &typ, OneofIndex: oneof}
+	field := func(name string, num int32, typ descriptorpb.FieldDescriptorProto_Type, oneof *int32,
+		typeName string) *descriptorpb.FieldDescriptorProto {
+		f := &descriptorpb.FieldDescriptorProto{Name: new(name), JsonName: new(name),
+			Number: new(num), Label: &opt, Type: &typ, OneofIndex: oneof}
 		if oneof != nil {
-			f.Proto3Optional = proto.Bool(true)
+			f.Proto3Optional = new(true)
 		}
 		if typeName != "" {
-			f.TypeName = proto.String(typeName)
+			f.TypeName = new(typeName)
 		}
 		return f
 	}
 	oneofs := func(names ...string) []*descriptorpb.OneofDescriptorProto {
-		var out []*descriptorpb.OneofDescriptorProto
+		out := make([]*descriptorpb.OneofDescriptorProto, 0, len(names))
 		for _, n := range names {
-			out = append(out, &descriptorpb.OneofDescriptorProto{Name: proto.String(n)})
+			out = append(out, &descriptorpb.OneofDescriptorProto{Name: new(n)})
 		}
 		return out
 	}
 	fd := &descriptorpb.FileDescriptorProto{
-		Name: proto.String("statsig_forward_proxy.proto"), Package: proto.String("statsig_forward_proxy"),
-		Syntax: proto.String("proto3"),
+		Name: new("statsig_forward_proxy.proto"), Package: new("statsig_forward_proxy"),
+		Syntax: new("proto3"),
 		MessageType: []*descriptorpb.DescriptorProto{{
-			Name: proto.String("ConfigSpecRequest"),
-			EnumType: []*descriptorpb.EnumDescriptorProto{{Name: proto.String("apiVersion"), Value: []*descriptorpb.EnumValueDescriptorProto{
-				{Name: proto.String("no_version"), Number: proto.Int32(0)}, {Name: proto.String("v1"), Number: proto.Int32(1)},
-				{Name: proto.String("v2"), Number: proto.Int32(2)}}}},
+			Name: new("ConfigSpecRequest"),
+			EnumType: []*descriptorpb.EnumDescriptorProto{{Name: new("apiVersion"),
+				Value: []*descriptorpb.EnumValueDescriptorProto{
+					{Name: new("no_version"), Number: proto.Int32(0)}, {Name: new("v1"), Number: proto.Int32(1)},
+					{Name: new("v2"), Number: proto.Int32(2)}}}},
 			Field: []*descriptorpb.FieldDescriptorProto{
 				field("sdkKey", 1, str, nil, ""),
 				field("sinceTime", 12, u64, proto.Int32(0), ""),
@@ -54,7 +56,7 @@ func descriptors(t testing.TB) (req, resp protoreflect.MessageDescriptor) {
 			},
 			OneofDecl: oneofs("_sinceTime", "_version", "_zstdDictId"),
 		}, {
-			Name: proto.String("ConfigSpecResponse"),
+			Name: new("ConfigSpecResponse"),
 			Field: []*descriptorpb.FieldDescriptorProto{
 				field("spec", 1, str, nil, ""),
 				field("lastUpdated", 2, u64, nil, ""),
@@ -125,7 +127,8 @@ func sameRequest(a, b *ConfigSpecRequest) bool {
 	eqU := func(x, y *uint64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
 	eqI := func(x, y *int32) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
 	eqS := func(x, y *string) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
-	return a.SDKKey == b.SDKKey && eqU(a.SinceTime, b.SinceTime) && eqI(a.Version, b.Version) && eqS(a.ZstdDictID, b.ZstdDictID)
+	return a.SDKKey == b.SDKKey && eqU(a.SinceTime, b.SinceTime) && eqI(a.Version, b.Version) &&
+		eqS(a.ZstdDictID, b.ZstdDictID)
 }
 
 func TestResponseMatchesProtobuf(t *testing.T) {
@@ -134,8 +137,8 @@ func TestResponseMatchesProtobuf(t *testing.T) {
 		{},
 		{Spec: NoUpdates, LastUpdated: 1700000000123},
 		{Spec: `{"feature_gates":[],"time":1}`},
-		{LastUpdated: 42, ZstdDictID: proto.String("")},
-		{Spec: strings.Repeat("x", 300_000), LastUpdated: 1 << 62, ZstdDictID: proto.String("dict")},
+		{LastUpdated: 42, ZstdDictID: new("")},
+		{Spec: strings.Repeat("x", 300_000), LastUpdated: 1 << 62, ZstdDictID: new("dict")},
 	}
 	for i, want := range cases {
 		ref := dynamicpb.NewMessage(respDesc)
@@ -147,7 +150,8 @@ func TestResponseMatchesProtobuf(t *testing.T) {
 		if err := got.Unmarshal(b); err != nil {
 			t.Fatal(err)
 		}
-		if got.Spec != want.Spec || got.LastUpdated != want.LastUpdated || (got.ZstdDictID == nil) != (want.ZstdDictID == nil) {
+		if got.Spec != want.Spec || got.LastUpdated != want.LastUpdated ||
+			(got.ZstdDictID == nil) != (want.ZstdDictID == nil) {
 			t.Fatalf("%d: got %+v", i, got)
 		}
 		if want.ZstdDictID == nil && want.Spec != "" {

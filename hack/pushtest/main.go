@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -62,7 +63,8 @@ func main() {
 	dir := flag.String("dir", "", "Directory for kubeconfigs and logs (default: a temporary one).")
 	flips := flag.Int("flips", 3, "Gate flips to make.")
 	bound := flag.Duration("bound", syncA+4*time.Second,
-		"Fail when a client sees a flip later than this (the target is the sync interval + 1 s; the bound leaves room for a loaded machine).")
+		"Fail when a client sees a flip later than this "+
+			"(the target is the sync interval + 1 s; the bound leaves room for a loaded machine).")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -87,7 +89,8 @@ func step(format string, args ...any) { fmt.Printf("pushtest: "+format+"\n", arg
 
 func run(ctx context.Context, operator, dir string, clients []string, flips int, bound time.Duration) error {
 	si := standin.New(standin.Options{Keys: []string{key}})
-	if err := si.SetPayloadFile(standin.V2, filepath.Join(envtestutil.RepoRoot(), "config", "samples", "statsig", "dcs_v2.json")); err != nil {
+	payloadFile := filepath.Join(envtestutil.RepoRoot(), "config", "samples", "statsig", "dcs_v2.json")
+	if err := si.SetPayloadFile(standin.V2, payloadFile); err != nil {
 		return err
 	}
 	if err := si.Start(); err != nil {
@@ -105,16 +108,19 @@ func run(ctx context.Context, operator, dir string, clients []string, flips int,
 	}
 	defer stopA()
 	endpointA := fmt.Sprintf("http://127.0.0.1:%d", portsA.endpoint)
-	if _, err := waitGate(ctx, endpointA, 120*time.Second); err != nil {
+	if err := waitGate(ctx, endpointA, 120*time.Second); err != nil {
 		return fmt.Errorf("operator A never served the gate: %w", err)
 	}
 
-	step("cluster B: control plane, operator chained from A (HTTP %s, gRPC stream 127.0.0.1:%d), polling every 10 min", endpointA, portsA.grpc)
+	step("cluster B: control plane, operator chained from A (HTTP %s, gRPC stream 127.0.0.1:%d), polling every 10 min",
+		endpointA, portsA.grpc)
 	stopB, err := startCluster(ctx, operator, filepath.Join(dir, "b"), portsB, func(s *flagsv1alpha1.StatsigSpec) {
 		s.Spec.SpecsURL = endpointA + "/v2/download_config_specs"
 		s.Spec.SpecsSyncIntervalMs = 600000 // push only: a poll cannot explain what B sees
 		s.Spec.SpecAdaptersConfig = []flagsv1alpha1.SpecAdapterConfig{{
-			AdapterType: flagsv1alpha1.SpecAdapterGRPC, SpecsURL: fmt.Sprintf("http://127.0.0.1:%d", portsA.grpc), InitTimeoutMs: 3000,
+			AdapterType:   flagsv1alpha1.SpecAdapterGRPC,
+			SpecsURL:      fmt.Sprintf("http://127.0.0.1:%d", portsA.grpc),
+			InitTimeoutMs: 3000,
 		}}
 	}, si)
 	if err != nil {
@@ -122,7 +128,7 @@ func run(ctx context.Context, operator, dir string, clients []string, flips int,
 	}
 	defer stopB()
 	endpointB := fmt.Sprintf("http://127.0.0.1:%d", portsB.endpoint)
-	if _, err := waitGate(ctx, endpointB, 120*time.Second); err != nil {
+	if err := waitGate(ctx, endpointB, 120*time.Second); err != nil {
 		return fmt.Errorf("operator B never served the gate: %w", err)
 	}
 	downloadsBefore := si.Stats().FullPayloads[string(standin.V2)]
@@ -170,15 +176,18 @@ func run(ctx context.Context, operator, dir string, clients []string, flips int,
 	downloads := si.Stats().FullPayloads[string(standin.V2)] - downloadsBefore
 	step("the stand-in served %d full payloads for %d flips (operator A only; B chains from A)", downloads, flips)
 	if downloads > flips {
-		return fmt.Errorf("the stand-in served %d full payloads for %d flips: something besides operator A downloaded from it", downloads, flips)
+		return fmt.Errorf("the stand-in served %d full payloads for %d flips: "+
+			"something besides operator A downloaded from it", downloads, flips)
 	}
-	step("OK: every client saw every flip; worst %d ms (target: sync interval %d ms + 1 s)", worst.Milliseconds(), syncA.Milliseconds())
+	step("OK: every client saw every flip; worst %d ms (target: sync interval %d ms + 1 s)",
+		worst.Milliseconds(), syncA.Milliseconds())
 	return nil
 }
 
 // startCluster starts a control plane, applies the sample project (edited by edit), and runs
 // the operator (controller and endpoint roles) against it; stop ends both.
-func startCluster(ctx context.Context, operator, dir string, p operatorPorts, edit func(*flagsv1alpha1.StatsigSpec), si *standin.Server) (func(), error) {
+func startCluster(ctx context.Context, operator, dir string, p operatorPorts, edit func(*flagsv1alpha1.StatsigSpec),
+	si *standin.Server) (func(), error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -190,10 +199,11 @@ func startCluster(ctx context.Context, operator, dir string, p operatorPorts, ed
 	if err != nil {
 		return nil, fmt.Errorf("start the control plane: %w", err)
 	}
-	stops := []func(){func() { _ = env.Stop() }}
+	stops := make([]func(), 0, 2)
+	stops = append(stops, func() { _ = env.Stop() })
 	stop := func() {
-		for i := len(stops) - 1; i >= 0; i-- {
-			stops[i]()
+		for _, s := range slices.Backward(stops) {
+			s()
 		}
 	}
 	fail := func(err error) (func(), error) { stop(); return nil, err }
@@ -275,15 +285,16 @@ func checkGate(ctx context.Context, endpoint string) (bool, error) {
 	return out.Value, err
 }
 
-func waitGate(ctx context.Context, endpoint string, within time.Duration) (bool, error) {
+// waitGate waits for the endpoint to evaluate the gate, whatever its value.
+func waitGate(ctx context.Context, endpoint string, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
-		v, err := checkGate(ctx, endpoint)
+		_, err := checkGate(ctx, endpoint)
 		if err == nil {
-			return v, nil
+			return nil
 		}
 		if time.Now().After(deadline) {
-			return false, err
+			return err
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

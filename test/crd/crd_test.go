@@ -151,7 +151,8 @@ var _ = Describe("StatsigSpec CRD", func() {
 			map[string]any{"adapterType": "network_grpc_websocket", "specsURL": "http://a:50051"},
 			map[string]any{"adapterType": "network_grpc_websocket", "specsURL": "http://b:50051"},
 		}}), "at most one network_grpc_websocket adapter"),
-		Entry("unknown adapter type", with(map[string]any{"specAdaptersConfig": []any{map[string]any{"adapterType": "data_store"}}}),
+		Entry("unknown adapter type",
+			with(map[string]any{"specAdaptersConfig": []any{map[string]any{"adapterType": "data_store"}}}),
 			"spec.specAdaptersConfig[0].adapterType: Unsupported value"),
 		Entry("tls on a plaintext URL", with(map[string]any{"specAdaptersConfig": []any{map[string]any{
 			"adapterType": "network_grpc_websocket", "specsURL": "http://a:50051", "authenticationMode": "tls",

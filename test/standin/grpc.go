@@ -58,7 +58,8 @@ func (s *Server) changedLocked() {
 }
 
 // current returns the payload of the requested version and the channel closed on its change.
-func (g *grpcServer) current(req *specstream.ConfigSpecRequest) (body []byte, t int64, changed chan struct{}, err error) {
+func (g *grpcServer) current(req *specstream.ConfigSpecRequest) (
+	body []byte, t int64, changed chan struct{}, err error) {
 	if req.SDKKey == "" {
 		return nil, 0, nil, status.Error(codes.Unauthenticated, "missing sdkKey")
 	}
