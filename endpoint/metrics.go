@@ -18,7 +18,16 @@ type metrics struct {
 	evaluations *prometheus.CounterVec
 	proxyBytes  *prometheus.CounterVec
 	shed        prometheus.Counter
+	// Push series, shared by name with the gRPC streams (label kind); this package's are
+	// kind="sse".
+	pushStreams  prometheus.Gauge
+	pushMessages prometheus.Counter
+	pushLatency  prometheus.Observer
 }
+
+// pushKind is the kind label of this package's push series.
+const pushKind = "sse"
+
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
@@ -41,16 +50,35 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"encoding"}),
 		shed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricsPrefix + "requests_shed_total",
-			Help: "Requests answered 503 because the endpoint was at its limit of concurrent requests or body bytes.",
+			Help: "Requests answered 503 because the endpoint was at its limit of concurrent requests, body bytes or event streams.",
 		}),
 	}
+	streams := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "statsig_operator_push_streams",
+		Help: "Change-notification streams connected, by kind (sse: OFREP event streams).",
+	}, []string{"kind"})
+	messages := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "statsig_operator_push_messages_total",
+		Help: "Change notifications written to streams, by kind.",
+	}, []string{"kind"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "statsig_operator_push_latency_seconds",
+		Help:    "Time from a registry change (new revision or overrides) to its notification written to a stream, by kind.",
+		Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5},
+	}, []string{"kind"})
 	if reg != nil {
 		m.requests = register(reg, m.requests)
 		m.latency = register(reg, m.latency)
 		m.evaluations = register(reg, m.evaluations)
 		m.proxyBytes = register(reg, m.proxyBytes)
 		m.shed = register(reg, m.shed)
+		streams = register(reg, streams)
+		messages = register(reg, messages)
+		latency = register(reg, latency)
 	}
+	m.pushStreams = streams.WithLabelValues(pushKind)
+	m.pushMessages = messages.WithLabelValues(pushKind)
+	m.pushLatency = latency.WithLabelValues(pushKind)
 	return m
 }
 
