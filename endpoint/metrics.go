@@ -28,7 +28,6 @@ type metrics struct {
 // pushKind is the kind label of this package's push series.
 const pushKind = "sse"
 
-
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
