@@ -52,6 +52,7 @@ type config struct {
 	certDir, certMode                                 string
 	endpointTLS                                       bool
 	endpointCORSOrigins                               []string
+	endpointMaxEventStreams                           int
 	endpointCertDir, endpointCertMode                 string
 	leaderElect, enableHTTP2, metricsSecure           bool
 	leaderElectionNamespace, namespace                string
@@ -99,6 +100,9 @@ func main() {
 		"Comma-separated origins (* or scheme://host[:port]) browsers may call the endpoint's client routes from "+
 			"(/v1/initialize, /v1/rgstr, /v1/log_event, OFREP); empty: no CORS.",
 		func(v string) error { c.endpointCORSOrigins = splitList(v); return nil })
+	flag.IntVar(&c.endpointMaxEventStreams, "endpoint-max-event-streams", endpoint.DefaultMaxEventStreams,
+		"OFREP event streams (SSE change notifications) open at once per replica; beyond it 503. "+
+			"Negative: no event streams (OFREP providers poll).")
 	flag.BoolVar(&c.leaderElect, "leader-elect", true, "Elect a leader so that only one replica runs the controllers.")
 	flag.StringVar(&c.leaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader-election lease (default: the operator namespace).")
@@ -264,6 +268,7 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 		TLS:      tlsConf,
 
 		CORSAllowedOrigins: c.endpointCORSOrigins,
+		MaxEventStreams:    c.endpointMaxEventStreams,
 	})
 	if err != nil {
 		return fmt.Errorf("set up the endpoint: %w", err)
@@ -293,6 +298,8 @@ func serve(args []string) int {
 		"Comma-separated origins (* or scheme://host[:port]) browsers may call the client routes from.")
 	overridesFile := fs.String("overrides", "",
 		"YAML or JSON file of StatsigOverride objects applied to every evaluation (their statsigSpecName is ignored).")
+	maxEventStreams := fs.Int("max-event-streams", endpoint.DefaultMaxEventStreams,
+		"OFREP event streams (SSE change notifications) open at once; beyond it 503. Negative: none.")
 	addrFile := fs.String("addr-file", "",
 		"Write the address listened on to this file (useful with --listen 127.0.0.1:0).")
 	opts := zap.Options{Development: true}
@@ -325,7 +332,7 @@ func serve(args []string) int {
 	err = endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
 		Overrides: ovs,
 		SpecsFile: *specsFile, Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
-		CORSAllowedOrigins: splitList(*corsOrigins), LogEventURL: *logEventURL,
+		CORSAllowedOrigins: splitList(*corsOrigins), MaxEventStreams: *maxEventStreams, LogEventURL: *logEventURL,
 		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
 		Evaluator: evaluator.Options{Environment: *environment, GlobalCustomFields: custom}, AddrFile: *addrFile,
 	})

@@ -29,6 +29,8 @@ type StandaloneOptions struct {
 	ClientKeys []string
 	// CORSAllowedOrigins as in Options.
 	CORSAllowedOrigins []string
+	// MaxEventStreams as in Options.
+	MaxEventStreams int
 	// Overrides applied to every evaluation (nil: none).
 	Overrides *evaluator.Overrides
 	// LogEventURL receives exposures and custom events (Statsig's default when empty).
@@ -107,6 +109,7 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 		MetricsGatherer: prom,
 
 		CORSAllowedOrigins: opts.CORSAllowedOrigins,
+		MaxEventStreams:    opts.MaxEventStreams,
 	})
 	if err != nil {
 		return err
