@@ -280,6 +280,11 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 func serve(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	specsFile := fs.String("specs-file", "", "download_config_specs payload (v2 or v1 JSON).")
+	specsURL := fs.String("specs-url", "",
+		"Instead of --specs-file: a specs_url base ({url}/{key}.json with --key) downloaded at start and every "+
+			"--specs-sync-interval; each new payload is served as a new revision (and pushed to OFREP event streams).")
+	syncInterval := fs.Duration("specs-sync-interval", endpoint.DefaultStandaloneSyncInterval,
+		"How often --specs-url is downloaded.")
 	listen := fs.String("listen", "127.0.0.1"+endpoint.DefaultAddr,
 		"Address to serve on (loopback by default; another address needs an explicit --key).")
 	key := fs.String("key", os.Getenv("STATSIG_SERVER_KEY"),
@@ -307,8 +312,8 @@ func serve(args []string) int {
 	_ = fs.Parse(args)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	logMemoryLimit(applyMemoryLimit())
-	if *specsFile == "" {
-		fmt.Fprintln(os.Stderr, "serve: --specs-file is required")
+	if (*specsFile == "") == (*specsURL == "") {
+		fmt.Fprintln(os.Stderr, "serve: give one of --specs-file or --specs-url")
 		return 2
 	}
 	k, err := serveKey(*key, *listen)
@@ -331,7 +336,7 @@ func serve(args []string) int {
 	}
 	err = endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
 		Overrides: ovs,
-		SpecsFile: *specsFile, Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
+		SpecsFile: *specsFile, SpecsURL: *specsURL, SyncInterval: *syncInterval, Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
 		CORSAllowedOrigins: splitList(*corsOrigins), MaxEventStreams: *maxEventStreams, LogEventURL: *logEventURL,
 		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
 		Evaluator: evaluator.Options{Environment: *environment, GlobalCustomFields: custom}, AddrFile: *addrFile,
