@@ -55,6 +55,10 @@ test-gcir: ## Only the client initialize response differential against Server Co
 test-jsclient: ## Only the @statsig/js-client differential (network init from the endpoint vs bootstrap from Server Core).
 	hack/test-jsclient.sh
 
+.PHONY: test-ofrep-sse
+test-ofrep-sse: ## Only the OFREP event-stream test (@openfeature/ofrep-web-provider refreshed by SSE from a gate flipped in the stand-in).
+	hack/test-ofrep-sse.sh
+
 .PHONY: test-exposures
 test-exposures: ## Only the exposure-stream differential against Server Core (EXPOSURES_STRICT=1 fails on any difference).
 	EXPOSURES_STRICT=$(EXPOSURES_STRICT) hack/test-exposures.sh
