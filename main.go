@@ -336,7 +336,8 @@ func serve(args []string) int {
 	}
 	err = endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
 		Overrides: ovs,
-		SpecsFile: *specsFile, SpecsURL: *specsURL, SyncInterval: *syncInterval, Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
+		SpecsFile: *specsFile, SpecsURL: *specsURL, SyncInterval: *syncInterval,
+		Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
 		CORSAllowedOrigins: splitList(*corsOrigins), MaxEventStreams: *maxEventStreams, LogEventURL: *logEventURL,
 		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
 		Evaluator: evaluator.Options{Environment: *environment, GlobalCustomFields: custom}, AddrFile: *addrFile,

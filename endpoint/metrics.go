@@ -25,8 +25,11 @@ type metrics struct {
 	pushLatency  prometheus.Observer
 }
 
-// pushKind is the kind label of this package's push series.
-const pushKind = "sse"
+// pushKind is the kind label (pushKindLabel) of this package's push series.
+const (
+	pushKind      = "sse"
+	pushKindLabel = "kind"
+)
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
@@ -49,22 +52,23 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"encoding"}),
 		shed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricsPrefix + "requests_shed_total",
-			Help: "Requests answered 503 because the endpoint was at its limit of concurrent requests, body bytes or event streams.",
+			Help: "Requests answered 503 because the endpoint was at its limit of concurrent requests, " +
+				"body bytes or event streams.",
 		}),
 	}
 	streams := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "statsig_operator_push_streams",
 		Help: "Change-notification streams connected, by kind (sse: OFREP event streams).",
-	}, []string{"kind"})
+	}, []string{pushKindLabel})
 	messages := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "statsig_operator_push_messages_total",
 		Help: "Change notifications written to streams, by kind.",
-	}, []string{"kind"})
+	}, []string{pushKindLabel})
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "statsig_operator_push_latency_seconds",
 		Help:    "Time from a registry change (new revision or overrides) to its notification written to a stream, by kind.",
 		Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5},
-	}, []string{"kind"})
+	}, []string{pushKindLabel})
 	if reg != nil {
 		m.requests = register(reg, m.requests)
 		m.latency = register(reg, m.latency)

@@ -50,7 +50,9 @@ func (s *Server) ofrepConfiguration(w http.ResponseWriter, r *http.Request) {
 	out := ofrepConfigurationResponse{
 		Name: "statsig-operator",
 		Capabilities: ofrepCapabilities{
-			CacheInvalidation: ofrepCacheInvalidation{Polling: ofrepPolling{Enabled: true, MinPollingIntervalMs: ofrepMinPollingIntervalMs}},
+			CacheInvalidation: ofrepCacheInvalidation{
+				Polling: ofrepPolling{Enabled: true, MinPollingIntervalMs: ofrepMinPollingIntervalMs},
+			},
 			// Gates are booleans, configs, experiments and layers objects, parameters any type.
 			FlagEvaluation: ofrepFlagEvaluation{SupportedTypes: []string{"boolean", "string", "int", "float", "object"}},
 		},

@@ -26,7 +26,8 @@ func rawStream(tb testing.TB, addr, token string) (net.Conn, *bufio.Reader) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := fmt.Fprintf(c, "GET %s?token=%s HTTP/1.1\r\nHost: %s\r\n\r\n", ofrepEventStreamPath, token, addr); err != nil {
+	_, err = fmt.Fprintf(c, "GET %s?token=%s HTTP/1.1\r\nHost: %s\r\n\r\n", ofrepEventStreamPath, token, addr)
+	if err != nil {
 		tb.Fatal(err)
 	}
 	r := bufio.NewReaderSize(c, 512)
@@ -155,7 +156,8 @@ func TestOFREPStreamMemory(t *testing.T) {
 	const pushes = 10
 	for i := range pushes {
 		reg.Set(ps[(i+1)%2])
-		for deadline := time.Now().Add(10 * time.Second); testutil.ToFloat64(srv.metrics.pushMessages) < sent+float64((i+1)*n); {
+		want := sent + float64((i+1)*n)
+		for deadline := time.Now().Add(10 * time.Second); testutil.ToFloat64(srv.metrics.pushMessages) < want; {
 			if time.Now().After(deadline) {
 				t.Fatalf("push %d not written to every stream", i)
 			}
@@ -176,7 +178,7 @@ func memNow() (uint64, int64, int) {
 	runtime.ReadMemStats(&ms)
 	var rss int64
 	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, l := range strings.Split(string(b), "\n") {
+		for l := range strings.SplitSeq(string(b), "\n") {
 			if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
 				kb, _ := strconv.ParseInt(f[1], 10, 64)
 				rss = kb << 10

@@ -99,7 +99,8 @@ func openStream(t testing.TB, client *http.Client, base, token, lastID string) (
 // bulkStreams posts a bulk evaluation and returns its advertised stream token.
 func bulkStreams(t testing.TB, env *testEnv, key string) string {
 	t.Helper()
-	res := env.do(t, "POST", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"u1"}}`, "Authorization", "Bearer "+key)
+	res := env.do(t, "POST", "/ofrep/v1/evaluate/flags", `{"context":{"targetingKey":"u1"}}`,
+		"Authorization", "Bearer "+key)
 	if res.status != 200 {
 		t.Fatalf("bulk = %d: %s", res.status, res.body)
 	}
@@ -302,7 +303,8 @@ func TestOFREPEventStreamsExemptFromInFlight(t *testing.T) {
 	if n := srv.load.n.Load(); n != 0 {
 		t.Errorf("5 open streams hold %d in-flight slots", n)
 	}
-	req, _ := http.NewRequest("POST", hs.URL+"/ofrep/v1/evaluate/flags", strings.NewReader(`{"context":{"targetingKey":"u"}}`))
+	req, _ := http.NewRequest("POST", hs.URL+"/ofrep/v1/evaluate/flags",
+		strings.NewReader(`{"context":{"targetingKey":"u"}}`))
 	req.Header.Set("X-API-Key", testKey)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -329,7 +331,7 @@ func TestOFREPEventStreamsEndOnShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	var streams []*sseStream
+	streams := make([]*sseStream, 0, 3)
 	for range 3 {
 		st, res := openStream(t, http.DefaultClient, "http://"+ln.Addr().String(), serving.StreamToken(testKey), "")
 		if st == nil {
@@ -392,15 +394,13 @@ func TestOFREPThousandStreams(t *testing.T) {
 	var mu sync.Mutex
 	got := 0
 	for _, st := range streams {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if ev, ok := st.next(t, true, 30*time.Second); ok && strings.HasPrefix(ev.id, "rev-1000.") {
 				mu.Lock()
 				got++
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if got != n {
@@ -414,8 +414,8 @@ func TestOFREPBulkWaitsForNamedConfiguration(t *testing.T) {
 	env := newTestEnv(t, nil)
 	post := func(etag string) (response, time.Duration) {
 		start := time.Now()
-		r := env.do(t, "POST", "/ofrep/v1/evaluate/flags?flagConfigEtag="+url.QueryEscape(etag)+"&flagConfigLastModified=2026-02-20T21:28:18Z",
-			`{"context":{"targetingKey":"u1"}}`, "X-API-Key", testKey)
+		q := "?flagConfigEtag=" + url.QueryEscape(etag) + "&flagConfigLastModified=2026-02-20T21:28:18Z"
+		r := env.do(t, "POST", "/ofrep/v1/evaluate/flags"+q, `{"context":{"targetingKey":"u1"}}`, "X-API-Key", testKey)
 		return r, time.Since(start)
 	}
 	cur := env.reg.Get("eval").Revision

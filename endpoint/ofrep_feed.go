@@ -1,6 +1,7 @@
 package endpoint
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,12 +61,7 @@ func tail(s []string, n int) []string {
 
 // knows reports whether revision is, or was recently, served by this replica.
 func (c *change) knows(revision string) bool {
-	for _, r := range c.recent {
-		if r == revision {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(c.recent, revision)
 }
 
 // feeds holds one feed per project name, created on first use.

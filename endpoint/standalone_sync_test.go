@@ -50,7 +50,8 @@ func TestStandaloneSpecsURLPushes(t *testing.T) {
 		}
 	}
 	gate := func() string {
-		req, _ := http.NewRequest("POST", base+"/ofrep/v1/evaluate/flags/test_public", strings.NewReader(`{"context":{"targetingKey":"u1"}}`))
+		req, _ := http.NewRequest("POST", base+"/ofrep/v1/evaluate/flags/test_public",
+			strings.NewReader(`{"context":{"targetingKey":"u1"}}`))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-API-Key", clientKey)
 		res, err := http.DefaultClient.Do(req)

@@ -31,7 +31,7 @@ type index struct {
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
 	r := &Registry{}
-	r.index.Store(&index{byName: map[string]*Project{}, byKey: map[[32]byte]*Project{}, byToken: map[[32]byte]*Project{}})
+	r.index.Store(newIndex(0))
 	return r
 }
 
@@ -41,7 +41,7 @@ func (r *Registry) Set(p *Project) {
 	r.mu.Lock()
 	old := r.index.Load()
 	prev := old.byName[p.Name]
-	next := &index{byName: make(map[string]*Project, len(old.byName)+1), byKey: map[[32]byte]*Project{}, byToken: map[[32]byte]*Project{}}
+	next := newIndex(len(old.byName) + 1)
 	for name, q := range old.byName {
 		if name != p.Name {
 			next.byName[name] = q
@@ -67,7 +67,7 @@ func (r *Registry) Delete(name string) {
 	if _, ok := old.byName[name]; !ok {
 		return
 	}
-	next := &index{byName: make(map[string]*Project, len(old.byName)), byKey: map[[32]byte]*Project{}, byToken: map[[32]byte]*Project{}}
+	next := newIndex(len(old.byName))
 	for n, q := range old.byName {
 		if n != name {
 			next.byName[n] = q
@@ -75,6 +75,12 @@ func (r *Registry) Delete(name string) {
 	}
 	next.rebuildKeys()
 	r.index.Store(next)
+}
+
+func newIndex(projects int) *index {
+	return &index{
+		byName: make(map[string]*Project, projects), byKey: map[[32]byte]*Project{}, byToken: map[[32]byte]*Project{},
+	}
 }
 
 func (ix *index) rebuildKeys() {
