@@ -79,7 +79,8 @@ var (
 // refetchEvaluation events. It holds no request slot (serveHTTP exempts it), lifts the
 // server's read and write timeouts for itself, and ends when the server shuts down.
 func (s *Server) ofrepEventStreamHandler(w http.ResponseWriter, r *http.Request) {
-	p := s.reg.ByStreamToken(r.URL.Query().Get("token"))
+	token := r.URL.Query().Get("token")
+	p := s.reg.ByStreamToken(token)
 	if p == nil {
 		writeError(w, errStreamToken)
 		return
@@ -97,8 +98,8 @@ func (s *Server) ofrepEventStreamHandler(w http.ResponseWriter, r *http.Request)
 
 	f := s.feeds.get(p.Name, p.Revision)
 	rc := http.NewResponseController(w)
-	// The connection's read deadline would cancel the request context once ReadTimeout
-	// passes (net/http's background read); a stream reads nothing after its headers.
+	// Lift the server's whole-request read deadline for this connection: a stream reads
+	// nothing after its headers, and no server-wide deadline should end it.
 	_ = rc.SetReadDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -129,6 +130,11 @@ func (s *Server) ofrepEventStreamHandler(w http.ResponseWriter, r *http.Request)
 	for {
 		select {
 		case <-c.done:
+			// A key removed (rotated, project deleted) ends its streams at the next change or
+			// heartbeat: the client's reconnect then gets 401.
+			if s.reg.ByStreamToken(token) == nil {
+				return
+			}
 			c = f.current() // the latest: intermediate changes coalesce
 			buf = s.appendRefetch(buf[:0], c)
 			if !s.streamWrite(rc, w, buf) {
@@ -137,7 +143,7 @@ func (s *Server) ofrepEventStreamHandler(w http.ResponseWriter, r *http.Request)
 			s.metrics.pushMessages.Inc()
 			s.metrics.pushLatency.Observe(s.now().Sub(c.at).Seconds())
 		case <-beat.C:
-			if !s.streamWrite(rc, w, []byte(": heartbeat\n\n")) {
+			if s.reg.ByStreamToken(token) == nil || !s.streamWrite(rc, w, []byte(": heartbeat\n\n")) {
 				return
 			}
 		case <-r.Context().Done():

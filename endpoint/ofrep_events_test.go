@@ -503,3 +503,55 @@ func TestOFREPEventStreamCORS(t *testing.T) {
 		t.Fatalf("preflight: %d %v", res.StatusCode, res.Header)
 	}
 }
+
+// Streams outlive the server's whole-request read and write timeouts (each write has its
+// own deadline), and end once their key is no longer accepted.
+func TestOFREPEventStreamOutlivesTimeoutsEndsWithKey(t *testing.T) {
+	saved := httpTimeouts
+	httpTimeouts.read, httpTimeouts.write = 200*time.Millisecond, 300*time.Millisecond
+	defer func() { httpTimeouts = saved }()
+	reg := serving.NewRegistry()
+	reg.Set(loadProject(t, "eval", "server-core/eval_proj_dcs.json", nil, testKey))
+	srv, err := NewServer(Options{Registry: reg, EventStreamHeartbeat: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	st, res := openStream(t, http.DefaultClient, "http://"+ln.Addr().String(), serving.StreamToken(testKey), "")
+	if st == nil {
+		t.Fatalf("stream = %d", res.StatusCode)
+	}
+	defer st.close()
+	time.Sleep(time.Second) // over 3x both timeouts
+	newRevision(t, reg, "rev-late")
+	ev, ok := st.next(t, true, 5*time.Second)
+	if !ok || !strings.HasPrefix(ev.id, "rev-late.") {
+		t.Fatalf("after the timeouts passed: %+v %v", ev, ok)
+	}
+	// The project now accepts another key only: the stream ends.
+	p := loadProject(t, "eval", "server-core/eval_proj_dcs.json", nil, "secret-rotated")
+	p.Revision = "rev-late"
+	reg.Set(p)
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if time.Now().After(deadline) {
+			t.Fatal("the stream of a removed key is still open")
+		}
+		ev, ok := st.next(t, false, 5*time.Second)
+		if !ok {
+			break
+		}
+		if ev.comment == "" {
+			t.Fatalf("event after the key was removed: %+v", ev)
+		}
+	}
+	if g := testutil.ToFloat64(srv.metrics.pushStreams); g != 0 {
+		t.Errorf("push_streams = %v after the stream ended", g)
+	}
+}

@@ -196,6 +196,10 @@ func (s *Server) bodyCost(r *http.Request) int64 {
 	}
 }
 
+// httpTimeouts are the server's whole-request read and write timeouts (a variable so tests
+// can show event streams outlive them).
+var httpTimeouts = struct{ read, write time.Duration }{60 * time.Second, 120 * time.Second}
+
 // maxHeaderBytes bounds a request's header block (net/http answers 431 beyond it).
 const maxHeaderBytes = 64 << 10
 
@@ -231,8 +235,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second, // proxy payloads can be several MB
+		ReadTimeout:       httpTimeouts.read,
+		WriteTimeout:      httpTimeouts.write, // proxy payloads can be several MB
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    maxHeaderBytes,
 	}
