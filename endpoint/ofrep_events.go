@@ -48,7 +48,7 @@ type ofrepStreamEndpoint struct {
 	RequestURI string `json:"requestUri"`
 }
 
-// ofrepRefetch is the data of a refetchEvaluation event.
+// ofrepRefetch is the data of a refetchEvaluation (or streamConnected) event.
 type ofrepRefetch struct {
 	Type         string `json:"type"`
 	ETag         string `json:"etag"`
@@ -114,12 +114,17 @@ func (s *Server) ofrepEventStreamHandler(w http.ResponseWriter, r *http.Request)
 	buf = append(buf, "\n: connected\n\n"...)
 	// A reconnect that names anything but the current state, or a first connect right
 	// after a change, gets the change now (notifications are idempotent: at worst a 304).
+	// Any other first connect gets the current id in an event providers ignore, so that
+	// EventSource sends it as Last-Event-ID when it reconnects, to this replica or another:
+	// a change missed while reconnecting is then never lost.
 	if last := r.Header.Get("Last-Event-ID"); last != "" {
 		if _, current := s.feeds.parseID(last, c); !current {
-			buf = s.appendRefetch(buf, c)
+			buf = s.appendEvent(buf, c, ofrepRefetchType)
 		}
 	} else if s.now().Sub(c.at) < streamConnectGrace && c.seq > 0 {
-		buf = s.appendRefetch(buf, c)
+		buf = s.appendEvent(buf, c, ofrepRefetchType)
+	} else {
+		buf = s.appendEvent(buf, c, ofrepConnectedType)
 	}
 	if !s.streamWrite(rc, w, buf) {
 		return
@@ -136,7 +141,7 @@ func (s *Server) ofrepEventStreamHandler(w http.ResponseWriter, r *http.Request)
 				return
 			}
 			c = f.current() // the latest: intermediate changes coalesce
-			buf = s.appendRefetch(buf[:0], c)
+			buf = s.appendEvent(buf[:0], c, ofrepRefetchType)
 			if !s.streamWrite(rc, w, buf) {
 				return
 			}
@@ -154,10 +159,16 @@ func (s *Server) ofrepEventStreamHandler(w http.ResponseWriter, r *http.Request)
 	}
 }
 
-// appendRefetch appends the refetchEvaluation event of c.
-func (s *Server) appendRefetch(buf []byte, c *change) []byte {
+// Event types: OFREP's, and ours that providers ignore (ADR-0008: unknown types must be).
+const (
+	ofrepRefetchType   = "refetchEvaluation"
+	ofrepConnectedType = "streamConnected"
+)
+
+// appendEvent appends an event of type typ for c.
+func (s *Server) appendEvent(buf []byte, c *change, typ string) []byte {
 	id := s.feeds.id(c)
-	data, _ := json.Marshal(ofrepRefetch{Type: "refetchEvaluation", ETag: `"` + id + `"`, LastModified: c.at.Unix()})
+	data, _ := json.Marshal(ofrepRefetch{Type: typ, ETag: `"` + id + `"`, LastModified: c.at.Unix()})
 	buf = append(buf, "id: "...)
 	buf = append(buf, id...)
 	buf = append(buf, "\nevent: message\ndata: "...)

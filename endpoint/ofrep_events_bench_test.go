@@ -54,7 +54,7 @@ func nextData(r *bufio.Reader) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if strings.HasPrefix(line, "data: ") {
+		if strings.HasPrefix(line, "data: ") && !strings.Contains(line, ofrepConnectedType) {
 			return line, nil
 		}
 	}

@@ -78,6 +78,9 @@ func openStream(t testing.TB, client *http.Client, base, token, lastID string) (
 			line := sc.Text()
 			switch {
 			case line == "":
+				if strings.Contains(ev.data, `"type":"streamConnected"`) {
+					ev.comment = "streamConnected" // tests skip it like a comment
+				}
 				if ev != (sseEvent{}) {
 					s.events <- ev
 				}
@@ -202,6 +205,9 @@ func TestOFREPEventStreamHeartbeatAndLastEventID(t *testing.T) {
 
 	st, _ := openStream(t, http.DefaultClient, hs.URL, tok, "")
 	st.next(t, false, 5*time.Second) // connected
+	if ev, ok := st.next(t, false, 5*time.Second); !ok || ev.comment != "streamConnected" || ev.id == "" {
+		t.Fatalf("want the streamConnected event with the current id, got %+v %v", ev, ok)
+	}
 	if ev, ok := st.next(t, false, 5*time.Second); !ok || ev.comment != "heartbeat" {
 		t.Fatalf("want a heartbeat, got %+v %v", ev, ok)
 	}
@@ -351,7 +357,7 @@ func TestOFREPEventStreamsEndOnShutdown(t *testing.T) {
 		t.Fatal("Serve still waiting for streams 5 s after shutdown began")
 	}
 	for i, st := range streams {
-		if ev, ok := st.next(t, false, 5*time.Second); ok {
+		if ev, ok := st.next(t, true, 5*time.Second); ok {
 			t.Errorf("stream %d: unexpected %+v after shutdown", i, ev)
 		}
 	}
@@ -554,4 +560,81 @@ func TestOFREPEventStreamOutlivesTimeoutsEndsWithKey(t *testing.T) {
 	if g := testutil.ToFloat64(srv.metrics.pushStreams); g != 0 {
 		t.Errorf("push_streams = %v after the stream ended", g)
 	}
+}
+
+// MaxEventStreams < 0 turns streams off: nothing advertised, no stream route.
+func TestOFREPEventStreamsOff(t *testing.T) {
+	reg := serving.NewRegistry()
+	reg.Set(loadProject(t, "eval", "server-core/eval_proj_dcs.json", nil, testKey))
+	srv, err := NewServer(Options{Registry: reg, MaxEventStreams: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	env := &testEnv{reg: reg, srv: srv, http: hs}
+	for _, path := range []string{"/ofrep/v1/evaluate/flags", "/ofrep/v1/configuration"} {
+		method, body := "POST", any(`{"context":{"targetingKey":"u1"}}`)
+		if strings.HasSuffix(path, "configuration") {
+			method, body = "GET", nil
+		}
+		r := env.do(t, method, path, body, "X-API-Key", testKey)
+		if r.status != 200 || strings.Contains(string(r.body), "eventStreams") {
+			t.Errorf("%s = %d, advertises streams: %s", path, r.status, truncate(string(r.body), 300))
+		}
+	}
+	if r := env.do(t, "GET", ofrepEventStreamPath+"?token="+serving.StreamToken(testKey), nil); r.status != 404 {
+		t.Errorf("stream route with streams off = %d, want 404", r.status)
+	}
+}
+
+// A replica restart loses no change: a stream's first event gives the client an id, and its
+// reconnect to another replica with that Last-Event-ID gets the change made meanwhile.
+func TestOFREPEventStreamReconnectElsewhereLosesNoChange(t *testing.T) {
+	reg := serving.NewRegistry()
+	reg.Set(loadProject(t, "eval", "server-core/eval_proj_dcs.json", nil, testKey))
+	a, err := NewServer(Options{Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewServer(Options{Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	hb := httptest.NewServer(b.Handler())
+	defer hb.Close()
+	tok := serving.StreamToken(testKey)
+
+	st, res := openStream(t, http.DefaultClient, "http://"+ln.Addr().String(), tok, "")
+	if st == nil {
+		t.Fatalf("stream = %d", res.StatusCode)
+	}
+	defer st.close()
+	st.next(t, false, 5*time.Second) // connected
+	primer, ok := st.next(t, false, 5*time.Second)
+	if !ok || primer.id == "" {
+		t.Fatalf("no id on connect: %+v", primer)
+	}
+	cancel() // replica A shuts down
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	newRevision(t, reg, "rev-during-restart") // a change while the client reconnects
+	st2, res := openStream(t, http.DefaultClient, hb.URL, tok, primer.id)
+	if st2 == nil {
+		t.Fatalf("stream on B = %d", res.StatusCode)
+	}
+	defer st2.close()
+	ev, ok := st2.next(t, true, 2*time.Second)
+	if !ok || !strings.HasPrefix(ev.id, "rev-during-restart.") {
+		t.Fatalf("reconnect to B with A's id: %+v %v, want the change made meanwhile", ev, ok)
+	}
+	refetchOf(t, ev)
 }
