@@ -364,7 +364,8 @@ func TestOFREPEventStreamsEndOnShutdown(t *testing.T) {
 	t.Logf("shutdown with 3 streams took %v", time.Since(start))
 }
 
-// 1,000 streams on one server all receive a new revision.
+// 1,000 streams on one server all receive a new revision; when that replica shuts down they
+// reconnect to another with their Last-Event-ID and all receive the change made meanwhile.
 func TestOFREPThousandStreams(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1,000 connections")
@@ -372,45 +373,86 @@ func TestOFREPThousandStreams(t *testing.T) {
 	const n = 1000
 	reg := serving.NewRegistry()
 	reg.Set(loadProject(t, "eval", "server-core/eval_proj_dcs.json", nil, testKey))
-	srv, err := NewServer(Options{Registry: reg})
+	a, err := NewServer(Options{Registry: reg, ShutdownTimeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
-	tr := &http.Transport{MaxIdleConnsPerHost: -1}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr}
-	tok := serving.StreamToken(testKey)
-	streams := make([]*sseStream, n)
-	for i := range streams {
-		st, res := openStream(t, client, hs.URL, tok, "")
-		if st == nil {
-			t.Fatalf("stream %d = %d", i, res.StatusCode)
-		}
-		defer st.close()
-		st.next(t, false, 10*time.Second)
-		streams[i] = st
+	b, err := NewServer(Options{Registry: reg})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if g := testutil.ToFloat64(srv.metrics.pushStreams); g != n {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	defer cancel()
+	hb := httptest.NewServer(b.Handler())
+	t.Cleanup(hb.Close) // after the streams' cleanups: Close waits for open requests
+	tok := serving.StreamToken(testKey)
+
+	// connect opens n streams on base, with lastIDs when given.
+	connect := func(base string, lastIDs []string) []*sseStream {
+		tr := &http.Transport{MaxIdleConnsPerHost: -1}
+		t.Cleanup(tr.CloseIdleConnections)
+		client := &http.Client{Transport: tr}
+		streams := make([]*sseStream, n)
+		for i := range streams {
+			last := ""
+			if lastIDs != nil {
+				last = lastIDs[i]
+			}
+			st, res := openStream(t, client, base, tok, last)
+			if st == nil {
+				t.Fatalf("stream %d = %d", i, res.StatusCode)
+			}
+			t.Cleanup(st.close)
+			st.next(t, false, 10*time.Second) // connected
+			streams[i] = st
+		}
+		return streams
+	}
+	// receive counts the streams whose next event is a refetch of revision, keeping its id.
+	receive := func(streams []*sseStream, revision string, ids []string) int {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		got := 0
+		for i, st := range streams {
+			wg.Go(func() {
+				if ev, ok := st.next(t, true, 30*time.Second); ok && strings.HasPrefix(ev.id, revision+".") {
+					mu.Lock()
+					got++
+					ids[i] = ev.id
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		return got
+	}
+
+	streams := connect("http://"+ln.Addr().String(), nil)
+	if g := testutil.ToFloat64(a.metrics.pushStreams); g != n {
 		t.Fatalf("push_streams = %v, want %d", g, n)
 	}
+	ids := make([]string, n)
 	newRevision(t, reg, "rev-1000")
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	got := 0
-	for _, st := range streams {
-		wg.Go(func() {
-			if ev, ok := st.next(t, true, 30*time.Second); ok && strings.HasPrefix(ev.id, "rev-1000.") {
-				mu.Lock()
-				got++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if got != n {
+	if got := receive(streams, "rev-1000", ids); got != n {
 		t.Fatalf("%d of %d streams received the new revision", got, n)
+	}
+
+	start := time.Now()
+	cancel() // replica A shuts down: every stream ends at once
+	if err := <-done; err != nil {
+		t.Fatalf("Serve = %v", err)
+	}
+	t.Logf("shutdown with %d streams took %v", n, time.Since(start))
+	newRevision(t, reg, "rev-restart") // changed while the clients reconnect
+	moved := connect(hb.URL, ids)
+	if got := receive(moved, "rev-restart", make([]string, n)); got != n {
+		t.Fatalf("%d of %d streams reconnected to B received the change made meanwhile", got, n)
 	}
 }
 
