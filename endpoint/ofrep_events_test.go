@@ -571,7 +571,12 @@ func TestOFREPEventStreamOutlivesTimeoutsEndsWithKey(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
-	defer func() { cancel(); _ = <-done }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve = %v", err)
+		}
+	}()
 	st, res := openStream(t, http.DefaultClient, "http://"+ln.Addr().String(), serving.StreamToken(testKey), "")
 	if st == nil {
 		t.Fatalf("stream = %d", res.StatusCode)
