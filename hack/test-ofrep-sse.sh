@@ -3,8 +3,9 @@
 # hack/bench/ofrepsse/package-lock.json; it implements ADR-0008 event streams) with polling off
 # and EventSource from the `eventsource` package, against `statsig-operator serve --specs-url`
 # following the Statsig stand-in (go run ./hack/statsig-standin). A gate flipped in the stand-in
-# must reach the provider through the event stream within the sync interval + 1 s
-# (hack/bench/ofrepsse/ofrepsse.js); the measured latencies are printed.
+# must reach the provider through the event stream within the sync interval + 1 s; then the
+# endpoint restarts while the gate flips, and the provider's reconnect must bring the change
+# (hack/bench/ofrepsse/ofrepsse.js, which runs `serve`); the measured latencies are printed.
 #
 # Env: STATSIG_OPERATOR_BIN (a built statsig-operator; default: built here), SYNC_INTERVAL [1s],
 #      STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator] (node_modules).
@@ -15,7 +16,6 @@ command -v node >/dev/null && command -v npm >/dev/null || { echo "test-ofrep-ss
 cache=${STATSIG_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/statsig-operator}
 out=$(mktemp -d "${TMPDIR:-/tmp}/statsig-ofrepsse-XXXXXX")
 SYNC_INTERVAL=${SYNC_INTERVAL:-1s}
-sync_ms=$(python3 -c "import sys; v=sys.argv[1]; print(int(float(v[:-2]) if v.endswith('ms') else float(v.rstrip('s'))*1000))" "$SYNC_INTERVAL")
 
 harness="$cache/ofrepsse"
 mkdir -p "$harness"
@@ -44,20 +44,12 @@ pids+=($!)
 wait_file "$out/standin.addr" "the stand-in" "$out/standin.log"
 standin=$(cat "$out/standin.addr")
 
-client_key=client-ofrep-sse-test
-"$bin" serve --specs-url "$standin/v2/download_config_specs" --specs-sync-interval "$SYNC_INTERVAL" \
-  --listen 127.0.0.1:0 --key secret-ofrep-sse-test --client-keys "$client_key" --addr-file "$out/serve.addr" \
-  >"$out/serve.log" 2>&1 &
-pids+=($!)
-wait_file "$out/serve.addr" "statsig-operator serve" "$out/serve.log"
-endpoint="http://$(cat "$out/serve.addr")"
-
-if node "$harness/ofrepsse.js" "$endpoint" "$standin" "$client_key" dark_mode "$sync_ms" >"$out/result.txt" 2>&1; then
+if node "$harness/ofrepsse.js" "$bin" "$standin" client-ofrep-sse-test dark_mode "$SYNC_INTERVAL" "$out" >"$out/result.txt" 2>&1; then
   sed 's/^/  /' "$out/result.txt"
   echo "test-ofrep-sse: $(grep '^OK' "$out/result.txt")"
 else
   cat "$out/result.txt"
-  tail -20 "$out/serve.log"
+  tail -20 "$out"/serve*.log
   echo "test-ofrep-sse: FAILED (output in $out)"
   exit 1
 fi
