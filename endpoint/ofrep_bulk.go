@@ -28,8 +28,8 @@ func (s *Server) ofrepBulk(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, aerr.status, ofrepFailure{ErrorCode: ofrepGeneral, ErrorDetails: aerr.message})
 		return
 	}
-	if etag := r.URL.Query().Get("flagConfigEtag"); etag != "" && s.opts.MaxEventStreams > 0 {
-		p = s.awaitConfig(r.Context(), p, etag)
+	if q := r.URL.Query(); q.Get("flagConfigEtag") != "" && s.opts.MaxEventStreams > 0 {
+		p = s.awaitConfig(r.Context(), p, q.Get("flagConfigEtag"), q.Get("flagConfigLastModified"))
 	}
 	u, oerr := s.decodeOFREP(w, r)
 	if oerr != nil {

@@ -52,7 +52,7 @@ type ofrepStreamEndpoint struct {
 type ofrepRefetch struct {
 	Type         string `json:"type"`
 	ETag         string `json:"etag"`
-	LastModified int64  `json:"lastModified"`
+	LastModified int64  `json:"lastModified,omitempty"` // Unix seconds; omitted when unknown
 }
 
 // eventStreams is the advertisement for a request authenticated with key (nil when streams
@@ -168,7 +168,11 @@ const (
 // appendEvent appends an event of type typ for c.
 func (s *Server) appendEvent(buf []byte, c *change, typ string) []byte {
 	id := s.feeds.id(c)
-	data, _ := json.Marshal(ofrepRefetch{Type: typ, ETag: `"` + id + `"`, LastModified: c.at.Unix()})
+	ev := ofrepRefetch{Type: typ, ETag: `"` + id + `"`}
+	if !c.at.IsZero() {
+		ev.LastModified = c.at.Unix()
+	}
+	data, _ := json.Marshal(ev)
 	buf = append(buf, "id: "...)
 	buf = append(buf, id...)
 	buf = append(buf, "\nevent: message\ndata: "...)
@@ -188,12 +192,17 @@ func (s *Server) streamWrite(rc *http.ResponseController, w http.ResponseWriter,
 
 // awaitConfig waits, up to maxConfigWait, until this replica serves the configuration a
 // re-fetch names (flagConfigEtag from an event of another replica that swapped first), so
-// the re-fetch does not answer the old results the client was told are gone.
-func (s *Server) awaitConfig(ctx context.Context, p *serving.Project, etag string) *serving.Project {
+// the re-fetch does not answer the old results the client was told are gone. It does not
+// wait when this replica's current state is newer than the named one by lastModified
+// (flagConfigLastModified): this replica skipped that revision and serves a later one.
+func (s *Server) awaitConfig(ctx context.Context, p *serving.Project, etag, lastModified string) *serving.Project {
 	f := s.feeds.get(p.Name, p.Revision)
 	c := f.current()
 	revision, _ := s.feeds.parseID(etag, c)
 	if revision == "" || c.knows(revision) {
+		return p
+	}
+	if lm, ok := parseLastModified(lastModified); ok && !c.at.IsZero() && c.at.Unix() > lm {
 		return p
 	}
 	ctx, cancel := context.WithTimeout(ctx, maxConfigWait)
@@ -210,6 +219,20 @@ func (s *Server) awaitConfig(ctx context.Context, p *serving.Project, etag strin
 		return q
 	}
 	return p
+}
+
+// parseLastModified reads flagConfigLastModified: Unix seconds or an RFC 3339 date-time.
+func parseLastModified(v string) (int64, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n, true
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t.Unix(), true
+	}
+	return 0, false
 }
 
 // stopAllStreams ends every event stream (server shutdown): clients reconnect to another

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -185,8 +186,12 @@ func TestOFREPEventStreamNotifies(t *testing.T) {
 			if r.status != 200 {
 				t.Fatalf("re-fetch = %d: %s", r.status, r.body)
 			}
-			if n := testutil.ToFloat64(env.srv.metrics.pushMessages); n != 2 {
-				t.Errorf("push_messages_total = %v, want 2", n)
+			// Counted once written: the client may read the event before the count moves.
+			for deadline := time.Now().Add(5 * time.Second); testutil.ToFloat64(env.srv.metrics.pushMessages) != 2; {
+				if time.Now().After(deadline) {
+					t.Fatalf("push_messages_total = %v, want 2", testutil.ToFloat64(env.srv.metrics.pushMessages))
+				}
+				time.Sleep(5 * time.Millisecond)
 			}
 		})
 	}
@@ -460,21 +465,28 @@ func TestOFREPThousandStreams(t *testing.T) {
 // maxConfigWait); one naming a configuration it served or serves does not wait.
 func TestOFREPBulkWaitsForNamedConfiguration(t *testing.T) {
 	env := newTestEnv(t, nil)
-	post := func(etag string) (response, time.Duration) {
+	post := func(etag, lastModified string) (response, time.Duration) {
 		start := time.Now()
-		q := "?flagConfigEtag=" + url.QueryEscape(etag) + "&flagConfigLastModified=2026-02-20T21:28:18Z"
+		if lastModified == "" {
+			lastModified = "garbage" // ignored, never an error
+		}
+		q := "?flagConfigEtag=" + url.QueryEscape(etag) + "&flagConfigLastModified=" + url.QueryEscape(lastModified)
 		r := env.do(t, "POST", "/ofrep/v1/evaluate/flags"+q, `{"context":{"targetingKey":"u1"}}`, "X-API-Key", testKey)
 		return r, time.Since(start)
 	}
 	cur := env.reg.Get("eval").Revision
-	for _, tc := range []struct{ name, etag string }{
-		{"current revision", `"` + cur + `.other.3"`},
-		{"not an id", `"whatever"`},
-		{"empty quoted", `""`},
+	env.reg.Notify("eval") // a change this server saw, so it knows when its state began
+	for _, tc := range []struct{ name, etag, lastModified string }{
+		{"current revision", `"` + cur + `.other.3"`, ""},
+		{"not an id", `"whatever"`, ""},
+		{"empty quoted", `""`, ""},
+		// This replica's state is newer than the named one: it skipped that revision.
+		{"older unknown revision, seconds", `"rev-skipped.other.2"`, "1000000000"},
+		{"older unknown revision, RFC 3339", `"rev-skipped.other.2"`, "2001-09-09T01:46:40Z"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if r, d := post(tc.etag); r.status != 200 || d > 500*time.Millisecond {
-				t.Fatalf("= %d after %v: %s", r.status, d, r.body)
+			if r, d := post(tc.etag, tc.lastModified); r.status != 200 || d > 500*time.Millisecond {
+				t.Fatalf("= %d after %v: %s", r.status, d, truncate(string(r.body), 200))
 			}
 		})
 	}
@@ -483,13 +495,13 @@ func TestOFREPBulkWaitsForNamedConfiguration(t *testing.T) {
 			time.Sleep(150 * time.Millisecond)
 			newRevision(t, env.reg, "rev-ahead")
 		}()
-		r, d := post(`"rev-ahead.otherreplica.7"`)
+		r, d := post(`"rev-ahead.otherreplica.7"`, strconv.FormatInt(time.Now().Unix()+1, 10))
 		if r.status != 200 || d < 100*time.Millisecond || d >= maxConfigWait {
 			t.Fatalf("= %d after %v, want 200 once the revision arrived", r.status, d)
 		}
 	})
 	t.Run("never arrives", func(t *testing.T) {
-		r, d := post(`"rev-never.otherreplica.1"`)
+		r, d := post(`"rev-never.otherreplica.1"`, "")
 		if r.status != 200 || d < maxConfigWait || d > maxConfigWait+2*time.Second {
 			t.Fatalf("= %d after %v, want 200 after about %v", r.status, d, maxConfigWait)
 		}

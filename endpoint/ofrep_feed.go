@@ -18,7 +18,7 @@ const feedRecent = 8
 type change struct {
 	seq      uint64
 	revision string
-	at       time.Time // when the registry reported it (push latency starts here)
+	at       time.Time // when the registry reported it (push latency starts here); zero: unknown
 	recent   []string  // this and the previous revisions, newest last
 	done     chan struct{}
 }
@@ -76,13 +76,14 @@ func newFeeds(now func() time.Time) *feeds {
 	return &feeds{m: map[string]*feed{}, now: now, epoch: strconv.FormatInt(now().UnixNano(), 36)}
 }
 
-// get returns the project's feed, creating it at revision when new.
+// get returns the project's feed, creating it at revision when new (when this revision was
+// published is then unknown: the project was set before the server subscribed).
 func (fs *feeds) get(name, revision string) *feed {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	f := fs.m[name]
 	if f == nil {
-		f = newFeed(revision, fs.now())
+		f = newFeed(revision, time.Time{})
 		fs.m[name] = f
 	}
 	return f
