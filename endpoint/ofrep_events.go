@@ -88,6 +88,7 @@ func (s *Server) ofrepEventStreamHandler(w http.ResponseWriter, r *http.Request)
 	if s.streams.Add(1) > int64(s.opts.MaxEventStreams) {
 		s.streams.Add(-1)
 		s.metrics.shed.Inc()
+		s.metrics.pushRejected.Inc()
 		w.Header().Set("Retry-After", "5")
 		writeError(w, errStreamsFull)
 		return
@@ -151,6 +152,7 @@ func (s *Server) ofrepEventStreamHandler(w http.ResponseWriter, r *http.Request)
 			if s.reg.ByStreamToken(token) == nil || !s.streamWrite(rc, w, []byte(": heartbeat\n\n")) {
 				return
 			}
+			s.metrics.pushHeartbeats.Inc()
 		case <-r.Context().Done():
 			return
 		case <-s.stopStreams:

@@ -292,6 +292,9 @@ func TestOFREPEventStreamRefusals(t *testing.T) {
 	if res.StatusCode != 503 || res.Header.Get("Retry-After") == "" || !json.Valid(b) {
 		t.Fatalf("beyond the bound: %d %q %s", res.StatusCode, res.Header.Get("Retry-After"), b)
 	}
+	if n := testutil.ToFloat64(srv.metrics.pushRejected); n != 1 {
+		t.Errorf("push_streams_rejected_total = %v, want 1", n)
+	}
 }
 
 // Streams hold no in-flight slot: more idle streams than MaxInFlight leave requests served.
