@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -30,6 +32,7 @@ import (
 	"github.com/statsig-operator/statsig-operator/endpoint"
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/eventlog"
+	"github.com/statsig-operator/statsig-operator/grpcproxy"
 	"github.com/statsig-operator/statsig-operator/metricsauth"
 	"github.com/statsig-operator/statsig-operator/overrideset"
 	"github.com/statsig-operator/statsig-operator/serving"
@@ -54,6 +57,9 @@ type config struct {
 	endpointCORSOrigins                               []string
 	endpointMaxEventStreams                           int
 	endpointCertDir, endpointCertMode                 string
+	grpcAddr                                          string
+	grpcMaxStreams                                    int
+	grpcHeartbeat                                     time.Duration
 	leaderElect, enableHTTP2, metricsSecure           bool
 	leaderElectionNamespace, namespace                string
 	workloadNamespaces                                []string
@@ -103,6 +109,13 @@ func main() {
 	flag.IntVar(&c.endpointMaxEventStreams, "endpoint-max-event-streams", endpoint.DefaultMaxEventStreams,
 		"OFREP event streams (SSE change notifications) open at once per replica; beyond it 503. "+
 			"Negative: no event streams (OFREP providers poll).")
+	flag.StringVar(&c.grpcAddr, "grpc-bind-address", grpcproxy.DefaultAddr,
+		"Address of the gRPC forward proxy (statsig-forward-proxy's StatsigForwardProxy service: Server Core's "+
+			"gRPC specs adapter streams each new revision from it); 0 disables it. Needs --endpoint; TLS with --endpoint-tls.")
+	flag.IntVar(&c.grpcMaxStreams, "grpc-max-streams", grpcproxy.DefaultMaxStreams,
+		"Config-spec streams one replica holds at most; beyond, RESOURCE_EXHAUSTED and the client retries elsewhere.")
+	flag.DurationVar(&c.grpcHeartbeat, "grpc-heartbeat", grpcproxy.DefaultHeartbeat,
+		"How often a stream with nothing new gets {\"has_updates\":false}, as statsig-forward-proxy sends.")
 	flag.BoolVar(&c.leaderElect, "leader-elect", true, "Elect a leader so that only one replica runs the controllers.")
 	flag.StringVar(&c.leaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader-election lease (default: the operator namespace).")
@@ -272,6 +285,38 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 	})
 	if err != nil {
 		return fmt.Errorf("set up the endpoint: %w", err)
+	}
+	if err := mgr.Add(srv); err != nil {
+		return err
+	}
+	return setupGRPC(mgr, c, registry, tlsConf)
+}
+
+// setupGRPC adds the gRPC forward proxy beside the endpoint, with the endpoint's certificate
+// when it serves TLS (gRPC needs HTTP/2 whatever --enable-http2 says; grpc-go bounds streams
+// per connection, its defence against rapid reset).
+func setupGRPC(mgr ctrl.Manager, c config, registry *serving.Registry, endpointTLS *endpoint.TLSOptions) error {
+	if c.grpcAddr == "" || c.grpcAddr == "0" {
+		return nil
+	}
+	var tlsConf *tls.Config
+	if endpointTLS != nil {
+		cw, err := certwatcher.New(filepath.Join(endpointTLS.CertDir, endpoint.CertFile),
+			filepath.Join(endpointTLS.CertDir, endpoint.KeyFile))
+		if err != nil {
+			return fmt.Errorf("grpc forward proxy: serving certificate in %s: %w", endpointTLS.CertDir, err)
+		}
+		if err := mgr.Add(cw); err != nil {
+			return err
+		}
+		tlsConf = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: cw.GetCertificate, NextProtos: []string{"h2"}}
+	}
+	srv, err := grpcproxy.NewServer(grpcproxy.Options{
+		Addr: c.grpcAddr, Registry: registry, MaxStreams: c.grpcMaxStreams, Heartbeat: c.grpcHeartbeat,
+		TLS: tlsConf, Logger: ctrl.Log.WithName("grpcproxy"), Metrics: metrics.Registry,
+	})
+	if err != nil {
+		return fmt.Errorf("set up the gRPC forward proxy: %w", err)
 	}
 	return mgr.Add(srv)
 }

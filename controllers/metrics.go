@@ -44,11 +44,24 @@ var (
 		Help: "Specs of the served revision left out because they failed to decode, by StatsigSpec.",
 	}, []string{labelSpec})
 	revisionAge = newRevisionAgeCollector()
+	// The network_grpc_websocket adapter's stream (controllers/streams.go).
+	streamConnected = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "statsig_operator_upstream_stream_connected",
+		Help: "1 while the StatsigSpec's config-spec stream (network_grpc_websocket adapter) is receiving, else 0.",
+	}, []string{labelSpec})
+	streamMessages = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "statsig_operator_upstream_stream_payloads_total",
+		Help: "Payloads pushed by the StatsigSpec's config-spec stream.",
+	}, []string{labelSpec})
+	streamErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "statsig_operator_upstream_stream_reconnects_total",
+		Help: "Times the StatsigSpec's config-spec stream ended and was retried.",
+	}, []string{labelSpec})
 )
 
 func init() {
 	metrics.Registry.MustRegister(syncDuration, syncFailures, payloadBytes, lastSuccess, lastPoll, bytesWritten,
-		specsSkipped, revisionAge)
+		specsSkipped, revisionAge, streamConnected, streamMessages, streamErrors)
 }
 
 // revisionAgeCollector reports, at scrape time, how long each StatsigSpec's served revision
@@ -97,11 +110,13 @@ func (c *revisionAgeCollector) forget(name string) {
 
 // forgetMetrics removes a deleted StatsigSpec's series.
 func forgetMetrics(name string) {
-	for _, v := range []*prometheus.GaugeVec{payloadBytes, lastSuccess, lastPoll, specsSkipped} {
+	for _, v := range []*prometheus.GaugeVec{payloadBytes, lastSuccess, lastPoll, specsSkipped, streamConnected} {
 		v.DeletePartialMatch(prometheus.Labels{labelSpec: name})
 	}
 	syncFailures.DeletePartialMatch(prometheus.Labels{labelSpec: name})
 	bytesWritten.DeletePartialMatch(prometheus.Labels{labelSpec: name})
+	streamMessages.DeletePartialMatch(prometheus.Labels{labelSpec: name})
+	streamErrors.DeletePartialMatch(prometheus.Labels{labelSpec: name})
 	syncDuration.DeletePartialMatch(prometheus.Labels{labelSpec: name})
 	revisionAge.forget(name)
 }

@@ -83,6 +83,10 @@ func setup(mgr ctrl.Manager, opts Options) (*StatsigSpecReconciler, error) {
 		Refs:     refs,
 		Recorder: mgr.GetEventRecorder("statsig-operator"),
 		Opts:     opts,
+		streams:  newSpecStreams(mgr.GetLogger().WithName("spec-streams")),
+	}
+	if err := mgr.Add(r.streams); err != nil {
+		return nil, err
 	}
 	workers := opts.MaxConcurrentReconciles
 	if workers <= 0 {
@@ -104,6 +108,8 @@ func setup(mgr ctrl.Manager, opts Options) (*StatsigSpecReconciler, error) {
 		Owns(&corev1.Secret{}, builder.OnlyMetadata, builder.WithPredicates(chunkPredicate())).
 		WatchesRawSource(source.Kind(refs.Cache, &corev1.Secret{}, mapSecret)).
 		WatchesRawSource(source.Kind(refs.Cache, &corev1.ConfigMap{}, mapConfigMap)).
+		// A payload pushed by a spec's network_grpc_websocket stream (streams.go).
+		WatchesRawSource(source.Channel(r.streams.events, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Complete(r)
 	if err != nil {

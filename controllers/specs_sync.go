@@ -40,8 +40,12 @@ func (run *syncRun) reconcileSpecs(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	inputs, fail := run.resolveInputs(ctx)
+	if fail == nil {
+		fail = run.syncStream(ctx, inputs)
+	}
+	pushed := run.r.streams != nil && run.r.streams.pending(spec.Name)
 	now := time.Now()
-	d := decidePoll(now, st.nextPoll, st.inputs, inputs, forced)
+	d := decidePoll(now, st.nextPoll, st.inputs, inputs, forced || pushed)
 	if !d.poll {
 		return d.after, nil
 	}
@@ -172,7 +176,7 @@ func (run *syncRun) syncSpecs(ctx context.Context, full bool) *syncError {
 		}
 	}()
 	t0 := time.Now()
-	res, fail := run.fetchUpstream(ctx, full)
+	res, fail := run.fetch(ctx, full)
 	if fail != nil {
 		return fail
 	}

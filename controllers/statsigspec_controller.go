@@ -31,6 +31,8 @@ type StatsigSpecReconciler struct {
 
 	mu     sync.Mutex
 	states map[string]*specState
+	// streams follow the specs' network_grpc_websocket adapters (nil: none, as in unit tests).
+	streams *specStreams
 }
 
 // +kubebuilder:rbac:groups=flags.statsig-operator.io,resources=statsigspecs,verbs=get;list;watch
@@ -126,6 +128,9 @@ func (r *StatsigSpecReconciler) forget(name string) {
 	}
 	forgetMetrics(name)
 	r.Opts.Handoff.Forget(name)
+	if r.streams != nil {
+		r.streams.stop(name)
+	}
 }
 
 // interval returns a spec's poll period, never under the CRD minimum.

@@ -59,12 +59,12 @@ func (r *Registry) Set(p *Project) {
 	}
 }
 
-// Delete stops serving the named project.
+// Delete stops serving the named project and notifies subscribers (with revision "").
 func (r *Registry) Delete(name string) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	old := r.index.Load()
 	if _, ok := old.byName[name]; !ok {
+		r.mu.Unlock()
 		return
 	}
 	next := newIndex(len(old.byName))
@@ -75,6 +75,11 @@ func (r *Registry) Delete(name string) {
 	}
 	next.rebuildKeys()
 	r.index.Store(next)
+	listeners := r.listeners
+	r.mu.Unlock()
+	for _, fn := range listeners {
+		fn(name, "")
+	}
 }
 
 func newIndex(projects int) *index {
@@ -164,7 +169,7 @@ func (r *Registry) Notify(name string) {
 }
 
 // Subscribe calls fn (synchronously, from the writer's goroutine: keep it short) whenever a
-// project is published with a new revision.
+// project is published with a new revision, notified (Notify) or deleted (revision "").
 func (r *Registry) Subscribe(fn func(name, revision string)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

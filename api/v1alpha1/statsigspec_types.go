@@ -161,6 +161,17 @@ type StatsigSpecSpec struct {
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHost() != ''",message="specsURL must be an absolute http(s) URL such as https://api.statsigcdn.com/v2/download_config_specs"
 	SpecsURL string `json:"specsURL,omitempty"`
 
+	// SpecAdaptersConfig lists Server Core's spec adapters (spec_adapters_config). A
+	// network_grpc_websocket adapter streams config specs from a StatsigForwardProxy gRPC
+	// service (statsig-forward-proxy, or the endpoint of another cluster's statsig-operator: fleet
+	// chaining): each revision it pushes is validated and stored at once, and specsURL keeps
+	// being polled as the fallback. network_http is the polling of specsURL itself.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=4
+	// +kubebuilder:validation:XValidation:rule="self.filter(a, a.adapterType == 'network_grpc_websocket').size() <= 1",message="specAdaptersConfig: at most one network_grpc_websocket adapter"
+	SpecAdaptersConfig []SpecAdapterConfig `json:"specAdaptersConfig,omitempty"`
+
 	// SpecsSyncIntervalMs is the config-spec polling period (specs_sync_interval_ms).
 	// +optional
 	// +kubebuilder:default=10000
@@ -331,12 +342,73 @@ type StatsigSpecSpec struct {
 	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
 }
 
+// SpecAdapterType is how an adapter gets config specs (Server Core's SpecsAdapterType).
+// +kubebuilder:validation:Enum=network_grpc_websocket;network_http
+type SpecAdapterType string
+
+const (
+	// SpecAdapterGRPC streams from a StatsigForwardProxy gRPC service.
+	SpecAdapterGRPC SpecAdapterType = "network_grpc_websocket"
+	// SpecAdapterHTTP polls specsURL.
+	SpecAdapterHTTP SpecAdapterType = "network_http"
+)
+
+// AuthenticationMode of a gRPC spec adapter.
+// +kubebuilder:validation:Enum=none;tls
+type AuthenticationMode string
+
+const (
+	AuthenticationNone AuthenticationMode = "none"
+	AuthenticationTLS  AuthenticationMode = "tls"
+)
+
+// SpecAdapterConfig is one spec adapter (Server Core's SpecAdapterConfig). Server Core's mtls
+// mode (client certificate files) is not offered.
+// +kubebuilder:validation:XValidation:rule="self.adapterType != 'network_grpc_websocket' || has(self.specsURL)",message="a network_grpc_websocket adapter needs specsURL: the gRPC service, such as http://statsig-operator-endpoint.statsig-system.svc:50051"
+// +kubebuilder:validation:XValidation:rule="!has(self.specsURL) || !isURL(self.specsURL) || !has(self.authenticationMode) || self.authenticationMode != 'tls' || url(self.specsURL).getScheme() == 'https'",message="authenticationMode tls needs an https:// specsURL"
+type SpecAdapterConfig struct {
+	// AdapterType is network_grpc_websocket (stream from a gRPC forward proxy) or network_http.
+	AdapterType SpecAdapterType `json:"adapterType"`
+
+	// SpecsURL of the adapter: for network_grpc_websocket, the gRPC service as
+	// http://host:port (HTTP/2 without TLS) or https://host:port (TLS).
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() in ['http', 'https'] && url(self).getHost() != ''",message="specsURL must be an absolute http(s) URL such as http://statsig-operator-endpoint.statsig-system.svc:50051"
+	SpecsURL string `json:"specsURL,omitempty"`
+
+	// InitTimeoutMs bounds connecting to the service and receiving the first message
+	// (init_timeout_ms); the stream is then retried with backoff while specsURL is polled.
+	// +optional
+	// +kubebuilder:default=3000
+	// +kubebuilder:validation:Minimum=100
+	// +kubebuilder:validation:Maximum=600000
+	InitTimeoutMs int64 `json:"initTimeoutMs,omitempty"`
+
+	// AuthenticationMode is none (default) or tls (verify the server's certificate).
+	// +optional
+	AuthenticationMode AuthenticationMode `json:"authenticationMode,omitempty"`
+
+	// CABundleConfigMapRef holds the PEM CA certificates the server's certificate is verified
+	// with in tls mode (Server Core: ca_cert_path); unset: the system roots.
+	// +optional
+	CABundleConfigMapRef *PayloadKeySelector `json:"caBundleConfigMapRef,omitempty"`
+
+	// DomainName the server's certificate must be valid for (domain_name); default: the
+	// specsURL host.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	DomainName string `json:"domainName,omitempty"`
+}
+
 // SyncSource says where the snapshot being served came from.
-// +kubebuilder:validation:Enum=Network;Fallback;ConfigMap;Secret;LastKnownGood
+// +kubebuilder:validation:Enum=Network;Stream;Fallback;ConfigMap;Secret;LastKnownGood
 type SyncSource string
 
 const (
-	SyncSourceNetwork       SyncSource = "Network"
+	SyncSourceNetwork SyncSource = "Network"
+	// SyncSourceStream: pushed by a network_grpc_websocket spec adapter.
+	SyncSourceStream        SyncSource = "Stream"
 	SyncSourceFallback      SyncSource = "Fallback"
 	SyncSourceConfigMap     SyncSource = "ConfigMap"
 	SyncSourceSecret        SyncSource = "Secret"

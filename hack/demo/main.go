@@ -31,15 +31,16 @@ func main() {
 	dir := flag.String("dir", ".demo", "Directory for the kubeconfig and logs.")
 	standinAddr := flag.String("standin-listen", "127.0.0.1:18000", "Address of the Statsig stand-in.")
 	endpointAddr := flag.String("endpoint-listen", "127.0.0.1:8090", "Address of the operator's evaluation endpoint.")
+	grpcAddr := flag.String("grpc-listen", "127.0.0.1:50051", "Address of the operator's gRPC forward proxy.")
 	smoke := flag.Bool("smoke", false, "Exit once the annotated pods are Running with their results.")
 	flag.Parse()
-	if err := run(*operator, *dir, *standinAddr, *endpointAddr, *smoke); err != nil {
+	if err := run(*operator, *dir, *standinAddr, *endpointAddr, *grpcAddr, *smoke); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(operator, dir, standinAddr, endpointAddr string, smoke bool) error {
+func run(operator, dir, standinAddr, endpointAddr, grpcAddr string, smoke bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -108,7 +109,7 @@ func run(operator, dir, standinAddr, endpointAddr string, smoke bool) error {
 	step("Starting the operator (" + operator + ") with every role")
 	op := exec.CommandContext(ctx, operator, "--leader-elect=false",
 		"--metrics-bind-address=127.0.0.1:8080", "--health-probe-bind-address=127.0.0.1:8081",
-		"--endpoint-bind-address="+endpointAddr, "--namespace=statsig-system",
+		"--endpoint-bind-address="+endpointAddr, "--grpc-bind-address="+grpcAddr, "--namespace=statsig-system",
 		"--cert-mode=external", "--webhook-cert-dir="+wh.LocalServingCertDir,
 		"--webhook-host="+wh.LocalServingHost, "--webhook-port="+strconv.Itoa(wh.LocalServingPort))
 	op.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "POD_NAMESPACE=statsig-system")

@@ -246,6 +246,7 @@ func measureOperator(
 		"--metrics-bind-address=127.0.0.1:18380",
 		"--health-probe-bind-address=127.0.0.1:18381",
 		"--endpoint-bind-address=127.0.0.1:18390",
+		"--grpc-bind-address=127.0.0.1:18391",
 		"--namespace=statsig-system",
 		"--pprof-bind-address=127.0.0.1:18382",
 		"--cert-mode=external",
