@@ -59,6 +59,10 @@ test-jsclient: ## Only the @statsig/js-client differential (network init from th
 test-push: ## Only the push end-to-end test: two operators (fleet chaining) and Server Core's gRPC adapter see every flip without polling.
 	hack/test-push.sh
 
+.PHONY: test-ofrep-sse
+test-ofrep-sse: ## Only the OFREP event-stream test (@openfeature/ofrep-web-provider refreshed by SSE from a gate flipped in the stand-in).
+	hack/test-ofrep-sse.sh
+
 .PHONY: test-exposures
 test-exposures: ## Only the exposure-stream differential against Server Core (EXPOSURES_STRICT=1 fails on any difference).
 	EXPOSURES_STRICT=$(EXPOSURES_STRICT) hack/test-exposures.sh

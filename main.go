@@ -55,6 +55,7 @@ type config struct {
 	certDir, certMode                                 string
 	endpointTLS                                       bool
 	endpointCORSOrigins                               []string
+	endpointMaxEventStreams                           int
 	endpointCertDir, endpointCertMode                 string
 	grpcAddr                                          string
 	grpcMaxStreams                                    int
@@ -105,6 +106,9 @@ func main() {
 		"Comma-separated origins (* or scheme://host[:port]) browsers may call the endpoint's client routes from "+
 			"(/v1/initialize, /v1/rgstr, /v1/log_event, OFREP); empty: no CORS.",
 		func(v string) error { c.endpointCORSOrigins = splitList(v); return nil })
+	flag.IntVar(&c.endpointMaxEventStreams, "endpoint-max-event-streams", endpoint.DefaultMaxEventStreams,
+		"OFREP event streams (SSE change notifications) open at once per replica; beyond it 503. "+
+			"Negative: no event streams (OFREP providers poll).")
 	flag.StringVar(&c.grpcAddr, "grpc-bind-address", grpcproxy.DefaultAddr,
 		"Address of the gRPC forward proxy (statsig-forward-proxy's StatsigForwardProxy service: Server Core's "+
 			"gRPC specs adapter streams each new revision from it); 0 disables it. Needs --endpoint; TLS with --endpoint-tls.")
@@ -277,6 +281,7 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 		TLS:      tlsConf,
 
 		CORSAllowedOrigins: c.endpointCORSOrigins,
+		MaxEventStreams:    c.endpointMaxEventStreams,
 	})
 	if err != nil {
 		return fmt.Errorf("set up the endpoint: %w", err)
@@ -320,6 +325,11 @@ func setupGRPC(mgr ctrl.Manager, c config, registry *serving.Registry, endpointT
 func serve(args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	specsFile := fs.String("specs-file", "", "download_config_specs payload (v2 or v1 JSON).")
+	specsURL := fs.String("specs-url", "",
+		"Instead of --specs-file: a specs_url base ({url}/{key}.json with --key) downloaded at start and every "+
+			"--specs-sync-interval; each new payload is served as a new revision (and pushed to OFREP event streams).")
+	syncInterval := fs.Duration("specs-sync-interval", endpoint.DefaultStandaloneSyncInterval,
+		"How often --specs-url is downloaded.")
 	listen := fs.String("listen", "127.0.0.1"+endpoint.DefaultAddr,
 		"Address to serve on (loopback by default; another address needs an explicit --key).")
 	key := fs.String("key", os.Getenv("STATSIG_SERVER_KEY"),
@@ -338,6 +348,8 @@ func serve(args []string) int {
 		"Comma-separated origins (* or scheme://host[:port]) browsers may call the client routes from.")
 	overridesFile := fs.String("overrides", "",
 		"YAML or JSON file of StatsigOverride objects applied to every evaluation (their statsigSpecName is ignored).")
+	maxEventStreams := fs.Int("max-event-streams", endpoint.DefaultMaxEventStreams,
+		"OFREP event streams (SSE change notifications) open at once; beyond it 503. Negative: none.")
 	addrFile := fs.String("addr-file", "",
 		"Write the address listened on to this file (useful with --listen 127.0.0.1:0).")
 	opts := zap.Options{Development: true}
@@ -345,8 +357,8 @@ func serve(args []string) int {
 	_ = fs.Parse(args)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	logMemoryLimit(applyMemoryLimit())
-	if *specsFile == "" {
-		fmt.Fprintln(os.Stderr, "serve: --specs-file is required")
+	if (*specsFile == "") == (*specsURL == "") {
+		fmt.Fprintln(os.Stderr, "serve: give one of --specs-file or --specs-url")
 		return 2
 	}
 	k, err := serveKey(*key, *listen)
@@ -369,8 +381,9 @@ func serve(args []string) int {
 	}
 	err = endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
 		Overrides: ovs,
-		SpecsFile: *specsFile, Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
-		CORSAllowedOrigins: splitList(*corsOrigins), LogEventURL: *logEventURL,
+		SpecsFile: *specsFile, SpecsURL: *specsURL, SyncInterval: *syncInterval,
+		Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
+		CORSAllowedOrigins: splitList(*corsOrigins), MaxEventStreams: *maxEventStreams, LogEventURL: *logEventURL,
 		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
 		Evaluator: evaluator.Options{Environment: *environment, GlobalCustomFields: custom}, AddrFile: *addrFile,
 	})

@@ -9,10 +9,10 @@ import (
 
 // corsAllowHeaders are the request headers browsers may send to the client routes: the
 // Statsig client SDKs' (js-client's event batches carry statsig-* headers), OFREP
-// providers' key headers, and the body headers.
+// providers' key headers, the body headers, and Last-Event-ID (EventSource reconnects).
 const corsAllowHeaders = "Content-Type, Content-Encoding, Authorization, X-API-Key, STATSIG-API-KEY, " +
 	"STATSIG-CLIENT-TIME, STATSIG-SDK-TYPE, STATSIG-SDK-VERSION, STATSIG-EVENT-COUNT, STATSIG-RETRY-COUNT, " +
-	"STATSIG-ENCODED, Statsig-Exposure-Logging-Disabled, If-None-Match"
+	"STATSIG-ENCODED, Statsig-Exposure-Logging-Disabled, If-None-Match, Last-Event-ID"
 
 // corsMaxAge is how long (seconds) a browser may cache a preflight answer.
 const corsMaxAge = "600"

@@ -18,7 +18,20 @@ type metrics struct {
 	evaluations *prometheus.CounterVec
 	proxyBytes  *prometheus.CounterVec
 	shed        prometheus.Counter
+	// Push series, shared by name with the gRPC streams (label kind); this package's are
+	// kind="sse".
+	pushStreams    prometheus.Gauge
+	pushMessages   prometheus.Counter
+	pushHeartbeats prometheus.Counter
+	pushRejected   prometheus.Counter
+	pushLatency    prometheus.Observer
 }
+
+// pushKind is the kind label (pushKindLabel) of this package's push series.
+const (
+	pushKind      = "sse"
+	pushKindLabel = "kind"
+)
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
@@ -41,16 +54,51 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"encoding"}),
 		shed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: metricsPrefix + "requests_shed_total",
-			Help: "Requests answered 503 because the endpoint was at its limit of concurrent requests or body bytes.",
+			Help: "Requests answered 503 because the endpoint was at its limit of concurrent requests, " +
+				"body bytes or event streams.",
 		}),
 	}
+	// The push series are registered by the gRPC forward proxy too (kind="grpc"): names, help
+	// strings, labels and buckets must stay identical to grpcproxy's, or one registration
+	// fails and its series are not exported.
+	streams := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "statsig_operator_push_streams",
+		Help: "Open push streams on this replica (grpc: StreamConfigSpec, sse: OFREP event streams).",
+	}, []string{pushKindLabel})
+	messages := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "statsig_operator_push_messages_total",
+		Help: "New revisions (grpc) or change notifications (sse) written to a stream.",
+	}, []string{pushKindLabel})
+	heartbeats := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "statsig_operator_push_heartbeats_total",
+		Help: "Heartbeats written to streams that had nothing new.",
+	}, []string{pushKindLabel})
+	rejected := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "statsig_operator_push_streams_rejected_total",
+		Help: "Streams refused because the replica holds its maximum.",
+	}, []string{pushKindLabel})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "statsig_operator_push_latency_seconds",
+		Help:    "From this replica swapping in a revision to a stream having it written.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+	}, []string{pushKindLabel})
 	if reg != nil {
 		m.requests = register(reg, m.requests)
 		m.latency = register(reg, m.latency)
 		m.evaluations = register(reg, m.evaluations)
 		m.proxyBytes = register(reg, m.proxyBytes)
 		m.shed = register(reg, m.shed)
+		streams = register(reg, streams)
+		messages = register(reg, messages)
+		heartbeats = register(reg, heartbeats)
+		rejected = register(reg, rejected)
+		latency = register(reg, latency)
 	}
+	m.pushStreams = streams.WithLabelValues(pushKind)
+	m.pushMessages = messages.WithLabelValues(pushKind)
+	m.pushHeartbeats = heartbeats.WithLabelValues(pushKind)
+	m.pushRejected = rejected.WithLabelValues(pushKind)
+	m.pushLatency = latency.WithLabelValues(pushKind)
 	return m
 }
 

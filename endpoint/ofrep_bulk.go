@@ -10,18 +10,26 @@ import (
 // ofrepBulkResponse is the bulk evaluation answer.
 type ofrepBulkResponse struct {
 	Flags []ofrepSuccess `json:"flags"`
+	// EventStreams advertises the change-notification stream (ADR-0008; ofrep_events.go).
+	EventStreams []ofrepEventStream `json:"eventStreams,omitempty"`
 }
 
 // ofrepBulk serves POST /ofrep/v1/evaluate/flags: every gate, dynamic config, experiment and
 // layer (not segments or holdouts), then every parameter-store parameter with a value
 // (<store>.<param>), for a static context. Like the client initialize
 // response, bulk results log no exposures: the client evaluates ahead of use. The ETag hashes
-// the body, so If-None-Match answers 304 whenever the results are unchanged.
+// the body, so If-None-Match answers 304 whenever the results are unchanged. A re-fetch an
+// event triggered carries flagConfigEtag and flagConfigLastModified (query, ADR-0008): they
+// are never an error, and a flagConfigEtag this replica does not serve yet waits for it.
 func (s *Server) ofrepBulk(w http.ResponseWriter, r *http.Request) {
-	p, aerr := s.projectFor(apiKey(r))
+	key := apiKey(r)
+	p, aerr := s.projectFor(key)
 	if aerr != nil {
 		writeJSON(w, aerr.status, ofrepFailure{ErrorCode: ofrepGeneral, ErrorDetails: aerr.message})
 		return
+	}
+	if q := r.URL.Query(); q.Get("flagConfigEtag") != "" && s.opts.MaxEventStreams > 0 {
+		p = s.awaitConfig(r.Context(), p, q.Get("flagConfigEtag"), q.Get("flagConfigLastModified"))
 	}
 	u, oerr := s.decodeOFREP(w, r)
 	if oerr != nil {
@@ -34,6 +42,7 @@ func (s *Server) ofrepBulk(w http.ResponseWriter, r *http.Request) {
 		out.Flags = append(out.Flags, s.evaluateFlag(p, u, e.Name, ofrepKinds[e.Kind], false))
 	}
 	out.Flags = append(out.Flags, s.paramFlags(p, u)...)
+	out.EventStreams = s.eventStreams(key)
 	body, err := json.Marshal(out)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError,

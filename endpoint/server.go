@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -60,6 +62,13 @@ type Options struct {
 	// CORSAllowedOrigins ("*" or scheme://host[:port]) may call the client routes from a
 	// browser: /v1/initialize, /v1/rgstr, /v1/log_event and OFREP. Empty: no CORS answers.
 	CORSAllowedOrigins []string
+	// MaxEventStreams bounds the OFREP event streams (SSE) open at once; beyond it a stream
+	// gets 503 with Retry-After. Streams hold no in-flight request slot. 0 takes
+	// DefaultMaxEventStreams; negative turns streams off (bulk responses advertise none).
+	MaxEventStreams int
+	// EventStreamHeartbeat is the interval of SSE comments on idle streams
+	// (DefaultEventStreamHeartbeat when 0).
+	EventStreamHeartbeat time.Duration
 }
 
 // Server is the in-cluster endpoint. It implements controller-runtime's manager.Runnable and
@@ -75,6 +84,11 @@ type Server struct {
 	cors    *cors // nil: CORS off
 	// sdkInfo is the sdkInfo of client initialize responses (one session per server).
 	sdkInfo map[string]string
+	// OFREP change notifications (ofrep_events.go).
+	feeds       *feeds
+	streams     atomic.Int64
+	stopStreams chan struct{}
+	stopOnce    sync.Once
 }
 
 // NewServer builds the endpoint; Start serves it.
@@ -97,6 +111,12 @@ func NewServer(opts Options) (*Server, error) {
 	if opts.MaxInFlightBodyBytes <= 0 {
 		opts.MaxInFlightBodyBytes = DefaultMaxInFlightBodyBytes
 	}
+	if opts.MaxEventStreams == 0 {
+		opts.MaxEventStreams = DefaultMaxEventStreams
+	}
+	if opts.EventStreamHeartbeat <= 0 {
+		opts.EventStreamHeartbeat = DefaultEventStreamHeartbeat
+	}
 	if opts.Logger.GetSink() == nil {
 		opts.Logger = logr.Discard()
 	}
@@ -116,6 +136,11 @@ func NewServer(opts Options) (*Server, error) {
 		sdkInfo: map[string]string{
 			"sdkType": statsig.DefaultSDKType, "sdkVersion": statsig.SDKVersion, "sessionId": uuid.NewString(),
 		},
+		stopStreams: make(chan struct{}),
+	}
+	s.feeds = newFeeds(func() time.Time { return s.now() })
+	if opts.MaxEventStreams > 0 {
+		opts.Registry.Subscribe(s.feeds.publish)
 	}
 	s.routes()
 	return s, nil
@@ -140,7 +165,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+	// Event streams are long-lived and bounded on their own (MaxEventStreams): counting them
+	// here would let idle streams starve requests.
+	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == ofrepEventStreamPath {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
@@ -168,6 +195,10 @@ func (s *Server) bodyCost(r *http.Request) int64 {
 		return s.opts.MaxBodyBytes
 	}
 }
+
+// httpTimeouts are the server's whole-request read and write timeouts (a variable so tests
+// can show event streams outlive them).
+var httpTimeouts = struct{ read, write time.Duration }{60 * time.Second, 120 * time.Second}
 
 // maxHeaderBytes bounds a request's header block (net/http answers 431 beyond it).
 const maxHeaderBytes = 64 << 10
@@ -204,11 +235,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      120 * time.Second, // proxy payloads can be several MB
+		ReadTimeout:       httpTimeouts.read,
+		WriteTimeout:      httpTimeouts.write, // proxy payloads can be several MB
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    maxHeaderBytes,
 	}
+	srv.RegisterOnShutdown(s.stopAllStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.log.Info("Serving the endpoint", "addr", ln.Addr().String(), "scheme", scheme)
@@ -247,6 +279,16 @@ func (s *Server) handleClient(pattern, route string, h http.HandlerFunc) {
 	s.handle(http.MethodOptions, pattern, "cors_preflight", s.cors.preflight(http.MethodPost))
 }
 
+// handleClientGet is handleClient for GET routes (OFREP configuration and event streams).
+func (s *Server) handleClientGet(pattern, route string, h http.HandlerFunc) {
+	if s.cors == nil {
+		s.handle(http.MethodGet, pattern, route, h)
+		return
+	}
+	s.handle(http.MethodGet, pattern, route, s.cors.wrap(h))
+	s.handle(http.MethodOptions, pattern, "cors_preflight", s.cors.preflight(http.MethodGet))
+}
+
 func (s *Server) onPanic(route string, v any) {
 	s.log.Error(fmt.Errorf("panic: %v", v), "Handler panicked", "route", route)
 }
@@ -282,6 +324,10 @@ func (s *Server) routes() {
 	// OpenFeature Remote Evaluation Protocol.
 	s.handleClient("/ofrep/v1/evaluate/flags/{key}", "ofrep_evaluate", s.ofrepEvaluate)
 	s.handleClient("/ofrep/v1/evaluate/flags", "ofrep_bulk", s.ofrepBulk)
+	s.handleClientGet("/ofrep/v1/configuration", "ofrep_configuration", s.ofrepConfiguration)
+	if s.opts.MaxEventStreams > 0 {
+		s.handleClientGet(ofrepEventStreamPath, "ofrep_event_stream", s.ofrepEventStreamHandler)
+	}
 
 	// Health.
 	s.handle("GET", "/healthz", "healthz", s.healthz)

@@ -21,6 +21,12 @@ import (
 type StandaloneOptions struct {
 	// SpecsFile is a download_config_specs payload, v1 or v2 (detected).
 	SpecsFile string
+	// SpecsURL, instead of SpecsFile, is a specs_url base ({SpecsURL}/{key}.json, the first
+	// key) downloaded at start and every SyncInterval; each new payload is a new revision,
+	// pushed to OFREP event streams.
+	SpecsURL string
+	// SyncInterval of SpecsURL (DefaultStandaloneSyncInterval when 0).
+	SyncInterval time.Duration
 	// Listen is the address to serve on (DefaultAddr when empty).
 	Listen string
 	// Keys are the API keys accepted (at least one); the first is also sent to LogEventURL.
@@ -29,6 +35,8 @@ type StandaloneOptions struct {
 	ClientKeys []string
 	// CORSAllowedOrigins as in Options.
 	CORSAllowedOrigins []string
+	// MaxEventStreams as in Options.
+	MaxEventStreams int
 	// Overrides applied to every evaluation (nil: none).
 	Overrides *evaluator.Overrides
 	// LogEventURL receives exposures and custom events (Statsig's default when empty).
@@ -54,48 +62,42 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 	if len(opts.Keys) == 0 || opts.Keys[0] == "" {
 		return errors.New("standalone: at least one API key is required (clients authenticate with it)")
 	}
-	raw, err := os.ReadFile(opts.SpecsFile)
-	if err != nil {
-		return fmt.Errorf("standalone: read specs file: %w", err)
-	}
-	ev, payload, err := LoadPayload(raw, opts.Evaluator)
-	if err != nil {
-		return fmt.Errorf("standalone: %s: %w", opts.SpecsFile, err)
-	}
-	// The load's garbage (a multiple of the payload) goes back to the OS now, not at the
-	// runtime's next forced GC minutes later: RSS is what users size the process by.
-	memrelease.AfterLoad()
-	ev.SetOverrides(opts.Overrides)
 	if opts.Logger.GetSink() == nil {
 		opts.Logger = logr.Discard()
 	}
 	prom := prometheus.NewRegistry()
 	prom.MustRegister(memrelease.GoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	p := &serving.Project{
-		Name:              standaloneProject,
-		Revision:          payload.SHA256[:16],
-		Evaluator:         ev,
-		Payload:           payload,
-		DisableAllLogging: opts.DisableLogging,
-	}
-	keys := make([]serving.Key, 0, len(opts.Keys))
-	for _, k := range opts.Keys {
-		keys = append(keys, serving.ServerKey(k)) // serve --key: server secret keys
-	}
-	for _, k := range opts.ClientKeys {
-		keys = append(keys, serving.ClientKey(k))
-	}
-	p.SetKeys(keys...)
 	var events *EventSink
 	if !opts.DisableLogging {
+		var err error
 		events, err = NewEventSink(EventSinkOptions{
 			LogEventURL: opts.LogEventURL, Key: opts.Keys[0], Metrics: prom, Logger: opts.Logger,
 		})
 		if err != nil {
 			return fmt.Errorf("standalone: %w", err)
 		}
-		p.Events = events
 	}
+	src := opts.SpecsFile
+	var syncer *specsSync
+	var raw []byte
+	var err error
+	if opts.SpecsURL != "" {
+		src = opts.SpecsURL
+		if syncer, err = newSpecsSync(opts); err != nil {
+			return fmt.Errorf("standalone: %w", err)
+		}
+		raw, err = syncer.download(ctx, true)
+	} else {
+		raw, err = os.ReadFile(opts.SpecsFile)
+	}
+	if err != nil {
+		return fmt.Errorf("standalone: read specs: %w", err)
+	}
+	p, err := standaloneProjectFrom(raw, opts, events)
+	if err != nil {
+		return fmt.Errorf("standalone: %s: %w", src, err)
+	}
+	payload := p.Payload
 	reg := serving.NewRegistry()
 	reg.Set(p)
 	srv, err := NewServer(Options{
@@ -107,12 +109,16 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 		MetricsGatherer: prom,
 
 		CORSAllowedOrigins: opts.CORSAllowedOrigins,
+		MaxEventStreams:    opts.MaxEventStreams,
 	})
 	if err != nil {
 		return err
 	}
-	opts.Logger.Info("Serving specs file",
-		"file", opts.SpecsFile, "format", payload.Format, "time", payload.Time, "bytes", payload.Size)
+	opts.Logger.Info("Serving specs",
+		"source", src, "format", payload.Format, "time", payload.Time, "bytes", payload.Size)
+	if syncer != nil {
+		go syncer.run(ctx, reg, p, events)
+	}
 	ln, err := net.Listen("tcp", srv.opts.Addr)
 	if err != nil {
 		return fmt.Errorf("standalone: listen on %s: %w", srv.opts.Addr, err)
@@ -132,4 +138,35 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 		}
 	}
 	return serveErr
+}
+
+// standaloneProjectFrom loads a payload into the one project of standalone mode.
+func standaloneProjectFrom(raw []byte, opts StandaloneOptions, events *EventSink) (*serving.Project, error) {
+	ev, payload, err := LoadPayload(raw, opts.Evaluator)
+	if err != nil {
+		return nil, err
+	}
+	// The load's garbage (a multiple of the payload) goes back to the OS now, not at the
+	// runtime's next forced GC minutes later: RSS is what users size the process by.
+	memrelease.AfterLoad()
+	ev.SetOverrides(opts.Overrides)
+	p := &serving.Project{
+		Name:              standaloneProject,
+		Revision:          payload.SHA256[:16],
+		Evaluator:         ev,
+		Payload:           payload,
+		DisableAllLogging: opts.DisableLogging,
+	}
+	keys := make([]serving.Key, 0, len(opts.Keys))
+	for _, k := range opts.Keys {
+		keys = append(keys, serving.ServerKey(k)) // serve --key: server secret keys
+	}
+	for _, k := range opts.ClientKeys {
+		keys = append(keys, serving.ClientKey(k))
+	}
+	p.SetKeys(keys...)
+	if events != nil {
+		p.Events = events
+	}
+	return p, nil
 }

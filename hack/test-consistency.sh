@@ -7,7 +7,8 @@
 # report them (group_name) and as the reported rule's (rule_group; see hack/bench/diff.py). Last,
 # hack/test-gcir.sh compares the client initialize response with Server Core's on every payload
 # fixture, and hack/test-jsclient.sh @statsig/js-client initialized from the endpoint with the
-# same client bootstrapped from Server Core.
+# same client bootstrapped from Server Core; hack/test-ofrep-sse.sh the OFREP web provider refreshed
+# through the endpoint's event stream.
 #
 # Env: SEEDS [1 2 3], DUMP_USERS [60], MIN_PAIRS [20000],
 #      STATSIG_OPERATOR_CACHE [~/.cache/statsig-operator] (the harness copy and its node_modules)
@@ -88,5 +89,8 @@ STATSIG_OPERATOR_BIN="$out/statsig-operator" STATSIG_OPERATOR_CACHE="$cache" "$r
 # seeing every gate flip in the stand-in without polling (hack/test-push.sh).
 echo "test-consistency: push to Server Core's gRPC adapter and a chained operator (hack/test-push.sh)"
 STATSIG_OPERATOR_BIN="$out/statsig-operator" STATSIG_OPERATOR_CACHE="$cache" "$root/hack/test-push.sh" || fail=1
+# The OFREP web provider refreshed through the event stream (hack/test-ofrep-sse.sh).
+echo "test-consistency: OFREP change notifications to @openfeature/ofrep-web-provider (hack/test-ofrep-sse.sh)"
+STATSIG_OPERATOR_BIN="$out/statsig-operator" STATSIG_OPERATOR_CACHE="$cache" "$root/hack/test-ofrep-sse.sh" || fail=1
 
 [[ $fail == 0 ]] && echo "test-consistency: 100% agreement with Server Core" || { echo "test-consistency: FAILED (dumps and diffs in $out)"; exit 1; }

@@ -24,12 +24,14 @@ type Registry struct {
 type index struct {
 	byName map[string]*Project
 	byKey  map[[32]byte]*Project
+	// byToken indexes the keys' event-stream tokens (streamtoken.go).
+	byToken map[[32]byte]*Project
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
 	r := &Registry{}
-	r.index.Store(&index{byName: map[string]*Project{}, byKey: map[[32]byte]*Project{}})
+	r.index.Store(newIndex(0))
 	return r
 }
 
@@ -39,7 +41,7 @@ func (r *Registry) Set(p *Project) {
 	r.mu.Lock()
 	old := r.index.Load()
 	prev := old.byName[p.Name]
-	next := &index{byName: make(map[string]*Project, len(old.byName)+1), byKey: map[[32]byte]*Project{}}
+	next := newIndex(len(old.byName) + 1)
 	for name, q := range old.byName {
 		if name != p.Name {
 			next.byName[name] = q
@@ -65,7 +67,7 @@ func (r *Registry) Delete(name string) {
 		r.mu.Unlock()
 		return
 	}
-	next := &index{byName: make(map[string]*Project, len(old.byName)), byKey: map[[32]byte]*Project{}}
+	next := newIndex(len(old.byName))
 	for n, q := range old.byName {
 		if n != name {
 			next.byName[n] = q
@@ -80,10 +82,17 @@ func (r *Registry) Delete(name string) {
 	}
 }
 
+func newIndex(projects int) *index {
+	return &index{
+		byName: make(map[string]*Project, projects), byKey: map[[32]byte]*Project{}, byToken: map[[32]byte]*Project{},
+	}
+}
+
 func (ix *index) rebuildKeys() {
 	for _, p := range ix.byName {
 		for _, h := range p.keys {
 			ix.byKey[h.sum] = p
+			ix.byToken[streamToken(h.sum)] = p
 		}
 	}
 }
