@@ -5,6 +5,9 @@ import (
 	"github.com/statsig-operator/statsig-operator/serving"
 )
 
+// logsExposures reports whether exposures of p go anywhere: when not, none is built.
+func logsExposures(p *serving.Project) bool { return p.Events != nil && !p.DisableAllLogging }
+
 // logExposure queues e on the project's sink unless logging is off for the project.
 func (s *Server) logExposure(p *serving.Project, u *evalUser, e evaluator.Exposure) {
 	if p.Events == nil || p.DisableAllLogging {

@@ -22,7 +22,8 @@ func (s *Server) getLayer(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	names, multi, aerr := names("layerName", req.LayerName, req.LayerNames)
+	var one [1]string
+	names, multi, aerr := names("layerName", req.LayerName, req.LayerNames, &one)
 	if aerr != nil {
 		writeError(w, aerr)
 		return

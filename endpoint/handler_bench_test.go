@@ -104,14 +104,14 @@ func BenchmarkHandler(b *testing.B) {
 					env = newTestEnv(b, nil)
 				}
 				h := env.srv.Handler()
-				body := &benchBody{}
+				body, raw := &benchBody{}, []byte(rt.body)
 				req := httptest.NewRequest(http.MethodPost, rt.path, body)
 				req.Header.Set("Statsig-Api-Key", testKey)
 				req.Header.Set("Content-Type", "application/json")
 				req.ContentLength = int64(len(rt.body))
 				w := &benchWriter{h: http.Header{}}
 				serve := func() {
-					body.Reset([]byte(rt.body))
+					body.Reset(raw)
 					w.reset()
 					h.ServeHTTP(w, req)
 					if w.code != http.StatusOK {

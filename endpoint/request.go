@@ -42,8 +42,9 @@ func (r *evalRequest) exposuresDisabled() bool {
 }
 
 // names returns the requested names (single or list form) and whether the list form was
-// used, which selects the map-shaped response.
-func names(field, single string, list []string) ([]string, bool, *apiError) {
+// used, which selects the map-shaped response. The single form is returned in one, the
+// caller's array (no allocation).
+func names(field, single string, list []string, one *[1]string) ([]string, bool, *apiError) {
 	switch {
 	case single != "" && list != nil:
 		return nil, false, badRequest(fmt.Sprintf("send either %s or %ss, not both", field, field))
@@ -63,7 +64,8 @@ func names(field, single string, list []string) ([]string, bool, *apiError) {
 	if err := checkName(field, single); err != nil {
 		return nil, false, err
 	}
-	return []string{single}, false, nil
+	one[0] = single
+	return one[:], false, nil
 }
 
 func checkName(field, n string) *apiError {
