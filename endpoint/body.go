@@ -135,6 +135,13 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any, allo
 
 // decodeJSONAs is decodeJSON; clientForms as in readBodyAs.
 func decodeJSONAs(w http.ResponseWriter, r *http.Request, limit int64, v any, allowEmpty, clientForms bool) *apiError {
+	return decodeBodyWith(w, r, limit, allowEmpty, clientForms, func(data []byte) error { return json.Unmarshal(data, v) })
+}
+
+// decodeBodyWith reads the body and hands it, trimmed and checked to be an object, to
+// unmarshal (data is pooled: it is not valid after unmarshal returns).
+func decodeBodyWith(w http.ResponseWriter, r *http.Request, limit int64, allowEmpty, clientForms bool,
+	unmarshal func(data []byte) error) *apiError {
 	buf, aerr := readBodyAs(w, r, limit, clientForms)
 	if aerr != nil {
 		return aerr
@@ -150,7 +157,7 @@ func decodeJSONAs(w http.ResponseWriter, r *http.Request, limit int64, v any, al
 	if data[0] != '{' {
 		return badRequest("request body must be a JSON object")
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := unmarshal(data); err != nil {
 		return badRequest(jsonErrorMessage(err))
 	}
 	return nil

@@ -26,7 +26,9 @@ type gateOut struct {
 // checkGate serves POST /v1/check_gate. An unknown gate evaluates to false with rule_id ""
 // (as Statsig does), and is still exposed.
 func (s *Server) checkGate(w http.ResponseWriter, r *http.Request) {
-	p, req, u, ok := s.decodeEval(w, r)
+	var body evalRequest
+	req := &body
+	p, u, ok := s.decodeEval(w, r, req)
 	if !ok {
 		return
 	}

@@ -59,7 +59,9 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) { s.serveConf
 func (s *Server) getExperiment(w http.ResponseWriter, r *http.Request) { s.serveConfig(w, r, true) }
 
 func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, experiment bool) {
-	p, req, u, ok := s.decodeEval(w, r)
+	var body evalRequest
+	req := &body
+	p, u, ok := s.decodeEval(w, r, req)
 	if !ok {
 		return
 	}

@@ -18,7 +18,9 @@ type layerResponse struct {
 // in parameterNames (only those are exposed; [] exposes none, for a later /v1/log_exposure).
 // Without parameterNames every parameter is exposed, as if all were read.
 func (s *Server) getLayer(w http.ResponseWriter, r *http.Request) {
-	p, req, u, ok := s.decodeEval(w, r)
+	var body evalRequest
+	req := &body
+	p, u, ok := s.decodeEval(w, r, req)
 	if !ok {
 		return
 	}

@@ -15,7 +15,9 @@ import (
 // de-duplicated as Server Core does it (DedupeIdentity). Body: user and one of gateName,
 // configName, experimentName, or layerName with parameterName.
 func (s *Server) logManualExposure(w http.ResponseWriter, r *http.Request) {
-	p, req, u, ok := s.decodeEval(w, r)
+	var body evalRequest
+	req := &body
+	p, u, ok := s.decodeEval(w, r, req)
 	if !ok {
 		return
 	}

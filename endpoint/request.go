@@ -215,22 +215,22 @@ func scalarString(raw json.RawMessage) string {
 	return ""
 }
 
-// decodeEval reads an evaluating request and resolves its project and user.
-func (s *Server) decodeEval(w http.ResponseWriter, r *http.Request) (*serving.Project, *evalRequest, *evalUser, bool) {
+// decodeEval reads an evaluating request into req and resolves its project and user.
+func (s *Server) decodeEval(w http.ResponseWriter, r *http.Request, req *evalRequest) (*serving.Project, *evalUser, bool) {
 	p, aerr := s.projectFor(apiKey(r))
 	if aerr != nil {
 		writeError(w, aerr)
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
-	var req evalRequest
-	if aerr := decodeJSON(w, r, s.opts.MaxBodyBytes, &req, false); aerr != nil {
+	aerr = decodeBodyWith(w, r, s.opts.MaxBodyBytes, false, false, func(data []byte) error { return decodeEvalRequest(data, req) })
+	if aerr != nil {
 		writeError(w, aerr)
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
 	u, aerr := parseUser(req.User)
 	if aerr != nil {
 		writeError(w, aerr)
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
-	return p, &req, u, true
+	return p, u, true
 }
