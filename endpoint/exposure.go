@@ -13,7 +13,7 @@ func (s *Server) logExposure(p *serving.Project, u *evalUser, e evaluator.Exposu
 	if p.Events == nil || p.DisableAllLogging {
 		return
 	}
-	s.logExposureKeyed(p, u, e, e.DedupeKey(e.DedupeIdentity(u.identity, u.user, false)))
+	s.logExposureKeyed(p, u, e, e.DedupeKey(e.DedupeIdentity(u.identity(), u.user, false)))
 }
 
 // logExposureKeyed is logExposure with the de-duplication key given.

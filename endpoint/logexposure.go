@@ -28,7 +28,7 @@ func (s *Server) logManualExposure(w http.ResponseWriter, r *http.Request) {
 	}
 	// Keyed as Server Core 0.23.2 keys a manual exposure (observed): a gate's without the
 	// unit ID (DedupeIdentity), the others as the automatic exposure of the same result.
-	key := exp.DedupeKey(exp.DedupeIdentity(u.identity, u.user, req.GateName != ""))
+	key := exp.DedupeKey(exp.DedupeIdentity(u.identity(), u.user, req.GateName != ""))
 	if req.ExperimentName != "" {
 		delete(exp.Metadata, "rulePassed") // Server Core's manual experiment exposures have none
 	}

@@ -77,12 +77,24 @@ func checkName(field, n string) *apiError {
 
 // evalUser is a request's Statsig user, ready for evaluation and logging.
 type evalUser struct {
-	user *evaluator.User
+	user *evaluator.User // &decoded: one allocation holds both
 	raw  []byte
 	// logged is the user as exposures log it (privateAttributes removed), built on first use.
 	logged []byte
-	// identity identifies the user for exposure dedupe (docs/semantics.md §4.4): userID and custom IDs.
-	identity string
+	// ident is identity's value once computed (hasIdent).
+	ident    string
+	hasIdent bool
+	decoded  evaluator.User
+}
+
+// identity identifies the user for exposure dedupe (docs/semantics.md §4.4): userID and
+// custom IDs. It is rendered on first use: requests that log nothing never need it.
+func (u *evalUser) identity() string {
+	if !u.hasIdent {
+		u.ident, _ = identityOf(u.user)
+		u.hasIdent = true
+	}
+	return u.ident
 }
 
 // loggedUser is the user as exposures log it with the project's options (environment tier,
@@ -110,8 +122,10 @@ func parseUserAs(raw json.RawMessage, anonymous bool) (*evalUser, *apiError) {
 		return nil, badRequest("user must be a JSON object")
 	}
 	// raw is the request's own copy, which the user keeps (its strings are views of it).
-	u, err := evaluator.DecodeUser(raw)
-	if err != nil {
+	eu := &evalUser{raw: raw}
+	u := &eu.decoded
+	eu.user = u
+	if err := evaluator.DecodeUserInto(u, raw); err != nil {
 		return nil, badRequest("user: " + jsonErrorMessage(err))
 	}
 	if aerr := checkIDs(u); aerr != nil {
@@ -120,15 +134,27 @@ func parseUserAs(raw json.RawMessage, anonymous bool) (*evalUser, *apiError) {
 	if anonymous && u.UserID.IsMissing() && u.CustomIDs == nil {
 		// Server Core's StatsigUser constructor gives a user with neither field userID "",
 		// which the client initialize response's user then carries.
-		if u, err = evaluator.DecodeUser(withEmptyUserID(raw)); err != nil {
+		if err := evaluator.DecodeUserInto(u, withEmptyUserID(raw)); err != nil {
 			return nil, badRequest("user: " + jsonErrorMessage(err))
 		}
 	}
-	ident, ok := identityOf(u)
-	if !ok && !anonymous {
+	if !anonymous && !hasID(u) {
 		return nil, badRequest("user needs a non-empty userID or at least one non-empty customIDs entry")
 	}
-	return &evalUser{user: u, raw: raw, identity: ident}, nil
+	return eu, nil
+}
+
+// hasID: the user has a non-empty userID or custom ID (identityOf's ok, without rendering).
+func hasID(u *evaluator.User) bool {
+	if u.UserID.IDString() != "" {
+		return true
+	}
+	for _, v := range u.CustomIDs {
+		if v.IDString() != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // withEmptyUserID returns the user object raw (a JSON object) with "userID":"" first.

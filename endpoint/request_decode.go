@@ -22,8 +22,11 @@ func decodeEvalRequest(data []byte, req *evalRequest) error {
 	if fastEvalRequest(data, req) {
 		return nil
 	}
-	*req = evalRequest{}
-	return json.Unmarshal(data, req)
+	// Into a local: req itself then stays off the heap on the fast path.
+	var general evalRequest
+	err := json.Unmarshal(data, &general)
+	*req = general
+	return err
 }
 
 // fastEvalRequest reads the request shapes SDKs and services send without reflection: exact
