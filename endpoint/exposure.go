@@ -23,3 +23,34 @@ func (s *Server) logExposureKeyed(p *serving.Project, u *evalUser, e evaluator.E
 	}
 	p.Events.LogExposure(u.loggedUser(p.Evaluator), e, key)
 }
+
+// admittingSink is an event sink that de-duplicates an exposure by its key before it is
+// built (EventSink): check_gate and get_config then build nothing for a duplicate.
+type admittingSink interface {
+	AdmitExposure(key [16]byte, smp *evaluator.Sampling) (bool, map[string]any)
+	LogAdmittedExposure(user []byte, exp evaluator.Exposure, meta map[string]any)
+}
+
+// exposeGate logs r's exposure (the caller has checked logsExposures).
+func (s *Server) exposeGate(p *serving.Project, u *evalUser, r evaluator.GateResult) {
+	sink, ok := p.Events.(admittingSink)
+	if !ok {
+		s.logExposure(p, u, r.Exposure())
+		return
+	}
+	if admitted, meta := sink.AdmitExposure(r.ExposureKey(u.identity(), u.user), r.ExposureSampling()); admitted {
+		sink.LogAdmittedExposure(u.loggedUser(p.Evaluator), r.Exposure(), meta)
+	}
+}
+
+// exposeConfig logs r's exposure (as exposeGate).
+func (s *Server) exposeConfig(p *serving.Project, u *evalUser, r evaluator.ConfigResult) {
+	sink, ok := p.Events.(admittingSink)
+	if !ok {
+		s.logExposure(p, u, r.Exposure())
+		return
+	}
+	if admitted, meta := sink.AdmitExposure(r.ExposureKey(u.identity(), u.user), r.ExposureSampling()); admitted {
+		sink.LogAdmittedExposure(u.loggedUser(p.Evaluator), r.Exposure(), meta)
+	}
+}

@@ -196,6 +196,11 @@ func checkIDs(u *evaluator.User) *apiError {
 func identityOf(u *evaluator.User) (string, bool) {
 	var b strings.Builder
 	uid := u.UserID.IDString()
+	n := 2 + len(uid)
+	for k, v := range u.CustomIDs {
+		n += 2 + len(k) + len(v.IDString())
+	}
+	b.Grow(n) // one allocation
 	b.WriteString("u:")
 	b.WriteString(uid)
 	ok := uid != ""
