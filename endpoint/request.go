@@ -53,8 +53,8 @@ func names(field, single string, list []string, one *[1]string) ([]string, bool,
 			return nil, false, badRequest(field + "s must not be empty")
 		}
 		for _, n := range list {
-			if err := checkName(field+"s", n); err != nil {
-				return nil, false, err
+			if !validName(n) {
+				return nil, false, checkName(field+"s", n) // the plural is built only for the error
 			}
 		}
 		return list, true, nil
@@ -68,8 +68,10 @@ func names(field, single string, list []string, one *[1]string) ([]string, bool,
 	return one[:], false, nil
 }
 
+func validName(n string) bool { return n != "" && len(n) <= maxNameLen }
+
 func checkName(field, n string) *apiError {
-	if n == "" || len(n) > maxNameLen {
+	if !validName(n) {
 		return badRequest(fmt.Sprintf("%s must hold names of 1 to %d characters", field, maxNameLen))
 	}
 	return nil
