@@ -1,6 +1,7 @@
 package endpoint
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 )
@@ -67,8 +68,9 @@ func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
 				"(<store>.<param>) of that name in this project"})
 		return
 	}
-	res := s.evaluateFlag(p, u, key, kind, expose)
-	writeJSON(w, http.StatusOK, res)
+	f := s.evaluateOFREP(p, u, key, kind, expose)
+	respond(w, func(buf *bytes.Buffer) bool { return writeOFREPFlag(buf, f) },
+		func() { writeJSON(w, http.StatusOK, f.success()) })
 }
 
 // decodeOFREP reads {"context": {...}} and maps the context to a Statsig user.
