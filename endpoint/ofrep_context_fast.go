@@ -40,13 +40,21 @@ type ctxEntry struct {
 // maxFastEntries bounds the fields of each object the fast path sorts on the stack.
 const maxFastEntries = 16
 
+// ctxEntries are up to maxFastEntries fields of one object, on the stack.
+type ctxEntries struct {
+	set  bool // the object was given (not absent or null)
+	n    int
+	list [maxFastEntries]ctxEntry
+}
+
+func (e *ctxEntries) entries() []ctxEntry { return e.list[:e.n] }
+
 // ctxFields is a context's fields as userFromContext maps them to a user.
 type ctxFields struct {
-	targetingKey, userID string
-	strs                 [len(ofrepStringFields)]string
-	strSet               [len(ofrepStringFields)]bool
-	customIDs, private   []ctxEntry // nil: absent
-	custom               []ctxEntry
+	targetingKey, userID       string
+	strs                       [len(ofrepStringFields)]string
+	strSet                     [len(ofrepStringFields)]bool
+	customIDs, private, custom ctxEntries
 }
 
 // fastContextUser is userFromContext's user JSON, written as json.Marshal writes its map,
@@ -57,8 +65,6 @@ type ctxFields struct {
 // hasUserID is userFromContext's user["userID"] != nil.
 func fastContextUser(raw []byte) (user []byte, hasUserID, ok bool) {
 	var f ctxFields
-	var idsBuf, privBuf, customBuf [maxFastEntries]ctxEntry
-	f.custom = customBuf[:0]
 	var seenTop uint16 // targetingKey, userID, customIDs, privateAttributes, custom, the string fields
 	d := reqDecoder{b: raw}
 	once := func(bit int) bool {
@@ -75,30 +81,31 @@ func fastContextUser(raw []byte) (user []byte, hasUserID, ok bool) {
 		case "userID":
 			return once(1) && d.plainStr(&f.userID)
 		case "customIDs":
-			return once(2) && d.entries(&f.customIDs, idsBuf[:0], true)
+			return once(2) && d.entries(&f.customIDs, true)
 		case "privateAttributes":
-			return once(3) && d.entries(&f.private, privBuf[:0], false)
+			return once(3) && d.entries(&f.private, false)
 		case "custom":
-			return once(4) && d.entries(&f.custom, f.custom, false) // merged with the other keys
+			return once(4) && d.entries(&f.custom, false) // merged with the other keys
 		}
 		if i := slices.Index(ofrepStringFields[:], key); i >= 0 {
 			f.strSet[i] = true
 			return once(5+i) && d.plainStr(&f.strs[i])
 		}
-		if len(f.custom) == maxFastEntries {
+		if f.custom.n == maxFastEntries {
 			return false
 		}
 		start := d.ws()
 		if !d.skip(0) {
 			return false
 		}
-		f.custom = append(f.custom, ctxEntry{key: key, span: raw[start:d.i]})
+		f.custom.list[f.custom.n] = ctxEntry{key: key, span: raw[start:d.i]}
+		f.custom.n++
 		return true
 	})
 	if !ok || d.ws() != len(raw) {
 		return nil, false, false
 	}
-	for _, list := range [...][]ctxEntry{f.customIDs, f.private, f.custom} {
+	for _, list := range [...][]ctxEntry{f.customIDs.entries(), f.private.entries(), f.custom.entries()} {
 		if !sortedUnique(list) {
 			return nil, false, false // a repeated key: which one the map keeps is encoding/json's
 		}
@@ -144,15 +151,15 @@ func (f *ctxFields) write(buf *bytes.Buffer) bool {
 		field("country")
 		writeJSONString(buf, s)
 	}
-	if len(f.custom) > 0 {
+	if f.custom.n > 0 {
 		field("custom")
-		if !writeEntries(buf, f.custom) {
+		if !writeEntries(buf, f.custom.entries()) {
 			return false
 		}
 	}
-	if f.customIDs != nil {
+	if f.customIDs.set {
 		field("customIDs")
-		writeEntries(buf, f.customIDs)
+		writeEntries(buf, f.customIDs.entries())
 	}
 	if s, ok := str(0); ok {
 		field("email")
@@ -166,9 +173,9 @@ func (f *ctxFields) write(buf *bytes.Buffer) bool {
 		field("locale")
 		writeJSONString(buf, s)
 	}
-	if f.private != nil {
+	if f.private.set {
 		field("privateAttributes")
-		if !writeEntries(buf, f.private) {
+		if !writeEntries(buf, f.private.entries()) {
 			return false
 		}
 	}
@@ -214,32 +221,29 @@ func (d *reqDecoder) plainStr(dst *string) bool {
 	return ok
 }
 
-// entries reads null (leaving *dst as it is: nil is an absent field) or an object, appended
-// to list (the caller's array of maxFastEntries): plain string values when strs, any JSON
-// values otherwise.
-func (d *reqDecoder) entries(dst *[]ctxEntry, list []ctxEntry, strs bool) bool {
+// entries reads null (leaving e as it is: unset is an absent field) or an object, added to
+// e: plain string values when strs, any JSON values otherwise.
+func (d *reqDecoder) entries(e *ctxEntries, strs bool) bool {
 	if d.peek() == 'n' {
 		return d.lit("null")
 	}
-	ok := d.object(func(key string) bool {
-		if len(list) >= maxFastEntries {
+	e.set = true
+	return d.object(func(key string) bool {
+		if e.n == maxFastEntries {
 			return false
 		}
 		if strs {
 			s, ok := d.plainString()
-			list = append(list, ctxEntry{key: key, str: s})
+			e.list[e.n] = ctxEntry{key: key, str: s}
+			e.n++
 			return ok
 		}
 		start := d.ws()
 		if !d.skip(1) {
 			return false
 		}
-		list = append(list, ctxEntry{key: key, span: d.b[start:d.i]})
+		e.list[e.n] = ctxEntry{key: key, span: d.b[start:d.i]}
+		e.n++
 		return true
 	})
-	if !ok {
-		return false
-	}
-	*dst = list
-	return true
 }
