@@ -22,18 +22,22 @@ var contextShapes = []string{
 	`{"targetingKey":"u",}`, `{"targetingKey":"u"} x`, `{"tar\u0067etingKey":"u"}`, `{"targetingKey":"u","custom":5}`,
 	`{"targetingKey":"u","a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17}`,
 	`{"targetingKey":"u","custom":{"a":  [ 1 , 2 ] ,"b" : { "c" : "d" } }}`, `{"customIDs":{"companyID":""}}`,
-	`{"targetingKey":"u","statsigEnvironment":{"tier":"staging"}}`,
+	`{"targetingKey":"u","statsigEnvironment":{"tier":"staging"}}`, " {} ",
 }
 
 // checkContext compares the fast mapping with the general one: when the fast path takes a
 // context, the user JSON and whether it has a userID are the same bytes and answer.
 func checkContext(t *testing.T, in string) {
 	t.Helper()
-	fast, fastUID, ok := fastContextUser([]byte(in))
+	raw := bytes.TrimSpace([]byte(in)) // as userFromContext hands it over
+	if len(raw) == 0 {
+		return
+	}
+	fast, fastUID, ok := fastContextUser(raw)
 	if !ok {
 		return
 	}
-	want, wantUID, oerr := contextUserJSON([]byte(in))
+	want, wantUID, oerr := contextUserJSON(raw)
 	if oerr != nil {
 		t.Fatalf("%s: fast path took a context the general mapping refuses (%s)", in, oerr.details)
 	}
