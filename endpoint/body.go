@@ -24,9 +24,9 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // (clientbody.go): text/plain bodies, gzip announced by ?gz=1, Statsig's ?se=1 encoding.
 func readBodyAs(w http.ResponseWriter, r *http.Request, limit int64, clientForms bool) (*bytes.Buffer, *apiError) {
 	// The common exact value skips the media-type parser (it allocates its parameter map).
-	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
+	if ct := r.Header.Get("Content-Type"); ct != "" && ct != mimeJSON {
 		mt, _, err := mime.ParseMediaType(ct)
-		isJSON := mt == "application/json" || strings.HasSuffix(mt, "+json")
+		isJSON := mt == mimeJSON || strings.HasSuffix(mt, "+json")
 		if err != nil || (!isJSON && (!clientForms || mt != "text/plain")) {
 			return nil, &apiError{
 				http.StatusUnsupportedMediaType,

@@ -31,10 +31,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	writeRawJSON(w, status, b)
 }
 
+// mimeJSON is every JSON answer's Content-Type.
+const mimeJSON = "application/json"
+
 // Pre-built header values: Header.Set allocates a new []string for every response. Their
 // length is their capacity, so an Add elsewhere copies instead of writing into them.
 var (
-	headerJSON    = []string{"application/json"}
+	headerJSON    = []string{mimeJSON}
 	headerNoStore = []string{"no-store"}
 )
 

@@ -9,29 +9,6 @@ import (
 	"github.com/statsig-operator/statsig-operator/serving"
 )
 
-// evaluatedConfig is what the HTTP layers need from a config or experiment result.
-type evaluatedConfig struct {
-	value     any
-	ruleID    string
-	groupName string
-	split     bool
-	idType    string
-	exposure  evaluator.Exposure
-}
-
-func fromConfig(r evaluator.ConfigResult) evaluatedConfig {
-	return evaluatedConfig{
-		value:     objectValue(r.Value),
-		ruleID:    r.RuleID,
-		groupName: r.GroupName,
-		split:     r.Split,
-		idType:    r.IDType,
-		exposure:  r.Exposure(),
-	}
-}
-
-func fromExperiment(r evaluator.ConfigResult) evaluatedConfig { return fromConfig(r) }
-
 // evaluatedLayer is a layer result with the exposures of all its parameters.
 type evaluatedLayer struct {
 	value     any
@@ -71,13 +48,16 @@ func (l evaluatedLayer) exposuresOf(params []string) []evaluator.Exposure {
 	return out
 }
 
+// absentValue: a value sent as {} (objectValue).
+func absentValue(v json.RawMessage) bool { return len(v) == 0 || string(v) == "null" }
+
 // objectValue is a config value as JSON; a missing value is {} (never null), as Statsig sends.
 func objectValue(v any) any {
 	switch t := v.(type) {
 	case nil:
 		return json.RawMessage(`{}`)
 	case json.RawMessage:
-		if len(t) == 0 || string(t) == "null" {
+		if absentValue(t) {
 			return json.RawMessage(`{}`)
 		}
 	case map[string]any:
@@ -174,7 +154,7 @@ func writeOFREPFlag(buf *bytes.Buffer, f ofrepFlag) bool {
 		buf.WriteString("true")
 	case f.kind == kindGate:
 		buf.WriteString("false")
-	case len(f.value) == 0 || string(f.value) == "null":
+	case absentValue(f.value):
 		buf.WriteString("{}") // objectValue's
 	default:
 		if !writeJSONRaw(buf, f.value) {

@@ -36,7 +36,7 @@ func writeConfig(buf *bytes.Buffer, c configOut) bool {
 	buf.WriteString(`{"name":`)
 	writeJSONString(buf, c.name)
 	buf.WriteString(`,"value":`)
-	if v := c.value; len(v) == 0 || string(v) == "null" {
+	if v := c.value; absentValue(v) {
 		buf.WriteString("{}") // objectValue's {} for a missing value
 	} else if !writeJSONRaw(buf, v) {
 		return false

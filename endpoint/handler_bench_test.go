@@ -60,7 +60,8 @@ var handlerRoutes = []struct{ name, path, body string }{
 	{"get_config_batch", "/v1/get_config", `{"configNames":["test_email_config","test_custom_config",` +
 		`"operating_system_config"],"user":{"userID":"bench-user","email":"a@statsig.com","country":"US",` +
 		`"custom":{"plan":"pro","level":3},"customIDs":{"companyID":"c1"}}}`},
-	{"get_experiment", "/v1/get_experiment", `{"experimentName":"test_experiment_no_targeting","user":{"userID":"bench-user",` +
+	{"get_experiment", "/v1/get_experiment", `{"experimentName":"test_experiment_no_targeting",` +
+		`"user":{"userID":"bench-user",` +
 		`"email":"a@statsig.com","country":"US","custom":{"plan":"pro","level":3},"customIDs":{"companyID":"c1"}}}`},
 	{"ofrep_gate", "/ofrep/v1/evaluate/flags/test_public", `{"context":{"targetingKey":"bench-user",` +
 		`"email":"a@statsig.com","country":"US","plan":"pro","level":3,"customIDs":{"companyID":"c1"}}}`},

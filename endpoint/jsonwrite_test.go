@@ -29,7 +29,8 @@ func FuzzWriteJSONString(f *testing.F) {
 }
 
 func FuzzWriteJSONRaw(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a": [1, 2.5e3, "x<y"], "b": {"c": null}}`, `"\u2028"`, "\"\u2028\"", `[1,]`, `{"a":`,
+	for _, s := range []string{`{}`, `{"a": [1, 2.5e3, "x<y"], "b": {"c": null}}`, `"\u2028"`, "\"\u2028\"", `[1,]`,
+		`{"a":`,
 		` true `, `"é"`, "\"\xff\""} {
 		f.Add([]byte(s))
 	}
@@ -76,7 +77,8 @@ func TestDirectResponsesMatchEncodingJSON(t *testing.T) {
 			checkWriter(t, e.Name, func(b *bytes.Buffer) bool { return writeGate(b, gate) },
 				gateResponse{Name: gate.Name, Value: gate.Value, RuleID: new(gate.RuleID), GroupName: optStr(gate.GroupName)})
 			gates = append(gates, gate)
-			for _, c := range []evaluator.ConfigResult{p.Evaluator.GetConfig(u.user, e.Name), p.Evaluator.GetExperiment(u.user, e.Name)} {
+			both := []evaluator.ConfigResult{p.Evaluator.GetConfig(u.user, e.Name), p.Evaluator.GetExperiment(u.user, e.Name)}
+			for _, c := range both {
 				out := configOut{name: e.Name, value: c.Value, ruleID: c.RuleID, groupName: c.GroupName}
 				checkWriter(t, e.Name, func(b *bytes.Buffer) bool { return writeConfig(b, out) }, out.response())
 				configs = append(configs, out)

@@ -13,6 +13,15 @@ type ofrepRequest struct {
 	Context json.RawMessage `json:"context"`
 }
 
+// Context fields with a meaning of their own (the others are custom fields).
+const (
+	ctxTargetingKey      = "targetingKey"
+	ctxUserID            = "userID"
+	ctxCustomIDs         = "customIDs"
+	ctxPrivateAttributes = "privateAttributes"
+	ctxCustom            = "custom"
+)
+
 // Statsig user fields an OFREP context may set directly; every other key becomes a custom
 // field (docs/semantics.md §2.2).
 var ofrepStringFields = [...]string{"email", "ip", "userAgent", "country", "locale", "appVersion"}
@@ -58,7 +67,7 @@ func contextUserJSON(raw []byte) (userJSON []byte, hasUserID bool, oerr *ofrepEr
 	custom := map[string]json.RawMessage{}
 	for k, v := range ctx {
 		switch k {
-		case "targetingKey", "userID":
+		case ctxTargetingKey, ctxUserID:
 			s, ok := ofrepString(v)
 			if !ok {
 				return nil, false, invalidContext("context.%s must be a string", k)
@@ -68,7 +77,7 @@ func contextUserJSON(raw []byte) (userJSON []byte, hasUserID bool, oerr *ofrepEr
 					user["userID"] = s
 				}
 			}
-		case "customIDs", "privateAttributes", "custom":
+		case ctxCustomIDs, ctxPrivateAttributes, ctxCustom:
 			var m map[string]json.RawMessage
 			if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
 				continue

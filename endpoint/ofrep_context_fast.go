@@ -76,15 +76,15 @@ func fastContextUser(raw []byte) (user []byte, hasUserID, ok bool) {
 	}
 	ok = d.object(func(key string) bool {
 		switch key {
-		case "targetingKey":
+		case ctxTargetingKey:
 			return once(0) && d.plainStr(&f.targetingKey)
-		case "userID":
+		case ctxUserID:
 			return once(1) && d.plainStr(&f.userID)
-		case "customIDs":
+		case ctxCustomIDs:
 			return once(2) && d.entries(&f.customIDs, true)
-		case "privateAttributes":
+		case ctxPrivateAttributes:
 			return once(3) && d.entries(&f.private, false)
-		case "custom":
+		case ctxCustom:
 			return once(4) && d.entries(&f.custom, false) // merged with the other keys
 		}
 		if i := slices.Index(ofrepStringFields[:], key); i >= 0 {
@@ -152,13 +152,13 @@ func (f *ctxFields) write(buf *bytes.Buffer) bool {
 		writeJSONString(buf, s)
 	}
 	if f.custom.n > 0 {
-		field("custom")
+		field(ctxCustom)
 		if !writeEntries(buf, f.custom.entries()) {
 			return false
 		}
 	}
 	if f.customIDs.set {
-		field("customIDs")
+		field(ctxCustomIDs)
 		writeEntries(buf, f.customIDs.entries())
 	}
 	if s, ok := str(0); ok {
@@ -174,7 +174,7 @@ func (f *ctxFields) write(buf *bytes.Buffer) bool {
 		writeJSONString(buf, s)
 	}
 	if f.private.set {
-		field("privateAttributes")
+		field(ctxPrivateAttributes)
 		if !writeEntries(buf, f.private.entries()) {
 			return false
 		}
@@ -185,10 +185,10 @@ func (f *ctxFields) write(buf *bytes.Buffer) bool {
 	}
 	switch {
 	case f.targetingKey != "":
-		field("userID")
+		field(ctxUserID)
 		writeJSONString(buf, f.targetingKey)
 	case f.userID != "":
-		field("userID")
+		field(ctxUserID)
 		writeJSONString(buf, f.userID)
 	}
 	buf.WriteByte('}')

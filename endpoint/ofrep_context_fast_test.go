@@ -10,7 +10,8 @@ import (
 // cases the fast path leaves to the general mapping.
 var contextShapes = []string{
 	`{"targetingKey":"u1"}`,
-	`{"targetingKey":"bench-user","email":"a@statsig.com","country":"US","plan":"pro","level":3,"customIDs":{"companyID":"c1"}}`,
+	`{"targetingKey":"bench-user","email":"a@statsig.com","country":"US","plan":"pro","level":3,` +
+		`"customIDs":{"companyID":"c1"}}`,
 	`{"targetingKey":"","userID":"u2","custom":{"a":[1, {"b":null}],"z":"<&>"},"privateAttributes":{"ssn":"1"}}`,
 	`{"userID":"u","targetingKey":"t","ip":"1.2.3.4","userAgent":"Mozilla/5.0","locale":"en_US","appVersion":"1.2.3"}`,
 	`{"customIDs":{"stableID":"s"},"custom":null,"privateAttributes":null}`, `{"customIDs":{}}`, `{"custom":{}}`,
@@ -20,7 +21,8 @@ var contextShapes = []string{
 	`{"targetingKey":"u","customIDs":{"a":1}}`, `{"targetingKey":"u","customIDs":[]}`, `{"targetingKey":"u\u0041"}`,
 	`{"targetingKey":"é","custom":{"ü":"\u2028"}}`, "{\"targetingKey\":\"\xff\"}", `{"targetingKey":"u","x":{"y":[}}`,
 	`{"targetingKey":"u",}`, `{"targetingKey":"u"} x`, `{"tar\u0067etingKey":"u"}`, `{"targetingKey":"u","custom":5}`,
-	`{"targetingKey":"u","a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17}`,
+	`{"targetingKey":"u","a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,"k":11,"l":12,"m":13,` +
+		`"n":14,"o":15,"p":16,"q":17}`,
 	`{"targetingKey":"u","custom":{"a":  [ 1 , 2 ] ,"b" : { "c" : "d" } }}`, `{"customIDs":{"companyID":""}}`,
 	`{"targetingKey":"u","statsigEnvironment":{"tier":"staging"}}`, " {} ",
 }

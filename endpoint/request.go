@@ -249,13 +249,15 @@ func scalarString(raw json.RawMessage) string {
 }
 
 // decodeEval reads an evaluating request into req and resolves its project and user.
-func (s *Server) decodeEval(w http.ResponseWriter, r *http.Request, req *evalRequest) (*serving.Project, *evalUser, bool) {
+func (s *Server) decodeEval(w http.ResponseWriter, r *http.Request, req *evalRequest,
+) (*serving.Project, *evalUser, bool) {
 	p, aerr := s.projectFor(apiKey(r))
 	if aerr != nil {
 		writeError(w, aerr)
 		return nil, nil, false
 	}
-	aerr = decodeBodyWith(w, r, s.opts.MaxBodyBytes, false, false, func(data []byte) error { return decodeEvalRequest(data, req) })
+	aerr = decodeBodyWith(w, r, s.opts.MaxBodyBytes, false, false,
+		func(data []byte) error { return decodeEvalRequest(data, req) })
 	if aerr != nil {
 		writeError(w, aerr)
 		return nil, nil, false

@@ -3,17 +3,45 @@ package endpoint
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
 
-// evalRequestFields are evalRequest's JSON names: a key that matches one only
-// case-insensitively is left to encoding/json (which folds case).
-var evalRequestFields = [...]string{
-	"gateName", "gateNames", "configName", "configNames", "experimentName", "experimentNames",
-	"layerName", "layerNames", "parameterNames", "parameterName", "user", "statsigMetadata",
-}
+// evalRequest's fields, in order.
+const (
+	fGateName = iota
+	fGateNames
+	fConfigName
+	fConfigNames
+	fExperimentName
+	fExperimentNames
+	fLayerName
+	fLayerNames
+	fParameterNames
+	fParameterName
+	fUser
+	fStatsigMetadata
+	numEvalRequestFields
+)
+
+// evalRequestFields are evalRequest's JSON names, read from its tags so that the two cannot
+// differ: a key that matches one only case-insensitively is left to encoding/json (which
+// folds case).
+var evalRequestFields = func() (names [numEvalRequestFields]string) {
+	t := reflect.TypeFor[evalRequest]()
+	if t.NumField() != numEvalRequestFields {
+		panic("endpoint: evalRequest's fields and fastEvalRequest's differ")
+	}
+	for i := range names {
+		names[i] = t.Field(i).Tag.Get("json")
+	}
+	return names
+}()
+
+// exposureLoggingDisabled is statsigMetadata's field.
+const exposureLoggingDisabled = "exposureLoggingDisabled"
 
 // decodeEvalRequest decodes data (a JSON object) into req as json.Unmarshal does, with the
 // same errors: the common request shapes are read by fastEvalRequest, everything else (and
@@ -51,33 +79,33 @@ func fastEvalRequest(data []byte, req *evalRequest) bool {
 			return false
 		}
 		seen[i] = true
-		switch key {
-		case "gateName":
+		switch i {
+		case fGateName:
 			return d.str(&req.GateName)
-		case "configName":
+		case fConfigName:
 			return d.str(&req.ConfigName)
-		case "experimentName":
+		case fExperimentName:
 			return d.str(&req.ExperimentName)
-		case "layerName":
+		case fLayerName:
 			return d.str(&req.LayerName)
-		case "parameterName":
+		case fParameterName:
 			return d.str(&req.ParameterName)
-		case "gateNames":
+		case fGateNames:
 			return d.strList(&req.GateNames)
-		case "configNames":
+		case fConfigNames:
 			return d.strList(&req.ConfigNames)
-		case "experimentNames":
+		case fExperimentNames:
 			return d.strList(&req.ExperimentNames)
-		case "layerNames":
+		case fLayerNames:
 			return d.strList(&req.LayerNames)
-		case "user":
+		case fUser:
 			start := d.ws()
 			if !d.skip(0) {
 				return false
 			}
 			req.User = json.RawMessage(data[start:d.i])
 			return true
-		case "statsigMetadata":
+		case fStatsigMetadata:
 			return d.metadata(req)
 		}
 		return false // parameterNames: encoding/json
@@ -290,8 +318,8 @@ func (d *reqDecoder) metadata(req *evalRequest) bool {
 	}
 	seen := false
 	ok := d.object(func(key string) bool {
-		if key != "exposureLoggingDisabled" {
-			return !strings.EqualFold(key, "exposureLoggingDisabled") && !foldsNonASCII(key) && d.skip(1)
+		if key != exposureLoggingDisabled {
+			return !strings.EqualFold(key, exposureLoggingDisabled) && !foldsNonASCII(key) && d.skip(1)
 		}
 		if seen {
 			return false

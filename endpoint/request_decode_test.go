@@ -3,6 +3,7 @@ package endpoint
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -26,7 +27,7 @@ var requestShapes = []string{
 	`{"unknown":"\u12"}`, "{\"unknown\":\"a\tb\"}", `{"unknown":[1,]}`, `{"unknown":{"a":1,}}`, `{"unknown":{1:2}}`,
 	`{"ſ":1}`, `{"user":{"userID":"u"},"user":{"userID":"v"}}`, `{"user":{"userID":"u"}  }`,
 	`{"gateName":"<&>"}`, `{"user":{"a":"\ud800"}}`, `{"gateNames":["a",]}`, `{"gateNames":["a" "b"]}`,
-	`{"user":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}`,
+	`{"user":` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `}`, // deeper than the fast path reads
 }
 
 // checkDecoder compares the decoder with encoding/json on in: the same request, or the
