@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
+	"unsafe"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/serving"
@@ -83,9 +83,10 @@ type evalUser struct {
 	raw  []byte
 	// logged is the user as exposures log it (privateAttributes removed), built on first use.
 	logged []byte
-	// ident is identity's value once computed (hasIdent).
+	// ident is identity's value once computed (hasIdent), in identBuf when it fits.
 	ident    string
 	hasIdent bool
+	identBuf [96]byte
 	decoded  evaluator.User
 }
 
@@ -93,7 +94,8 @@ type evalUser struct {
 // custom IDs. It is rendered on first use: requests that log nothing never need it.
 func (u *evalUser) identity() string {
 	if !u.hasIdent {
-		u.ident, _ = identityOf(u.user)
+		b := appendIdentity(u.identBuf[:0], u.user) // u is on the heap already: no allocation
+		u.ident = unsafe.String(unsafe.SliceData(b), len(b))
 		u.hasIdent = true
 	}
 	return u.ident
@@ -193,19 +195,11 @@ func checkIDs(u *evaluator.User) *apiError {
 	return nil
 }
 
-// identityOf renders userID and the sorted custom IDs (strings and numbers only); ok is
-// false when all are empty. Exposure de-duplication keys on it (docs/semantics.md §4.4).
-func identityOf(u *evaluator.User) (string, bool) {
-	var b strings.Builder
-	uid := u.UserID.IDString()
-	n := 2 + len(uid)
-	for k, v := range u.CustomIDs {
-		n += 2 + len(k) + len(v.IDString())
-	}
-	b.Grow(n) // one allocation
-	b.WriteString("u:")
-	b.WriteString(uid)
-	ok := uid != ""
+// appendIdentity appends the user's userID and sorted custom IDs (strings and numbers only)
+// to dst: exposure de-duplication keys on it (docs/semantics.md §4.4).
+func appendIdentity(dst []byte, u *evaluator.User) []byte {
+	dst = append(dst, "u:"...)
+	dst = append(dst, u.UserID.IDString()...)
 	if len(u.CustomIDs) > 0 {
 		keys := make([]string, 0, len(u.CustomIDs))
 		for k := range u.CustomIDs {
@@ -217,14 +211,13 @@ func identityOf(u *evaluator.User) (string, bool) {
 			if v == "" {
 				continue
 			}
-			ok = true
-			b.WriteString(";")
-			b.WriteString(k)
-			b.WriteString(":")
-			b.WriteString(v)
+			dst = append(dst, ';')
+			dst = append(dst, k...)
+			dst = append(dst, ':')
+			dst = append(dst, v...)
 		}
 	}
-	return b.String(), ok
+	return dst
 }
 
 // scalarString is the string form of a JSON string or number ("" for anything else);
