@@ -23,9 +23,10 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // readBodyAs is readBody; clientForms also accepts what the client SDKs' routes receive
 // (clientbody.go): text/plain bodies, gzip announced by ?gz=1, Statsig's ?se=1 encoding.
 func readBodyAs(w http.ResponseWriter, r *http.Request, limit int64, clientForms bool) (*bytes.Buffer, *apiError) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	// The common exact value skips the media-type parser (it allocates its parameter map).
+	if ct := r.Header.Get("Content-Type"); ct != "" && ct != mimeJSON {
 		mt, _, err := mime.ParseMediaType(ct)
-		isJSON := mt == "application/json" || strings.HasSuffix(mt, "+json")
+		isJSON := mt == mimeJSON || strings.HasSuffix(mt, "+json")
 		if err != nil || (!isJSON && (!clientForms || mt != "text/plain")) {
 			return nil, &apiError{
 				http.StatusUnsupportedMediaType,
@@ -33,8 +34,13 @@ func readBodyAs(w http.ResponseWriter, r *http.Request, limit int64, clientForms
 			}
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	var src io.Reader = body
+	// A declared length within the limit needs no MaxBytesReader: net/http's body reader stops
+	// at the declared length, so the reader could never trip.
+	var body io.Reader = r.Body
+	if r.ContentLength < 0 || r.ContentLength > limit {
+		body = http.MaxBytesReader(w, r.Body, limit)
+	}
+	src := body
 	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
 	if clientForms && enc == "" && r.URL.Query().Get(paramGzipped) == "1" {
 		enc = "gzip"
@@ -63,11 +69,7 @@ func readBodyAs(w http.ResponseWriter, r *http.Request, limit int64, clientForms
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
-	n, err := buf.ReadFrom(io.LimitReader(src, limit+1))
-	if err == nil && n > limit {
-		err = &http.MaxBytesError{Limit: limit}
-	}
-	if err != nil {
+	if err := readAtMost(buf, src, limit); err != nil {
 		putBuf(buf)
 		return nil, readError(err, limit, "could not read the request body")
 	}
@@ -78,6 +80,31 @@ func readBodyAs(w http.ResponseWriter, r *http.Request, limit int64, clientForms
 		}
 	}
 	return buf, nil
+}
+
+// readAtMost appends src to buf until EOF, failing with a *http.MaxBytesError past limit
+// bytes: io.LimitReader and bytes.Buffer.ReadFrom without the LimitReader's allocation.
+func readAtMost(buf *bytes.Buffer, src io.Reader, limit int64) error {
+	for {
+		if buf.Available() < bytes.MinRead {
+			buf.Grow(bytes.MinRead)
+		}
+		free := buf.AvailableBuffer()[:buf.Available()]
+		if room := limit + 1 - int64(buf.Len()); int64(len(free)) > room {
+			free = free[:room]
+		}
+		n, err := src.Read(free)
+		buf.Write(free[:n]) // free is buf's own spare capacity: no copy beyond itself, no growth
+		if int64(buf.Len()) > limit {
+			return &http.MaxBytesError{Limit: limit}
+		}
+		switch {
+		case err == io.EOF:
+			return nil
+		case err != nil:
+			return err
+		}
+	}
 }
 
 func readError(err error, limit int64, msg string) *apiError {
@@ -108,6 +135,13 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any, allo
 
 // decodeJSONAs is decodeJSON; clientForms as in readBodyAs.
 func decodeJSONAs(w http.ResponseWriter, r *http.Request, limit int64, v any, allowEmpty, clientForms bool) *apiError {
+	return decodeBodyWith(w, r, limit, allowEmpty, clientForms, func(data []byte) error { return json.Unmarshal(data, v) })
+}
+
+// decodeBodyWith reads the body and hands it, trimmed and checked to be an object, to
+// unmarshal (data is pooled: it is not valid after unmarshal returns).
+func decodeBodyWith(w http.ResponseWriter, r *http.Request, limit int64, allowEmpty, clientForms bool,
+	unmarshal func(data []byte) error) *apiError {
 	buf, aerr := readBodyAs(w, r, limit, clientForms)
 	if aerr != nil {
 		return aerr
@@ -123,7 +157,7 @@ func decodeJSONAs(w http.ResponseWriter, r *http.Request, limit int64, v any, al
 	if data[0] != '{' {
 		return badRequest("request body must be a JSON object")
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	if err := unmarshal(data); err != nil {
 		return badRequest(jsonErrorMessage(err))
 	}
 	return nil

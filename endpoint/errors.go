@@ -31,10 +31,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	writeRawJSON(w, status, b)
 }
 
+// mimeJSON is every JSON answer's Content-Type.
+const mimeJSON = "application/json"
+
+// Pre-built header values: Header.Set allocates a new []string for every response. Their
+// length is their capacity, so an Add elsewhere copies instead of writing into them.
+var (
+	headerJSON    = []string{mimeJSON}
+	headerNoStore = []string{"no-store"}
+)
+
 func writeRawJSON(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"] = headerJSON
+	h["Cache-Control"] = headerNoStore
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

@@ -1,35 +1,13 @@
 package endpoint
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/serving"
 )
-
-// evaluatedConfig is what the HTTP layers need from a config or experiment result.
-type evaluatedConfig struct {
-	value     any
-	ruleID    string
-	groupName string
-	split     bool
-	idType    string
-	exposure  evaluator.Exposure
-}
-
-func fromConfig(r evaluator.ConfigResult) evaluatedConfig {
-	return evaluatedConfig{
-		value:     objectValue(r.Value),
-		ruleID:    r.RuleID,
-		groupName: r.GroupName,
-		split:     r.Split,
-		idType:    r.IDType,
-		exposure:  r.Exposure(),
-	}
-}
-
-func fromExperiment(r evaluator.ConfigResult) evaluatedConfig { return fromConfig(r) }
 
 // evaluatedLayer is a layer result with the exposures of all its parameters.
 type evaluatedLayer struct {
@@ -70,13 +48,16 @@ func (l evaluatedLayer) exposuresOf(params []string) []evaluator.Exposure {
 	return out
 }
 
+// absentValue: a value sent as {} (objectValue).
+func absentValue(v json.RawMessage) bool { return len(v) == 0 || string(v) == "null" }
+
 // objectValue is a config value as JSON; a missing value is {} (never null), as Statsig sends.
 func objectValue(v any) any {
 	switch t := v.(type) {
 	case nil:
 		return json.RawMessage(`{}`)
 	case json.RawMessage:
-		if len(t) == 0 || string(t) == "null" {
+		if absentValue(t) {
 			return json.RawMessage(`{}`)
 		}
 	case map[string]any:
@@ -130,26 +111,104 @@ func flagKind(p *serving.Project, name string) string {
 	return ""
 }
 
-// evaluateFlag evaluates one entity for OFREP: gates are booleans with variant on/off,
-// everything else an object; rule id, group and id type go to metadata.
+// ofrepFlag is one OFREP evaluation of a gate, config, experiment or layer: what success
+// turns into an ofrepSuccess and writeOFREPFlag encodes directly.
+type ofrepFlag struct {
+	key, kind string
+	gate      bool // the value of a gate (kind gate); value holds the others'
+	value     json.RawMessage
+	reason    string
+	variant   string
+	// metadata ("" fields are left out)
+	ruleID, groupName, idType, allocated string
+}
+
+// success is f as OFREP's JSON shape: gates are booleans with variant on/off, everything
+// else an object; rule id, group, id type and allocated experiment go to metadata.
+func (f ofrepFlag) success() ofrepSuccess {
+	md := map[string]any{"kind": f.kind, "ruleID": f.ruleID}
+	if f.groupName != "" {
+		md["groupName"] = f.groupName
+	}
+	if f.idType != "" {
+		md["idType"] = f.idType
+	}
+	if f.allocated != "" {
+		md["allocatedExperimentName"] = f.allocated
+	}
+	out := ofrepSuccess{Key: f.key, Value: objectValue(f.value), Reason: f.reason, Variant: f.variant, Metadata: md}
+	if f.kind == kindGate {
+		out.Value = f.gate
+	}
+	return out
+}
+
+// writeOFREPFlag writes f as json.Marshal(f.success()) does; false for a value that is not
+// valid JSON.
+func writeOFREPFlag(buf *bytes.Buffer, f ofrepFlag) bool {
+	buf.WriteString(`{"key":`)
+	writeJSONString(buf, f.key)
+	buf.WriteString(`,"value":`)
+	switch {
+	case f.kind == kindGate && f.gate:
+		buf.WriteString("true")
+	case f.kind == kindGate:
+		buf.WriteString("false")
+	case absentValue(f.value):
+		buf.WriteString("{}") // objectValue's
+	default:
+		if !writeJSONRaw(buf, f.value) {
+			return false
+		}
+	}
+	buf.WriteString(`,"reason":`)
+	writeJSONString(buf, f.reason)
+	if f.variant != "" {
+		buf.WriteString(`,"variant":`)
+		writeJSONString(buf, f.variant)
+	}
+	// metadata's keys in encoding/json's (sorted) order
+	buf.WriteString(`,"metadata":{`)
+	for _, kv := range [...]struct{ k, v string }{
+		{"allocatedExperimentName", f.allocated}, {"groupName", f.groupName}, {"idType", f.idType},
+	} {
+		if kv.v != "" {
+			buf.WriteByte('"')
+			buf.WriteString(kv.k)
+			buf.WriteString(`":`)
+			writeJSONString(buf, kv.v)
+			buf.WriteByte(',')
+		}
+	}
+	buf.WriteString(`"kind":`)
+	writeJSONString(buf, f.kind)
+	buf.WriteString(`,"ruleID":`)
+	writeJSONString(buf, f.ruleID)
+	buf.WriteString("}}")
+	return true
+}
+
+// evaluateFlag evaluates one entity for OFREP (ofrepFlag.success).
 func (s *Server) evaluateFlag(p *serving.Project, u *evalUser, name, kind string, expose bool) ofrepSuccess {
+	return s.evaluateOFREP(p, u, name, kind, expose).success()
+}
+
+// evaluateOFREP evaluates one entity for OFREP, exposing it when expose.
+func (s *Server) evaluateOFREP(p *serving.Project, u *evalUser, name, kind string, expose bool) ofrepFlag {
 	s.metrics.evaluations.WithLabelValues(kind).Inc()
-	md := map[string]any{"kind": kind}
+	expose = expose && logsExposures(p)
 	switch kind {
 	case kindGate:
 		r := p.Evaluator.CheckGate(u.user, name)
 		if expose {
-			s.logExposure(p, u, r.Exposure())
-		}
-		md["ruleID"] = r.RuleID
-		if r.IDType != "" {
-			md["idType"] = r.IDType
+			s.exposeGate(p, u, r)
 		}
 		variant := "off"
 		if r.Value {
 			variant = "on"
 		}
-		return ofrepSuccess{Key: name, Value: r.Value, Reason: ofrepReason(r.RuleID, r.Split), Variant: variant, Metadata: md}
+		return ofrepFlag{key: name, kind: kind, gate: r.Value, reason: ofrepReason(r.RuleID, r.Split), variant: variant,
+			ruleID: r.RuleID, idType: r.IDType}
 	case kindLayer:
 		l := evaluateLayer(p.Evaluator, u.user, name)
 		if expose {
@@ -157,44 +216,21 @@ func (s *Server) evaluateFlag(p *serving.Project, u *evalUser, name, kind string
 				s.logExposure(p, u, e)
 			}
 		}
-		md["ruleID"] = l.ruleID
-		if l.groupName != "" {
-			md["groupName"] = l.groupName
-		}
-		if l.allocated != "" {
-			md["allocatedExperimentName"] = l.allocated
-		}
-		return ofrepSuccess{
-			Key:      name,
-			Value:    l.value,
-			Reason:   ofrepReason(l.ruleID, l.res.Split),
-			Variant:  variantOf(l.ruleID, l.groupName),
-			Metadata: md,
-		}
+		raw, _ := l.value.(json.RawMessage) // objectValue of a layer's JSON
+		return ofrepFlag{key: name, kind: kind, value: raw, reason: ofrepReason(l.ruleID, l.res.Split),
+			variant: variantOf(l.ruleID, l.groupName), ruleID: l.ruleID, groupName: l.groupName, allocated: l.allocated}
 	}
-	var c evaluatedConfig
+	var r evaluator.ConfigResult
 	if kind == kindExp {
-		c = fromExperiment(p.Evaluator.GetExperiment(u.user, name))
+		r = p.Evaluator.GetExperiment(u.user, name)
 	} else {
-		c = fromConfig(p.Evaluator.GetConfig(u.user, name))
+		r = p.Evaluator.GetConfig(u.user, name)
 	}
 	if expose {
-		s.logExposure(p, u, c.exposure)
+		s.exposeConfig(p, u, r)
 	}
-	md["ruleID"] = c.ruleID
-	if c.groupName != "" {
-		md["groupName"] = c.groupName
-	}
-	if c.idType != "" {
-		md["idType"] = c.idType
-	}
-	return ofrepSuccess{
-		Key:      name,
-		Value:    c.value,
-		Reason:   ofrepReason(c.ruleID, c.split),
-		Variant:  variantOf(c.ruleID, c.groupName),
-		Metadata: md,
-	}
+	return ofrepFlag{key: name, kind: kind, value: r.Value, reason: ofrepReason(r.RuleID, r.Split),
+		variant: variantOf(r.RuleID, r.GroupName), ruleID: r.RuleID, groupName: r.GroupName, idType: r.IDType}
 }
 
 // variantOf names an object result: the experiment group, else the rule id.

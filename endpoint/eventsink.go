@@ -57,6 +57,25 @@ func (s *EventSink) LogExposure(user []byte, exp evaluator.Exposure, dedupeKey s
 	}, dedupeKey)
 }
 
+// AdmitExposure reports whether an exposure with this de-duplication key and sampling is to
+// be logged (recording the key); when true, LogAdmittedExposure queues it with meta. A
+// duplicate, the common case, is refused before its exposure or user is built.
+func (s *EventSink) AdmitExposure(key [16]byte, smp *evaluator.Sampling) (bool, map[string]any) {
+	return s.log.AdmitExposure(key[:], smp)
+}
+
+// LogAdmittedExposure queues an exposure AdmitExposure admitted.
+func (s *EventSink) LogAdmittedExposure(user []byte, exp evaluator.Exposure, meta map[string]any) {
+	s.log.EnqueueAdmitted(eventlog.Event{
+		EventName:          exp.EventName,
+		User:               json.RawMessage(user),
+		Time:               exp.Time,
+		Metadata:           exp.Metadata,
+		SecondaryExposures: exp.SecondaryExposures,
+		Sampling:           exp.Sampling,
+	}, meta)
+}
+
 // LogCustom queues one event given as JSON (already validated, normalised and sanitised by
 // the caller): it is sent as it is, unknown fields included.
 func (s *EventSink) LogCustom(event []byte) error {

@@ -18,11 +18,14 @@ type layerResponse struct {
 // in parameterNames (only those are exposed; [] exposes none, for a later /v1/log_exposure).
 // Without parameterNames every parameter is exposed, as if all were read.
 func (s *Server) getLayer(w http.ResponseWriter, r *http.Request) {
-	p, req, u, ok := s.decodeEval(w, r)
+	var body evalRequest
+	req := &body
+	p, u, ok := s.decodeEval(w, r, req)
 	if !ok {
 		return
 	}
-	names, multi, aerr := names("layerName", req.LayerName, req.LayerNames)
+	var one [1]string
+	names, multi, aerr := names("layerName", req.LayerName, req.LayerNames, &one)
 	if aerr != nil {
 		writeError(w, aerr)
 		return

@@ -15,7 +15,9 @@ import (
 // de-duplicated as Server Core does it (DedupeIdentity). Body: user and one of gateName,
 // configName, experimentName, or layerName with parameterName.
 func (s *Server) logManualExposure(w http.ResponseWriter, r *http.Request) {
-	p, req, u, ok := s.decodeEval(w, r)
+	var body evalRequest
+	req := &body
+	p, u, ok := s.decodeEval(w, r, req)
 	if !ok {
 		return
 	}
@@ -26,7 +28,7 @@ func (s *Server) logManualExposure(w http.ResponseWriter, r *http.Request) {
 	}
 	// Keyed as Server Core 0.23.2 keys a manual exposure (observed): a gate's without the
 	// unit ID (DedupeIdentity), the others as the automatic exposure of the same result.
-	key := exp.DedupeKey(exp.DedupeIdentity(u.identity, u.user, req.GateName != ""))
+	key := exp.DedupeKey(exp.DedupeIdentity(u.identity(), u.user, req.GateName != ""))
 	if req.ExperimentName != "" {
 		delete(exp.Metadata, "rulePassed") // Server Core's manual experiment exposures have none
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -138,6 +139,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// statusWriters are reused: every request would otherwise allocate one.
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
+
 // instrument counts and times every request of one route. A panic is answered with a JSON
 // 500 and reported to onPanic, so one bad request cannot take every replica down.
 func (m *metrics) instrument(route string, h http.HandlerFunc, onPanic func(route string, v any)) http.Handler {
@@ -145,11 +149,12 @@ func (m *metrics) instrument(route string, h http.HandlerFunc, onPanic func(rout
 	ok := m.requests.WithLabelValues(route, "200")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := statusWriters.Get().(*statusWriter)
+		*sw = statusWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
-					panic(v)
+					panic(v) // sw is not reused: the handler may still hold it
 				}
 				onPanic(route, v)
 				if sw.code == 0 {
@@ -162,6 +167,8 @@ func (m *metrics) instrument(route string, h http.HandlerFunc, onPanic func(rout
 			} else {
 				m.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
 			}
+			*sw = statusWriter{}
+			statusWriters.Put(sw)
 		}()
 		h(sw, r)
 	})

@@ -1,6 +1,8 @@
 package endpoint
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 )
@@ -67,21 +69,35 @@ func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
 				"(<store>.<param>) of that name in this project"})
 		return
 	}
-	res := s.evaluateFlag(p, u, key, kind, expose)
-	writeJSON(w, http.StatusOK, res)
+	f := s.evaluateOFREP(p, u, key, kind, expose)
+	respond(w, func(buf *bytes.Buffer) bool { return writeOFREPFlag(buf, f) },
+		func() { writeJSON(w, http.StatusOK, f.success()) })
 }
 
 // decodeOFREP reads {"context": {...}} and maps the context to a Statsig user.
 func (s *Server) decodeOFREP(w http.ResponseWriter, r *http.Request) (*evalUser, *ofrepError) {
-	var req ofrepRequest
-	if aerr := decodeJSON(w, r, s.opts.MaxBodyBytes, &req, false); aerr != nil {
+	var u *evalUser
+	var oerr *ofrepError
+	aerr := decodeBodyWith(w, r, s.opts.MaxBodyBytes, false, false, func(data []byte) error {
+		ctx, ok := fastOFREPContext(data) // a view of data: the user is built before it is reused
+		if !ok {
+			var req ofrepRequest
+			if err := json.Unmarshal(data, &req); err != nil {
+				return err
+			}
+			ctx = req.Context
+		}
+		u, oerr = userFromContext(ctx)
+		return nil
+	})
+	if aerr != nil {
 		code := ofrepGeneral
 		if aerr.status == http.StatusBadRequest {
 			code = ofrepParseError
 		}
 		return nil, &ofrepError{aerr.status, code, aerr.message}
 	}
-	return userFromContext(req.Context)
+	return u, oerr
 }
 
 // ofrepReason is OpenFeature's reason for a Statsig result: DISABLED for a disabled spec,

@@ -13,9 +13,18 @@ type ofrepRequest struct {
 	Context json.RawMessage `json:"context"`
 }
 
+// Context fields with a meaning of their own (the others are custom fields).
+const (
+	ctxTargetingKey      = "targetingKey"
+	ctxUserID            = "userID"
+	ctxCustomIDs         = "customIDs"
+	ctxPrivateAttributes = "privateAttributes"
+	ctxCustom            = "custom"
+)
+
 // Statsig user fields an OFREP context may set directly; every other key becomes a custom
 // field (docs/semantics.md §2.2).
-var ofrepStringFields = []string{"email", "ip", "userAgent", "country", "locale", "appVersion"}
+var ofrepStringFields = [...]string{"email", "ip", "userAgent", "country", "locale", "appVersion"}
 
 // ofrepError is an OFREP failure: code is one of the protocol's error codes.
 type ofrepError struct {
@@ -38,31 +47,43 @@ func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil, &ofrepError{400, ofrepTargetingKeyMissing, "context with a targetingKey is required"}
 	}
+	b, hasUserID, ok := fastContextUser(raw)
+	if !ok {
+		var oerr *ofrepError
+		if b, hasUserID, oerr = contextUserJSON(raw); oerr != nil {
+			return nil, oerr
+		}
+	}
+	return contextUser(b, hasUserID)
+}
+
+// contextUserJSON is the user JSON a context (non-empty) maps to, with encoding/json.
+func contextUserJSON(raw []byte) (userJSON []byte, hasUserID bool, oerr *ofrepError) {
 	var ctx map[string]json.RawMessage
 	if raw[0] != '{' || json.Unmarshal(raw, &ctx) != nil {
-		return nil, invalidContext("context must be a JSON object")
+		return nil, false, invalidContext("context must be a JSON object")
 	}
 	user := map[string]any{}
 	custom := map[string]json.RawMessage{}
 	for k, v := range ctx {
 		switch k {
-		case "targetingKey", "userID":
+		case ctxTargetingKey, ctxUserID:
 			s, ok := ofrepString(v)
 			if !ok {
-				return nil, invalidContext("context.%s must be a string", k)
+				return nil, false, invalidContext("context.%s must be a string", k)
 			}
 			if k == "targetingKey" || user["userID"] == nil {
 				if s != "" {
 					user["userID"] = s
 				}
 			}
-		case "customIDs", "privateAttributes", "custom":
+		case ctxCustomIDs, ctxPrivateAttributes, ctxCustom:
 			var m map[string]json.RawMessage
 			if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
 				continue
 			}
 			if json.Unmarshal(v, &m) != nil {
-				return nil, invalidContext("context.%s must be an object", k)
+				return nil, false, invalidContext("context.%s must be an object", k)
 			}
 			switch k {
 			case "customIDs":
@@ -70,7 +91,7 @@ func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 				for id, val := range m {
 					s, ok := ofrepString(val)
 					if !ok {
-						return nil, invalidContext("context.customIDs.%s must be a string", truncate(id, 64))
+						return nil, false, invalidContext("context.customIDs.%s must be a string", truncate(id, 64))
 					}
 					ids[id] = s
 				}
@@ -84,7 +105,7 @@ func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 			if isOFREPStringField(k) {
 				s, ok := ofrepString(v)
 				if !ok {
-					return nil, invalidContext("context.%s must be a string", k)
+					return nil, false, invalidContext("context.%s must be a string", k)
 				}
 				user[k] = s
 				continue
@@ -97,11 +118,16 @@ func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 	}
 	b, err := json.Marshal(user)
 	if err != nil {
-		return nil, invalidContext("context could not be converted to a Statsig user")
+		return nil, false, invalidContext("context could not be converted to a Statsig user")
 	}
+	return b, user["userID"] != nil, nil
+}
+
+// contextUser parses the user a context maps to (hasUserID: it has a userID).
+func contextUser(b []byte, hasUserID bool) (*evalUser, *ofrepError) {
 	u, aerr := parseUser(b)
 	if aerr != nil {
-		if user["userID"] == nil {
+		if !hasUserID {
 			return nil, &ofrepError{400, ofrepTargetingKeyMissing,
 				"context needs a targetingKey (the Statsig userID) or customIDs"}
 		}
@@ -111,7 +137,7 @@ func userFromContext(raw json.RawMessage) (*evalUser, *ofrepError) {
 }
 
 func isOFREPStringField(k string) bool {
-	return slices.Contains(ofrepStringFields, k)
+	return slices.Contains(ofrepStringFields[:], k)
 }
 
 // ofrepString accepts a JSON string, or a number rendered as Statsig SDKs do.

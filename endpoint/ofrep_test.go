@@ -104,8 +104,8 @@ func TestOFREPContextMapping(t *testing.T) {
 			t.Errorf("%s: %v", tt.name, err.details)
 			continue
 		}
-		if u.identity != tt.wantIdentity {
-			t.Errorf("%s: identity %q, want %q", tt.name, u.identity, tt.wantIdentity)
+		if u.identity() != tt.wantIdentity {
+			t.Errorf("%s: identity %q, want %q", tt.name, u.identity(), tt.wantIdentity)
 		}
 	}
 	u, err := userFromContext([]byte(`{"targetingKey":"u1","email":"a@b.c","plan":"pro","custom":{"level":9},` +

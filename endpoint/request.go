@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
+	"unsafe"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
 	"github.com/statsig-operator/statsig-operator/serving"
@@ -42,8 +42,9 @@ func (r *evalRequest) exposuresDisabled() bool {
 }
 
 // names returns the requested names (single or list form) and whether the list form was
-// used, which selects the map-shaped response.
-func names(field, single string, list []string) ([]string, bool, *apiError) {
+// used, which selects the map-shaped response. The single form is returned in one, the
+// caller's array (no allocation).
+func names(field, single string, list []string, one *[1]string) ([]string, bool, *apiError) {
 	switch {
 	case single != "" && list != nil:
 		return nil, false, badRequest(fmt.Sprintf("send either %s or %ss, not both", field, field))
@@ -52,8 +53,8 @@ func names(field, single string, list []string) ([]string, bool, *apiError) {
 			return nil, false, badRequest(field + "s must not be empty")
 		}
 		for _, n := range list {
-			if err := checkName(field+"s", n); err != nil {
-				return nil, false, err
+			if !validName(n) {
+				return nil, false, checkName(field+"s", n) // the plural is built only for the error
 			}
 		}
 		return list, true, nil
@@ -63,11 +64,14 @@ func names(field, single string, list []string) ([]string, bool, *apiError) {
 	if err := checkName(field, single); err != nil {
 		return nil, false, err
 	}
-	return []string{single}, false, nil
+	one[0] = single
+	return one[:], false, nil
 }
 
+func validName(n string) bool { return n != "" && len(n) <= maxNameLen }
+
 func checkName(field, n string) *apiError {
-	if n == "" || len(n) > maxNameLen {
+	if !validName(n) {
 		return badRequest(fmt.Sprintf("%s must hold names of 1 to %d characters", field, maxNameLen))
 	}
 	return nil
@@ -75,12 +79,26 @@ func checkName(field, n string) *apiError {
 
 // evalUser is a request's Statsig user, ready for evaluation and logging.
 type evalUser struct {
-	user *evaluator.User
+	user *evaluator.User // &decoded: one allocation holds both
 	raw  []byte
 	// logged is the user as exposures log it (privateAttributes removed), built on first use.
 	logged []byte
-	// identity identifies the user for exposure dedupe (docs/semantics.md §4.4): userID and custom IDs.
-	identity string
+	// ident is identity's value once computed (hasIdent), in identBuf when it fits.
+	ident    string
+	hasIdent bool
+	identBuf [96]byte
+	decoded  evaluator.User
+}
+
+// identity identifies the user for exposure dedupe (docs/semantics.md §4.4): userID and
+// custom IDs. It is rendered on first use: requests that log nothing never need it.
+func (u *evalUser) identity() string {
+	if !u.hasIdent {
+		b := appendIdentity(u.identBuf[:0], u.user) // u is on the heap already: no allocation
+		u.ident = unsafe.String(unsafe.SliceData(b), len(b))
+		u.hasIdent = true
+	}
+	return u.ident
 }
 
 // loggedUser is the user as exposures log it with the project's options (environment tier,
@@ -108,8 +126,10 @@ func parseUserAs(raw json.RawMessage, anonymous bool) (*evalUser, *apiError) {
 		return nil, badRequest("user must be a JSON object")
 	}
 	// raw is the request's own copy, which the user keeps (its strings are views of it).
-	u, err := evaluator.DecodeUser(raw)
-	if err != nil {
+	eu := &evalUser{raw: raw}
+	u := &eu.decoded
+	eu.user = u
+	if err := evaluator.DecodeUserInto(u, raw); err != nil {
 		return nil, badRequest("user: " + jsonErrorMessage(err))
 	}
 	if aerr := checkIDs(u); aerr != nil {
@@ -118,15 +138,27 @@ func parseUserAs(raw json.RawMessage, anonymous bool) (*evalUser, *apiError) {
 	if anonymous && u.UserID.IsMissing() && u.CustomIDs == nil {
 		// Server Core's StatsigUser constructor gives a user with neither field userID "",
 		// which the client initialize response's user then carries.
-		if u, err = evaluator.DecodeUser(withEmptyUserID(raw)); err != nil {
+		if err := evaluator.DecodeUserInto(u, withEmptyUserID(raw)); err != nil {
 			return nil, badRequest("user: " + jsonErrorMessage(err))
 		}
 	}
-	ident, ok := identityOf(u)
-	if !ok && !anonymous {
+	if !anonymous && !hasID(u) {
 		return nil, badRequest("user needs a non-empty userID or at least one non-empty customIDs entry")
 	}
-	return &evalUser{user: u, raw: raw, identity: ident}, nil
+	return eu, nil
+}
+
+// hasID: the user has a non-empty userID or custom ID (identityOf's ok, without rendering).
+func hasID(u *evaluator.User) bool {
+	if u.UserID.IDString() != "" {
+		return true
+	}
+	for _, v := range u.CustomIDs {
+		if v.IDString() != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // withEmptyUserID returns the user object raw (a JSON object) with "userID":"" first.
@@ -163,14 +195,11 @@ func checkIDs(u *evaluator.User) *apiError {
 	return nil
 }
 
-// identityOf renders userID and the sorted custom IDs (strings and numbers only); ok is
-// false when all are empty. Exposure de-duplication keys on it (docs/semantics.md §4.4).
-func identityOf(u *evaluator.User) (string, bool) {
-	var b strings.Builder
-	uid := u.UserID.IDString()
-	b.WriteString("u:")
-	b.WriteString(uid)
-	ok := uid != ""
+// appendIdentity appends the user's userID and sorted custom IDs (strings and numbers only)
+// to dst: exposure de-duplication keys on it (docs/semantics.md §4.4).
+func appendIdentity(dst []byte, u *evaluator.User) []byte {
+	dst = append(dst, "u:"...)
+	dst = append(dst, u.UserID.IDString()...)
 	if len(u.CustomIDs) > 0 {
 		keys := make([]string, 0, len(u.CustomIDs))
 		for k := range u.CustomIDs {
@@ -182,14 +211,13 @@ func identityOf(u *evaluator.User) (string, bool) {
 			if v == "" {
 				continue
 			}
-			ok = true
-			b.WriteString(";")
-			b.WriteString(k)
-			b.WriteString(":")
-			b.WriteString(v)
+			dst = append(dst, ';')
+			dst = append(dst, k...)
+			dst = append(dst, ':')
+			dst = append(dst, v...)
 		}
 	}
-	return b.String(), ok
+	return dst
 }
 
 // scalarString is the string form of a JSON string or number ("" for anything else);
@@ -213,22 +241,24 @@ func scalarString(raw json.RawMessage) string {
 	return ""
 }
 
-// decodeEval reads an evaluating request and resolves its project and user.
-func (s *Server) decodeEval(w http.ResponseWriter, r *http.Request) (*serving.Project, *evalRequest, *evalUser, bool) {
+// decodeEval reads an evaluating request into req and resolves its project and user.
+func (s *Server) decodeEval(w http.ResponseWriter, r *http.Request, req *evalRequest,
+) (*serving.Project, *evalUser, bool) {
 	p, aerr := s.projectFor(apiKey(r))
 	if aerr != nil {
 		writeError(w, aerr)
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
-	var req evalRequest
-	if aerr := decodeJSON(w, r, s.opts.MaxBodyBytes, &req, false); aerr != nil {
+	aerr = decodeBodyWith(w, r, s.opts.MaxBodyBytes, false, false,
+		func(data []byte) error { return decodeEvalRequest(data, req) })
+	if aerr != nil {
 		writeError(w, aerr)
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
 	u, aerr := parseUser(req.User)
 	if aerr != nil {
 		writeError(w, aerr)
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
-	return p, &req, u, true
+	return p, u, true
 }

@@ -518,10 +518,11 @@ func hashedExposures(list []SecondaryExposure, hash func(string) string) []Secon
 
 func evaluatedKeys(u *User) map[string]any {
 	keys := map[string]any{}
+	logged := u.loggedMap()
 	if !u.UserID.IsMissing() && u.UserID.IDString() != "" { // Server Core leaves an empty userID out
-		keys["userID"] = u.logged["userID"]
+		keys["userID"] = logged["userID"]
 	}
-	if raw, ok := u.logged["customIDs"]; ok {
+	if raw, ok := logged["customIDs"]; ok {
 		keys["customIDs"] = raw
 	}
 	return keys

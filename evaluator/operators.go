@@ -3,6 +3,7 @@ package evaluator
 import (
 	"math"
 	"strings"
+	"unsafe"
 )
 
 // apply runs a condition's operator on the user-side value v (docs/semantics.md §2.9). supported is false for
@@ -96,7 +97,8 @@ func (t *target) containsFold(v Value) bool {
 	s := v.str
 	switch t.kind {
 	case kindArray:
-		return t.hasLower(lowerASCIIFast(s))
+		var buf [64]byte
+		return t.hasLower(lowerOnStack(&buf, s))
 	case kindObject:
 		if t.buckets != nil && v.hasInt && v.i64 >= 0 && v.i64 < int64(len(smallInts)) && s == smallInts[v.i64] {
 			return t.buckets[v.i64/64]&(1<<(v.i64%64)) != 0 // a user bucket: no parsing
@@ -139,6 +141,30 @@ func (t *target) anyString(v Value, test func(s, sub string) bool) bool {
 		return test(s, strings.ToLower(t.str))
 	}
 	return false
+}
+
+// lowerOnStack is lowerASCIIFast writing a short ASCII result into buf (an upper-case
+// country or email looked up in a set then allocates nothing); valid while buf is.
+func lowerOnStack(buf *[64]byte, s string) string {
+	if len(s) > len(buf) {
+		return lowerASCIIFast(s)
+	}
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return strings.ToLower(s)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+			upper = true
+		}
+		buf[i] = c
+	}
+	if !upper {
+		return s
+	}
+	return unsafe.String(&buf[0], len(s))
 }
 
 // lowerASCIIFast lower-cases s, returning s itself when it has no upper-case letters.

@@ -204,7 +204,7 @@ func (r GateResult) Exposure() Exposure {
 		Metadata:           m,
 		SecondaryExposures: exposures(r.SecondaryExposures),
 		Time:               time.Now().UnixMilli(),
-		Sampling:           r.sampling.withAdditional(boolHash(r.Value), false),
+		Sampling:           r.ExposureSampling(),
 	}
 }
 
@@ -218,10 +218,7 @@ func (r ConfigResult) Exposure() Exposure {
 	// Server Core keys a config's or an experiment's exposure by whether the rule passed, a
 	// manual experiment exposure by whether the user is in the experiment; never with the
 	// unit ID (all three verified against Node).
-	smp := r.sampling.withAdditional(boolHash(r.Passed), true)
-	if smp != nil && r.experiment {
-		smp.manualAdd = boolHash(r.IsUserInExperiment)
-	}
+	smp := r.ExposureSampling()
 	return Exposure{
 		IDType:             r.IDType,
 		EventName:          ConfigExposureEvent,

@@ -23,16 +23,17 @@ type User struct {
 	PrivateAttributes  map[string]Value
 	StatsigEnvironment map[string]Value
 
-	// logged holds the user's top-level fields as received, minus privateAttributes.
-	logged map[string]json.RawMessage
+	// data is the JSON object the user was decoded from (nil for a user built otherwise):
+	// loggedMap reads the logged fields from it when needed.
+	data []byte
 }
 
 // MarshalJSON emits the logged user: every field as received except privateAttributes.
 func (u User) MarshalJSON() ([]byte, error) {
-	if u.logged == nil {
+	if u.data == nil {
 		return []byte("{}"), nil
 	}
-	return json.Marshal(u.logged) // keys sorted, values compacted
+	return json.Marshal(u.loggedMap()) // keys sorted, values compacted
 }
 
 // UnitID returns the unit ID for an ID type (docs/semantics.md §2.3): userID for "userID" (any case), else the

@@ -17,14 +17,20 @@ import (
 // decoder this replaces built two intermediate maps and copied every field twice, ~45× the
 // body for a user with 60,000 custom fields.
 func DecodeUser(data []byte) (*User, error) {
-	if !json.Valid(data) {
-		return nil, errors.New("user must be valid JSON")
-	}
 	u := new(User)
-	if err := u.decode(data); err != nil {
+	if err := DecodeUserInto(u, data); err != nil {
 		return nil, err
 	}
 	return u, nil
+}
+
+// DecodeUserInto is DecodeUser into the caller's u (which may then be part of a larger
+// allocation); u is undefined after an error.
+func DecodeUserInto(u *User, data []byte) error {
+	if !json.Valid(data) {
+		return errors.New("user must be valid JSON")
+	}
+	return u.decode(data)
 }
 
 // UnmarshalJSON decodes the public user shape from a copy of data (json.Unmarshal has
@@ -41,7 +47,7 @@ func (u *User) decode(data []byte) error {
 	if c.Next() != '{' {
 		return errors.New("user must be a JSON object")
 	}
-	*u = User{logged: make(map[string]json.RawMessage, 8)}
+	*u = User{data: data}
 	return c.Object(func(kb []byte) error {
 		k := viewKey(&c, kb)
 		raw, err := c.Span()
@@ -75,13 +81,34 @@ func (u *User) decode(data []byte) error {
 		if err != nil {
 			return fmt.Errorf("user field %q: %w", k, err)
 		}
+		return nil
+	})
+}
+
+// loggedMap is the user's top-level fields as received (the last of a repeated key), minus
+// privateAttributes and nulls. It is read again from the user's JSON when asked for: most
+// evaluations never log their user, and a map per decoded user cost two allocations.
+func (u *User) loggedMap() map[string]json.RawMessage {
+	if u.data == nil {
+		return nil
+	}
+	logged := make(map[string]json.RawMessage, 8)
+	c := jsonscan.New(u.data)
+	c.Next()
+	_ = c.Object(func(kb []byte) error { // decode has read the same object without error
+		k := viewKey(&c, kb)
+		raw, err := c.Span()
+		if err != nil {
+			return err
+		}
 		if k == "privateAttributes" || string(raw) == jsonNull {
-			delete(u.logged, k)
+			delete(logged, k)
 		} else {
-			u.logged[k] = raw
+			logged[k] = raw
 		}
 		return nil
 	})
+	return logged
 }
 
 // viewKey is an object key as a string: a view of the input unless it had escapes (the

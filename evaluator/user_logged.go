@@ -35,8 +35,9 @@ func (e *Evaluator) LoggedUser(u *User) []byte {
 			buf.WriteString("null")
 		}
 	}
+	logged := u.loggedMap()
 	for _, k := range loggedFields {
-		raw, set := u.logged[k]
+		raw, set := logged[k]
 		switch {
 		case k == "custom" && len(e.opts.GlobalCustomFields) > 0:
 			field(k, e.mergedCustom(raw))

@@ -245,6 +245,20 @@ func valueFromAny(x any) Value {
 
 // parseRustFloat parses s with Rust f64 syntax: optional sign, digits with optional '.' and
 // exponent, or inf/infinity/nan in any case; no spaces, no hex, no '_' (unlike strconv).
+// lowerSpecial is strings.ToLower(s) where the result may be a special float's name, else s:
+// an ASCII string of another length cannot become one, and is not copied.
+func lowerSpecial(s string) string {
+	if len(s) != 3 && len(s) != 8 {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return strings.ToLower(s) // Unicode letters may lower-case to fewer bytes
+			}
+		}
+		return s
+	}
+	return strings.ToLower(s)
+}
+
 func parseRustFloat(s string) (float64, bool) {
 	if s == "" {
 		return 0, false
@@ -253,7 +267,7 @@ func parseRustFloat(s string) (float64, bool) {
 	if body[0] == '+' || body[0] == '-' {
 		body = body[1:]
 	}
-	switch strings.ToLower(body) {
+	switch lowerSpecial(body) {
 	case "inf", "infinity":
 		if s[0] == '-' {
 			return math.Inf(-1), true

@@ -237,35 +237,67 @@ func (l *Logger) Enqueue(ev Event) {
 // within DedupeTTL, or exposure sampling (ev.Sampling) leaves it out; a sampled exposure
 // carries the sampling statsigMetadata.
 func (l *Logger) EnqueueExposure(ev Event, dedupeKey string) {
+	if admitted, meta := l.admit(ev.Sampling, dedupeKey, nil); admitted {
+		l.EnqueueAdmitted(ev, meta)
+	}
+}
+
+// AdmitExposure is EnqueueExposure's decision alone, for a caller that builds the exposure
+// only when it is to be logged (a duplicate then costs no allocation): false for a duplicate
+// of dedupeKey (recorded as seen when not), an exposure sampled out, or logging disabled,
+// counted as EnqueueExposure counts them. When true, the caller passes the event and meta to
+// EnqueueAdmitted.
+func (l *Logger) AdmitExposure(dedupeKey []byte, smp *evaluator.Sampling) (bool, map[string]any) {
+	return l.admit(smp, "", dedupeKey)
+}
+
+// admit de-duplicates by key or keyBytes (neither: no de-duplication) and samples an
+// exposure. keyBytes is only copied when recorded.
+func (l *Logger) admit(smp *evaluator.Sampling, key string, keyBytes []byte) (bool, map[string]any) {
 	if l.opts.DisableAllLogging {
 		l.m.dropped.WithLabelValues("disabled").Inc()
-		return
+		return false, nil
 	}
 	l.mu.Lock()
-	if dedupeKey != "" {
+	if key != "" || len(keyBytes) > 0 {
 		ttl := l.opts.DedupeTTL
-		if ev.Sampling != nil && ev.Sampling.Config.HasDedupeTTL {
-			ttl = ev.Sampling.Config.DedupeTTL // the payload's sdk_configs.exposure_dedupe_ttl_ms
+		if smp != nil && smp.Config.HasDedupeTTL {
+			ttl = smp.Config.DedupeTTL // the payload's sdk_configs.exposure_dedupe_ttl_ms
 		}
 		if time.Since(l.dedupeReset) >= ttl || len(l.dedupe) >= l.opts.DedupeMaxKeys {
 			clear(l.dedupe)
 			l.dedupeReset = time.Now()
 		}
-		_, seen := l.dedupe[dedupeKey]
+		var seen bool
+		if key == "" {
+			_, seen = l.dedupe[string(keyBytes)] // looked up without a copy
+		} else {
+			_, seen = l.dedupe[key]
+		}
+		switch {
+		case !seen && key == "":
+			l.dedupe[string(keyBytes)] = struct{}{}
+		case !seen:
+			l.dedupe[key] = struct{}{}
+		}
 		if seen {
 			l.mu.Unlock()
 			l.m.deduped.Inc()
-			return
+			return false, nil
 		}
-		l.dedupe[dedupeKey] = struct{}{}
 	}
 	// Sampling comes after de-duplication, as in Server Core.
-	keep, meta := l.sampling.decide(ev.Sampling, time.Now())
+	keep, meta := l.sampling.decide(smp, time.Now())
 	l.mu.Unlock()
 	if !keep {
 		l.m.sampledOut.Inc()
-		return
+		return false, nil
 	}
+	return true, meta
+}
+
+// EnqueueAdmitted queues an exposure AdmitExposure admitted, with the metadata it returned.
+func (l *Logger) EnqueueAdmitted(ev Event, meta map[string]any) {
 	if meta != nil {
 		ev.StatsigMetadata = meta
 	}
@@ -273,7 +305,6 @@ func (l *Logger) EnqueueExposure(ev Event, dedupeKey string) {
 		ev.StatsigMetadata = map[string]any{}
 	}
 	l.Enqueue(ev) // SecondaryExposures as given: nil is null, as Server Core sends some layers'
-
 }
 
 // cutLocked moves the queue into a pending batch and enforces the memory bound by dropping

@@ -202,6 +202,38 @@ func TestExposureDedupe(t *testing.T) {
 	}
 }
 
+// AdmitExposure shares EnqueueExposure's de-duplication set: a key admitted by one is a
+// duplicate for the other, and a duplicate is refused without allocating.
+func TestAdmitExposure(t *testing.T) {
+	r := newReceiver(t)
+	l := newLogger(t, r, nil)
+	if ok, _ := l.AdmitExposure([]byte("gate|a"), nil); !ok {
+		t.Fatal("a new key was not admitted")
+	}
+	l.EnqueueAdmitted(Event{EventName: "statsig::gate_exposure", User: json.RawMessage(`{"userID":"a"}`)}, nil)
+	l.EnqueueExposure(Event{EventName: "statsig::gate_exposure", User: json.RawMessage(`{"userID":"a"}`)}, "gate|a")
+	l.EnqueueExposure(Event{EventName: "statsig::gate_exposure", User: json.RawMessage(`{"userID":"b"}`)}, "gate|b")
+	key := []byte("gate|b")
+	if n := testing.AllocsPerRun(100, func() {
+		if ok, _ := l.AdmitExposure(key, nil); ok {
+			t.Fatal("a duplicate was admitted")
+		}
+	}); n != 0 {
+		t.Errorf("a duplicate costs %v allocations", n)
+	}
+	if err := l.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if r.count() != 2 {
+		t.Fatalf("delivered %d exposures, want 2", r.count())
+	}
+	for _, ev := range r.si.Events() {
+		if ev.StatsigMetadata == nil {
+			t.Fatalf("exposure without statsigMetadata {}: %+v", ev)
+		}
+	}
+}
+
 // De-duplication outlives a flush: an exposure already delivered is not sent again within the
 // TTL (Server Core keeps its set across flushes and resets it on the TTL only).
 func TestExposureDedupeAcrossFlushes(t *testing.T) {

@@ -1,0 +1,3 @@
+module statsigbench/endpoint
+
+go 1.24
