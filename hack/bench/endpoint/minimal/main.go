@@ -27,7 +27,7 @@ func main() {
 	mux.HandleFunc("GET /allocs", func(w http.ResponseWriter, _ *http.Request) {
 		s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}, {Name: "/gc/heap/tiny/allocs:objects"}}
 		metrics.Read(s)
-		fmt.Fprintln(w, s[0].Value.Uint64()+s[1].Value.Uint64())
+		_, _ = fmt.Fprintln(w, s[0].Value.Uint64()+s[1].Value.Uint64())
 	})
 	srv := &http.Server{Addr: *listen, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.ListenAndServe())
