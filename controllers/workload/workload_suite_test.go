@@ -3,6 +3,7 @@ package workload_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -34,6 +35,9 @@ const updatesPerSecond = 200
 
 func TestWorkload(t *testing.T) {
 	RegisterFailHandler(Fail)
+	// Gomega's 1 s default is too short for the first reconcile on a loaded CI machine (the
+	// manager's caches sync first); a passing Eventually returns as soon as it holds.
+	SetDefaultEventuallyTimeout(15 * time.Second)
 	RunSpecs(t, "Workload controller suite (real kube-apiserver)")
 }
 
