@@ -8,7 +8,8 @@
 // only operator A downloads from the stand-in, and fails past a bound.
 //
 // A client command gets STATSIG_KEY, PUSH_GRPC (host:port of A's gRPC forward proxy),
-// PUSH_ENDPOINT (A's endpoint URL), PUSH_GATE and PUSH_USER, and prints "ready <value>" once
+// PUSH_ENDPOINT (A's endpoint URL), PUSH_CHAIN_ENDPOINT (B's), PUSH_GATE and PUSH_USER, and
+// prints "ready <value>" once
 // it evaluates the gate, then "value <value>" each time the value it evaluates changes.
 package main
 
@@ -135,7 +136,8 @@ func run(ctx context.Context, operator, dir string, clients []string, flips int,
 
 	observers := []*observer{newEndpointObserver(ctx, "operator B endpoint (fleet chaining)", endpointB)}
 	for i, c := range clients {
-		o, err := startClient(ctx, c, filepath.Join(dir, fmt.Sprintf("client-%d.log", i)), portsA, endpointA)
+		logPath := filepath.Join(dir, fmt.Sprintf("client-%d.log", i))
+		o, err := startClient(ctx, c, logPath, portsA, endpointA, endpointB)
 		if err != nil {
 			return err
 		}
@@ -373,10 +375,12 @@ func newEndpointObserver(ctx context.Context, name, endpoint string) *observer {
 }
 
 // startClient runs a client command and reads its "ready"/"value" lines.
-func startClient(ctx context.Context, command, logPath string, a operatorPorts, endpointA string) (*observer, error) {
+func startClient(
+	ctx context.Context, command, logPath string, a operatorPorts, endpointA, endpointB string,
+) (*observer, error) {
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
 	cmd.Env = append(os.Environ(), "STATSIG_KEY="+key, fmt.Sprintf("PUSH_GRPC=127.0.0.1:%d", a.grpc),
-		"PUSH_ENDPOINT="+endpointA, "PUSH_GATE="+gate, "PUSH_USER="+user)
+		"PUSH_ENDPOINT="+endpointA, "PUSH_CHAIN_ENDPOINT="+endpointB, "PUSH_GATE="+gate, "PUSH_USER="+user)
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
