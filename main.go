@@ -9,11 +9,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -352,6 +354,9 @@ func serve(args []string) int {
 		"OFREP event streams (SSE change notifications) open at once; beyond it 503. Negative: none.")
 	addrFile := fs.String("addr-file", "",
 		"Write the address listened on to this file (useful with --listen 127.0.0.1:0).")
+	grpcListen := fs.String("grpc-listen", "",
+		"Also serve the gRPC forward proxy (statsig-forward-proxy's StatsigForwardProxy) on this address, "+
+			"pushing each new --specs-url revision to Server Core's gRPC specs adapter; empty: off.")
 	opts := zap.Options{Development: true}
 	opts.BindFlags(fs)
 	_ = fs.Parse(args)
@@ -362,6 +367,9 @@ func serve(args []string) int {
 		return 2
 	}
 	k, err := serveKey(*key, *listen)
+	if err == nil && *grpcListen != "" {
+		k, err = serveKey(*key, *grpcListen)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "serve:", err)
 		return 2
@@ -379,7 +387,7 @@ func serve(args []string) int {
 		fmt.Fprintln(os.Stderr, "serve:", err)
 		return 2
 	}
-	err = endpoint.RunStandalone(ctrl.SetupSignalHandler(), endpoint.StandaloneOptions{
+	err = serveWith(ctrl.SetupSignalHandler(), *grpcListen, endpoint.StandaloneOptions{
 		Overrides: ovs,
 		SpecsFile: *specsFile, SpecsURL: *specsURL, SyncInterval: *syncInterval,
 		Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
@@ -392,6 +400,37 @@ func serve(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// serveWith runs the standalone endpoint and, with grpcListen, the gRPC forward proxy on the
+// same registry, until ctx ends or either stops.
+func serveWith(ctx context.Context, grpcListen string, o endpoint.StandaloneOptions) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	registry, prom := serving.NewRegistry(), prometheus.NewRegistry()
+	grpcDone := make(chan error, 1)
+	if grpcListen != "" {
+		gs, err := grpcproxy.NewServer(grpcproxy.Options{
+			Registry: registry, Metrics: prom, Logger: ctrl.Log.WithName("grpcproxy"),
+		})
+		var ln net.Listener
+		if err == nil {
+			ln, err = net.Listen("tcp", grpcListen)
+		}
+		if err != nil {
+			return fmt.Errorf("--grpc-listen: %w", err)
+		}
+		go func() { grpcDone <- gs.Serve(ctx, ln) }()
+	} else {
+		grpcDone <- nil
+	}
+	o.Registry, o.Metrics = registry, prom
+	err := endpoint.RunStandalone(ctx, o)
+	cancel() // the endpoint stopped: so does the gRPC forward proxy
+	if gerr := <-grpcDone; err == nil || err == context.Canceled {
+		err = gerr
+	}
+	return err
 }
 
 // standaloneOverrides reads serve --overrides: every object applies to the one project.

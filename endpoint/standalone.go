@@ -51,6 +51,12 @@ type StandaloneOptions struct {
 	Logger logr.Logger
 	// AddrFile, when set, receives the address actually listened on (for Listen ":0").
 	AddrFile string
+	// Registry, when set, is where the project is published, so that other servers of the
+	// process (the gRPC forward proxy) serve the same revisions; nil: a registry of its own.
+	Registry *serving.Registry
+	// Metrics, when set, is the Prometheus registry served on /metrics, shared with those
+	// servers; nil: one of its own.
+	Metrics *prometheus.Registry
 }
 
 // standaloneProject is the name of the single project served in standalone mode.
@@ -65,7 +71,10 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 	if opts.Logger.GetSink() == nil {
 		opts.Logger = logr.Discard()
 	}
-	prom := prometheus.NewRegistry()
+	prom := opts.Metrics
+	if prom == nil {
+		prom = prometheus.NewRegistry()
+	}
 	prom.MustRegister(memrelease.GoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var events *EventSink
 	if !opts.DisableLogging {
@@ -98,7 +107,10 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 		return fmt.Errorf("standalone: %s: %w", src, err)
 	}
 	payload := p.Payload
-	reg := serving.NewRegistry()
+	reg := opts.Registry
+	if reg == nil {
+		reg = serving.NewRegistry()
+	}
 	reg.Set(p)
 	srv, err := NewServer(Options{
 		Addr:            opts.Listen,
