@@ -15,7 +15,7 @@ import (
 const (
 	ofrepEventStreamPath = "/ofrep/v1/event-stream"
 	// DefaultMaxEventStreams bounds the event streams open on one replica.
-	DefaultMaxEventStreams = 10000
+	DefaultMaxEventStreams = 2000
 	// DefaultEventStreamHeartbeat is the interval of SSE comments on an idle stream: proxies
 	// and load balancers close connections idle for ~60 s, and a write finds dead peers.
 	DefaultEventStreamHeartbeat = 15 * time.Second

@@ -27,8 +27,9 @@ const (
 	// DefaultAddr is statsig-forward-proxy's gRPC port.
 	DefaultAddr = ":50051"
 	// DefaultMaxStreams bounds open streams per replica; an idle stream costs at most 36 KiB
-	// (docs/operations.md), so 10,000 is ~360 MiB at most.
-	DefaultMaxStreams = 10000
+	// (docs/operations.md), so 1,000 fit the chart's memory limit beside a 62 MB project. The
+	// clients are Server Core instances and chained clusters, not browsers: raise it knowingly.
+	DefaultMaxStreams = 1000
 	// DefaultHeartbeat is how often a stream without news gets {"has_updates":false}, as
 	// statsig-forward-proxy does: it tells the client (and any proxy in between) the stream lives.
 	DefaultHeartbeat       = 30 * time.Second

@@ -90,8 +90,8 @@ func TestThousandStreamsFailover(t *testing.T) {
 		publish(t, regB, rev, lcut, body)
 	}
 	both("r1", 1000)
-	a := startServer(t, Options{Registry: regA})
-	b := startServer(t, Options{Registry: regB})
+	a := startServer(t, Options{Registry: regA, MaxStreams: 2 * n})
+	b := startServer(t, Options{Registry: regB, MaxStreams: 2 * n})
 	// Clients share connections as pods of a Deployment would not; 50 per replica is enough
 	// for the server to see many connections without the test opening 2,000 sockets.
 	var conns [2][]*specstream.Client
@@ -152,7 +152,7 @@ func BenchmarkPush(b *testing.B) {
 	}
 	reg := serving.NewRegistry()
 	publish(b, reg, "r0", 1, body)
-	ts := startServer(b, Options{Registry: reg})
+	ts := startServer(b, Options{Registry: reg, MaxStreams: streams})
 	conns := make([]*grpc.ClientConn, 100)
 	for i := range conns {
 		c, err := grpc.NewClient("passthrough:///"+ts.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
