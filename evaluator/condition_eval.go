@@ -34,6 +34,7 @@ func (c *evalCtx) evalCondition(cond *condition) {
 	case condUABased:
 		v = c.uaValue(cond.field)
 	case condCurrentTime:
+		c.u.markVolatile()
 		v = intValue(c.now())
 	case condUserBucket:
 		v = intValue(c.bucketOf(cond))

@@ -57,6 +57,9 @@ const noID = "\x00every-user"
 type Overrides struct {
 	byName map[string]*nameOverrides
 	n      int
+	// lastExpiry is the latest ExpiresAt (Unix ms; 0: none expires): until then, results
+	// with overrides depend on the clock (CacheableResults).
+	lastExpiry int64
 }
 
 // nameOverrides are the overrides of one name, per kind.
@@ -126,6 +129,9 @@ func NewOverrides(list []Override) (*Overrides, error) {
 			ids = []string{noID}
 		}
 		p := &list[i]
+		if !p.ExpiresAt.IsZero() {
+			o.lastExpiry = max(o.lastExpiry, p.ExpiresAt.UnixMilli())
+		}
 		if len(bytes.TrimSpace(p.Value)) > 0 {
 			p.ret = &retVal{raw: append(json.RawMessage(nil), bytes.TrimSpace(p.Value)...)}
 		}
@@ -198,6 +204,8 @@ func (t idTable) find(u *User, now int64) *Override {
 func (e *Evaluator) SetOverrides(o *Overrides) {
 	e.ovMu.Lock()
 	defer e.ovMu.Unlock()
+	e.beginChange()
+	defer e.endChange()
 	if o != nil && o.n == 0 {
 		o = nil
 	}
