@@ -1,0 +1,414 @@
+package endpoint
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/serving"
+)
+
+// cachePair is two servers over one registry: one caching responses, one not.
+type cachePair struct {
+	reg             *serving.Registry
+	cached, uncache *Server
+}
+
+func newCachePair(t testing.TB, cacheBytes int64) *cachePair {
+	t.Helper()
+	reg := serving.NewRegistry()
+	c, err := NewServer(Options{Registry: reg, ResponseCacheBytes: cacheBytes, Metrics: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := NewServer(Options{Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.sdkInfo = c.sdkInfo // one session ID: the responses are then the same
+	return &cachePair{reg: reg, cached: c, uncache: u}
+}
+
+// projectFrom serves payload raw as project name (keys testKey and clientKey).
+func projectFrom(t testing.TB, name string, raw []byte, opts evaluator.Options) *serving.Project {
+	t.Helper()
+	ev, pl, err := LoadPayload(raw, opts)
+	if err != nil {
+		t.Fatalf("load %s: %v", name, err)
+	}
+	p := &serving.Project{Name: name, Revision: pl.SHA256[:12], Evaluator: ev, Payload: pl}
+	p.SetKeys(scopedKeys(testKey, clientKey)...)
+	return p
+}
+
+// serve sends one request to s's handler.
+func serve(s *Server, path, key, body string, headers ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("statsig-api-key", key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	w := httptest.NewRecorder()
+	s.Handler().ServeHTTP(w, req)
+	return w
+}
+
+// canonical is body with object keys sorted: client initialize responses write objects in
+// map order, so two computations of one response are equal only up to key order.
+func canonical(t testing.TB, body []byte) string {
+	t.Helper()
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		t.Fatalf("not JSON (%v): %.200s", err, body)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// withoutClock replaces every current_time condition of a payload with a public one, so
+// its responses are cacheable.
+func withoutClock(t testing.TB, raw []byte) []byte {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			if x["type"] == "current_time" {
+				x["type"] = "public"
+			}
+			for _, y := range x {
+				walk(y)
+			}
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	walk(v)
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+var cacheTestUsers = []string{
+	`{"userID":"a","email":"a@statsig.com"}`,
+	`{"userID":"b","email":"b@example.com","country":"US","custom":{"level":3}}`,
+	`{"userID":"c","customIDs":{"companyID":"c1","stableID":"s-c"},"statsigEnvironment":{"tier":"staging"}}`,
+	`{"userID":"c","customIDs":{"companyID":"c1","stableID":"s-c"},"statsigEnvironment":{"tier":"production"}}`,
+	`{"userID":"d","privateAttributes":{"secret":"x"},"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)"}`,
+	`{"customIDs":{"stableID":"only-stable"}}`,
+	`{"userID":"123456","ip":"1.0.0.1","appVersion":"1.2.3","locale":"en_US"}`,
+	`{}`,
+}
+
+// cacheTestOptions are client initialize response options, as request fields.
+var cacheTestOptions = []string{
+	``,
+	`"hash":"none"`,
+	`"hash":"sha256"`,
+	`"hashAlgorithm":"none","removeIdType":true`,
+	`"hash":"none","featureGateFilter":["test_public","a_gate"],"layerFilter":[],"experimentFilter":[]`,
+	`"hash":"none","dynamicConfigFilter":[],"paramStoreFilter":[]`,
+	`"removeDefaultValueGates":true,"removeExperimentsInLayers":true`,
+	`"responseFormat":"v2"`,
+	`"responseFormat":"init_v2"`,
+	`"previousResponseHash":"123"`,
+	`"includeLocalOverrides":true`,
+	`"clientSDKKey":"client-unknown"`,
+	`"targetAppID":"app-1"`,
+}
+
+// request is one request of the differential test.
+type cacheRequest struct{ path, key, body string }
+
+func cacheRequests(users []string) []cacheRequest {
+	var reqs []cacheRequest
+	for _, u := range users {
+		for _, o := range cacheTestOptions {
+			body := `{"user":` + u
+			if o != "" {
+				body += "," + o
+			}
+			reqs = append(reqs, cacheRequest{"/v1/get_client_initialize_response", testKey, body + "}"})
+		}
+		reqs = append(reqs,
+			cacheRequest{"/v1/get_client_initialize_response", clientKey, `{"user":` + u + `}`},
+			cacheRequest{"/v1/initialize", clientKey, `{"user":` + u + `,"hash":"djb2","statsigMetadata":{"stableID":"dev-1"}}`},
+			cacheRequest{"/ofrep/v1/evaluate/flags", testKey, `{"context":` + ofrepContext(u) + `}`})
+	}
+	return reqs
+}
+
+// ofrepContext is the OFREP context of a test user: its fields, userID as targetingKey.
+func ofrepContext(user string) string {
+	var m map[string]any
+	_ = json.Unmarshal([]byte(user), &m)
+	id, _ := m["userID"].(string)
+	if id == "" {
+		id = "anonymous"
+	}
+	delete(m, "userID")
+	delete(m, "privateAttributes")
+	delete(m, "statsigEnvironment")
+	m["targetingKey"] = id
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// check sends req to both servers, twice to the caching one, and fails unless all three
+// answers are the same response; it returns the caching server's second answer.
+func (cp *cachePair) check(t *testing.T, req cacheRequest) *httptest.ResponseRecorder {
+	t.Helper()
+	first := serve(cp.cached, req.path, req.key, req.body)
+	second := serve(cp.cached, req.path, req.key, req.body)
+	want := serve(cp.uncache, req.path, req.key, req.body)
+	for _, got := range []*httptest.ResponseRecorder{first, second} {
+		if got.Code != want.Code {
+			t.Fatalf("%s %s: status %d, uncached %d", req.path, req.body, got.Code, want.Code)
+		}
+		if a, b := canonical(t, got.Body.Bytes()), canonical(t, want.Body.Bytes()); a != b {
+			t.Fatalf("%s %s: cached response differs from the uncached one:\n%.400s\n%.400s", req.path, req.body, a, b)
+		}
+	}
+	return second
+}
+
+func (cp *cachePair) counts(route string) (hits, misses, bypassed float64) {
+	m := cp.cached.cacheMetrics
+	return testutil.ToFloat64(m.hits.WithLabelValues(route)), testutil.ToFloat64(m.misses.WithLabelValues(route)),
+		testutil.ToFloat64(m.bypassed.WithLabelValues(route))
+}
+
+// TestResponseCacheDifferential: for every fixture payload, user and option, the caching
+// server answers what the uncached one computes. Responses that evaluated a current_time
+// condition (eval_proj's test_time_* gates, unless filtered out) are never stored.
+func TestResponseCacheDifferential(t *testing.T) {
+	evalProj := readFixture(t, "server-core/eval_proj_dcs.json")
+	demoProj := readFixture(t, "server-core/demo_proj_dcs.json")
+	for _, tt := range []struct {
+		name  string
+		raw   []byte
+		clock bool // some client initialize responses read the clock
+	}{
+		{"eval_proj (current_time gates)", evalProj, true},
+		{"eval_proj without clock", withoutClock(t, evalProj), false},
+		{"demo_proj", demoProj, false}, // its current_time condition is never reached
+		{"demo_proj without clock", withoutClock(t, demoProj), false},
+		{"target app filtering", readFixture(t, "server-core/dcs_target_app_filtering.json"), false},
+		{"sdk configs", readFixture(t, "server-core/dcs_with_sdk_configs.json"), false},
+		{"go-sdk v1", readFixture(t, "go-sdk/download_config_specs.json"), false},
+		{"go-sdk layers", readFixture(t, "go-sdk/layer_exposure_download_config_specs.json"), false},
+		{"node rulesets", readFixture(t, "node-js-server-sdk/rulesets_e2e_full_dcs.json"), true},
+		{"node rulesets without clock", withoutClock(t, readFixture(t, "node-js-server-sdk/rulesets_e2e_full_dcs.json")), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cp := newCachePair(t, 64<<20)
+			cp.reg.Set(projectFrom(t, "p", tt.raw, evaluator.Options{}))
+			for _, req := range cacheRequests(cacheTestUsers) {
+				res := cp.check(t, req)
+				if etag := res.Header().Get("ETag"); etag != "" && res.Code == http.StatusOK {
+					nm := serve(cp.cached, req.path, req.key, req.body, "If-None-Match", etag)
+					if nm.Code != http.StatusNotModified {
+						t.Fatalf("%s: If-None-Match %s: status %d, want 304", req.path, etag, nm.Code)
+					}
+				}
+			}
+			hits, misses, bypassed := cp.counts(routeGCIR)
+			t.Logf("client_initialize: %v hits, %v misses, %v bypassed", hits, misses, bypassed)
+			if hits == 0 || tt.clock != (bypassed > 0) {
+				t.Errorf("client_initialize: %v hits, %v bypassed; want hits, and bypasses: %v", hits, bypassed, tt.clock)
+			}
+			for _, route := range []string{routeInitialize, routeOFREPBulk} {
+				hits, misses, bypassed := cp.counts(route)
+				t.Logf("%s: %v hits, %v misses, %v bypassed", route, hits, misses, bypassed)
+			}
+		})
+	}
+}
+
+// TestResponseCacheFollowsChanges: overrides (Registry.Notify), a new revision and the clock
+// are never answered from a stale response.
+func TestResponseCacheFollowsChanges(t *testing.T) {
+	cp := newCachePair(t, 64<<20)
+	raw := withoutClock(t, readFixture(t, "server-core/eval_proj_dcs.json"))
+	p := projectFrom(t, "p", raw, evaluator.Options{})
+	cp.reg.Set(p)
+	gcir := cacheRequest{"/v1/get_client_initialize_response", testKey,
+		`{"user":{"userID":"a"},"hash":"none","includeLocalOverrides":true}`}
+	bulk := cacheRequest{"/ofrep/v1/evaluate/flags", testKey, `{"context":{"targetingKey":"a"}}`}
+	gate := func(body []byte) any {
+		var r struct {
+			FeatureGates map[string]struct{ Value bool } `json:"feature_gates"`
+			Flags        []struct {
+				Key   string
+				Value any
+			} `json:"flags"`
+		}
+		_ = json.Unmarshal(body, &r)
+		if r.Flags != nil {
+			for _, f := range r.Flags {
+				if f.Key == "test_public" {
+					return f.Value
+				}
+			}
+			return nil
+		}
+		return r.FeatureGates["test_public"].Value
+	}
+	for _, req := range []cacheRequest{gcir, bulk} {
+		if got := gate(cp.check(t, req).Body.Bytes()); got != true {
+			t.Fatalf("%s: test_public = %v before the override", req.path, got)
+		}
+	}
+	ov, err := evaluator.NewOverrides([]evaluator.Override{{Kind: evaluator.KindGate, Name: "test_public", Gate: false}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Evaluator.SetOverrides(ov)
+	cp.reg.Notify("p")
+	for _, req := range []cacheRequest{gcir, bulk} {
+		if got := gate(cp.check(t, req).Body.Bytes()); got != false {
+			t.Fatalf("%s: test_public = %v after the override", req.path, got)
+		}
+	}
+	// A new revision of the project (the same name), without the override.
+	cp.reg.Set(projectFrom(t, "p", append(bytes.Clone(raw), ' '), evaluator.Options{}))
+	for _, req := range []cacheRequest{gcir, bulk} {
+		if got := gate(cp.check(t, req).Body.Bytes()); got != true {
+			t.Fatalf("%s: test_public = %v after the new revision", req.path, got)
+		}
+	}
+
+	// The clock: test_time_on passes on one day only.
+	var now atomic.Int64
+	now.Store(time.UnixMilli(1656954960000).UnixMilli())
+	cp.reg.Set(projectFrom(t, "p", readFixture(t, "server-core/eval_proj_dcs.json"),
+		evaluator.Options{Now: now.Load}))
+	timed := cacheRequest{"/v1/get_client_initialize_response", testKey,
+		`{"user":{"userID":"a"},"hash":"none","featureGateFilter":["test_time_on"]}`}
+	on := func() bool {
+		var r struct {
+			FeatureGates map[string]struct{ Value bool } `json:"feature_gates"`
+		}
+		_ = json.Unmarshal(cp.check(t, timed).Body.Bytes(), &r)
+		return r.FeatureGates["test_time_on"].Value
+	}
+	if !on() {
+		t.Fatal("test_time_on fails on its day")
+	}
+	now.Add(int64(3 * 24 * time.Hour / time.Millisecond))
+	if on() {
+		t.Fatal("test_time_on passes three days later: a stale response")
+	}
+	if hits, misses, bypassed := cp.counts(routeGCIR); hits != 3 || misses != 3 || bypassed != 4 {
+		t.Errorf("client_initialize: %v hits, %v misses, %v bypassed; want 3, 3 and 4 (the timed ones)",
+			hits, misses, bypassed)
+	}
+}
+
+// TestResponseCacheBound: the cache holds at most its bound in bytes, least recently used
+// first out, and leaves responses over an eighth of it out.
+func TestResponseCacheBound(t *testing.T) {
+	const limit = 64 << 10
+	c := newResponseCache(limit, newCacheMetrics(nil))
+	key := func(i int) (k cacheKey) { copy(k[:], fmt.Sprint(i)); return k }
+	body := bytes.Repeat([]byte("x"), 1000)
+	for i := range 1000 {
+		c.put(key(i), "p", body, `"e"`)
+		if i%10 == 0 {
+			if _, _, ok := c.get(key(0)); !ok { // kept in use: never the least recent
+				t.Fatalf("entry 0 evicted at %d", i)
+			}
+		}
+		if used, _ := c.stats(); used > limit {
+			t.Fatalf("%d bytes held, bound %d", used, limit)
+		}
+	}
+	used, n := c.stats()
+	if n == 0 || used < limit*3/4 {
+		t.Errorf("%d entries, %d bytes: the bound is not used", n, used)
+	}
+	if _, _, ok := c.get(key(1)); ok {
+		t.Error("an old entry survived")
+	}
+	if _, _, ok := c.get(key(999)); !ok {
+		t.Error("the newest entry was evicted")
+	}
+	if got := testutil.ToFloat64(c.m.evictions); got == 0 {
+		t.Error("no evictions counted")
+	}
+	c.put(key(-1), "p", make([]byte, limit/8), `"e"`)
+	if _, _, ok := c.get(key(-1)); ok {
+		t.Error("a response over an eighth of the bound was stored")
+	}
+	c.put(key(-2), "q", body, `"e"`)
+	c.dropProject("p")
+	if used, n := c.stats(); n != 1 || used != int64(len(body)+3+cacheEntryOverhead) {
+		t.Errorf("after dropping p: %d entries, %d bytes", n, used)
+	}
+	if newResponseCache(0, newCacheMetrics(nil)) != nil {
+		t.Error("a bound of 0 makes a cache")
+	}
+}
+
+// TestResponseCacheConcurrent runs requests, registry notifications and a small bound's
+// evictions at once (run with -race); every answer is still the uncached one.
+func TestResponseCacheConcurrent(t *testing.T) {
+	cp := newCachePair(t, 256<<10)
+	p := projectFrom(t, "p", withoutClock(t, readFixture(t, "server-core/eval_proj_dcs.json")), evaluator.Options{})
+	cp.reg.Set(p)
+	reqs := cacheRequests(cacheTestUsers[:4])
+	want := make([]string, len(reqs))
+	for i, req := range reqs {
+		want[i] = canonical(t, serve(cp.uncache, req.path, req.key, req.body).Body.Bytes())
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 3 * len(reqs) {
+				j := (i*7 + g) % len(reqs)
+				res := serve(cp.cached, reqs[j].path, reqs[j].key, reqs[j].body)
+				if got := canonical(t, res.Body.Bytes()); got != want[j] {
+					t.Errorf("%s %s: differs from the uncached response", reqs[j].path, reqs[j].body)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 20 {
+			cp.reg.Notify("p") // same results: drops the project's entries
+			time.Sleep(time.Millisecond)
+		}
+	})
+	wg.Wait()
+	if hits, _, _ := cp.counts(routeGCIR); hits == 0 {
+		t.Error("no hits")
+	}
+}
