@@ -82,10 +82,10 @@ func (c *responseCache) get(key cacheKey) (body []byte, etag string, ok bool) {
 }
 
 // put stores a response, evicting the least recently used ones to stay within the bound.
-// A response larger than an eighth of the bound is not stored: it would evict most others.
+// A response larger than a quarter of the bound is not stored: it would evict most others.
 func (c *responseCache) put(key cacheKey, project string, body []byte, etag string) {
 	e := &cacheEntry{key: key, project: project, body: body, etag: etag}
-	if e.size() > c.max/8 {
+	if e.size() > c.max/4 {
 		c.m.tooLarge.Inc()
 		return
 	}
@@ -168,7 +168,7 @@ func newCacheMetrics(reg prometheus.Registerer) *cacheMetrics {
 			Name: p + "evictions_total", Help: "Responses evicted to stay within the response cache's bound.",
 		}),
 		tooLarge: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: p + "too_large_total", Help: "Responses not stored for being over an eighth of the bound.",
+			Name: p + "too_large_total", Help: "Responses not stored for being over a quarter of the bound.",
 		}),
 		bytes: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: p + "bytes", Help: "Bytes held by the response cache (responses and per-entry overhead).",

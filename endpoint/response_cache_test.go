@@ -333,7 +333,7 @@ func TestResponseCacheFollowsChanges(t *testing.T) {
 }
 
 // TestResponseCacheBound: the cache holds at most its bound in bytes, least recently used
-// first out, and leaves responses over an eighth of it out.
+// first out, and leaves responses over a quarter of it out.
 func TestResponseCacheBound(t *testing.T) {
 	const limit = 64 << 10
 	c := newResponseCache(limit, newCacheMetrics(nil))
@@ -363,9 +363,9 @@ func TestResponseCacheBound(t *testing.T) {
 	if got := testutil.ToFloat64(c.m.evictions); got == 0 {
 		t.Error("no evictions counted")
 	}
-	c.put(key(-1), "p", make([]byte, limit/8), `"e"`)
+	c.put(key(-1), "p", make([]byte, limit/4), `"e"`)
 	if _, _, ok := c.get(key(-1)); ok {
-		t.Error("a response over an eighth of the bound was stored")
+		t.Error("a response over a quarter of the bound was stored")
 	}
 	c.put(key(-2), "q", body, `"e"`)
 	c.dropProject("p")
