@@ -23,9 +23,10 @@ const DefaultResponseCacheBytes = 32 << 20
 // at large payloads, keyed by a 128-bit digest of everything such a response derives from:
 // the route, the project, its revision and ID lists revision, the evaluator's ResultsVersion
 // (a new snapshot, overrides or ID lists change it), the request's options and the user as
-// sent. Responses that depended on the clock or on chance (evaluator.User.Volatile), and any
-// computed while the evaluator changed or while an override has yet to expire, are not
-// stored (docs/endpoint.md). Raw keys are never kept, only digests.
+// sent. A response that read the clock is kept until the instant what it read changes (a
+// current_time condition's outcome, a config mapping rule's start, an override's expiry:
+// evaluator.User.ResultsValidUntil); one that depended on chance, or was computed while the
+// evaluator changed, is not stored (docs/endpoint.md). Raw keys are never kept, only digests.
 
 // cacheKey is a response's digest.
 type cacheKey [16]byte
@@ -37,11 +38,12 @@ const cacheEntryOverhead = 160
 // cacheEntry is one stored response. body is never written after it is stored: readers
 // share it.
 type cacheEntry struct {
-	key        cacheKey
-	project    string
-	body       []byte
-	etag       string
-	prev, next *cacheEntry // LRU list, most recent after responseCache.root
+	key         cacheKey
+	project     string
+	body        []byte
+	etag        string
+	from, until int64       // the evaluator's clock (Unix ms) at which it holds: [from, until)
+	prev, next  *cacheEntry // LRU list, most recent after responseCache.root
 }
 
 func (e *cacheEntry) size() int64 { return int64(len(e.body)+len(e.etag)) + cacheEntryOverhead }
@@ -68,12 +70,17 @@ func newResponseCache(maxBytes int64, m *cacheMetrics) *responseCache {
 	return c
 }
 
-// get returns the stored response for key.
-func (c *responseCache) get(key cacheKey) (body []byte, etag string, ok bool) {
+// get returns the stored response for key at now (the evaluator's clock, Unix ms).
+func (c *responseCache) get(key cacheKey, now int64) (body []byte, etag string, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entries[key]
 	if e == nil {
+		return nil, "", false
+	}
+	if now < e.from || now >= e.until { // what it read of the clock has changed (or went back)
+		c.remove(e)
+		c.m.bytes.Set(float64(c.used))
 		return nil, "", false
 	}
 	c.unlink(e)
@@ -83,8 +90,8 @@ func (c *responseCache) get(key cacheKey) (body []byte, etag string, ok bool) {
 
 // put stores a response, evicting the least recently used ones to stay within the bound.
 // A response larger than a quarter of the bound is not stored: it would evict most others.
-func (c *responseCache) put(key cacheKey, project string, body []byte, etag string) {
-	e := &cacheEntry{key: key, project: project, body: body, etag: etag}
+func (c *responseCache) put(key cacheKey, project string, body []byte, etag string, from, until int64) {
+	e := &cacheEntry{key: key, project: project, body: body, etag: etag, from: from, until: until}
 	if e.size() > c.max/4 {
 		c.m.tooLarge.Inc()
 		return
@@ -253,8 +260,9 @@ type cacheable struct {
 	route string
 	p     *serving.Project
 	v     evaluator.ResultsVersion
+	until int64 // the next override expiry (evaluator.CacheableResults)
 	key   cacheKey
-	ok    bool // the evaluator's state allows caching (evaluator.CacheableResults)
+	ok    bool // the evaluator's state allows caching
 }
 
 // lookup starts a cacheable response: when the project's state allows caching, keyed builds
@@ -266,14 +274,14 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, route string, p 
 	if s.cache == nil {
 		return c, false
 	}
-	c.v, c.ok = p.Evaluator.CacheableResults()
+	c.v, c.until, c.ok = p.Evaluator.CacheableResults()
 	if !c.ok {
 		return c, false
 	}
 	k := newKey(route, p, c.v)
 	keyed(k)
 	c.key = k.sum()
-	body, etag, hit := s.cache.get(c.key)
+	body, etag, hit := s.cache.get(c.key, p.Evaluator.Now())
 	if !hit {
 		return c, false
 	}
@@ -295,12 +303,15 @@ func (s *Server) store(c cacheable, u *evaluator.User, body []byte) string {
 	if s.cache == nil {
 		return ""
 	}
-	if !c.ok || u.Volatile() || !c.p.Evaluator.ResultsUnchanged(c.v) || s.reg.Get(c.p.Name) != c.p {
+	until, ok := u.ResultsValidUntil()
+	until = min(until, c.until)
+	now := c.p.Evaluator.Now() // after every clock reading of the response
+	if !c.ok || !ok || now >= until || !c.p.Evaluator.ResultsUnchanged(c.v) || s.reg.Get(c.p.Name) != c.p {
 		s.cacheMetrics.bypassed.WithLabelValues(c.route).Inc()
 		return ""
 	}
 	etag := bodyETag(body)
-	s.cache.put(c.key, c.p.Name, body, etag)
+	s.cache.put(c.key, c.p.Name, body, etag, now, until)
 	s.cacheMetrics.misses.WithLabelValues(c.route).Inc()
 	return etag
 }

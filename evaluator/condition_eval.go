@@ -34,8 +34,8 @@ func (c *evalCtx) evalCondition(cond *condition) {
 	case condUABased:
 		v = c.uaValue(cond.field)
 	case condCurrentTime:
-		c.u.markVolatile()
 		v = intValue(c.now())
+		c.u.validUntil(clockChange(cond, c.now()))
 	case condUserBucket:
 		v = intValue(c.bucketOf(cond))
 	case condUnitID:

@@ -110,7 +110,7 @@ func (c *evalCtx) applyMapping(name string, kind Kind, sp *spec) bool {
 		m := &list[i]
 		for _, mr := range m.rules {
 			if mr.startTime > c.now() {
-				c.u.markVolatile() // until it starts
+				c.u.validUntil(mr.startTime) // the rule starts then
 				continue
 			}
 			if mr.rule == nil {

@@ -57,9 +57,9 @@ const noID = "\x00every-user"
 type Overrides struct {
 	byName map[string]*nameOverrides
 	n      int
-	// lastExpiry is the latest ExpiresAt (Unix ms; 0: none expires): until then, results
-	// with overrides depend on the clock (CacheableResults).
-	lastExpiry int64
+	// expiries are the overrides' ExpiresAt (Unix ms), sorted: results may change at each
+	// (CacheableResults).
+	expiries []int64
 }
 
 // nameOverrides are the overrides of one name, per kind.
@@ -130,7 +130,7 @@ func NewOverrides(list []Override) (*Overrides, error) {
 		}
 		p := &list[i]
 		if !p.ExpiresAt.IsZero() {
-			o.lastExpiry = max(o.lastExpiry, p.ExpiresAt.UnixMilli())
+			o.expiries = append(o.expiries, p.ExpiresAt.UnixMilli())
 		}
 		if len(bytes.TrimSpace(p.Value)) > 0 {
 			p.ret = &retVal{raw: append(json.RawMessage(nil), bytes.TrimSpace(p.Value)...)}
@@ -140,6 +140,7 @@ func NewOverrides(list []Override) (*Overrides, error) {
 		}
 		o.n++
 	}
+	slices.Sort(o.expiries)
 	return o, nil
 }
 

@@ -3,7 +3,6 @@ package evaluator
 import (
 	"encoding/json"
 	"strings"
-	"sync/atomic"
 )
 
 // User is a Statsig user (the public JSON shape: userID, customIDs, email, ip, userAgent,
@@ -27,9 +26,9 @@ type User struct {
 	// data is the JSON object the user was decoded from (nil for a user built otherwise):
 	// loggedMap reads the logged fields from it when needed.
 	data []byte
-	// volatile records whether an evaluation read the clock or drew a random number (nil:
-	// not recorded; WatchVolatility).
-	volatile *atomic.Bool
+	// volatile records what evaluations read of the clock and chance (nil: not recorded;
+	// WatchVolatility).
+	volatile *volatility
 }
 
 // MarshalJSON emits the logged user: every field as received except privateAttributes.
