@@ -391,8 +391,7 @@ func serve(args []string) int {
 		SpecsFile: *specsFile, SpecsURL: *specsURL, SyncInterval: *syncInterval,
 		Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
 		CORSAllowedOrigins: splitList(*corsOrigins), MaxEventStreams: *maxEventStreams, LogEventURL: *logEventURL,
-		ResponseCacheBytes: *responseCacheBytes,
-		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
+		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"), ResponseCacheBytes: *responseCacheBytes,
 		Evaluator: evaluator.Options{Environment: *environment, GlobalCustomFields: custom}, AddrFile: *addrFile,
 	})
 	if err != nil && err != context.Canceled {
