@@ -150,6 +150,9 @@ func (c *responseCache) stats() (used int64, entries int) {
 	return c.used, len(c.entries)
 }
 
+// routeLabel is the route label of the request and response cache series.
+const routeLabel = "route"
+
 // cacheMetrics are the statsig_operator_endpoint_response_cache_* series.
 type cacheMetrics struct {
 	hits, misses, bypassed *prometheus.CounterVec
@@ -162,15 +165,15 @@ func newCacheMetrics(reg prometheus.Registerer) *cacheMetrics {
 	m := &cacheMetrics{
 		hits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: p + "hits_total", Help: "Responses served from the response cache, by route.",
-		}, []string{"route"}),
+		}, []string{routeLabel}),
 		misses: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: p + "misses_total", Help: "Cacheable responses computed and stored, by route.",
-		}, []string{"route"}),
+		}, []string{routeLabel}),
 		bypassed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: p + "bypassed_total",
 			Help: "Responses computed and not stored, by route: they depended on the clock or chance, " +
 				"an override had yet to expire, or the project changed meanwhile.",
-		}, []string{"route"}),
+		}, []string{routeLabel}),
 		evictions: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: p + "evictions_total", Help: "Responses evicted to stay within the response cache's bound.",
 		}),

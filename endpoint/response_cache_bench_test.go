@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -88,13 +89,12 @@ func BenchmarkResponseCache(b *testing.B) {
 					send(bodies[0])
 				}
 				m := srv.cacheMetrics
-				before := [3]float64{}
 				counts := func() [3]float64 {
 					return [3]float64{testutil.ToFloat64(m.hits.WithLabelValues(rt.name)),
 						testutil.ToFloat64(m.misses.WithLabelValues(rt.name)),
 						testutil.ToFloat64(m.bypassed.WithLabelValues(rt.name))}
 				}
-				before = counts()
+				before := counts()
 				respBytes = 0
 				b.ReportAllocs()
 				b.ResetTimer()
@@ -166,9 +166,7 @@ func benchContext(user string) string {
 			ctx["targetingKey"] = v
 		case "custom":
 			if c, ok := v.(map[string]any); ok {
-				for ck, cv := range c {
-					ctx[ck] = cv
-				}
+				maps.Copy(ctx, c)
 			}
 		case "statsigEnvironment", "privateAttributes":
 		default:

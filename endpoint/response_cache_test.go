@@ -141,7 +141,8 @@ var cacheTestUsers = []string{
 	`{"userID":"b","email":"b@example.com","country":"US","custom":{"level":3}}`,
 	`{"userID":"c","customIDs":{"companyID":"c1","stableID":"s-c"},"statsigEnvironment":{"tier":"staging"}}`,
 	`{"userID":"c","customIDs":{"companyID":"c1","stableID":"s-c"},"statsigEnvironment":{"tier":"production"}}`,
-	`{"userID":"d","privateAttributes":{"secret":"x"},"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)"}`,
+	`{"userID":"d","privateAttributes":{"secret":"x"},` +
+		`"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)"}`,
 	`{"customIDs":{"stableID":"only-stable"}}`,
 	`{"userID":"123456","ip":"1.0.0.1","appVersion":"1.2.3","locale":"en_US"}`,
 	`{}`,
@@ -168,7 +169,7 @@ var cacheTestOptions = []string{
 type cacheRequest struct{ path, key, body string }
 
 func cacheRequests(users []string) []cacheRequest {
-	var reqs []cacheRequest
+	reqs := make([]cacheRequest, 0, (len(cacheTestOptions)+3)*len(users))
 	for _, u := range users {
 		for _, o := range cacheTestOptions {
 			body := `{"user":` + u

@@ -25,7 +25,8 @@ func TestVolatility(t *testing.T) {
 		ok    bool
 	}{
 		// eval_proj: test_time_before is "before 4086454689000", test_time_after "after 1619308800000"
-		{"current_time before, not reached", func(u *User) { evalProj.CheckGate(u, "test_time_before") }, 4086454689000, true},
+		{"current_time before, not reached", func(u *User) { evalProj.CheckGate(u, "test_time_before") },
+			4086454689000, true},
 		{"current_time after, passed", func(u *User) { evalProj.CheckGate(u, "test_time_after") }, never, true},
 		{"gate without clock", func(u *User) { evalProj.CheckGate(u, "test_public") }, never, true},
 		{"unknown gate", func(u *User) { evalProj.CheckGate(u, "no_such_gate") }, never, true},
@@ -102,6 +103,7 @@ func TestClockChange(t *testing.T) {
 
 func TestSessionReplayRandom(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
+	type triggers = map[string]sessionReplayTrigger
 	for _, tt := range []struct {
 		name string
 		sr   sessionReplayInfo
@@ -112,9 +114,9 @@ func TestSessionReplayRandom(t *testing.T) {
 		{"rate 0", sessionReplayInfo{SamplingRate: f(0)}, true},
 		{"rate 0.5", sessionReplayInfo{SamplingRate: f(0.5)}, true},
 		{"negative", sessionReplayInfo{SamplingRate: f(-1)}, false},
-		{"event trigger 0.2", sessionReplayInfo{EventTriggers: map[string]sessionReplayTrigger{"e": {SamplingRate: f(.2)}}}, true},
-		{"exposure trigger 1", sessionReplayInfo{ExposureTriggers: map[string]sessionReplayTrigger{"e": {SamplingRate: f(1)}}}, false},
-		{"exposure trigger no rate", sessionReplayInfo{ExposureTriggers: map[string]sessionReplayTrigger{"e": {}}}, false},
+		{"event trigger 0.2", sessionReplayInfo{EventTriggers: triggers{"e": {SamplingRate: f(.2)}}}, true},
+		{"exposure trigger 1", sessionReplayInfo{ExposureTriggers: triggers{"e": {SamplingRate: f(1)}}}, false},
+		{"exposure trigger no rate", sessionReplayInfo{ExposureTriggers: triggers{"e": {}}}, false},
 	} {
 		if got := tt.sr.random(); got != tt.want {
 			t.Errorf("%s: random = %v, want %v", tt.name, got, tt.want)
@@ -149,7 +151,9 @@ func TestResultsVersion(t *testing.T) {
 	}{
 		{"SetSpecs", func() { e.SetSpecs(loadFixture(t, "server-core/demo_proj_dcs.json")) }, Forever},
 		{"SetIDLists", func() { e.SetIDLists(setIDLists{}) }, Forever},
-		{"SetOverrides", func() { e.SetOverrides(mustOverrides(Override{Kind: KindGate, Name: "a_gate", Gate: true})) }, Forever},
+		{"SetOverrides", func() {
+			e.SetOverrides(mustOverrides(Override{Kind: KindGate, Name: "a_gate", Gate: true}))
+		}, Forever},
 		{"overrides expiring later", func() {
 			e.SetOverrides(mustOverrides(
 				Override{Kind: KindGate, Name: "a_gate", ExpiresAt: now.Add(time.Hour)},
