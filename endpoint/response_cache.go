@@ -1,6 +1,7 @@
 package endpoint
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -31,8 +32,8 @@ const DefaultResponseCacheBytes = 32 << 20
 // cacheKey is a response's digest.
 type cacheKey [16]byte
 
-// cacheEntryOverhead approximates an entry's bytes besides its body and ETag (the entry,
-// its map slot, its key), so a bound in bytes holds for small responses too.
+// cacheEntryOverhead approximates an entry's bytes besides its body's capacity and ETag (the
+// entry, its map slot, its key), so a bound in bytes holds for small responses too.
 const cacheEntryOverhead = 160
 
 // cacheEntry is one stored response. body is never written after it is stored: readers
@@ -46,7 +47,7 @@ type cacheEntry struct {
 	prev, next  *cacheEntry // LRU list, most recent after responseCache.root
 }
 
-func (e *cacheEntry) size() int64 { return int64(len(e.body)+len(e.etag)) + cacheEntryOverhead }
+func (e *cacheEntry) size() int64 { return int64(cap(e.body)+len(e.etag)) + cacheEntryOverhead }
 
 // responseCache is an LRU of responses bounded in bytes. One mutex: an operation is a map
 // access and a few pointer moves, against milliseconds for the response it saves.
@@ -91,6 +92,9 @@ func (c *responseCache) get(key cacheKey, now int64) (body []byte, etag string, 
 // put stores a response, evicting the least recently used ones to stay within the bound.
 // A response larger than a quarter of the bound is not stored: it would evict most others.
 func (c *responseCache) put(key cacheKey, project string, body []byte, etag string, from, until int64) {
+	if cap(body)-len(body) > len(body)/8 { // a grown buffer: keep only the response
+		body = bytes.Clone(body)
+	}
 	e := &cacheEntry{key: key, project: project, body: body, etag: etag, from: from, until: until}
 	if e.size() > c.max/4 {
 		c.m.tooLarge.Inc()
