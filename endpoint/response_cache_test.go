@@ -445,3 +445,38 @@ func TestResponseCacheConcurrent(t *testing.T) {
 		t.Error("no hits")
 	}
 }
+
+// TestResponseCacheKeys: the presented key is part of an OFREP bulk response (its event
+// stream's token) and a stableID part of /v1/initialize's user: each gets its own entry.
+func TestResponseCacheKeys(t *testing.T) {
+	const other = "secret-other-key"
+	cp := newCachePair(t, 64<<20)
+	p := projectFrom(t, "p", readFixture(t, "server-core/demo_proj_dcs.json"), evaluator.Options{})
+	p.SetKeys(scopedKeys(testKey, clientKey, other)...)
+	cp.reg.Set(p)
+	bulk := `{"context":{"targetingKey":"a"}}`
+	uri := func(key string) string {
+		var r ofrepBulkResponse
+		res := cp.check(t, cacheRequest{"/ofrep/v1/evaluate/flags", key, bulk})
+		if err := json.Unmarshal(res.Body.Bytes(), &r); err != nil || len(r.EventStreams) != 1 {
+			t.Fatalf("bulk with %s: %v %+v", key, err, r.EventStreams)
+		}
+		return r.EventStreams[0].Endpoint.RequestURI
+	}
+	if a, b := uri(testKey), uri(other); a == b {
+		t.Errorf("two keys share the event stream %s", a)
+	}
+	init := func(stableID string) string {
+		body := `{"user":{"userID":"a"},"statsigMetadata":{"stableID":"` + stableID + `"}}`
+		var r struct{ User map[string]any }
+		_ = json.Unmarshal(cp.check(t, cacheRequest{"/v1/initialize", clientKey, body}).Body.Bytes(), &r)
+		ids, _ := r.User["customIDs"].(map[string]any)
+		return fmt.Sprint(ids["stableID"])
+	}
+	if a, b := init("dev-1"), init("dev-2"); a != "dev-1" || b != "dev-2" {
+		t.Errorf("stableIDs %s, %s; want dev-1, dev-2", a, b)
+	}
+	if hits, _, _ := cp.counts(routeOFREPBulk); hits != 2 {
+		t.Errorf("ofrep_bulk: %v hits, want 2", hits)
+	}
+}
