@@ -15,8 +15,9 @@ type ofrepBulkResponse struct {
 // ofrepBulk serves POST /ofrep/v1/evaluate/flags: every gate, dynamic config, experiment and
 // layer (not segments or holdouts), then every parameter-store parameter with a value
 // (<store>.<param>), for a static context. Like the client initialize
-// response, bulk results log no exposures: the client evaluates ahead of use. The ETag hashes
-// the body, so If-None-Match answers 304 whenever the results are unchanged. A re-fetch an
+// response, bulk results log no exposures: the client evaluates ahead of use, and responses
+// are cached (response_cache.go). The ETag hashes the body, so If-None-Match answers 304
+// whenever the results are unchanged (without evaluation on a hit). A re-fetch an
 // event triggered carries flagConfigEtag and flagConfigLastModified (query, ADR-0008): they
 // are never an error, and a flagConfigEtag this replica does not serve yet waits for it.
 func (s *Server) ofrepBulk(w http.ResponseWriter, r *http.Request) {
