@@ -58,6 +58,7 @@ type config struct {
 	endpointTLS                                       bool
 	endpointCORSOrigins                               []string
 	endpointMaxEventStreams                           int
+	endpointResponseCacheBytes                        int64
 	endpointCertDir, endpointCertMode                 string
 	grpcAddr                                          string
 	grpcMaxStreams                                    int
@@ -111,6 +112,9 @@ func main() {
 	flag.IntVar(&c.endpointMaxEventStreams, "endpoint-max-event-streams", endpoint.DefaultMaxEventStreams,
 		"OFREP event streams (SSE change notifications) open at once per replica; beyond it 503. "+
 			"Negative: no event streams (OFREP providers poll).")
+	flag.Int64Var(&c.endpointResponseCacheBytes, "endpoint-response-cache-bytes", endpoint.DefaultResponseCacheBytes,
+		"Bytes per replica of the cache of client initialize and OFREP bulk responses, per (user, revision, options); "+
+			"0 disables it.")
 	flag.StringVar(&c.grpcAddr, "grpc-bind-address", grpcproxy.DefaultAddr,
 		"Address of the gRPC forward proxy (statsig-forward-proxy's StatsigForwardProxy service: Server Core's "+
 			"gRPC specs adapter streams each new revision from it); 0 disables it. Needs --endpoint; TLS with --endpoint-tls.")
@@ -284,6 +288,7 @@ func setupServing(mgr ctrl.Manager, c config, d servingDeps) error {
 
 		CORSAllowedOrigins: c.endpointCORSOrigins,
 		MaxEventStreams:    c.endpointMaxEventStreams,
+		ResponseCacheBytes: c.endpointResponseCacheBytes,
 	})
 	if err != nil {
 		return fmt.Errorf("set up the endpoint: %w", err)
@@ -352,6 +357,8 @@ func serve(args []string) int {
 		"YAML or JSON file of StatsigOverride objects applied to every evaluation (their statsigSpecName is ignored).")
 	maxEventStreams := fs.Int("max-event-streams", endpoint.DefaultMaxEventStreams,
 		"OFREP event streams (SSE change notifications) open at once; beyond it 503. Negative: none.")
+	responseCacheBytes := fs.Int64("response-cache-bytes", endpoint.DefaultResponseCacheBytes,
+		"Bytes of the cache of client initialize and OFREP bulk responses, per (user, revision, options); 0 disables it.")
 	addrFile := fs.String("addr-file", "",
 		"Write the address listened on to this file (useful with --listen 127.0.0.1:0).")
 	grpcListen := fs.String("grpc-listen", "",
@@ -392,7 +399,7 @@ func serve(args []string) int {
 		SpecsFile: *specsFile, SpecsURL: *specsURL, SyncInterval: *syncInterval,
 		Listen: *listen, Keys: []string{*key}, ClientKeys: splitList(*clientKeys),
 		CORSAllowedOrigins: splitList(*corsOrigins), MaxEventStreams: *maxEventStreams, LogEventURL: *logEventURL,
-		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"),
+		DisableLogging: *disableLogging, Logger: ctrl.Log.WithName("serve"), ResponseCacheBytes: *responseCacheBytes,
 		Evaluator: evaluator.Options{Environment: *environment, GlobalCustomFields: custom}, AddrFile: *addrFile,
 	})
 	if err != nil && err != context.Canceled {

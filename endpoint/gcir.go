@@ -1,6 +1,7 @@
 package endpoint
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -79,11 +80,6 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badRequest(fmt.Sprintf("hash must be djb2, sha256 or none, got %q", truncate(req.Hash, 40))))
 		return
 	}
-	u, aerr := parseAnyUser(req.User)
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
 	if req.ClientSDKKey == "" && strings.HasPrefix(key, "client-") {
 		req.ClientSDKKey = key
 	}
@@ -104,7 +100,46 @@ func (s *Server) clientInitialize(w http.ResponseWriter, r *http.Request) {
 	o.DynamicConfigFilter, o.HasDynamicConfigFilter = filter(req.DynamicConfigFilter)
 	o.LayerFilter, o.HasLayerFilter = filter(req.LayerFilter)
 	o.ParamStoreFilter, o.HasParamStoreFilter = filter(req.ParamStoreFilter)
+	c, done := s.lookup(w, r, routeGCIR, p, func(k *keyHasher) {
+		clientInitKey(k, &o)
+		k.bytes(bytes.TrimSpace(req.User))
+	})
+	if done {
+		return
+	}
+	u, aerr := parseAnyUser(req.User)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	c.watch(u.user)
 	res := p.Evaluator.ClientInitializeResponseJSON(u.user, o)
 	s.metrics.evaluations.WithLabelValues("client_initialize").Inc()
-	writeRawJSON(w, http.StatusOK, res)
+	writeTagged(w, r, res, s.store(c, u.user, res))
+}
+
+// Cached routes' names (the route label of the response cache series).
+const (
+	routeGCIR       = "client_initialize"
+	routeInitialize = "initialize"
+	routeOFREPBulk  = "ofrep_bulk"
+)
+
+// clientInitKey adds every option of a client initialize response to its key (SDKInfo is
+// the server's own).
+func clientInitKey(k *keyHasher, o *evaluator.ClientInitOptions) {
+	k.str(o.HashAlgorithm)
+	k.str(o.ClientSDKKey)
+	k.str(o.TargetAppID)
+	k.list(o.HasFeatureGateFilter, o.FeatureGateFilter)
+	k.list(o.HasExperimentFilter, o.ExperimentFilter)
+	k.list(o.HasDynamicConfigFilter, o.DynamicConfigFilter)
+	k.list(o.HasLayerFilter, o.LayerFilter)
+	k.list(o.HasParamStoreFilter, o.ParamStoreFilter)
+	k.flag(o.RemoveIDType)
+	k.flag(o.RemoveDefaultValueGates)
+	k.flag(o.RemoveExperimentsInLayers)
+	k.str(o.ResponseFormat)
+	k.str(o.PreviousResponseHash)
+	k.flag(o.IncludeLocalOverrides)
 }

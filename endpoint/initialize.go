@@ -65,7 +65,20 @@ func (s *Server) initialize(w http.ResponseWriter, r *http.Request) {
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		raw = []byte("{}")
 	}
-	if sid := req.StatsigMetadata.stableID(); sid != "" && raw[0] == '{' {
+	o := evaluator.ClientInitOptions{HashAlgorithm: hash, SDKInfo: s.sdkInfo}
+	if _, scope := s.reg.Authorize(key); scope == serving.ScopeClient {
+		o.ClientSDKKey = key
+	}
+	sid := req.StatsigMetadata.stableID()
+	c, done := s.lookup(w, r, routeInitialize, p, func(k *keyHasher) {
+		clientInitKey(k, &o)
+		k.bytes(raw)
+		k.str(sid)
+	})
+	if done {
+		return
+	}
+	if sid != "" && raw[0] == '{' {
 		var err error
 		if raw, err = withStableID(raw, sid); err != nil {
 			writeError(w, badRequest("user: "+jsonErrorMessage(err)))
@@ -77,13 +90,10 @@ func (s *Server) initialize(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	o := evaluator.ClientInitOptions{HashAlgorithm: hash, SDKInfo: s.sdkInfo}
-	if _, scope := s.reg.Authorize(key); scope == serving.ScopeClient {
-		o.ClientSDKKey = key
-	}
+	c.watch(u.user)
 	res := p.Evaluator.ClientInitializeResponseJSON(u.user, o)
 	s.metrics.evaluations.WithLabelValues("client_initialize").Inc()
-	writeRawJSON(w, http.StatusOK, res)
+	writeTagged(w, r, res, s.store(c, u.user, res))
 }
 
 // withStableID returns the user object raw with customIDs.stableID set to id, unless it

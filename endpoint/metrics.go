@@ -39,12 +39,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metricsPrefix + "requests_total",
 			Help: "HTTP requests served, by route and status code.",
-		}, []string{"route", "code"}),
+		}, []string{routeLabel, "code"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    metricsPrefix + "request_duration_seconds",
 			Help:    "Time to serve a request, by route.",
 			Buckets: []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1},
-		}, []string{"route"}),
+		}, []string{routeLabel}),
 		evaluations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: metricsPrefix + "evaluations_total",
 			Help: "Entities evaluated, by entity type (gate, dynamic_config, experiment, layer).",

@@ -76,9 +76,19 @@ func (s *Server) ofrepEvaluate(w http.ResponseWriter, r *http.Request) {
 
 // decodeOFREP reads {"context": {...}} and maps the context to a Statsig user.
 func (s *Server) decodeOFREP(w http.ResponseWriter, r *http.Request) (*evalUser, *ofrepError) {
+	return s.decodeOFREPBody(w, r, nil)
+}
+
+// decodeOFREPBody is decodeOFREP, calling before (when set) with the body first: when it
+// returns true, no user is built (nil, nil).
+func (s *Server) decodeOFREPBody(w http.ResponseWriter, r *http.Request, before func(body []byte) bool,
+) (*evalUser, *ofrepError) {
 	var u *evalUser
 	var oerr *ofrepError
 	aerr := decodeBodyWith(w, r, s.opts.MaxBodyBytes, false, false, func(data []byte) error {
+		if before != nil && before(data) {
+			return nil
+		}
 		ctx, ok := fastOFREPContext(data) // a view of data: the user is built before it is reused
 		if !ok {
 			var req ofrepRequest

@@ -69,6 +69,10 @@ type Options struct {
 	// EventStreamHeartbeat is the interval of SSE comments on idle streams
 	// (DefaultEventStreamHeartbeat when 0).
 	EventStreamHeartbeat time.Duration
+	// ResponseCacheBytes bounds the cache of client initialize and OFREP bulk responses
+	// (response_cache.go; DefaultResponseCacheBytes is the flags' default). 0 or less: no
+	// cache.
+	ResponseCacheBytes int64
 }
 
 // Server is the in-cluster endpoint. It implements controller-runtime's manager.Runnable and
@@ -89,6 +93,9 @@ type Server struct {
 	streams     atomic.Int64
 	stopStreams chan struct{}
 	stopOnce    sync.Once
+	// cache holds client initialize and OFREP bulk responses (nil: off; response_cache.go).
+	cache        *responseCache
+	cacheMetrics *cacheMetrics
 }
 
 // NewServer builds the endpoint; Start serves it.
@@ -137,6 +144,10 @@ func NewServer(opts Options) (*Server, error) {
 			"sdkType": statsig.DefaultSDKType, "sdkVersion": statsig.SDKVersion, "sessionId": uuid.NewString(),
 		},
 		stopStreams: make(chan struct{}),
+	}
+	s.cacheMetrics = newCacheMetrics(opts.Metrics)
+	if s.cache = newResponseCache(opts.ResponseCacheBytes, s.cacheMetrics); s.cache != nil {
+		opts.Registry.Subscribe(func(name, _ string) { s.cache.dropProject(name) })
 	}
 	s.feeds = newFeeds(func() time.Time { return s.now() })
 	if opts.MaxEventStreams > 0 {

@@ -37,6 +37,8 @@ type StandaloneOptions struct {
 	CORSAllowedOrigins []string
 	// MaxEventStreams as in Options.
 	MaxEventStreams int
+	// ResponseCacheBytes as in Options (0: no cache).
+	ResponseCacheBytes int64
 	// Overrides applied to every evaluation (nil: none).
 	Overrides *evaluator.Overrides
 	// LogEventURL receives exposures and custom events (Statsig's default when empty).
@@ -122,6 +124,7 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 
 		CORSAllowedOrigins: opts.CORSAllowedOrigins,
 		MaxEventStreams:    opts.MaxEventStreams,
+		ResponseCacheBytes: opts.ResponseCacheBytes,
 	})
 	if err != nil {
 		return err

@@ -205,6 +205,9 @@ func (e *Evaluator) ClientInitializeResponse(u *User, o ClientInitOptions) map[s
 		ck.paramStores = s.paramStoresHash(o, visibleApps)
 	}
 	if sr := s.sessionReplay; sr != nil {
+		if sr.random() {
+			u.markVolatile()
+		}
 		sr.addTo(out, hash, func(gate string) bool {
 			c := run(gate, KindGate)
 			defer e.release(c)

@@ -268,6 +268,7 @@ func (c *evalCtx) evaluateCMAB(cm *cmabConfig) {
 	if float64(h%10000) < cm.sampleRate*10000 {
 		// Server Core explores with a random draw (thread_rng) weighted by 1/(records+1): the
 		// same distribution, not the same draw.
+		c.u.markVolatile()
 		if g := cm.sampleGroup(rand.Float64()); g != nil {
 			c.applyCMABGroup(g, true)
 			return
@@ -287,6 +288,7 @@ func (c *evalCtx) evaluateCMAB(cm *cmabConfig) {
 	}
 	if !found {
 		// no group has a model with weights: Server Core picks one at random
+		c.u.markVolatile()
 		best = &cm.groups[int(rand.Float64()*float64(len(cm.groups)))]
 	}
 	c.applyCMABGroup(best, false)

@@ -35,6 +35,7 @@ func (c *evalCtx) evalCondition(cond *condition) {
 		v = c.uaValue(cond.field)
 	case condCurrentTime:
 		v = intValue(c.now())
+		c.u.validUntil(clockChange(cond, c.now()))
 	case condUserBucket:
 		v = intValue(c.bucketOf(cond))
 	case condUnitID:

@@ -43,13 +43,18 @@ type Evaluator struct {
 	overrides    atomic.Pointer[Overrides]
 	ovMu         sync.Mutex
 	overrideHits *atomic.Uint64
+
+	// id and gen identify the state results derive from (results_version.go): gen is odd
+	// while SetSpecs, SetOverrides or SetIDLists is under way (under ovMu).
+	id  uint64
+	gen atomic.Uint64
 }
 
 type idListsBox struct{ l IDLists }
 
 // New returns an Evaluator with no snapshot loaded.
 func New(opts Options) *Evaluator {
-	e := &Evaluator{opts: opts, overrideHits: opts.OverrideHits}
+	e := &Evaluator{opts: opts, overrideHits: opts.OverrideHits, id: evaluatorIDs.Add(1)}
 	if e.overrideHits == nil {
 		e.overrideHits = new(atomic.Uint64)
 	}
@@ -70,6 +75,8 @@ func (e *Evaluator) Options() Options { return e.opts }
 func (e *Evaluator) SetSpecs(s *Specs) {
 	e.ovMu.Lock()
 	defer e.ovMu.Unlock()
+	e.beginChange()
+	defer e.endChange()
 	if s != nil {
 		s.markOverrides(nil, e.overrides.Load())
 	}
@@ -80,7 +87,13 @@ func (e *Evaluator) SetSpecs(s *Specs) {
 func (e *Evaluator) Specs() *Specs { return e.specs.Load() }
 
 // SetIDLists publishes the ID lists used by in_segment_list conditions.
-func (e *Evaluator) SetIDLists(l IDLists) { e.idLists.Store(&idListsBox{l}) }
+func (e *Evaluator) SetIDLists(l IDLists) {
+	e.ovMu.Lock()
+	defer e.ovMu.Unlock()
+	e.beginChange()
+	defer e.endChange()
+	e.idLists.Store(&idListsBox{l})
+}
 
 func (e *Evaluator) lists() IDLists {
 	if b := e.idLists.Load(); b != nil {

@@ -109,7 +109,11 @@ func (c *evalCtx) applyMapping(name string, kind Kind, sp *spec) bool {
 	for i := range list {
 		m := &list[i]
 		for _, mr := range m.rules {
-			if mr.startTime > c.now() || mr.rule == nil {
+			if mr.startTime > c.now() {
+				c.u.validUntil(mr.startTime) // the rule starts then
+				continue
+			}
+			if mr.rule == nil {
 				continue
 			}
 			r := mr.rule

@@ -57,6 +57,9 @@ const noID = "\x00every-user"
 type Overrides struct {
 	byName map[string]*nameOverrides
 	n      int
+	// expiries are the overrides' ExpiresAt (Unix ms), sorted: results may change at each
+	// (CacheableResults).
+	expiries []int64
 }
 
 // nameOverrides are the overrides of one name, per kind.
@@ -126,6 +129,9 @@ func NewOverrides(list []Override) (*Overrides, error) {
 			ids = []string{noID}
 		}
 		p := &list[i]
+		if !p.ExpiresAt.IsZero() {
+			o.expiries = append(o.expiries, p.ExpiresAt.UnixMilli())
+		}
 		if len(bytes.TrimSpace(p.Value)) > 0 {
 			p.ret = &retVal{raw: append(json.RawMessage(nil), bytes.TrimSpace(p.Value)...)}
 		}
@@ -134,6 +140,7 @@ func NewOverrides(list []Override) (*Overrides, error) {
 		}
 		o.n++
 	}
+	slices.Sort(o.expiries)
 	return o, nil
 }
 
@@ -198,6 +205,8 @@ func (t idTable) find(u *User, now int64) *Override {
 func (e *Evaluator) SetOverrides(o *Overrides) {
 	e.ovMu.Lock()
 	defer e.ovMu.Unlock()
+	e.beginChange()
+	defer e.endChange()
 	if o != nil && o.n == 0 {
 		o = nil
 	}

@@ -26,6 +26,9 @@ type User struct {
 	// data is the JSON object the user was decoded from (nil for a user built otherwise):
 	// loggedMap reads the logged fields from it when needed.
 	data []byte
+	// volatile records what evaluations read of the clock and chance (nil: not recorded;
+	// WatchVolatility).
+	volatile *volatility
 }
 
 // MarshalJSON emits the logged user: every field as received except privateAttributes.
