@@ -77,7 +77,7 @@ func RunStandalone(ctx context.Context, opts StandaloneOptions) error {
 	if prom == nil {
 		prom = prometheus.NewRegistry()
 	}
-	prom.MustRegister(memrelease.GoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	prom.MustRegister(goCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var events *EventSink
 	if !opts.DisableLogging {
 		var err error

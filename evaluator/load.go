@@ -37,7 +37,6 @@ type loader struct {
 	// prevSpecs is the previous snapshot, whose maps a section without changes shares
 	prevSpecs      *Specs
 	sharedSections int
-	sectionLen     int // specs in the section being finished
 	strs           map[string]string
 	// specs by kind and name, built by the workers while the payload streams (their v2
 	// condition ids are resolved once the condition map is complete)
@@ -86,9 +85,9 @@ func Load(r io.Reader, opts LoadOptions) (*Specs, error) {
 	if opts.Previous != nil && !opts.Previous.shared.needsCompaction() {
 		l.prev, l.prevSpecs = opts.Previous.shared, opts.Previous
 		// sized like the previous payload's: no growth (garbage) while reading a similar one
-		l.gates = make(map[string]*specJob, len(l.prev.specs[0]))
-		l.configs = make(map[string]*specJob, len(l.prev.specs[1]))
-		l.layers = make(map[string]*specJob, len(l.prev.specs[2]))
+		l.gates = make(map[string]*specJob, len(l.prevSpecs.gates))
+		l.configs = make(map[string]*specJob, len(l.prevSpecs.configs))
+		l.layers = make(map[string]*specJob, len(l.prevSpecs.layers))
 	}
 	l.diverged = l.prev == nil
 	err := l.top()
@@ -159,6 +158,7 @@ func (l *loader) finish() error {
 	if l.out.layers, err = l.finishAll(2, l.layers); err != nil {
 		return err
 	}
+	l.out.shared.specCount = len(l.out.gates) + len(l.out.configs) + len(l.out.layers)
 	if l.rawCMAB != nil {
 		l.out.cmab = l.loadCMAB(l.rawCMAB)
 		for name := range l.out.cmab {

@@ -23,24 +23,17 @@ func (l *loader) finishAll(sec int, jobs map[string]*specJob) (map[string]*spec,
 	errs := make([]error, len(list))
 	same := make([]bool, len(list))
 	var nSame atomic.Int64
-	l.sectionLen = len(list)
 	parallel(len(list), func(i int) {
 		built[i], same[i], errs[i] = l.finishSpec(sec, list[i].name, list[i].j)
 		if same[i] {
 			nSame.Add(1)
 		}
 	})
-	if p := l.prevSpecs; p != nil && int(nSame.Load()) == len(list) && len(l.prev.specs[sec]) == len(list) {
+	if p := l.prevSpecs; p != nil && int(nSame.Load()) == len(list) {
 		if m := p.section(sec); len(m) == len(list) {
-			l.out.shared.specs[sec] = l.prev.specs[sec]
 			l.sharedSections++
 			return m, nil
 		}
-	}
-	entries := l.out.shared.specs[sec]
-	if entries == nil {
-		entries = make(map[string]specEntry, len(list))
-		l.out.shared.specs[sec] = entries
 	}
 	out := make(map[string]*spec, len(list))
 	for i, n := range list {
@@ -51,9 +44,6 @@ func (l *loader) finishAll(sec int, jobs map[string]*specJob) (map[string]*spec,
 			l.skip(n.name)
 			continue
 		}
-		if same[i] {
-			entries[n.name] = l.prev.specs[sec][n.name]
-		}
 		out[n.name] = built[i]
 	}
 	return out, nil
@@ -62,9 +52,9 @@ func (l *loader) finishAll(sec int, jobs map[string]*specJob) (map[string]*spec,
 // specName returns a v2 spec's name (a key of its section): the previous snapshot's copy when
 // it had the spec, else a copy kept with the load's other keys.
 func (l *loader) specName(kind Kind, b []byte) string {
-	if l.prev != nil {
-		if e, ok := l.prev.specs[section(kind)][string(b)]; ok {
-			return e.sp.name
+	if l.prevSpecs != nil {
+		if sp, ok := l.prevSpecs.section(section(kind))[string(b)]; ok {
+			return sp.name
 		}
 	}
 	return l.keys.arena().Str(b)
@@ -73,8 +63,8 @@ func (l *loader) specName(kind Kind, b []byte) string {
 // addSpec takes one spec of a section's kind; raw is the reader's scratch buffer.
 func (l *loader) addSpec(kind Kind, name string, raw []byte) *specJob {
 	key := keyOf(raw)
-	if l.prev != nil {
-		if e, ok := l.prev.specs[section(kind)][name]; ok && e.reusable && e.key == key {
+	if l.prevSpecs != nil {
+		if sp, ok := l.prevSpecs.section(section(kind))[name]; ok && sp.reusable && sp.key == key {
 			// unchanged: neither copied nor kept (a resync of a mostly unchanged payload)
 			return unchangedSpec
 		}
@@ -138,49 +128,36 @@ func (l *loader) diverge() {
 // same: the previous snapshot's entry is kept as it is (finishAll records it).
 func (l *loader) finishSpec(sec int, id string, j *specJob) (sp *spec, same bool, err error) {
 	if j == unchangedSpec {
-		e := l.prev.specs[sec][id]
-		if l.sameConditions(e.condIDs) {
+		prev := l.prevSpecs.section(sec)[id]
+		if l.sameConditions(prev.condIDs) {
 			l.reusedSpecs.Add(1)
-			return e.sp, true, nil
+			return prev, true, nil
 		}
-		e.sp = l.remap(e)
-		l.putEntry(sec, id, e)
-		return e.sp, false, nil
+		return l.remap(prev), false, nil
 	}
 	if j.err != nil {
 		return nil, false, j.err
 	}
-	if l.prev != nil {
-		if e, ok := l.prev.specs[sec][id]; ok && e.key == j.key && l.sameConditions(e.condIDs) {
+	if l.prevSpecs != nil {
+		if prev, ok := l.prevSpecs.section(sec)[id]; ok && prev.key == j.key && l.sameConditions(prev.condIDs) {
 			l.reusedSpecs.Add(1)
-			return e.sp, true, nil
+			return prev, true, nil
 		}
 	}
 	sp = j.sp
 	total := l.resolve(sp, j.condIDs)
-	reusable := len(j.condIDs) == 0 || len(j.condIDs) == total
-	l.putEntry(sec, id, specEntry{key: j.key, condIDs: j.condIDs, sp: sp, reusable: reusable})
+	sp.key, sp.condIDs = j.key, j.condIDs
+	sp.reusable = len(j.condIDs) == 0 || len(j.condIDs) == total
 	return sp, false, nil
-}
-
-func (l *loader) putEntry(sec int, id string, e specEntry) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	m := l.out.shared.specs[sec]
-	if m == nil {
-		m = make(map[string]specEntry, l.sectionLen)
-		l.out.shared.specs[sec] = m
-	}
-	m[id] = e
 }
 
 // remap copies a previous spec whose JSON is unchanged but some of whose conditions changed,
 // pointing its rules at this load's conditions (by id, in rule order).
-func (l *loader) remap(e specEntry) *spec {
-	sp := *e.sp
-	sp.rules = slices.Clone(e.sp.rules)
+func (l *loader) remap(prev *spec) *spec {
+	sp := *prev
+	sp.rules = slices.Clone(prev.rules)
 	k := 0
-	arena := make([]*condition, len(e.condIDs))
+	arena := make([]*condition, len(prev.condIDs))
 	for i := range sp.rules {
 		n := len(sp.rules[i].conds)
 		conds := arena[:n:n]
@@ -189,7 +166,7 @@ func (l *loader) remap(e specEntry) *spec {
 			conds = sp.rules[i].inl[:n:n] // the clone's own inline array
 		}
 		for j := range conds {
-			if ref, ok := l.out.shared.conds.Get(e.condIDs[k]); ok {
+			if ref, ok := l.out.shared.conds.Get(prev.condIDs[k]); ok {
 				conds[j] = ref.c
 			} else {
 				conds[j] = &condition{typ: condUnknown}

@@ -76,8 +76,8 @@ type sharedTables struct {
 	conditions map[rawKey]*condition
 	values     map[rawKey]*retVal
 	conds      *condIndex
-	specs      [3]map[string]specEntry // by section (gates, configs, layers), then name
-	stale      int                     // replaced objects possibly still pinned in shared chunks
+	specCount  int // specs in the snapshot's sections (each keeps what sharing it needs: spec.key)
+	stale      int // replaced objects possibly still pinned in shared chunks
 }
 
 // Conditions, specs, rules and their strings are allocated in shared chunks (condSlab), and
@@ -90,7 +90,7 @@ const staleLimit = 4
 
 // objectCount is what stale is compared with: conditions and specs.
 func (t *sharedTables) objectCount() int {
-	return t.conds.Len() + len(t.conditions) + len(t.specs[0]) + len(t.specs[1]) + len(t.specs[2])
+	return t.conds.Len() + len(t.conditions) + t.specCount
 }
 
 // section returns the map of a payload section (see section).
@@ -104,7 +104,7 @@ func (s *Specs) section(sec int) map[string]*spec {
 	return s.configs
 }
 
-// section is the index in sharedTables.specs of a payload section's kind.
+// section is the index of a payload section's kind (gates, configs, layers).
 func section(k Kind) int {
 	switch k {
 	case KindGate:
@@ -126,15 +126,6 @@ func (t *sharedTables) account(prev *sharedTables, reused int) {
 		return
 	}
 	t.stale = prev.stale + max(prev.objectCount()-reused, 0)
-}
-
-type specEntry struct {
-	key     rawKey
-	condIDs []string // v2 condition ids the spec's rules reference, in rule order
-	sp      *spec
-	// reusable: the spec can be rebuilt from sp and condIDs alone (every condition is an id,
-	// or none is), so a later load need not keep its JSON when the JSON is unchanged
-	reusable bool
 }
 
 type rawKey [2]uint64
@@ -297,8 +288,12 @@ func (s *Specs) index() {
 // spec is one gate, segment, holdout, dynamic config, experiment, autotune or layer.
 // spec: what every evaluation reads fills the first cache line.
 type spec struct {
-	rules           []rule
-	def             *retVal
+	// The first cache line holds what every evaluation reads.
+	rules []rule
+	def   *retVal
+	// ovr is this name's local overrides (*nameOverrides; Evaluator.SetOverrides), read and
+	// written atomically. Not an atomic.Pointer: specs are copied when a load reuses them.
+	ovr             unsafe.Pointer
 	idType          string
 	enabled         bool
 	hasVersion      bool
@@ -316,9 +311,13 @@ type spec struct {
 	explicit     []string
 	targetAppIDs []string
 
-	// ovr is this name's local overrides (*nameOverrides; Evaluator.SetOverrides), read and
-	// written atomically. Not an atomic.Pointer: specs are copied when a load reuses them.
-	ovr unsafe.Pointer
+	// What a later load needs to reuse the spec (load_share.go): a hash of its JSON and the
+	// v2 condition ids its rules reference, in rule order. reusable: the spec can be rebuilt
+	// from itself and condIDs alone (every condition is an id, or none is), so a later load
+	// need not keep its JSON when the JSON is unchanged.
+	key      rawKey
+	condIDs  []string
+	reusable bool
 }
 
 type tri uint8

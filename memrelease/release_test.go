@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestCleanImageMappings(t *testing.T) {
@@ -73,24 +71,6 @@ func rssFileKB(t *testing.T) int {
 	}
 	t.Skip("no RssFile in /proc/self/status")
 	return 0
-}
-
-func TestGoCollectorExportsTheLiveHeap(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(GoCollector())
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := map[string]float64{}
-	for _, mf := range mfs {
-		if len(mf.GetMetric()) > 0 && mf.GetMetric()[0].GetGauge() != nil {
-			names[mf.GetName()] = mf.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	if names["go_gc_heap_live_bytes"] <= 0 || names["go_memstats_heap_alloc_bytes"] <= 0 {
-		t.Errorf("want go_gc_heap_live_bytes and the memstats gauges, got %v", names)
-	}
 }
 
 func TestOnLargeRead(t *testing.T) {

@@ -25,6 +25,7 @@ import (
 	"statsigbench/peers/goharness"
 
 	"github.com/statsig-operator/statsig-operator/evaluator"
+	"github.com/statsig-operator/statsig-operator/memrelease"
 	"github.com/statsig-operator/statsig-operator/statsig"
 )
 
@@ -85,12 +86,17 @@ func (p *ours) sync(key string, initial bool) error {
 	defer p.mu.Unlock()
 	// parse while downloading: evaluator.Load reads the decoded body as it arrives
 	var specs *evaluator.Specs
+	relax := func() {}
+	defer func() { relax() }()
 	resp, err := p.client.DownloadConfigSpecsStreaming(
 		context.Background(),
 		key,
 		statsig.Since{Time: p.lcut.Load()},
 		initial,
 		func(r io.Reader) error {
+			if !initial { // as the operator (serving/consumer, controllers/upstream)
+				r = memrelease.OnLargeRead(r, 1<<20, func() { relax = memrelease.Tighten() })
+			}
 			var err error
 			specs, err = evaluator.Load(r, evaluator.LoadOptions{Previous: p.ev.Specs()})
 			return err
@@ -108,6 +114,9 @@ func (p *ours) sync(key string, initial bool) error {
 	}
 	p.ev.SetSpecs(specs)
 	p.lcut.Store(specs.Time())
+	// As the operator after every load it serves (controllers/publish.go, serving/consumer):
+	// the load's garbage back to the OS, the program image's startup pages unmapped.
+	memrelease.AfterLoad()
 	return nil
 }
 

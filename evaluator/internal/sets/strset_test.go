@@ -10,13 +10,24 @@ import (
 )
 
 func TestStrSet(t *testing.T) {
-	for _, n := range []int{0, 1, 2, setLinearMax, setLinearMax + 1, 100, 5000, slotIdxMask + 1} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
+	for _, tc := range []struct {
+		n         int
+		sameWidth bool // every element as long as the others: hashed sets leave out the offsets
+	}{
+		{0, false}, {1, false}, {2, false}, {setLinearMax, false}, {setLinearMax + 1, false},
+		{100, false}, {5000, false}, {slotIdxMask + 1, false},
+		{setLinearMax, true}, {setLinearMax + 1, true}, {100, true}, {5000, true},
+	} {
+		n := tc.n
+		t.Run(fmt.Sprint(n, tc.sameWidth), func(t *testing.T) {
 			elems := make([]string, n)
 			for i := range elems {
 				elems[i] = fmt.Sprintf("user-%d", i*2)
+				if tc.sameWidth {
+					elems[i] = fmt.Sprintf("user-%06d", i*2)
+				}
 			}
-			if n > 0 {
+			if n > 0 && !tc.sameWidth {
 				elems[0] = "" // the empty string is an element like any other
 			}
 			// unsorted, with every element repeated: the set keeps one of each
@@ -43,7 +54,11 @@ func TestStrSet(t *testing.T) {
 					t.Fatalf("has(%q) = false for a member", s)
 				}
 			}
-			for _, s := range []string{"user-1", "user-3x", "user", "zzz", fmt.Sprintf("user-%d", 2*n+1)} {
+			if hashed := len(st.slots()) > 0; (st.width != 0) != (hashed && tc.sameWidth) {
+				t.Fatalf("width = %d, want it set: %v", st.width, hashed && tc.sameWidth)
+			}
+			for _, s := range []string{"user-1", "user-3x", "user", "zzz", fmt.Sprintf("user-%d", 2*n+1),
+				"user-000001", fmt.Sprintf("user-%06d", 2*n+1), "user-00000"} {
 				if st.Has(s) {
 					t.Fatalf("has(%q) = true for a non-member", s)
 				}
@@ -59,6 +74,7 @@ func TestStrSet(t *testing.T) {
 func FuzzStrSet(f *testing.F) {
 	f.Add([]byte("a\x00b\x00a\x00"), "a")
 	f.Add([]byte("1\x002\x003\x004\x005\x006\x007\x008\x009\x0010\x00"), "10")
+	f.Add([]byte("01\x0002\x0003\x0004\x0005\x0006\x0007\x0008\x0009\x0010\x0001\x00"), "10")
 	f.Fuzz(func(t *testing.T, keys []byte, probe string) {
 		var elems []string
 		want := map[string]bool{}
