@@ -15,7 +15,7 @@ GO_TEST_FLAGS ?= -count=1 -timeout 30m
 # GOLANGCI_LINT_FLAGS="--concurrency 2" or "--fix".
 GOLANGCI_LINT_FLAGS ?=
 # The Go modules `make lint` checks: the operator and the separate test/helper modules.
-LINT_MODULES ?= . test/chart test/clients hack/benchrunner hack/bench/endpoint
+LINT_MODULES ?= . test/chart test/clients hack/benchrunner hack/bench/endpoint hack/bench/wire
 # Size of the generated payload the controller suite syncs end to end (10mb or 62mb).
 LARGE_PAYLOAD ?= 62mb
 # The exposure-stream differential (hack/test-exposures.sh) in `make test-consistency`: 1 fails on
@@ -91,6 +91,7 @@ vet: ## Run go vet (main module and the separate test and harness modules).
 	cd hack/bench/exposures && $(GO) vet ./...
 	cd hack/bench/peers/goharness && $(GO) vet ./...
 	cd hack/bench/peers/gosdk && $(GO) vet ./...
+	cd hack/bench/wire && $(GO) vet ./...
 	cd test/clients && $(GO) vet ./...
 
 .PHONY: lint

@@ -3,9 +3,11 @@
 // operator's own Statsig client on the controller's path (DownloadConfigSpecsStreaming: the
 // body is spooled and hashed as the controller needs it to store the snapshot, and handed to
 // evaluator.Load while it downloads), keeps polling like the SDKs do, and answers the
-// harness's evaluation and dump calls.
+// harness's evaluation and dump calls. After each load it does what the operator does
+// (memrelease: GC and release after the swap, a tighter GC while a resync replaces a revision),
+// and it is built as the image builds the operator (static, stripped).
 //
-//	(cd hack/benchrunner && go build -o ../../bin/peer-ours .)
+//	(cd hack/benchrunner && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o ../../bin/peer-ours .)
 //	PEERS="go-sdk node-core node-legacy ours" PEER_CMD_ours=$(pwd)/bin/peer-ours hack/bench/run.sh
 //
 // -format v2 (default, compared with Server Core) or v1.
