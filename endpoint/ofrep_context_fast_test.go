@@ -46,6 +46,9 @@ func checkContext(t *testing.T, in string) {
 	if !bytes.Equal(fast, want) || fastUID != wantUID {
 		t.Fatalf("%s:\n fast %s (userID %v)\n want %s (userID %v)", in, fast, fastUID, want, wantUID)
 	}
+	if !json.Valid(fast) { // parseUserAs does not validate it again
+		t.Fatalf("%s: user %s is not valid JSON", in, fast)
+	}
 }
 
 func TestFastContextUserMatchesGeneral(t *testing.T) {

@@ -126,10 +126,13 @@ func parseUserAs(raw json.RawMessage, anonymous bool) (*evalUser, *apiError) {
 		return nil, badRequest("user must be a JSON object")
 	}
 	// raw is the request's own copy, which the user keeps (its strings are views of it).
+	// Every caller's raw is valid JSON already (a span the request decoders validated, or
+	// json.Marshal's output: checkDecoder and checkContext assert it), so it is not
+	// validated a second time.
 	eu := &evalUser{raw: raw}
 	u := &eu.decoded
 	eu.user = u
-	if err := evaluator.DecodeUserInto(u, raw); err != nil {
+	if err := evaluator.DecodeValidUserInto(u, raw); err != nil {
 		return nil, badRequest("user: " + jsonErrorMessage(err))
 	}
 	if aerr := checkIDs(u); aerr != nil {
@@ -138,7 +141,7 @@ func parseUserAs(raw json.RawMessage, anonymous bool) (*evalUser, *apiError) {
 	if anonymous && u.UserID.IsMissing() && u.CustomIDs == nil {
 		// Server Core's StatsigUser constructor gives a user with neither field userID "",
 		// which the client initialize response's user then carries.
-		if err := evaluator.DecodeUserInto(u, withEmptyUserID(raw)); err != nil {
+		if err := evaluator.DecodeValidUserInto(u, withEmptyUserID(raw)); err != nil {
 			return nil, badRequest("user: " + jsonErrorMessage(err))
 		}
 	}

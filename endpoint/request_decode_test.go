@@ -1,6 +1,7 @@
 package endpoint
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -54,6 +55,9 @@ func checkDecoder(t *testing.T, in string) {
 	if fastEvalRequest([]byte(in), &fast) && !reflect.DeepEqual(fast, want) {
 		t.Fatalf("%q: fast path\n got %#v\nwant %#v", in, fast, want)
 	}
+	if got.User != nil && !json.Valid(got.User) { // parseUserAs does not validate it again
+		t.Fatalf("%q: user %q is not valid JSON", in, got.User)
+	}
 }
 
 func TestDecodeEvalRequestMatchesEncodingJSON(t *testing.T) {
@@ -95,4 +99,14 @@ func FuzzDecodeEvalRequest(f *testing.F) {
 		}
 		checkDecoder(t, in)
 	})
+}
+
+// withEmptyUserID's output is decoded without validation (parseUserAs): it must stay valid.
+func TestWithEmptyUserIDIsValidJSON(t *testing.T) {
+	for _, in := range []string{`{}`, `{ }`, "{\n}", `{"customIDs":null}`, ` {"email":"a@b.c","custom":{"x":[1,{}]}}`} {
+		raw := bytes.TrimSpace([]byte(in)) // as parseUserAs hands it over
+		if out := withEmptyUserID(raw); !json.Valid(out) {
+			t.Errorf("%s -> %s: not valid JSON", in, out)
+		}
+	}
 }

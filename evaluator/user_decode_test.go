@@ -191,3 +191,22 @@ func FuzzDecodeUser(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodeUser(b *testing.B) {
+	raw := []byte(`{"userID":"bench-user","email":"a@statsig.com","country":"US",` +
+		`"custom":{"plan":"pro","level":3},"customIDs":{"companyID":"c1"}}`)
+	for _, bc := range []struct {
+		name   string
+		decode func(*User, []byte) error
+	}{{"validating", DecodeUserInto}, {"valid", DecodeValidUserInto}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var u User
+			for b.Loop() {
+				if err := bc.decode(&u, raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
