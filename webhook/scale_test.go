@@ -88,6 +88,10 @@ var _ = Describe("Admission at scale", func() {
 		GinkgoWriter.Println(baseline)
 
 		profDir := GinkgoT().TempDir()
+		if d := os.Getenv("STATSIG_OPERATOR_WEBHOOK_SCALE_PROFILES"); d != "" { // keep the CPU profiles
+			profDir = d
+			Expect(os.MkdirAll(d, 0o755)).To(Succeed())
+		}
 		rows := make([]string, 0, 2+len(rates))
 		rows = append(rows, "| target pods/s | pods | achieved creates/s | webhook calls ≤ 5 ms (apiserver) "+
 			"| webhook p99 ≤ (bucket bound) | mean webhook call | client create p50 / p99 "+
