@@ -379,26 +379,7 @@ func TestOFREPThousandStreams(t *testing.T) {
 		t.Skip("1,000 connections")
 	}
 	const n = 1000
-	reg := serving.NewRegistry()
-	reg.Set(loadProject(t, "eval", "server-core/eval_proj_dcs.json", nil, testKey))
-	a, err := NewServer(Options{Registry: reg, ShutdownTimeout: 30 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := NewServer(Options{Registry: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	defer cancel()
-	hb := httptest.NewServer(b.Handler())
-	t.Cleanup(hb.Close) // after the streams' cleanups: Close waits for open requests
+	reg, a, addrA, stopA, urlB := twoReplicas(t, Options{ShutdownTimeout: 30 * time.Second})
 	tok := serving.StreamToken(testKey)
 
 	// connect opens n streams on base, with lastIDs when given.
@@ -441,7 +422,7 @@ func TestOFREPThousandStreams(t *testing.T) {
 		return got
 	}
 
-	streams := connect("http://"+ln.Addr().String(), nil)
+	streams := connect("http://"+addrA, nil)
 	if g := testutil.ToFloat64(a.metrics.pushStreams); g != n {
 		t.Fatalf("push_streams = %v, want %d", g, n)
 	}
@@ -452,13 +433,13 @@ func TestOFREPThousandStreams(t *testing.T) {
 	}
 
 	start := time.Now()
-	cancel() // replica A shuts down: every stream ends at once
-	if err := <-done; err != nil {
+	// replica A shuts down: every stream ends at once
+	if err := stopA(); err != nil {
 		t.Fatalf("Serve = %v", err)
 	}
 	t.Logf("shutdown with %d streams took %v", n, time.Since(start))
 	newRevision(t, reg, "rev-restart") // changed while the clients reconnect
-	moved := connect(hb.URL, ids)
+	moved := connect(urlB, ids)
 	if got := receive(moved, "rev-restart", make([]string, n)); got != n {
 		t.Fatalf("%d of %d streams reconnected to B received the change made meanwhile", got, n)
 	}
@@ -653,9 +634,47 @@ func TestOFREPEventStreamsOff(t *testing.T) {
 // A replica restart loses no change: a stream's first event gives the client an id, and its
 // reconnect to another replica with that Last-Event-ID gets the change made meanwhile.
 func TestOFREPEventStreamReconnectElsewhereLosesNoChange(t *testing.T) {
-	reg := serving.NewRegistry()
+	reg, _, addrA, stopA, urlB := twoReplicas(t, Options{})
+	tok := serving.StreamToken(testKey)
+
+	st, res := openStream(t, http.DefaultClient, "http://"+addrA, tok, "")
+	if st == nil {
+		t.Fatalf("stream = %d", res.StatusCode)
+	}
+	defer st.close()
+	st.next(t, false, 5*time.Second) // connected
+	primer, ok := st.next(t, false, 5*time.Second)
+	if !ok || primer.id == "" {
+		t.Fatalf("no id on connect: %+v", primer)
+	}
+	// replica A shuts down
+	if err := stopA(); err != nil {
+		t.Fatal(err)
+	}
+	newRevision(t, reg, "rev-during-restart") // a change while the client reconnects
+	st2, res := openStream(t, http.DefaultClient, urlB, tok, primer.id)
+	if st2 == nil {
+		t.Fatalf("stream on B = %d", res.StatusCode)
+	}
+	defer st2.close()
+	ev, ok := st2.next(t, true, 2*time.Second)
+	if !ok || !strings.HasPrefix(ev.id, "rev-during-restart.") {
+		t.Fatalf("reconnect to B with A's id: %+v %v, want the change made meanwhile", ev, ok)
+	}
+	refetchOf(t, ev)
+}
+
+// twoReplicas serves the eval project from two servers of registry reg: replica A (optsA) on
+// a listener of its own, which stopA shuts down (returning Serve's error), and replica B
+// behind httptest, closed after the test's own cleanups (Close waits for open streams).
+func twoReplicas(t *testing.T, optsA Options) (
+	reg *serving.Registry, a *Server, addrA string, stopA func() error, urlB string,
+) {
+	t.Helper()
+	reg = serving.NewRegistry()
 	reg.Set(loadProject(t, "eval", "server-core/eval_proj_dcs.json", nil, testKey))
-	a, err := NewServer(Options{Registry: reg})
+	optsA.Registry = reg
+	a, err := NewServer(optsA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -671,32 +690,13 @@ func TestOFREPEventStreamReconnectElsewhereLosesNoChange(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- a.Serve(ctx, ln) }()
 	hb := httptest.NewServer(b.Handler())
-	defer hb.Close()
-	tok := serving.StreamToken(testKey)
-
-	st, res := openStream(t, http.DefaultClient, "http://"+ln.Addr().String(), tok, "")
-	if st == nil {
-		t.Fatalf("stream = %d", res.StatusCode)
+	t.Cleanup(hb.Close)
+	var once sync.Once
+	var serveErr error
+	stopA = func() error {
+		once.Do(func() { cancel(); serveErr = <-done })
+		return serveErr
 	}
-	defer st.close()
-	st.next(t, false, 5*time.Second) // connected
-	primer, ok := st.next(t, false, 5*time.Second)
-	if !ok || primer.id == "" {
-		t.Fatalf("no id on connect: %+v", primer)
-	}
-	cancel() // replica A shuts down
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	newRevision(t, reg, "rev-during-restart") // a change while the client reconnects
-	st2, res := openStream(t, http.DefaultClient, hb.URL, tok, primer.id)
-	if st2 == nil {
-		t.Fatalf("stream on B = %d", res.StatusCode)
-	}
-	defer st2.close()
-	ev, ok := st2.next(t, true, 2*time.Second)
-	if !ok || !strings.HasPrefix(ev.id, "rev-during-restart.") {
-		t.Fatalf("reconnect to B with A's id: %+v %v, want the change made meanwhile", ev, ok)
-	}
-	refetchOf(t, ev)
+	t.Cleanup(func() { _ = stopA() })
+	return reg, a, ln.Addr().String(), stopA, hb.URL
 }

@@ -21,19 +21,7 @@ import (
 // the same creates without the opt-in label (never sent to the webhook).
 var _ = Describe("Admission latency through the apiserver", func() {
 	It("reports p50 and p99 of pod creates with and without the webhook", func() {
-		publish("bench", injecttest.Payload{
-			Gates:       map[string]float64{"g1": 100, "g2": 0, "g3": 50, "g4": 30},
-			Configs:     map[string]map[string]any{"c1": {"max": 20}, "c2": {"url": "http://x"}},
-			Experiments: map[string]map[string]any{"e1": {"color": "blue"}, "e2": {"size": 2}},
-			Layers:      map[string]map[string]any{"l1": {"theme": "light"}, "l2": {"a": 1}},
-		})
-		DeferCleanup(publish, "rev1", testPayload)
-		ann := map[string]string{
-			inject.AnnGates:       "g1, g2, g3, g4",
-			inject.AnnConfigs:     "c1, c2",
-			inject.AnnExperiments: "e1, e2",
-			inject.AnnLayers:      "l1, l2",
-		}
+		ann := publishTenEntities()
 		const n = 1000
 		measure := func(labelled bool) (p50, p99 time.Duration) {
 			d := make([]time.Duration, 0, n)
@@ -105,4 +93,22 @@ func webhookDurations() map[string]float64 {
 		}
 	}
 	return out
+}
+
+// publishTenEntities serves a revision of 4 gates, 2 configs, 2 experiments and 2 layers (the
+// previous one back at cleanup) and returns the annotations of a pod asking for all ten.
+func publishTenEntities() map[string]string {
+	publish("bench", injecttest.Payload{
+		Gates:       map[string]float64{"g1": 100, "g2": 0, "g3": 50, "g4": 30},
+		Configs:     map[string]map[string]any{"c1": {"max": 20}, "c2": {"url": "http://x"}},
+		Experiments: map[string]map[string]any{"e1": {"color": "blue"}, "e2": {"size": 2}},
+		Layers:      map[string]map[string]any{"l1": {"theme": "light"}, "l2": {"a": 1}},
+	})
+	DeferCleanup(publish, "rev1", testPayload)
+	return map[string]string{
+		inject.AnnGates:       "g1, g2, g3, g4",
+		inject.AnnConfigs:     "c1, c2",
+		inject.AnnExperiments: "e1, e2",
+		inject.AnnLayers:      "l1, l2",
+	}
 }

@@ -26,7 +26,6 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/statsig-operator/statsig-operator/inject"
-	"github.com/statsig-operator/statsig-operator/inject/injecttest"
 )
 
 // Admission at scale (issue 20): pods asking for 10 entities created at an open-loop target rate
@@ -43,19 +42,7 @@ var _ = Describe("Admission at scale", func() {
 		if os.Getenv("STATSIG_OPERATOR_WEBHOOK_SCALE") != "1" {
 			Skip("set STATSIG_OPERATOR_WEBHOOK_SCALE=1 to run the admission-at-scale measurement")
 		}
-		publish("bench", injecttest.Payload{
-			Gates:       map[string]float64{"g1": 100, "g2": 0, "g3": 50, "g4": 30},
-			Configs:     map[string]map[string]any{"c1": {"max": 20}, "c2": {"url": "http://x"}},
-			Experiments: map[string]map[string]any{"e1": {"color": "blue"}, "e2": {"size": 2}},
-			Layers:      map[string]map[string]any{"l1": {"theme": "light"}, "l2": {"a": 1}},
-		})
-		DeferCleanup(publish, "rev1", testPayload)
-		ann := map[string]string{
-			inject.AnnGates:       "g1, g2, g3, g4",
-			inject.AnnConfigs:     "c1, c2",
-			inject.AnnExperiments: "e1, e2",
-			inject.AnnLayers:      "l1, l2",
-		}
+		ann := publishTenEntities()
 		rates := envInts("STATSIG_OPERATOR_WEBHOOK_SCALE_RATES", []int{25, 50, 100, 250, 500, 1000})
 		workers := envInts("STATSIG_OPERATOR_WEBHOOK_SCALE_WORKERS", []int{64})[0]
 
