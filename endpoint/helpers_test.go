@@ -2,13 +2,16 @@ package endpoint
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/statsig-operator/statsig-operator/test/standin"
@@ -170,4 +173,29 @@ func standinSink(t testing.TB, hang bool) (*standin.Server, *EventSink) {
 		t.Fatal(err)
 	}
 	return st, sink
+}
+
+// serveOnLoopback serves srv on a fresh loopback listener until stop, which ends Serve and
+// returns its error (once; the test's cleanup calls it too and reports an error).
+func serveOnLoopback(t *testing.T, srv *Server) (addr string, stop func() error) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	var once sync.Once
+	var serveErr error
+	stop = func() error {
+		once.Do(func() { cancel(); serveErr = <-done })
+		return serveErr
+	}
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("Serve = %v", err)
+		}
+	})
+	return ln.Addr().String(), stop
 }

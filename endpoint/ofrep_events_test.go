@@ -560,20 +560,8 @@ func TestOFREPEventStreamOutlivesTimeoutsEndsWithKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve = %v", err)
-		}
-	}()
-	st, res := openStream(t, http.DefaultClient, "http://"+ln.Addr().String(), serving.StreamToken(testKey), "")
+	addr, _ := serveOnLoopback(t, srv)
+	st, res := openStream(t, http.DefaultClient, "http://"+addr, serving.StreamToken(testKey), "")
 	if st == nil {
 		t.Fatalf("stream = %d", res.StatusCode)
 	}
@@ -682,21 +670,8 @@ func twoReplicas(t *testing.T, optsA Options) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
 	hb := httptest.NewServer(b.Handler())
 	t.Cleanup(hb.Close)
-	var once sync.Once
-	var serveErr error
-	stopA = func() error {
-		once.Do(func() { cancel(); serveErr = <-done })
-		return serveErr
-	}
-	t.Cleanup(func() { _ = stopA() })
-	return reg, a, ln.Addr().String(), stopA, hb.URL
+	addrA, stopA = serveOnLoopback(t, a)
+	return reg, a, addrA, stopA, hb.URL
 }

@@ -2,7 +2,6 @@ package endpoint
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -19,19 +18,7 @@ func TestServerOwnErrorsAreJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
+	addr, _ := serveOnLoopback(t, srv)
 
 	huge := strings.Repeat("a", 100<<10)
 	for _, tc := range []struct {
@@ -47,7 +34,7 @@ func TestServerOwnErrorsAreJSON(t *testing.T) {
 			501, "unsupported transfer encoding"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := net.Dial("tcp", ln.Addr().String())
+			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,7 +63,7 @@ func TestServerOwnErrorsAreJSON(t *testing.T) {
 		})
 	}
 	// an ordinary answer passes through untouched
-	res, err := http.Get("http://" + ln.Addr().String() + "/healthz")
+	res, err := http.Get("http://" + addr + "/healthz")
 	if err != nil {
 		t.Fatal(err)
 	}

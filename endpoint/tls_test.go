@@ -109,20 +109,7 @@ func TestTLSServing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve after shutdown: %v", err)
-		}
-	})
-	addr := ln.Addr().String()
+	addr, _ := serveOnLoopback(t, srv)
 
 	checkGate := func(c *http.Client, scheme string) (*http.Response, []byte, error) {
 		req, _ := http.NewRequest("POST", scheme+"://"+addr+"/v1/check_gate",
