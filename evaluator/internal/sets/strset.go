@@ -212,25 +212,11 @@ func (st *StrSet) Has(s string) bool {
 	switch {
 	case n == 0:
 		return false
-	case st.width != 0:
-		w := int(st.width)
-		if len(s) != w {
-			return false
+	case st.width != 0 || len(st.idx) > n+1: // hashed
+		if st.width != 0 && len(s) != int(st.width) {
+			return false // every element has another length
 		}
-		slots := st.idx
-		h := maphash.String(setSeed, s)
-		tag := slotTag(h)
-		for j := slotHome(h, len(slots)); ; j = nextSlot(j, len(slots)) {
-			x := slots[j]
-			if x == 0 {
-				return false
-			}
-			if i := int(x&slotIdxMask) - 1; x&^slotIdxMask == tag && st.data[i*w:i*w+w] == s {
-				return true
-			}
-		}
-	case len(st.idx) > n+1:
-		slots := st.idx[n+1:]
+		slots := st.slots()
 		h := maphash.String(setSeed, s)
 		tag := slotTag(h)
 		for j := slotHome(h, len(slots)); ; j = nextSlot(j, len(slots)) {
