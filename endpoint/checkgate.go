@@ -45,7 +45,7 @@ func (s *Server) checkGate(w http.ResponseWriter, r *http.Request) {
 	for _, name := range list {
 		res := p.Evaluator.CheckGate(u.user, name)
 		if expose {
-			s.exposeGate(p, u, res)
+			logResultExposure(s, p, u, res)
 		}
 		out = append(out, gateOut{Name: name, Value: res.Value, RuleID: res.RuleID, GroupName: res.GroupName})
 	}

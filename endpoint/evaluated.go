@@ -201,7 +201,7 @@ func (s *Server) evaluateOFREP(p *serving.Project, u *evalUser, name, kind strin
 	case kindGate:
 		r := p.Evaluator.CheckGate(u.user, name)
 		if expose {
-			s.exposeGate(p, u, r)
+			logResultExposure(s, p, u, r)
 		}
 		variant := "off"
 		if r.Value {
@@ -227,7 +227,7 @@ func (s *Server) evaluateOFREP(p *serving.Project, u *evalUser, name, kind strin
 		r = p.Evaluator.GetConfig(u.user, name)
 	}
 	if expose {
-		s.exposeConfig(p, u, r)
+		logResultExposure(s, p, u, r)
 	}
 	return ofrepFlag{key: name, kind: kind, value: r.Value, reason: ofrepReason(r.RuleID, r.Split),
 		variant: variantOf(r.RuleID, r.GroupName), ruleID: r.RuleID, groupName: r.GroupName, idType: r.IDType}

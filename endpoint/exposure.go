@@ -31,20 +31,16 @@ type admittingSink interface {
 	LogAdmittedExposure(user []byte, exp evaluator.Exposure, meta map[string]any)
 }
 
-// exposeGate logs r's exposure (the caller has checked logsExposures).
-func (s *Server) exposeGate(p *serving.Project, u *evalUser, r evaluator.GateResult) {
-	sink, ok := p.Events.(admittingSink)
-	if !ok {
-		s.logExposure(p, u, r.Exposure())
-		return
-	}
-	if admitted, meta := sink.AdmitExposure(r.ExposureKey(u.identity(), u.user), r.ExposureSampling()); admitted {
-		sink.LogAdmittedExposure(u.loggedUser(p.Evaluator), r.Exposure(), meta)
-	}
+// exposable is an evaluation result that logs an automatic exposure (gate or config).
+type exposable interface {
+	ExposureKey(identity string, u *evaluator.User) [16]byte
+	ExposureSampling() *evaluator.Sampling
+	Exposure() evaluator.Exposure
 }
 
-// exposeConfig logs r's exposure (as exposeGate).
-func (s *Server) exposeConfig(p *serving.Project, u *evalUser, r evaluator.ConfigResult) {
+// logResultExposure logs r's exposure (the caller has checked logsExposures), refused before it is
+// built when the sink has already seen its key.
+func logResultExposure[R exposable](s *Server, p *serving.Project, u *evalUser, r R) {
 	sink, ok := p.Events.(admittingSink)
 	if !ok {
 		s.logExposure(p, u, r.Exposure())

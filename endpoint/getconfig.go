@@ -86,7 +86,7 @@ func (s *Server) serveConfig(w http.ResponseWriter, r *http.Request, experiment 
 			res = p.Evaluator.GetConfig(u.user, name)
 		}
 		if expose {
-			s.exposeConfig(p, u, res)
+			logResultExposure(s, p, u, res)
 		}
 		out = append(out, configOut{name: name, value: res.Value, ruleID: res.RuleID, groupName: res.GroupName})
 	}
